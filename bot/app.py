@@ -1,0 +1,101 @@
+"""Builds the python-telegram-bot Application: wiring only, no behaviour."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot import checklists as checklist_loader
+from bot.clock import Clock
+from bot.concurrency import PerChatUpdateProcessor
+from bot.handlers import register_handlers
+from bot.prompts import LANGS, Prompts, default_prompts
+from bot.runtime import AuditContext, Runtime
+from bot.services.people_service import PeopleService
+from bot.settings import Settings
+from storage.db import Database
+from storage.files import FileStore
+
+log = logging.getLogger(__name__)
+
+# (command, label key of its description); the order is the menu's.
+COMMANDS = (
+    ("start", "cmd_start"),
+    ("audit", "cmd_audit"),
+    ("resume", "cmd_resume"),
+    ("capa", "cmd_capa"),
+    ("report", "cmd_report"),
+    ("status", "cmd_status"),
+    ("overdue", "cmd_overdue"),
+    ("export", "cmd_export"),
+    ("invite", "cmd_invite"),
+    ("departments", "cmd_departments"),
+    ("users", "cmd_users"),
+    ("lang", "cmd_lang"),
+    ("help", "cmd_help"),
+    ("cancel", "cmd_cancel"),
+)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    prompts: Prompts | None = None,
+    rate_limit: bool = True,
+) -> Application:
+    """The bot, talking to ``settings.api_url``; the database opens in post_init."""
+    token = settings.require_token()
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .context_types(ContextTypes(context=AuditContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .connection_pool_size(64)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data["pending_runtime"] = (settings, clock or Clock(), prompts or default_prompts())
+    register_handlers(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    settings, clock, prompts = application.bot_data.pop("pending_runtime")
+    settings.prepare_data_dir()
+    db = await Database(settings.database_path).open()
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        clock=clock,
+        prompts=prompts,
+        files=FileStore(settings.evidence_dir),
+        checklists=checklist_loader.load_all([settings.checklists_dir]),
+        people=PeopleService(db, clock, settings),
+    )
+    application.bot_data["runtime"] = runtime
+    await register_commands(application, prompts)
+
+
+async def _post_shutdown(application: Application) -> None:
+    runtime: Runtime | None = application.bot_data.get("runtime")
+    if runtime is not None:
+        await runtime.db.close()
+
+
+async def register_commands(application: Application, prompts: Prompts) -> None:
+    """setMyCommands once per language (English is also the default)."""
+    for lang in LANGS:
+        commands = [BotCommand(name, prompts.label(lang, key)) for name, key in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=lang)
+        if lang == "en":
+            await application.bot.set_my_commands(commands)

@@ -1,0 +1,161 @@
+"""The ``auditbot`` command: run the bot, check checklists, back up, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from bot import checklists
+from bot.settings import SettingsError, load_settings
+
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"auditbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="auditbot", description="Telegram assistant for ISO 9001 audits")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(title="commands")
+
+    run = sub.add_parser("run", help="run the bot (long polling)")
+    run.set_defaults(func=cmd_run)
+
+    lists = sub.add_parser("checklists", help="list or validate checklists")
+    lists_sub = lists.add_subparsers(title="checklist commands")
+    ls = lists_sub.add_parser("list", help="the checklists the bot offers")
+    ls.set_defaults(func=cmd_checklists_list)
+    validate = lists_sub.add_parser("validate", help="check YAML checklists (default: the bundled ones)")
+    validate.add_argument("files", nargs="*", type=Path)
+    validate.set_defaults(func=cmd_checklists_validate)
+
+    backup = sub.add_parser("backup", help="copy the live database and evidence files to a folder")
+    backup.add_argument("dest", type=Path)
+    backup.set_defaults(func=cmd_backup)
+
+    demo = sub.add_parser("demo", help="run a scripted conversation against a local Bot API double")
+    demo.add_argument("--data-dir", type=Path, default=None, help="where the demo keeps its data")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_application
+
+    settings = load_settings()
+    settings.require_token()
+    settings.prepare_data_dir()
+    _logging(args.verbose)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    return 0
+
+
+def cmd_checklists_list(args: argparse.Namespace) -> int:
+    extra = _extra_checklist_dirs()
+    status = 0
+    for path in checklists.checklist_files(extra):
+        try:
+            checklist = checklists.load_checklist(path)
+        except checklists.ChecklistError as exc:
+            print(f"{path}: INVALID ({len(exc.problems)} problems; run 'auditbot checklists validate {path}')")
+            status = 1
+            continue
+        print(f"{checklist.id}  v{checklist.version}  {len(checklist.question_ids())} questions  "
+              f"{checklist.title.en} / {checklist.title.zh}  ({path})")
+    return status
+
+
+def cmd_checklists_validate(args: argparse.Namespace) -> int:
+    files = args.files or checklists.checklist_files(_extra_checklist_dirs())
+    failed = 0
+    ids: dict[str, Path] = {}
+    for path in files:
+        try:
+            checklist = checklists.load_checklist(path)
+        except checklists.ChecklistError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(f"{path}: {problem}")
+            continue
+        if checklist.id in ids and not args.files:
+            print(f"{path}: id: {checklist.id!r} is also the id of {ids[checklist.id]} (this one wins)")
+        ids[checklist.id] = path
+        print(f"{path}: ok ({checklist.id} v{checklist.version}, {len(checklist.question_ids())} questions)")
+    return 1 if failed else 0
+
+
+def _extra_checklist_dirs() -> list[Path]:
+    try:
+        return [load_settings().checklists_dir]
+    except SettingsError:
+        return []
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from storage.db import Database
+
+    settings = load_settings()
+    if not settings.database_path.exists():
+        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {settings.database_path}")
+    dest: Path = args.dest
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / settings.database_path.name
+    if target.exists():
+        target.unlink()
+
+    async def _backup() -> None:
+        db = await Database(settings.database_path).open()
+        try:
+            await db.backup(target)
+        finally:
+            await db.close()
+
+    asyncio.run(_backup())
+    copied = 0
+    source_dir = settings.evidence_dir
+    if source_dir.is_dir():
+        for path in source_dir.rglob("*"):
+            if path.is_file() and not path.name.startswith(".tmp-"):
+                out = dest / "evidence" / path.relative_to(source_dir)
+                if not out.exists():
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, out)
+                    copied += 1
+    print(f"backup: {target} and {copied} new evidence files in {dest / 'evidence'}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(args.data_dir))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Telegram handlers: translate updates into service calls and results into prompts."""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers import admin, dialog, errors, gate, start
+
+
+def register_handlers(application: Application) -> None:
+    """Every handler, in the order PTB tries them."""
+    application.add_handler(TypeHandler(object, gate.gate), group=-1)
+    application.add_handlers(
+        [
+            CommandHandler("start", start.start),
+            CommandHandler("help", start.help_command),
+            CommandHandler("lang", start.lang_command),
+            CommandHandler("cancel", start.cancel),
+            CommandHandler("invite", admin.invite),
+            CommandHandler("departments", admin.departments),
+            CommandHandler("users", admin.users),
+            *start.callback_handlers(),
+            *admin.callback_handlers(),
+            MessageHandler(filters.COMMAND, start.unknown_command),
+            MessageHandler(filters.TEXT, dialog.on_text),
+            MessageHandler(filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO,
+                           dialog.on_media),
+            MessageHandler(filters.ALL, dialog.on_other),
+            CallbackQueryHandler(start.stale_button),
+        ]
+    )
+    application.add_error_handler(errors.on_error)
+
+
+__all__ = ["CommandHandler", "register_handlers"]

@@ -1,0 +1,52 @@
+"""Runs first for every update: who is this, may they use the bot at all."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot.handlers.common import reply, toast
+from bot.prompts import lang_from_client
+from bot.runtime import AuditContext
+from storage.repos import processed
+
+
+async def gate(update: Update, context: AuditContext) -> None:
+    """Identify the person, drop redelivered updates, turn away strangers and group chats."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    rt = context.rt
+    async with rt.db.transaction() as conn:
+        if not await processed.claim(conn, update.update_id, rt.clock.now()):
+            raise ApplicationHandlerStop
+    actor = await rt.people.identify(
+        user.id, name=user.full_name, username=user.username, client_lang=lang_from_client(user.language_code)
+    )
+    context.actor = actor
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        if update.message is not None and actor.known:
+            await reply(update, context, "private_only")
+        raise ApplicationHandlerStop
+    if not actor.known and not _is_join(update):
+        await _refuse(update, context, "stranger")
+    if actor.known and not actor.active:
+        await _refuse(update, context, "deactivated")
+    if update.edited_message is not None:
+        await reply(update, context, "edit_ignored")
+        raise ApplicationHandlerStop
+
+
+def _is_join(update: Update) -> bool:
+    message = update.message
+    return bool(message and message.text and message.text.startswith("/start ") and len(message.text) > 7)
+
+
+async def _refuse(update: Update, context: AuditContext, name: str) -> None:
+    if update.callback_query is not None:
+        await toast(update, context, name, alert=True)
+    elif update.effective_message is not None:
+        await reply(update, context, name)
+    raise ApplicationHandlerStop

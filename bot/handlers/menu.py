@@ -1,0 +1,32 @@
+"""The main menu's entries: (key, who may use it, what it does).
+
+Each entry runs the same function as its command, so a button and a command never differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot.handlers import admin, start
+from bot.runtime import AuditContext
+from bot.services.people_service import Actor
+
+Action = Callable[[Update, AuditContext], Awaitable[None]]
+
+
+def _lead(actor: Actor) -> bool:
+    return actor.is_lead
+
+
+def _anyone(actor: Actor) -> bool:
+    return True
+
+
+MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
+    ("users", _lead, admin.users),
+    ("departments", _lead, admin.departments),
+    ("lang", _anyone, start.lang_command),
+    ("help", _anyone, start.help_command),
+]

@@ -1,0 +1,78 @@
+"""Every text the bot sends: Jinja2 templates and button labels per language.
+
+Templates live in ``prompts/<lang>/<name>.j2`` and are rendered with autoescape for
+Telegram's HTML parse mode; short labels (buttons, command descriptions) live in
+``prompts/<lang>/labels.yaml``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "en"
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def prompts_dir() -> Path:
+    return Path(str(resources.files("prompts")))
+
+
+def lang_from_client(language_code: str | None) -> str:
+    """zh* → 中文, anything else → English."""
+    return "zh" if (language_code or "").lower().startswith("zh") else "en"
+
+
+class Prompts:
+    """Renders templates and looks up labels; one instance per process."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = root or prompts_dir()
+        self.env = Environment(
+            loader=FileSystemLoader(str(self.root)),
+            autoescape=select_autoescape(enabled_extensions=("j2",), default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._labels = {lang: _load_labels(self.root / lang / "labels.yaml") for lang in LANGS}
+        self.env.globals["label"] = self.label
+
+    def render(self, lang: str, name: str, **context: Any) -> str:
+        """The text of template ``name`` in ``lang``, trimmed of surrounding blank lines."""
+        template = self.env.get_template(f"{_lang(lang)}/{name}.j2")
+        return template.render(lang=_lang(lang), **context).strip()
+
+    def label(self, lang: str, key: str, **values: Any) -> str:
+        """A short plain-text label (button, command description); ``values`` fill {placeholders}."""
+        text = self._labels[_lang(lang)].get(key)
+        if text is None:
+            text = self._labels[DEFAULT_LANG][key]
+        return text.format(**values) if values else text
+
+    def label_keys(self, lang: str) -> set[str]:
+        return set(self._labels[_lang(lang)])
+
+    def template_names(self, lang: str) -> list[str]:
+        return sorted(p.stem for p in (self.root / _lang(lang)).glob("*.j2"))
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def _load_labels(path: Path) -> dict[str, str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+@lru_cache(maxsize=1)
+def default_prompts() -> Prompts:
+    return Prompts()

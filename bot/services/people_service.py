@@ -1,0 +1,230 @@
+"""People, roles, departments and invites: who may use the bot and as what."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.clock import Clock
+from bot.settings import Settings
+from storage.db import Database
+from storage.repos import departments, invites, people, trail
+
+INVITE_ROLES = ("auditor", "staff")
+MAX_NAME = 80
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A known person and what they may do."""
+
+    id: int
+    name: str
+    lang: str
+    active: bool
+    roles: frozenset[str] = field(default_factory=frozenset)
+    staff_departments: tuple[int, ...] = ()
+
+    @property
+    def is_lead(self) -> bool:
+        return "lead" in self.roles
+
+    @property
+    def is_auditor(self) -> bool:
+        """Auditors and leads run audits."""
+        return bool(self.roles & {"auditor", "lead"})
+
+    @property
+    def is_staff(self) -> bool:
+        return "staff" in self.roles
+
+    @property
+    def known(self) -> bool:
+        return bool(self.roles)
+
+
+class JoinResult(StrEnum):
+    joined = "joined"
+    already = "already"
+    invalid = "invalid"
+    expired = "expired"
+    used = "used"
+
+
+@dataclass(frozen=True)
+class Joined:
+    result: JoinResult
+    role: str | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    role: str
+    department: str | None
+    department_created: bool
+    expires_days: int
+
+
+class PeopleService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings):
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+
+    async def identify(
+        self, user_id: int, *, name: str, username: str | None, client_lang: str
+    ) -> Actor:
+        """Record the person's current name and language and return what they may do.
+
+        Ids in AUDITBOT_ADMIN_IDS become leads on first contact.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await people.upsert(conn, user_id, name=name[:MAX_NAME], username=username, lang=client_lang, at=now)
+            if user_id in self.settings.admin_ids and await people.add_role(conn, user_id, "lead", None, now):
+                await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
+                                   action="role_added", after={"role": "lead", "via": "admin_ids"})
+            return await _actor(conn, user_id)
+
+    async def get(self, person_id: int) -> Actor | None:
+        async with self.db.read() as conn:
+            if await people.get(conn, person_id) is None:
+                return None
+            return await _actor(conn, person_id)
+
+    async def set_lang(self, actor: Actor, lang: str) -> Actor:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await people.set_lang(conn, actor.id, lang, now)
+            return await _actor(conn, actor.id)
+
+    async def create_invite(self, actor: Actor, role: str, department_name: str | None) -> Invite:
+        """A one-time code for ``role`` (staff need a department; an unknown one is created)."""
+        if not actor.is_lead:
+            raise PermissionError("only leads invite")
+        if role not in INVITE_ROLES:
+            raise ValueError(role)
+        now = self.clock.now()
+        code = secrets.token_urlsafe(12)
+        department_id = None
+        created = False
+        name = None
+        async with self.db.transaction() as conn:
+            if role == "staff":
+                name = clean_name(department_name or "")
+                if not name:
+                    raise ValueError("department")
+                department_id, created = await departments.get_or_create(conn, name, now)
+                name = (await departments.get(conn, department_id))["name"]
+            await invites.create(
+                conn, code=code, role=role, department_id=department_id, created_by=actor.id, at=now,
+                expires_at=now + timedelta(days=self.settings.invite_days),
+            )
+            await trail.record(conn, at=now, person_id=actor.id, entity="invite", entity_id=code[:4],
+                               action="created", after={"role": role, "department": name})
+        return Invite(code, role, name, created, self.settings.invite_days)
+
+    async def join(self, user_id: int, code: str) -> Joined:
+        """Redeem an invite code: single use, within its validity."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            invite = await invites.get(conn, code)
+            if invite is None:
+                return Joined(JoinResult.invalid)
+            if invite["used_by"] is not None:
+                same = invite["used_by"] == user_id
+                return Joined(JoinResult.already if same else JoinResult.used, invite["role"], invite["department"])
+            if not await invites.redeem(conn, code, user_id, now):
+                return Joined(JoinResult.expired)
+            await people.set_active(conn, user_id, True, now)
+            await people.add_role(conn, user_id, invite["role"], invite["department_id"], now)
+            await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
+                               action="joined", after={"role": invite["role"], "department": invite["department"]})
+        return Joined(JoinResult.joined, invite["role"], invite["department"])
+
+    async def list_people(self) -> list[dict]:
+        async with self.db.read() as conn:
+            return [dict(row) for row in await people.list_all(conn)]
+
+    async def list_departments(self) -> list[dict]:
+        async with self.db.read() as conn:
+            return [dict(row) for row in await departments.list_active(conn)]
+
+    async def rename_department(self, actor: Actor, department_id: int, new_name: str) -> str:
+        """Rename; raises ValueError('taken') when another department has that name."""
+        _require_lead(actor)
+        name = clean_name(new_name)
+        if not name:
+            raise ValueError("empty")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            current = await departments.get(conn, department_id)
+            if current is None:
+                raise LookupError(department_id)
+            other = await departments.by_name(conn, name)
+            if other is not None and other["id"] != department_id:
+                raise ValueError("taken")
+            await departments.rename(conn, department_id, name)
+            await trail.record(conn, at=now, person_id=actor.id, entity="department", entity_id=department_id,
+                               action="renamed", before=current["name"], after=name)
+        return name
+
+    async def set_active(self, actor: Actor, person_id: int, active: bool) -> None:
+        _require_lead(actor)
+        if person_id == actor.id and not active:
+            raise ValueError("self")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if await people.get(conn, person_id) is None:
+                raise LookupError(person_id)
+            await people.set_active(conn, person_id, active, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
+                               action="activated" if active else "deactivated")
+
+    async def toggle_role(self, actor: Actor, person_id: int, role: str) -> bool:
+        """Grant or withdraw auditor/lead; returns whether the person now holds it."""
+        _require_lead(actor)
+        if role not in ("auditor", "lead"):
+            raise ValueError(role)
+        if person_id == actor.id and role == "lead":
+            raise ValueError("self")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if await people.get(conn, person_id) is None:
+                raise LookupError(person_id)
+            if await people.remove_role(conn, person_id, role):
+                held = False
+            else:
+                await people.add_role(conn, person_id, role, None, now)
+                held = True
+            await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
+                               action="role_added" if held else "role_removed", after={"role": role})
+        return held
+
+
+def clean_name(text: str) -> str:
+    """A name as typed, with control characters and extra spaces removed."""
+    printable = "".join(ch for ch in text if ch.isprintable())
+    return " ".join(printable.split())[:MAX_NAME]
+
+
+def _require_lead(actor: Actor) -> None:
+    if not actor.is_lead:
+        raise PermissionError("lead only")
+
+
+async def _actor(conn, person_id: int) -> Actor:
+    person = await people.get(conn, person_id)
+    role_rows = await people.roles(conn, person_id)
+    return Actor(
+        id=person_id,
+        name=person["name"],
+        lang=person["lang"],
+        active=bool(person["active"]),
+        roles=frozenset(r["role"] for r in role_rows),
+        staff_departments=tuple(r["department_id"] for r in role_rows if r["role"] == "staff"),
+    )

@@ -1,0 +1,60 @@
+"""Evidence files on disk, named by their SHA-256 and written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class FileStore:
+    """Content-addressed files under ``root``: the same bytes are stored once."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path_of(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a sha256 hex digest")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (temp file, fsync, rename) and return its SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path_of(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        return self.path_of(sha256).read_bytes()
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_of(sha256).exists()
+
+    def all_files(self) -> list[Path]:
+        return [p for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".tmp-")]
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,53 @@
+"""Where each person is in a dialog, kept in the database so a restart loses nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.times import to_db
+
+
+async def get(conn: aiosqlite.Connection, person_id: int) -> aiosqlite.Row | None:
+    async with conn.execute("SELECT * FROM dialog_state WHERE person_id = ?", (person_id,)) as cur:
+        return await cur.fetchone()
+
+
+async def put(
+    conn: aiosqlite.Connection,
+    person_id: int,
+    *,
+    flow: str,
+    at: datetime,
+    audit_id: int | None = None,
+    question_id: str | None = None,
+    capa_id: int | None = None,
+    awaiting: str | None = None,
+    data: dict[str, Any] | None = None,
+    message_id: int | None = None,
+) -> int:
+    """Set the person's position; returns the new version (bumped on every change)."""
+    async with conn.execute(
+        "INSERT INTO dialog_state(person_id, flow, audit_id, question_id, capa_id, awaiting, data_json,"
+        " message_id, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+        " ON CONFLICT(person_id) DO UPDATE SET flow = excluded.flow, audit_id = excluded.audit_id,"
+        " question_id = excluded.question_id, capa_id = excluded.capa_id, awaiting = excluded.awaiting,"
+        " data_json = excluded.data_json, message_id = excluded.message_id,"
+        " version = dialog_state.version + 1, updated_at = excluded.updated_at"
+        " RETURNING version",
+        (person_id, flow, audit_id, question_id, capa_id, awaiting,
+         json.dumps(data or {}, ensure_ascii=False), message_id, to_db(at)),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def clear(conn: aiosqlite.Connection, person_id: int) -> None:
+    await conn.execute("DELETE FROM dialog_state WHERE person_id = ?", (person_id,))
+
+
+def data_of(row: aiosqlite.Row | None) -> dict[str, Any]:
+    return json.loads(row["data_json"]) if row is not None else {}

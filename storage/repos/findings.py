@@ -1,0 +1,91 @@
+"""Findings (numbered at completion) and their corrective actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.times import to_db
+
+
+async def add_finding(
+    conn: aiosqlite.Connection,
+    *,
+    audit_id: int,
+    question_id: str,
+    kind: str,
+    number: str,
+    statement: str,
+    at: datetime,
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO findings(audit_id, question_id, kind, number, statement, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (audit_id, question_id, kind, number, statement, to_db(at)),
+    )
+    return int(cur.lastrowid)
+
+
+async def of_audit(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
+    async with conn.execute(
+        "SELECT f.*, c.id AS capa_id, c.state AS capa_state, c.due_date FROM findings f"
+        " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = ? ORDER BY f.id",
+        (audit_id,),
+    ) as cur:
+        return list(await cur.fetchall())
+
+
+async def add_capa(
+    conn: aiosqlite.Connection,
+    *,
+    finding_id: int,
+    audit_id: int,
+    department_id: int,
+    auditor_id: int,
+    due_date: date,
+    at: datetime,
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO capa(finding_id, audit_id, department_id, auditor_id, due_date, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (finding_id, audit_id, department_id, auditor_id, due_date.isoformat(), to_db(at), to_db(at)),
+    )
+    return int(cur.lastrowid)
+
+
+async def get_capa(conn: aiosqlite.Connection, capa_id: int) -> aiosqlite.Row | None:
+    async with conn.execute(
+        "SELECT c.*, f.number, f.kind, f.statement, f.question_id, a.number AS audit_number,"
+        " a.checklist_json, a.lang AS audit_lang, d.name AS department"
+        " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
+        " JOIN departments d ON d.id = c.department_id WHERE c.id = ?",
+        (capa_id,),
+    ) as cur:
+        return await cur.fetchone()
+
+
+async def update_capa(conn: aiosqlite.Connection, capa_id: int, at: datetime, **fields: object) -> None:
+    """Set the named columns of one action (names are code, never user input)."""
+    allowed = {
+        "state", "due_date", "correction", "root_cause_json", "elsewhere", "action_plan", "target_date",
+        "implementation", "effectiveness", "rejection_reason", "notified_at", "planned_at",
+        "implemented_at", "closed_at",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown capa fields: {sorted(unknown)}")
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    await conn.execute(
+        f"UPDATE capa SET {assignments}, updated_at = ? WHERE id = ?",
+        (*fields.values(), to_db(at), capa_id),
+    )
+
+
+async def capas_of_audit(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
+    async with conn.execute(
+        "SELECT c.*, f.number, f.kind, f.statement, f.question_id FROM capa c"
+        " JOIN findings f ON f.id = c.finding_id WHERE c.audit_id = ? ORDER BY f.id",
+        (audit_id,),
+    ) as cur:
+        return list(await cur.fetchall())

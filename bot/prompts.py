@@ -45,12 +45,12 @@ class Prompts:
         self._labels = {lang: _load_labels(self.root / lang / "labels.yaml") for lang in LANGS}
         self.env.globals["label"] = self.label
 
-    def render(self, lang: str, name: str, **context: Any) -> str:
+    def render(self, lang: str, name: str, /, **context: Any) -> str:
         """The text of template ``name`` in ``lang``, trimmed of surrounding blank lines."""
         template = self.env.get_template(f"{_lang(lang)}/{name}.j2")
         return template.render(lang=_lang(lang), **context).strip()
 
-    def label(self, lang: str, key: str, **values: Any) -> str:
+    def label(self, lang: str, key: str, /, **values: Any) -> str:
         """A short plain-text label (button, command description); ``values`` fill {placeholders}."""
         text = self._labels[_lang(lang)].get(key)
         if text is None:

@@ -45,9 +45,9 @@ class AuditContext(CallbackContext[ExtBot, dict, dict, dict]):
     def lang(self) -> str:
         return self.actor.lang if self.actor else "en"
 
-    def text(self, name: str, **values: Any) -> str:
+    def text(self, name: str, /, **values: Any) -> str:
         """Render prompt ``name`` in the actor's language."""
         return self.rt.prompts.render(self.lang, name, **values)
 
-    def label(self, key: str, **values: Any) -> str:
+    def label(self, key: str, /, **values: Any) -> str:
         return self.rt.prompts.label(self.lang, key, **values)

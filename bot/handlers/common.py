@@ -29,7 +29,7 @@ def keyboard(rows: Rows) -> InlineKeyboardMarkup | None:
 
 
 async def reply(
-    update: Update, context: AuditContext, name: str, *, rows: Rows = (), **values: Any
+    update: Update, context: AuditContext, name: str, /, *, rows: Rows = (), **values: Any
 ) -> Message | None:
     """Send prompt ``name`` to the chat of ``update``."""
     chat = update.effective_chat
@@ -39,7 +39,7 @@ async def reply(
 
 
 async def edit_or_send(
-    update: Update, context: AuditContext, name: str, *, rows: Rows = (), **values: Any
+    update: Update, context: AuditContext, name: str, /, *, rows: Rows = (), **values: Any
 ) -> Message | None:
     """Edit the message whose button was pressed; send a new one otherwise."""
     query = update.callback_query
@@ -54,7 +54,7 @@ async def edit_or_send(
     return await reply(update, context, name, rows=rows, **values)
 
 
-async def toast(update: Update, context: AuditContext, key: str, *, alert: bool = False, **values: Any) -> None:
+async def toast(update: Update, context: AuditContext, key: str, /, *, alert: bool = False, **values: Any) -> None:
     """Answer a button press with a short label (or a popup when ``alert``)."""
     if update.callback_query is not None:
         await update.callback_query.answer(context.label(key, **values), show_alert=alert)

@@ -1,0 +1,49 @@
+"""Sample data for every template: each entry is a list of contexts to render with.
+
+Hostile text (markup, long strings) is part of the samples on purpose.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+HOSTILE = "<script>alert(1)</script> & 办公室"
+ACTOR_ALL = {"name": HOSTILE, "is_lead": True, "is_auditor": True, "is_staff": True}
+ACTOR_STAFF = {"name": "Li", "is_lead": False, "is_auditor": False, "is_staff": True}
+
+_INVITE = SimpleNamespace(code="abc", role="staff", department=HOSTILE, department_created=True, expires_days=7)
+_PERSON = SimpleNamespace(name=HOSTILE, roles=frozenset({"auditor", "lead"}), active=False, is_lead=True)
+
+SAMPLES: dict[str, list[dict]] = {
+    "stranger": [{}],
+    "deactivated": [{}],
+    "private_only": [{}],
+    "edit_ignored": [{}],
+    "no_dialog": [{}],
+    "media_without_dialog": [{}],
+    "unsupported_message": [{}],
+    "unknown_command": [{}],
+    "error": [{}],
+    "not_allowed": [{}],
+    "lang_choose": [{}],
+    "lang_set": [{}],
+    "cancelled": [{"had_dialog": True}, {"had_dialog": False}],
+    "join_invalid": [{}],
+    "join_expired": [{}],
+    "join_used": [{}],
+    "joined": [{"role": "staff", "department": HOSTILE}, {"role": "auditor", "department": None}],
+    "invite_usage": [{}],
+    "invite_created": [{"invite": _INVITE, "link": "https://t.me/bot?start=abc"}],
+    "department_rename_ask": [{"name": HOSTILE}],
+    "department_renamed": [{"name": HOSTILE}],
+    "department_name_taken": [{}],
+    "department_name_empty": [{}],
+    "departments": [
+        {"departments": [{"name": HOSTILE, "staff_count": 2}] * 40},
+        {"departments": []},
+    ],
+    "users": [{"people": [{"name": HOSTILE, "username": "li", "roles": "staff:Office", "active": 0}] * 30}],
+    "person_card": [{"person": _PERSON}],
+    "menu": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
+    "help": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
+}

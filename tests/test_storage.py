@@ -1,0 +1,147 @@
+"""Storage: migrations, pragmas, the append-only trail, evidence files, crash safety, backup."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from storage.db import Database, migrations
+from storage.files import FileStore
+from storage.repos import departments, people, trail
+
+NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await Database(tmp_path / "t.sqlite3").open()
+    yield database
+    await database.close()
+
+
+async def test_migrations_applied_once_with_pragmas(tmp_path, db):
+    assert await db.schema_version() == max(n for n, _, _ in migrations())
+    async with db.read() as conn:
+        async with conn.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"
+        async with conn.execute("PRAGMA foreign_keys") as cur:
+            assert (await cur.fetchone())[0] == 1
+    await db.close()
+    again = await Database(tmp_path / "t.sqlite3").open()
+    assert await again.schema_version() == max(n for n, _, _ in migrations())
+    await again.close()
+
+
+async def test_transaction_rolls_back_on_error(db):
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await departments.get_or_create(conn, "Office", NOW)
+            raise RuntimeError("boom")
+    async with db.read() as conn:
+        assert await departments.by_name(conn, "office") is None
+
+
+async def test_trail_is_append_only(db):
+    async with db.transaction() as conn:
+        await people.upsert(conn, 1, name="A", username=None, lang="en", at=NOW)
+        await trail.record(conn, at=NOW, person_id=1, entity="x", entity_id=1, action="set",
+                           before={"v": 1}, after={"v": 2})
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE audit_trail SET action = 'forged'")
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await conn.execute("DELETE FROM audit_trail")
+    async with db.read() as conn:
+        rows = await trail.entries(conn, "x", 1)
+    assert [r["action"] for r in rows] == ["set"]
+
+
+async def test_department_names_are_case_insensitive(db):
+    async with db.transaction() as conn:
+        first, created = await departments.get_or_create(conn, "Legal Office", NOW)
+        second, created_again = await departments.get_or_create(conn, "legal office", NOW)
+    assert created and not created_again and first == second
+
+
+def test_file_store_dedupes_and_writes_atomically(tmp_path):
+    store = FileStore(tmp_path / "evidence")
+    digest = store.put(b"photo bytes")
+    assert store.put(b"photo bytes") == digest
+    assert store.get(digest) == b"photo bytes"
+    assert len(store.all_files()) == 1
+    assert not list((tmp_path / "evidence").rglob(".tmp-*"))
+    with pytest.raises(ValueError):
+        store.path_of("../../etc/passwd")
+
+
+WRITER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from datetime import UTC, datetime
+    from storage.db import Database
+    from storage.repos import departments, trail
+
+    async def main(path):
+        db = await Database(path).open()
+        i = 0
+        while True:
+            async with db.transaction() as conn:
+                dep, _ = await departments.get_or_create(conn, f"dept {i}", datetime.now(UTC))
+                await trail.record(conn, at=datetime.now(UTC), person_id=None, entity="department",
+                                   entity_id=dep, action="created", after={"i": i, "pad": "x" * 2000})
+            i += 1
+            if i == 50:
+                print("writing", flush=True)
+
+    asyncio.run(main(sys.argv[1]))
+    """
+)
+
+
+async def test_kill_during_writes_leaves_a_sound_database(tmp_path):
+    path = tmp_path / "crash.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
+                            cwd=os.getcwd())
+    assert proc.stdout.readline().strip() == b"writing"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    db = await Database(path).open()
+    try:
+        assert await db.integrity_check() == "ok"
+        async with db.read() as conn:
+            async with conn.execute("SELECT COUNT(*) FROM departments") as cur:
+                deps = (await cur.fetchone())[0]
+            async with conn.execute("SELECT COUNT(*) FROM audit_trail") as cur:
+                entries = (await cur.fetchone())[0]
+        assert deps >= 50 and deps == entries  # each transaction is all or nothing
+    finally:
+        await db.close()
+
+
+async def test_backup_command_copies_live_database_and_evidence(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("AUDITBOT_DATA_DIR", str(data))
+    db = await Database(data / "auditbot.sqlite3").open() if data.mkdir() is None else None
+    async with db.transaction() as conn:
+        await departments.get_or_create(conn, "Office", NOW)
+    FileStore(data / "evidence").put(b"evidence")
+    try:  # the bot keeps its connection open while the backup runs
+        result = subprocess.run([sys.executable, "-m", "bot", "backup", str(tmp_path / "bk")],
+                                capture_output=True, text=True, timeout=60, env=os.environ.copy())
+    finally:
+        await db.close()
+    assert result.returncode == 0, result.stderr
+    copy = sqlite3.connect(tmp_path / "bk" / "auditbot.sqlite3")
+    assert copy.execute("SELECT name FROM departments").fetchall() == [("Office",)]
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert len(list((tmp_path / "bk" / "evidence").rglob("*"))) == 2  # folder + file

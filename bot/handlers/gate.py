@@ -7,13 +7,33 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers.common import reply, toast
+from bot.handlers.errors import on_error
 from bot.prompts import lang_from_client
 from bot.runtime import AuditContext
 from storage.repos import processed
 
 
 async def gate(update: Update, context: AuditContext) -> None:
-    """Identify the person, drop redelivered updates, turn away strangers and group chats."""
+    """Identify the person, drop redelivered updates, turn away strangers and group chats.
+
+    Nothing after the gate runs unless it lets the update through: a failure here stops
+    the update (PTB would otherwise go on to the next handler group).
+    """
+    try:
+        await _check(update, context)
+    except ApplicationHandlerStop:
+        raise
+    except Exception as exc:
+        await on_error(update, _with_error(context, exc))
+        raise ApplicationHandlerStop from None
+
+
+def _with_error(context: AuditContext, exc: Exception) -> AuditContext:
+    context.error = exc
+    return context
+
+
+async def _check(update: Update, context: AuditContext) -> None:
     user = update.effective_user
     chat = update.effective_chat
     if user is None or user.is_bot:

@@ -1,0 +1,126 @@
+"""Runs the real bot (python-telegram-bot Application) against the Bot API double."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock, FakeClock
+from bot.settings import Settings
+from storage.db import Database
+from tests.botapi_double import BotApiDouble, Sent, TgUser
+
+LEAD = TgUser(id=1001, first_name="Lena", last_name="Lead", username="lena", language_code="en")
+AUDITOR = TgUser(id=2002, first_name="Wang", last_name="Auditor", username="wang", language_code="zh-hans")
+AUDITOR_EN = TgUser(id=2003, first_name="Ann", last_name="Auditor", language_code="en")
+STAFF = TgUser(id=3003, first_name="Zhao", last_name="Clerk", language_code="zh")
+STRANGER = TgUser(id=9009, first_name="Eve", language_code="en")
+
+
+class BotHarness:
+    """One bot process (in-process Application, or a subprocess for kill tests)."""
+
+    def __init__(self, double: BotApiDouble, data_dir: Path, *, clock: Clock | None = None,
+                 admin_ids: tuple[int, ...] = (LEAD.id,)):
+        self.double = double
+        self.data_dir = data_dir
+        self.clock = clock or FakeClock()
+        self.admin_ids = admin_ids
+        self.app: Application | None = None
+        self.proc: subprocess.Popen | None = None
+
+    def settings(self) -> Settings:
+        return Settings(
+            token=self.double.token,
+            api_url=self.double.url,
+            data_dir=self.data_dir,
+            admin_ids=self.admin_ids,
+            _env_file=None,
+        )
+
+    async def start(self) -> Application:
+        self.app = build_application(self.settings(), clock=self.clock, rate_limit=False)
+        await self.app.initialize()
+        await self.app.post_init(self.app)  # run_polling() would call it
+        await self.app.start()
+        await self.app.updater.start_polling(poll_interval=0, timeout=1, bootstrap_retries=0)
+        return self.app
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        app, self.app = self.app, None
+        with contextlib.suppress(Exception):
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+            await app.post_shutdown(app)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    @property
+    def db(self) -> Database:
+        return self.app.bot_data["runtime"].db
+
+    # --- a real process, for kill -9 --------------------------------------------------------
+
+    def start_process(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITBOT_")}
+        env.update(
+            AUDITBOT_TOKEN=self.double.token,
+            AUDITBOT_API_URL=self.double.url,
+            AUDITBOT_DATA_DIR=str(self.data_dir),
+            AUDITBOT_ADMIN_IDS=",".join(str(i) for i in self.admin_ids),
+        )
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def kill_process(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    # --- conversation helpers ----------------------------------------------------------------
+
+    async def command(self, user: TgUser, command: str, args: str = "", timeout: float = 5.0) -> Sent:
+        mark = self.double.mark()
+        self.double.send_command(user, command, args)
+        return await self.double.reply_to(user, timeout=timeout, after=mark)
+
+    async def say(self, user: TgUser, text: str, timeout: float = 5.0) -> Sent:
+        mark = self.double.mark()
+        self.double.send_message(user, text)
+        return await self.double.reply_to(user, timeout=timeout, after=mark)
+
+    async def press(self, user: TgUser, data: str, *, message_id: int | None = None,
+                    timeout: float = 5.0) -> Sent:
+        """Press a button; returns the first message sent or edited in the chat after it."""
+        mark = self.double.mark()
+        self.double.press_button(user, data, message_id=message_id)
+        return await self.double.reply_to(user, timeout=timeout, after=mark)
+
+    async def press_for_answer(self, user: TgUser, data: str, *, message_id: int | None = None) -> Sent:
+        """Press a button and return the answerCallbackQuery (toast) it got."""
+        mark = self.double.mark()
+        query_id = self.double.press_button(user, data, message_id=message_id)
+        return await self.double.wait_for(
+            lambda s: s.method == "answerCallbackQuery" and s.params.get("callback_query_id") == query_id,
+            after=mark,
+        )
+
+    async def settle(self) -> None:
+        await self.double.wait_idle(quiet=0.1)
+        await asyncio.sleep(0)

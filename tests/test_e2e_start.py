@@ -1,0 +1,77 @@
+"""End to end through the Bot API double: /start, strangers, invites, roles, language."""
+
+from __future__ import annotations
+
+from tests.harness import AUDITOR, LEAD, STAFF, STRANGER
+
+
+async def test_lead_gets_the_lead_menu(bot):
+    reply = await bot.command(LEAD, "/start")
+    assert reply.method == "sendMessage"
+    assert "Lena" in reply.text
+    assert "/status" in reply.text and "/invite" in reply.text
+    assert any("People" in text for row in reply.buttons for text, _ in row)
+
+
+async def test_stranger_gets_one_line_and_nothing_else(bot):
+    reply = await bot.command(STRANGER, "/start")
+    assert reply.text == "This bot is for invited members only. Ask your audit team lead for an invite link."
+    assert reply.reply_markup is None
+    await bot.settle()
+    assert len(bot.double.sent_to(STRANGER.id)) == 1
+    for text in ("/audit", "hello", "/users"):
+        again = await bot.say(STRANGER, text)
+        assert again.text.startswith("This bot is for invited members only")
+
+
+async def test_commands_registered_in_both_languages(bot):
+    await bot.settle()
+    assert {c["command"] for c in bot.double.commands["en"]} >= {"start", "audit", "report", "cancel"}
+    zh = {c["command"]: c["description"] for c in bot.double.commands["zh"]}
+    assert zh["audit"] == "开始新的审核"
+
+
+async def test_invite_and_join_as_staff_in_chinese(bot):
+    created = await bot.command(LEAD, "/invite", "staff 法制办公室")
+    assert "法制办公室" in created.text and "new department" in created.text
+    link = created.text.strip().splitlines()[-1]
+    code = link.split("start=")[1]
+    joined = await bot.command(STAFF, "/start", code)
+    assert joined.text.startswith("✅ 欢迎")
+    assert "法制办公室的部门人员" in joined.text
+    menu = await bot.double.reply_to(STAFF)
+    assert "/capa" in menu.text and "/status" not in menu.text
+    # single use: a second person cannot reuse it
+    reused = await bot.command(STRANGER, "/start", code)
+    assert reused.text.startswith("This bot is for invited members only")
+
+
+async def test_expired_invite(bot, clock):
+    created = await bot.command(LEAD, "/invite", "auditor")
+    code = created.text.split("start=")[1].strip()
+    clock.advance(days=8)
+    reply = await bot.command(AUDITOR, "/start", code)
+    assert "邀请" in reply.text or "invite" in reply.text.lower()
+    again = await bot.say(AUDITOR, "/audit")
+    assert "受邀成员" in again.text  # still a stranger, in their client's language
+
+
+async def test_non_lead_cannot_invite_or_manage(bot):
+    created = await bot.command(LEAD, "/invite", "auditor")
+    code = created.text.split("start=")[1].strip()
+    await bot.command(AUDITOR, "/start", code)
+    await bot.settle()
+    for command in ("/invite", "/users", "/departments"):
+        reply = await bot.command(AUDITOR, command, "auditor" if command == "/invite" else "")
+        assert reply.text == "您没有此项权限。"
+
+
+async def test_invite_usage_and_lang_switch(bot):
+    usage = await bot.command(LEAD, "/invite", "")
+    assert "/invite staff" in usage.text
+    choose = await bot.command(LEAD, "/lang")
+    reply = await bot.press(LEAD, choose.button("中文"), message_id=choose.message_id)
+    assert reply.text == "语言已设置为中文。"
+    menu = await bot.command(LEAD, "/start")
+    assert menu.text.startswith("👋 您好")
+

@@ -66,6 +66,7 @@ CREATE TABLE audit_team (
     audit_id   INTEGER NOT NULL REFERENCES audits(id),
     person_id  INTEGER NOT NULL REFERENCES people(id),
     team_role  TEXT NOT NULL DEFAULT 'auditor' CHECK (team_role IN ('leader', 'auditor')),
+    position   INTEGER NOT NULL DEFAULT 0,   -- index of the question this auditor is on (/resume)
     joined_at  TEXT NOT NULL,
     PRIMARY KEY (audit_id, person_id)
 );

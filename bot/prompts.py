@@ -2,7 +2,7 @@
 
 Templates live in ``prompts/<lang>/<name>.j2`` and are rendered with autoescape for
 Telegram's HTML parse mode; short labels (buttons, command descriptions) live in
-``prompts/<lang>/labels.yaml``.
+``prompts/<lang>/labels*.yaml`` (one file per area, merged).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Prompts:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
-        self._labels = {lang: _load_labels(self.root / lang / "labels.yaml") for lang in LANGS}
+        self._labels = {lang: _load_labels(self.root / lang) for lang in LANGS}
         self.env.globals["label"] = self.label
 
     def render(self, lang: str, name: str, /, **context: Any) -> str:
@@ -68,9 +68,15 @@ def _lang(lang: str) -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
-def _load_labels(path: Path) -> dict[str, str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()}
+def _load_labels(folder: Path) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for path in sorted(folder.glob("labels*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in data.items():
+            if str(key) in labels:
+                raise ValueError(f"{path}: label {key!r} is defined twice")
+            labels[str(key)] = str(value)
+    return labels
 
 
 @lru_cache(maxsize=1)

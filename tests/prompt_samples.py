@@ -47,3 +47,22 @@ SAMPLES: dict[str, list[dict]] = {
     "menu": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
     "help": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
 }
+
+
+def _merge_area_samples() -> None:
+    """Each flow may keep its samples in tests/prompt_samples_<area>.py as SAMPLES."""
+    import importlib
+    import pkgutil
+
+    import tests
+
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.name.startswith("prompt_samples_"):
+            module = importlib.import_module(f"tests.{info.name}")
+            clash = set(module.SAMPLES) & set(SAMPLES)
+            if clash:
+                raise ValueError(f"{info.name}: samples defined twice: {sorted(clash)}")
+            SAMPLES.update(module.SAMPLES)
+
+
+_merge_area_samples()

@@ -14,6 +14,7 @@ from bot.concurrency import PerChatUpdateProcessor
 from bot.handlers import register_handlers
 from bot.prompts import LANGS, Prompts, default_prompts
 from bot.runtime import AuditContext, Runtime
+from bot.services.audit_service import AuditService
 from bot.services.people_service import PeopleService
 from bot.settings import Settings
 from storage.db import Database
@@ -82,6 +83,7 @@ async def _post_init(application: Application) -> None:
         checklists=checklist_loader.load_all([settings.checklists_dir]),
         people=PeopleService(db, clock, settings),
     )
+    runtime.services["audit"] = AuditService(db, clock, settings, runtime.checklists, runtime.files)
     application.bot_data["runtime"] = runtime
     await register_commands(application, prompts)
 

@@ -121,6 +121,13 @@ class BotHarness:
             after=mark,
         )
 
+    async def join(self, user: TgUser, role: str, department: str = "") -> None:
+        """Have the lead invite ``user`` and ``user`` join with the link."""
+        created = await self.command(LEAD, "/invite", f"{role} {department}".strip())
+        code = created.text.split("start=")[1].split()[0]
+        await self.command(user, "/start", code)
+        await self.settle()
+
     async def settle(self) -> None:
         await self.double.wait_idle(quiet=0.1)
         await asyncio.sleep(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.prompts import LANGS, TELEGRAM_TEXT_LIMIT, Prompts
+from tests.botapi_double import render_text
 from tests.prompt_samples import SAMPLES
 
 PROMPTS = Prompts()
@@ -26,7 +27,8 @@ def test_renders_within_limit(lang, name):
     for sample in SAMPLES[name]:
         text = PROMPTS.render(lang, name, **sample)
         assert text.strip(), f"{lang}/{name} rendered empty"
-        assert len(text) <= TELEGRAM_TEXT_LIMIT, f"{lang}/{name}: {len(text)} characters"
+        plain, _ = render_text(text, "HTML")  # as Telegram parses it (raises on broken markup)
+        assert len(plain) <= TELEGRAM_TEXT_LIMIT, f"{lang}/{name}: {len(plain)} characters"
         assert "<script>" not in text, f"{lang}/{name} did not escape user text"
 
 

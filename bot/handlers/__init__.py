@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, dialog, errors, gate, start
+from bot.handlers import admin, audit, dialog, errors, gate, start
 
 
 def register_handlers(application: Application) -> None:
@@ -26,7 +26,9 @@ def register_handlers(application: Application) -> None:
             CommandHandler("invite", admin.invite),
             CommandHandler("departments", admin.departments),
             CommandHandler("users", admin.users),
+            *audit.command_handlers(),
             *start.callback_handlers(),
+            *audit.callback_handlers(),
             *admin.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, dialog.on_text),

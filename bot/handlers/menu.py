@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.handlers import admin, start
+from bot.handlers import admin, audit, start
 from bot.runtime import AuditContext
 from bot.services.people_service import Actor
 
@@ -24,7 +24,13 @@ def _anyone(actor: Actor) -> bool:
     return True
 
 
+def _auditor(actor: Actor) -> bool:
+    return actor.is_auditor
+
+
 MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
+    ("audit", _auditor, audit.audit_command),
+    ("resume", _auditor, audit.resume_command),
     ("users", _lead, admin.users),
     ("departments", _lead, admin.departments),
     ("lang", _anyone, start.lang_command),

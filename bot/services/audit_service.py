@@ -137,8 +137,9 @@ class AuditService:
             department_id, _ = await departments.get_or_create(conn, name, self.clock.now())
         return department_id
 
-    async def create(self, actor: Actor, checklist_id: str, department_id: int) -> int:
-        """A new audit in planning, its plan filled with sensible defaults."""
+    async def create(self, actor: Actor, checklist_id: str, department_id: int, *,
+                     plan_defaults: dict[str, str] | None = None) -> int:
+        """A new audit in planning, its plan filled with ``plan_defaults``, date and place."""
         _require_auditor(actor)
         checklist = self.checklists.get(checklist_id)
         if checklist is None:
@@ -154,7 +155,7 @@ class AuditService:
                 checklist_json=checklist.to_json(), department_id=department_id, lang=actor.lang,
                 created_by=actor.id, at=now, number_prefix=f"A-{local:%Y}-",
             )
-            plan = {"date": local.date().isoformat(), "location": department["name"]}
+            plan = {**(plan_defaults or {}), "date": local.date().isoformat(), "location": department["name"]}
             await audits.set_card(conn, audit_id, "plan", plan, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="created", after={"number": number, "checklist": checklist.id,

@@ -181,3 +181,32 @@ async def notes(conn: aiosqlite.Connection, audit_id: int, question_id: str | No
         params = (audit_id, question_id)
     async with conn.execute(sql, params) as cur:
         return list(await cur.fetchall())
+
+
+async def set_position(conn: aiosqlite.Connection, audit_id: int, person_id: int, index: int) -> None:
+    await conn.execute(
+        "UPDATE audit_team SET position = ? WHERE audit_id = ? AND person_id = ?", (index, audit_id, person_id)
+    )
+
+
+async def position(conn: aiosqlite.Connection, audit_id: int, person_id: int) -> int:
+    async with conn.execute(
+        "SELECT position FROM audit_team WHERE audit_id = ? AND person_id = ?", (audit_id, person_id)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def evidence_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str, int]:
+    """Evidence files per question of one audit."""
+    async with conn.execute(
+        "SELECT question_id, COUNT(*) FROM evidence WHERE audit_id = ? GROUP BY question_id", (audit_id,)
+    ) as cur:
+        return {row[0]: int(row[1]) for row in await cur.fetchall()}
+
+
+async def note_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str, int]:
+    async with conn.execute(
+        "SELECT question_id, COUNT(*) FROM notes WHERE audit_id = ? GROUP BY question_id", (audit_id,)
+    ) as cur:
+        return {row[0]: int(row[1]) for row in await cur.fetchall()}

@@ -1,0 +1,403 @@
+"""What the audit report shows, read once from the database into plain dataclasses.
+
+``load_report_data`` does all the reading (SQL lives in ``storage.repos``); the builders
+(``docx_builder``, ``xlsx_export``) only draw. Every text a person typed goes through
+``clean_text`` on the way in, so nothing downstream has to worry about characters that
+XML (Word, Excel) cannot hold. Times are converted to the display time zone here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from bot.checklists import Checklist
+from storage.db import Database
+from storage.files import FileStore
+from storage.repos import audits, findings, reports
+from storage.times import from_db
+
+RESULTS = ("conform", "minor", "major", "observation", "ofi", "good", "na")
+NC_KINDS = ("major", "minor")
+OTHER_FINDING_KINDS = ("observation", "ofi")
+FINDING_KINDS = (*NC_KINDS, *OTHER_FINDING_KINDS, "good")
+FINDING_PREFIX = {"major": "NC", "minor": "NC", "observation": "OBS", "ofi": "OFI", "good": "GP"}
+PHOTO_MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+# XML 1.0 cannot hold C0 controls other than tab/newline/CR, U+FFFE/U+FFFF or lone surrogates.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+class AuditNotFound(LookupError):
+    """No audit with the id or number asked for."""
+
+
+def clean_text(value: object) -> str:
+    """``value`` as text Word and Excel accept: illegal characters dropped, the rest kept."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return _XML_ILLEGAL.sub("", text.replace("\r\n", "\n"))
+
+
+def days_late(due: date | None, done_on: date | None, today: date) -> int:
+    """Whole days past ``due``: until ``done_on`` when the action is closed, else until today."""
+    if due is None:
+        return 0
+    return max(0, ((done_on or today) - due).days)
+
+
+def parse_date(text: object) -> date | None:
+    """An ISO date (or the date part of an ISO time) as a date; None when it is not one."""
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def local_time(text: str | None, tz: tzinfo) -> datetime | None:
+    """A UTC time from the database in the display zone."""
+    moment = from_db(text)
+    return moment.astimezone(tz) if moment else None
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    author: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo of a question; ``path`` is None when the stored name is not a file name."""
+
+    path: Path | None
+    caption: str
+    author: str
+    at: datetime | None
+
+
+@dataclass
+class QuestionResult:
+    """One question of the checklist snapshot and what the audit recorded on it."""
+
+    id: str
+    section: str
+    clause: str
+    text: str
+    result: str | None = None  # one of RESULTS; None when not answered (or skipped)
+    skipped: bool = False
+    answered_by: str = ""
+    answered_at: datetime | None = None
+    notes: list[Note] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
+    documents: int = 0
+    voice: int = 0
+    finding: str = ""  # number of the finding raised on this question
+
+
+@dataclass
+class Action:
+    """The corrective action (CAPA) of a nonconformity."""
+
+    state: str
+    due_date: date | None
+    days_late: int = 0
+    correction: str = ""
+    root_cause: list[str] = field(default_factory=list)
+    elsewhere: str = ""
+    action_plan: str = ""
+    target_date: str = ""
+    implementation: str = ""
+    effectiveness: str = ""
+    rejection_reason: str = ""
+    closed_at: datetime | None = None
+
+
+@dataclass
+class Finding:
+    """A numbered finding; ``provisional`` when the audit is not completed yet."""
+
+    number: str
+    kind: str
+    statement: str
+    question: QuestionResult
+    action: Action | None = None
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    audit_client: str = ""
+    objectives: str = ""
+    scope: str = ""
+    criteria: str = ""
+    location: str = ""
+    date: str = ""
+    participants: str = ""
+
+
+@dataclass(frozen=True)
+class Meeting:
+    attendees: str = ""
+    held_at: str = ""
+    scope_confirmed: bool | None = None
+    conclusions: str = ""
+    divergent: str = ""
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    name: str
+    role: str  # 'leader' | 'auditor'
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows about one audit, in the audit's language."""
+
+    audit_id: int
+    number: str
+    lang: str
+    status: str
+    department: str
+    checklist_title: str
+    tz_name: str
+    generated_at: datetime
+    created_at: datetime | None
+    completed_at: datetime | None
+    plan: Plan = field(default_factory=Plan)
+    opening: Meeting = field(default_factory=Meeting)
+    closing: Meeting = field(default_factory=Meeting)
+    team: list[TeamMember] = field(default_factory=list)
+    questions: list[QuestionResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        """Questions per result, with 'unanswered' for those without one."""
+        return Counter(q.result or "unanswered" for q in self.questions)
+
+    def answered(self) -> int:
+        return sum(1 for q in self.questions if q.result)
+
+    def conformity_rate(self) -> float | None:
+        """Conform ÷ (answered − not applicable); None when nothing applicable was answered."""
+        counts = self.counts()
+        applicable = self.answered() - counts["na"]
+        return counts["conform"] / applicable if applicable else None
+
+    def with_result(self, result: str | None) -> list[QuestionResult]:
+        return [q for q in self.questions if q.result == result]
+
+    def findings_of(self, kinds: tuple[str, ...]) -> list[Finding]:
+        return [f for f in self.findings if f.kind in kinds]
+
+    def actions(self) -> list[Finding]:
+        """Findings that carry a corrective action, in finding order."""
+        return [f for f in self.findings if f.action is not None]
+
+    def leaders(self) -> list[str]:
+        return [m.name for m in self.team if m.role == "leader"]
+
+    def auditors(self) -> list[str]:
+        return [m.name for m in self.team if m.role != "leader"]
+
+
+async def load_report_data(
+    db: Database, audit_id: int, files: FileStore, tz: tzinfo, *, now: datetime | None = None
+) -> ReportData:
+    """Read one audit for the report; raise AuditNotFound when there is none."""
+    async with db.read() as conn:
+        audit = await audits.get(conn, audit_id)
+        if audit is None:
+            raise AuditNotFound(f"no audit with id {audit_id}")
+        team = await audits.team(conn, audit_id)
+        answer_rows = await reports.answers_with_people(conn, audit_id)
+        note_rows = await reports.notes_with_people(conn, audit_id)
+        evidence_rows = await reports.evidence_with_people(conn, audit_id)
+        finding_rows = await findings.of_audit(conn, audit_id)
+        capa_rows = await findings.capas_of_audit(conn, audit_id)
+    generated = (now or datetime.now(tz)).astimezone(tz)
+    checklist = Checklist.from_json(audit["checklist_json"])
+    lang = audit["lang"]
+    questions = _questions(checklist, lang)
+    _apply_answers(questions, answer_rows, tz)
+    _apply_notes(questions, note_rows, tz)
+    _apply_evidence(questions, evidence_rows, files, tz)
+    actions = {row["finding_id"]: _action(row, tz, generated.date()) for row in capa_rows}
+    return ReportData(
+        audit_id=audit_id,
+        number=clean_text(audit["number"]),
+        lang=lang,
+        status=audit["status"],
+        department=clean_text(audit["department"]),
+        checklist_title=checklist.title.get(lang),
+        tz_name=str(getattr(tz, "key", tz)),
+        generated_at=generated,
+        created_at=local_time(audit["created_at"], tz),
+        completed_at=local_time(audit["completed_at"], tz),
+        plan=Plan(**_card(audit["plan_json"], Plan, tz)),
+        opening=Meeting(**_card(audit["opening_json"], Meeting, tz)),
+        closing=Meeting(**_card(audit["closing_json"], Meeting, tz)),
+        team=[TeamMember(clean_text(r["name"]), r["team_role"]) for r in team],
+        questions=list(questions.values()),
+        findings=_findings(questions, finding_rows, actions),
+    )
+
+
+def _questions(checklist: Checklist, lang: str) -> dict[str, QuestionResult]:
+    """The snapshot's questions in order, by id."""
+    return {
+        q.id: QuestionResult(id=q.id, section=s.title.get(lang), clause=q.clause, text=q.text.get(lang))
+        for s, q in checklist.questions()
+    }
+
+
+def _question(questions: dict[str, QuestionResult], question_id: str) -> QuestionResult:
+    """The question ``question_id``; one the snapshot does not know is added at the end."""
+    if question_id not in questions:
+        questions[question_id] = QuestionResult(id=question_id, section="", clause="", text=question_id)
+    return questions[question_id]
+
+
+def _apply_answers(questions: dict[str, QuestionResult], rows: list[Any], tz: tzinfo) -> None:
+    for row in rows:
+        question = _question(questions, row["question_id"])
+        question.skipped = row["result"] == "skipped"
+        question.result = None if question.skipped else row["result"]
+        question.answered_by = clean_text(row["person"])
+        question.answered_at = local_time(row["answered_at"], tz)
+
+
+def _apply_notes(questions: dict[str, QuestionResult], rows: list[Any], tz: tzinfo) -> None:
+    for row in rows:
+        note = Note(clean_text(row["text"]), clean_text(row["person"]), local_time(row["created_at"], tz))
+        _question(questions, row["question_id"]).notes.append(note)
+
+
+def _apply_evidence(
+    questions: dict[str, QuestionResult], rows: list[Any], files: FileStore, tz: tzinfo
+) -> None:
+    for row in rows:
+        question = _question(questions, row["question_id"])
+        if row["kind"] == "photo" or (row["mime_type"] or "") in PHOTO_MIME_TYPES:
+            question.photos.append(_photo(row, files, tz))
+        elif row["kind"] == "voice":
+            question.voice += 1
+        else:
+            question.documents += 1
+
+
+def _photo(row: Any, files: FileStore, tz: tzinfo) -> Photo:
+    try:
+        path: Path | None = files.path_of(row["sha256"])
+    except ValueError:
+        path = None
+    return Photo(path, clean_text(row["caption"]), clean_text(row["person"]),
+                 local_time(row["created_at"], tz))
+
+
+def _action(row: Any, tz: tzinfo, today: date) -> Action:
+    closed_at = local_time(row["closed_at"], tz)
+    due = parse_date(row["due_date"])
+    return Action(
+        state=row["state"],
+        due_date=due,
+        days_late=days_late(due, closed_at.date() if closed_at else None, today),
+        correction=clean_text(row["correction"]),
+        root_cause=_whys(row["root_cause_json"]),
+        elsewhere=clean_text(row["elsewhere"]),
+        action_plan=clean_text(row["action_plan"]),
+        target_date=clean_text(row["target_date"]),
+        implementation=clean_text(row["implementation"]),
+        effectiveness=clean_text(row["effectiveness"]),
+        rejection_reason=clean_text(row["rejection_reason"]),
+        closed_at=closed_at,
+    )
+
+
+def _whys(text: str | None) -> list[str]:
+    """The root-cause chain: a JSON list of texts (a plain text is one why)."""
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        value = [text]
+    if not isinstance(value, list):
+        value = [value]
+    return [clean_text(why) for why in value if clean_text(why).strip()]
+
+
+def _findings(
+    questions: dict[str, QuestionResult], rows: list[Any], actions: dict[int, Action]
+) -> list[Finding]:
+    """The numbered findings, plus provisional ones for findings not numbered yet."""
+    result = []
+    for row in rows:
+        question = _question(questions, row["question_id"])
+        question.finding = clean_text(row["number"])
+        result.append(Finding(question.finding, row["kind"], clean_text(row["statement"]),
+                              question, actions.get(row["id"])))
+    numbered = Counter(FINDING_PREFIX[f.kind] for f in result)
+    for question in questions.values():
+        if question.result in FINDING_KINDS and not question.finding:
+            prefix = FINDING_PREFIX[question.result]
+            numbered[prefix] += 1
+            question.finding = f"{prefix}{numbered[prefix]}"
+            result.append(Finding(question.finding, question.result, "", question, provisional=True))
+    return sorted(result, key=_finding_order)
+
+
+def _finding_order(finding: Finding) -> tuple[int, int, str]:
+    """NC1, NC2, …, OBS1, …, OFI1, …, GP1: by prefix, then the number's value."""
+    prefixes = ("NC", "OBS", "OFI", "GP")
+    prefix = FINDING_PREFIX.get(finding.kind, "")
+    digits = "".join(ch for ch in finding.number if ch.isdigit())
+    rank = prefixes.index(prefix) if prefix in prefixes else len(prefixes)
+    return rank, int(digits) if digits else 0, finding.number
+
+
+def _card(text: str | None, card: type, tz: tzinfo) -> dict[str, Any]:
+    """The known keys of a JSON card as clean text (held_at shown in the display zone)."""
+    try:
+        raw = json.loads(text or "{}")
+    except ValueError:
+        raw = {}
+    if not isinstance(raw, dict):
+        raw = {}
+    values: dict[str, Any] = {}
+    for name in card.__dataclass_fields__:
+        value = raw.get(name)
+        if value is None:
+            continue
+        if name == "scope_confirmed":
+            values[name] = bool(value)
+        elif name == "held_at":
+            values[name] = _display_time(value, tz)
+        else:
+            values[name] = _card_text(value)
+    return values
+
+
+def _card_text(value: object) -> str:
+    """A card value as text: lists are joined with commas."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(clean_text(item) for item in value)
+    return clean_text(value)
+
+
+def _display_time(value: object, tz: tzinfo) -> str:
+    """An ISO time as local 'YYYY-MM-DD HH:MM'; anything else as the text it is."""
+    text = clean_text(value)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,119 @@
+"""Photos for the report: decoded at reduced scale, turned upright, shrunk, re-encoded.
+
+Scaling is the expensive part of a report with many photos. A JPEG is decoded with
+``Image.draft`` (libjpeg's DCT scaling: a 4000×3000 photo meant for 1600 px is decoded
+at 2000×1500, four times fewer pixels), then ``thumbnail`` shrinks it the rest of the way,
+and only then is the EXIF orientation applied (python-docx ignores it). Pillow releases
+the GIL while decoding, resizing and encoding, so a thread pool scales photos in parallel.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+_BACKGROUND = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class ScaledPhoto:
+    """A JPEG ready for the document, upright, with its pixel size."""
+
+    data: bytes
+    width: int
+    height: int
+
+
+def scale_photo(data: bytes, max_px: int, quality: int) -> ScaledPhoto | None:
+    """``data`` upright as a JPEG whose longer edge is at most ``max_px``; None if unreadable."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return _scaled(image, max_px, quality)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError,
+            SyntaxError, EOFError):
+        return None
+
+
+def scale_file(path: Path | None, max_px: int, quality: int) -> ScaledPhoto | None:
+    """The photo stored at ``path``, scaled; None when it is missing or unreadable."""
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return scale_photo(data, max_px, quality)
+
+
+def _scaled(image: Image.Image, max_px: int, quality: int) -> ScaledPhoto:
+    if image.format == "JPEG":
+        image.draft("RGB", (max_px, max_px))
+    image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS, reducing_gap=None)
+    upright = ImageOps.exif_transpose(image)
+    rgb = _flatten(upright)
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=quality)
+    return ScaledPhoto(out.getvalue(), rgb.width, rgb.height)
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid on white (JPEG has no alpha)."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, _BACKGROUND)
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return image.convert("RGB")
+
+
+def default_workers() -> int:
+    """Threads for scaling: the CPUs this process may use, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(8, cpus))
+
+
+class PhotoScaler:
+    """Scales photos in a thread pool ahead of the document that asks for them.
+
+    ``start`` queues every photo at once (the scaled JPEGs are small; the originals are
+    read inside the workers), ``get`` waits for one. Use it as a context manager.
+    """
+
+    def __init__(self, max_px: int, quality: int, workers: int | None = None):
+        self.max_px = max_px
+        self.quality = quality
+        self._pool = ThreadPoolExecutor(max_workers=workers or default_workers(),
+                                        thread_name_prefix="report-photo")
+        self._futures: dict[object, Future[ScaledPhoto | None]] = {}
+
+    def start(self, items: Iterable[tuple[object, Path | None]]) -> None:
+        """Queue (key, path) pairs; a key already queued is not scaled twice."""
+        for key, path in items:
+            if key not in self._futures:
+                self._futures[key] = self._pool.submit(scale_file, path, self.max_px, self.quality)
+
+    def get(self, key: object, path: Path | None = None) -> ScaledPhoto | None:
+        """The scaled photo of ``key`` (queued now if it was not)."""
+        self.start([(key, path)])
+        return self._futures[key].result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._futures.clear()
+
+    def __enter__(self) -> PhotoScaler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

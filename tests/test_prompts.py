@@ -40,3 +40,19 @@ def test_user_text_is_escaped():
 def test_label_falls_back_and_formats():
     assert PROMPTS.label("xx", "saved") == PROMPTS.label("en", "saved")
     assert PROMPTS.label("zh", "rename_button", name="办公室") == "✏️ 办公室"
+
+
+def test_inline_block_tags_keep_their_line_break():
+    """With trim_blocks, a text line ending in {% endif %} would swallow its newline: use +%}."""
+    import re
+
+    ends_in_tag = re.compile(r"\{%-? *(endif|endfor|else) *-?%\}$")
+    only_tags = re.compile(r"^(\{%[^%]*%\})+$")
+    offenders = []
+    for path in sorted(PROMPTS.root.glob("*/*.j2")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for number, line in enumerate(lines, 1):
+            more_text = any(rest.strip() for rest in lines[number:])
+            if ends_in_tag.search(line) and not only_tags.match(line.strip()) and more_text:
+                offenders.append(f"{path.parent.name}/{path.name}:{number}")
+    assert not offenders, offenders

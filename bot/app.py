@@ -6,13 +6,14 @@ import logging
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import checklists as checklist_loader
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.handlers import register_handlers
 from bot.prompts import LANGS, Prompts, default_prompts
+from bot.rate_limit import RetryingRateLimiter
 from bot.runtime import AuditContext, Runtime
 from bot.services.audit_service import AuditService
 from bot.services.people_service import PeopleService
@@ -63,7 +64,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=5))
     application = builder.build()
     application.bot_data["pending_runtime"] = (settings, clock or Clock(), prompts or default_prompts())
     register_handlers(application)

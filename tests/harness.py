@@ -29,11 +29,12 @@ class BotHarness:
     """One bot process (in-process Application, or a subprocess for kill tests)."""
 
     def __init__(self, double: BotApiDouble, data_dir: Path, *, clock: Clock | None = None,
-                 admin_ids: tuple[int, ...] = (LEAD.id,)):
+                 admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False):
         self.double = double
         self.data_dir = data_dir
         self.clock = clock or FakeClock()
         self.admin_ids = admin_ids
+        self.rate_limit = rate_limit
         self.app: Application | None = None
         self.proc: subprocess.Popen | None = None
 
@@ -47,7 +48,7 @@ class BotHarness:
         )
 
     async def start(self) -> Application:
-        self.app = build_application(self.settings(), clock=self.clock, rate_limit=False)
+        self.app = build_application(self.settings(), clock=self.clock, rate_limit=self.rate_limit)
         await self.app.initialize()
         await self.app.post_init(self.app)  # run_polling() would call it
         await self.app.start()
@@ -112,10 +113,11 @@ class BotHarness:
         self.double.press_button(user, data, message_id=message_id)
         return await self.double.reply_to(user, timeout=timeout, after=mark)
 
-    async def press_for_answer(self, user: TgUser, data: str, *, message_id: int | None = None) -> Sent:
+    async def press_for_answer(self, user: TgUser, data: str, *, message_id: int | None = None,
+                               check: bool = True) -> Sent:
         """Press a button and return the answerCallbackQuery (toast) it got."""
         mark = self.double.mark()
-        query_id = self.double.press_button(user, data, message_id=message_id)
+        query_id = self.double.press_button(user, data, message_id=message_id, check=check)
         return await self.double.wait_for(
             lambda s: s.method == "answerCallbackQuery" and s.params.get("callback_query_id") == query_id,
             after=mark,

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tests.audit_fixtures import jpeg, start_audit, through_opening, write_sixty_question_checklist
+from tests.audit_fixtures import jpeg, start_audit, write_sixty_question_checklist
 from tests.harness import AUDITOR_EN, BotHarness
 
 TOTAL = 60

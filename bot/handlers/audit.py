@@ -34,6 +34,7 @@ from storage.repos import dialogs
 FLOW = "audit"
 NEW_FLOW = "audit_new"
 STAGE_CODES = {"p": "planning", "o": "opening"}
+NAVIGATION = ("next", "skip", "back", "pause", "secs", "sum")
 RESULT_CODES = {"c": "conform", "mi": "minor", "ma": "major", "ob": "observation", "of": "ofi", "g": "good",
                 "na": "na"}
 assert set(RESULT_CODES.values()) == set(RESULTS)
@@ -306,6 +307,9 @@ async def on_question(update: Update, context: AuditContext) -> None:
     if parsed is None:
         return
     audit_id, (index, action) = parsed
+    if action not in RESULT_CODES and action not in NAVIGATION:
+        await toast(update, context, "stale_button", alert=True)
+        return
     state = await _state(context)
     if not _is_current(state, update, audit_id) or state["question_id"] != str(index):
         await toast(update, context, "audit_error_stale_card", alert=True)
@@ -330,10 +334,8 @@ async def on_question(update: Update, context: AuditContext) -> None:
             sections = await svc.sections(context.actor, audit_id)
             await _show(update, context, "audit_sections", sections_rows(context, audit_id, sections),
                         audit_id=audit_id, question=index, sections=sections)
-        elif action == "sum":
-            await show_summary(update, context, audit_id)
         else:
-            raise AuditError("stale")
+            await show_summary(update, context, audit_id)
     except AuditError as error:
         await _explain(update, context, error)
 
@@ -539,6 +541,11 @@ async def _parse_audit_button(update: Update, context: AuditContext, ints: int,
             raise ValueError
     except (ValueError, IndexError):
         await toast(update, context, "stale_button", alert=True)
+        return None
+    try:
+        await service(context).ensure_access(context.actor, audit_id)
+    except AuditError as error:
+        await _explain(update, context, error)
         return None
     return audit_id, numbers + tuple(rest)
 

@@ -55,9 +55,20 @@ async def edit_or_send(
 
 
 async def toast(update: Update, context: AuditContext, key: str, /, *, alert: bool = False, **values: Any) -> None:
-    """Answer a button press with a short label (or a popup when ``alert``)."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(context.label(key, **values), show_alert=alert)
+    """Answer a button press with a short label (or a popup when ``alert``).
+
+    If the press was answered already (a handler answered, then hit a problem), the
+    label goes out as an ordinary message instead, so the person still learns of it.
+    """
+    if update.callback_query is None:
+        return
+    text = context.label(key, **values)
+    try:
+        await update.callback_query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        if "query" not in str(exc).lower() or update.effective_chat is None:
+            raise
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode=None)
 
 
 async def ack(update: Update) -> None:

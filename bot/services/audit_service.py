@@ -179,6 +179,11 @@ class AuditService:
             raise AuditError("audit_closed", number=row["number"])
         return row
 
+    async def ensure_access(self, actor: Actor, audit_id: int) -> None:
+        """Raise AuditError unless ``actor`` may see this audit (team member or lead)."""
+        async with self.db.read() as conn:
+            await self._audit(conn, actor, audit_id, writable=False)
+
     def snapshot(self, row) -> Checklist:
         """The checklist the audit was run with (parsed once per audit)."""
         cached = self._snapshots.get(row["id"])

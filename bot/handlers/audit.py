@@ -65,28 +65,31 @@ async def _show(update: Update, context: AuditContext, name: str, rows, *, audit
                 question: int | None = None, awaiting: str | None = None, flow: str = FLOW,
                 data: dict | None = None, **values: Any) -> None:
     """Show a card: edit the pressed message in place, or send a new one at the bottom
-    (removing the old card) when the person typed or sent something."""
+    (removing the old card) when the person typed or sent something.
+
+    The dialog state is saved before the card goes out, so a crash in between leaves at
+    worst a stale message id, never a wrong question.
+    """
     text = context.text(name, **values)
     markup = keyboard(rows)
     state = await _state(context)
     old_id = state["message_id"] if state and state["flow"] in (FLOW, NEW_FLOW) else None
-    message_id = None
+    await _put_state(context, flow=flow, audit_id=audit_id, question_id=None if question is None else str(question),
+                     awaiting=awaiting, message_id=old_id, data=data)
     query = update.callback_query
     if query is not None and query.message is not None and query.message.message_id == old_id:
         try:
             await query.edit_message_text(text, reply_markup=markup)
-            message_id = old_id
+            return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
-                message_id = old_id
-    if message_id is None:
-        sent = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
-        message_id = sent.message_id
-        if old_id and old_id != message_id:
-            with contextlib.suppress(TelegramError):
-                await context.bot.delete_message(update.effective_chat.id, old_id)
-    await _put_state(context, flow=flow, audit_id=audit_id, question_id=None if question is None else str(question),
-                     awaiting=awaiting, message_id=message_id, data=data)
+                return
+    sent = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    async with context.rt.db.transaction() as conn:
+        await dialogs.set_message_id(conn, context.actor.id, sent.message_id)
+    if old_id and old_id != sent.message_id:
+        with contextlib.suppress(TelegramError):
+            await context.bot.delete_message(update.effective_chat.id, old_id)
 
 
 async def _explain(update: Update, context: AuditContext, error: AuditError) -> None:
@@ -98,12 +101,9 @@ async def _explain(update: Update, context: AuditContext, error: AuditError) -> 
         await reply(update, context, "audit_error", code=error.code)
 
 
-def _is_current(state: dict | None, update: Update, audit_id: int) -> bool:
-    """Was the pressed button on this person's live card of this audit?"""
-    if state is None or state["flow"] != FLOW or state["audit_id"] != audit_id:
-        return False
-    message = update.callback_query.message if update.callback_query else None
-    return message is not None and message.message_id == state["message_id"]
+def _is_current(state: dict | None, audit_id: int) -> bool:
+    """Is this person working on ``audit_id`` right now (a card of it is their live one)?"""
+    return state is not None and state["flow"] == FLOW and state["audit_id"] == audit_id
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -310,8 +310,7 @@ async def on_question(update: Update, context: AuditContext) -> None:
     if action not in RESULT_CODES and action not in NAVIGATION:
         await toast(update, context, "stale_button", alert=True)
         return
-    state = await _state(context)
-    if not _is_current(state, update, audit_id) or state["question_id"] != str(index):
+    if not await service(context).is_current_question(context.actor, audit_id, index):
         await toast(update, context, "audit_error_stale_card", alert=True)
         return
     svc = service(context)
@@ -356,7 +355,7 @@ async def on_jump(update: Update, context: AuditContext) -> None:
         return
     audit_id, (index,) = parsed
     state = await _state(context)
-    if not _is_current(state, update, audit_id):
+    if not _is_current(state, audit_id):
         await toast(update, context, "audit_error_stale_card", alert=True)
         return
     await update.callback_query.answer()
@@ -394,7 +393,8 @@ async def on_audit_text(update: Update, context: AuditContext, state: dict) -> N
             await svc.set_due_date(context.actor, audit_id, int(awaiting[4:]), due)
             await show_stage(update, context, audit_id)
         elif state["question_id"] is not None:
-            view = await svc.add_note(context.actor, audit_id, int(state["question_id"]), text)
+            index = await svc.current_index(context.actor, audit_id)
+            view = await svc.add_note(context.actor, audit_id, index, text)
             await _show(update, context, "audit_question_card", question_rows(context, view), audit_id=audit_id,
                         question=view.index, q=view, saved="note")
         else:
@@ -417,8 +417,9 @@ async def on_audit_media(update: Update, context: AuditContext, state: dict) -> 
         await reply(update, context, "unsupported_message")
         return
     try:
+        index = await service(context).current_index(context.actor, state["audit_id"])
         view = await service(context).add_evidence(
-            context.actor, state["audit_id"], int(state["question_id"]), kind=incoming.kind, data=incoming.data,
+            context.actor, state["audit_id"], index, kind=incoming.kind, data=incoming.data,
             file_name=incoming.file_name, mime_type=incoming.mime_type, caption=incoming.caption,
             telegram_file_id=incoming.telegram_file_id,
         )
@@ -450,7 +451,7 @@ async def on_summary_action(update: Update, context: AuditContext) -> None:
     audit_id, args = parsed
     route = callbacks.unpack(update.callback_query.data).route
     state = await _state(context)
-    if not _is_current(state, update, audit_id):
+    if not _is_current(state, audit_id):
         await toast(update, context, "audit_error_stale_card", alert=True)
         return
     svc = service(context)

@@ -184,6 +184,16 @@ class AuditService:
         async with self.db.read() as conn:
             await self._audit(conn, actor, audit_id, writable=False)
 
+    async def current_index(self, actor: Actor, audit_id: int) -> int:
+        """The question this person is on in this audit (saved with every move)."""
+        async with self.db.read() as conn:
+            await self._audit(conn, actor, audit_id, writable=False)
+            return await audits.position(conn, audit_id, actor.id)
+
+    async def is_current_question(self, actor: Actor, audit_id: int, index: int) -> bool:
+        """Is question ``index`` the one this person is on (so its card is not an old one)?"""
+        return await self.current_index(actor, audit_id) == index
+
     def snapshot(self, row) -> Checklist:
         """The checklist the audit was run with (parsed once per audit)."""
         cached = self._snapshots.get(row["id"])

@@ -51,3 +51,8 @@ async def clear(conn: aiosqlite.Connection, person_id: int) -> None:
 
 def data_of(row: aiosqlite.Row | None) -> dict[str, Any]:
     return json.loads(row["data_json"]) if row is not None else {}
+
+
+async def set_message_id(conn: aiosqlite.Connection, person_id: int, message_id: int) -> None:
+    """Remember which message is the person's live card (after it was sent)."""
+    await conn.execute("UPDATE dialog_state SET message_id = ? WHERE person_id = ?", (message_id, person_id))

@@ -1,0 +1,142 @@
+"""AuditService without Telegram: rights, results and their trail, completion rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.checklists import load_all
+from bot.clock import FakeClock
+from bot.services.audit_service import AuditError, AuditService, parse_date
+from bot.services.people_service import Actor, PeopleService
+from bot.settings import Settings
+from storage.db import Database
+from storage.files import FileStore
+from storage.repos import departments, people, trail
+from tests.audit_fixtures import jpeg
+
+AUDITOR = Actor(id=1, name="Ann", lang="en", active=True, roles=frozenset({"auditor"}))
+OTHER = Actor(id=2, name="Bob", lang="en", active=True, roles=frozenset({"auditor"}))
+LEAD = Actor(id=3, name="Lena", lang="zh", active=True, roles=frozenset({"lead"}))
+STAFF = Actor(id=4, name="Zhao", lang="zh", active=True, roles=frozenset({"staff"}))
+
+
+@pytest.fixture
+async def env(tmp_path):
+    clock = FakeClock()
+    settings = Settings(data_dir=tmp_path, _env_file=None)
+    db = await Database(tmp_path / "db.sqlite3").open()
+    async with db.transaction() as conn:
+        for actor in (AUDITOR, OTHER, LEAD, STAFF):
+            await people.upsert(conn, actor.id, name=actor.name, username=None, lang=actor.lang, at=clock.now())
+            for role in actor.roles:
+                await people.add_role(conn, actor.id, role, None, clock.now())
+        department_id, _ = await departments.get_or_create(conn, "Office", clock.now())
+    service = AuditService(db, clock, settings, load_all(), FileStore(tmp_path / "evidence"))
+    yield service, department_id, clock, db
+    await db.close()
+
+
+async def started(service: AuditService, department_id: int) -> int:
+    audit_id = await service.create(AUDITOR, "functional-department", department_id)
+    await service.advance_stage(AUDITOR, audit_id, "planning")
+    await service.advance_stage(AUDITOR, audit_id, "opening")
+    return audit_id
+
+
+async def test_only_auditors_in_the_team_or_leads(env):
+    service, department_id, _, _ = env
+    with pytest.raises(AuditError, match="not_allowed"):
+        await service.create(STAFF, "functional-department", department_id)
+    audit_id = await started(service, department_id)
+    with pytest.raises(AuditError, match="not_in_team"):
+        await service.record_result(OTHER, audit_id, 0, "conform")
+    view, changed = await service.record_result(LEAD, audit_id, 0, "conform")  # a lead joins on first use
+    assert changed and view.result == "conform"
+    await service.toggle_member(AUDITOR, audit_id, OTHER.id)
+    view, _ = await service.record_result(OTHER, audit_id, 1, "na")
+    assert view.answered == 2
+
+
+async def test_changing_an_answer_keeps_the_old_one_in_the_trail(env):
+    service, department_id, _, db = env
+    audit_id = await started(service, department_id)
+    await service.record_result(AUDITOR, audit_id, 0, "conform")
+    _, changed = await service.record_result(AUDITOR, audit_id, 0, "conform")
+    assert not changed
+    await service.record_result(AUDITOR, audit_id, 0, "major")
+    async with db.read() as conn:
+        entries = await trail.entries(conn, "answer", f"{audit_id}:resp-1")
+    assert [(e["before_json"], e["after_json"]) for e in entries] == [(None, '"conform"'), ('"conform"', '"major"')]
+
+
+async def test_completion_needs_statement_and_required_evidence(env):
+    service, department_id, _, _ = env
+    audit_id = await started(service, department_id)
+    await service.record_result(AUDITOR, audit_id, 0, "minor")  # resp-1 requires evidence
+    summary = await service.summary(AUDITOR, audit_id)
+    assert [p.kind for p in summary.problems] == ["statement", "evidence"]
+    await service.advance_stage(AUDITOR, audit_id, "in_progress")
+    with pytest.raises(AuditError, match="cannot_complete"):
+        await service.complete(AUDITOR, audit_id)
+    await service.reopen_questions(AUDITOR, audit_id)
+    await service.add_note(AUDITOR, audit_id, 0, "Two of five job descriptions are unsigned")
+    await service.add_evidence(AUDITOR, audit_id, 0, kind="photo", data=jpeg(1), file_name=None,
+                               mime_type="image/jpeg", caption=None, telegram_file_id="f1")
+    await service.record_result(AUDITOR, audit_id, 1, "observation")
+    await service.record_result(AUDITOR, audit_id, 2, "major")
+    await service.add_note(AUDITOR, audit_id, 2, "No review of the 2026 plan")
+    await service.add_evidence(AUDITOR, audit_id, 2, kind="photo", data=jpeg(2), file_name=None,
+                               mime_type="image/jpeg", caption=None, telegram_file_id="f2")
+    await service.set_due_date(AUDITOR, audit_id, 2, date(2026, 12, 24))
+    await service.advance_stage(AUDITOR, audit_id, "in_progress")
+    done = await service.complete(AUDITOR, audit_id)
+    assert [f["number"] for f in done.findings] == ["NC1", "OBS1", "NC2"]
+    assert len(done.capa_ids) == 2
+    with pytest.raises(AuditError, match="audit_closed"):
+        await service.record_result(AUDITOR, audit_id, 3, "conform")
+
+
+async def test_same_photo_twice_is_stored_once(env, tmp_path):
+    service, department_id, _, _ = env
+    audit_id = await started(service, department_id)
+    for _ in range(2):
+        view = await service.add_evidence(AUDITOR, audit_id, 0, kind="photo", data=jpeg(7), file_name=None,
+                                          mime_type="image/jpeg", caption=None, telegram_file_id="x")
+    assert view.evidence_count == 2
+    assert len(service.files.all_files()) == 2  # the photo and its thumbnail, once each
+
+
+async def test_due_dates_must_be_ahead(env):
+    service, department_id, _, _ = env
+    audit_id = await started(service, department_id)
+    await service.record_result(AUDITOR, audit_id, 0, "minor")
+    for bad, code in ((date(2026, 11, 1), "due_in_past"), (date(2030, 1, 1), "due_too_far")):
+        with pytest.raises(AuditError, match=code):
+            await service.set_due_date(AUDITOR, audit_id, 0, bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2027-01-31", date(2027, 1, 31)), ("2027/1/31", date(2027, 1, 31)), ("2027年1月31日", date(2027, 1, 31)),
+     ("12月24日", date(2026, 12, 24)), ("1-15", date(2027, 1, 15)), ("yesterday", None), ("2027-02-30", None)],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text, date(2026, 11, 21)) == expected
+
+
+async def test_people_service_invites_are_single_use(env):
+    _, _, clock, db = env
+    settings = Settings(_env_file=None)
+    people_service = PeopleService(db, clock, settings)
+    async with db.transaction() as conn:
+        for person_id in (98, 99):
+            await people.upsert(conn, person_id, name="N", username=None, lang="en", at=clock.now())
+    invite = await people_service.create_invite(LEAD, "staff", "Legal Office")
+    assert invite.department_created
+    first = await people_service.join(99, invite.code)
+    second = await people_service.join(98, invite.code)
+    assert first.result.value == "joined" and second.result.value == "used"
+    with pytest.raises(PermissionError):
+        await people_service.create_invite(AUDITOR, "auditor", None)

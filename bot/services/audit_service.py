@@ -208,13 +208,13 @@ class AuditService:
         """The card of the audit's current stage (plan, opening or closing)."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            return await self._card_view(conn, row)
+            return await self._card_view(conn, row, actor.lang)
 
-    async def _card_view(self, conn, row) -> CardView:
+    async def _card_view(self, conn, row, lang: str) -> CardView:
         card = {"planning": "plan", "opening": "opening", "closing": "closing"}.get(row["status"], "plan")
         values = json.loads(row[f"{card}_json"])
         team = [dict(t) for t in await audits.team(conn, row["id"])]
-        return CardView(row["id"], row["number"], row["department"], self.snapshot(row).title.get(row["lang"]),
+        return CardView(row["id"], row["number"], row["department"], self.snapshot(row).title.get(lang),
                         row["status"], card, values, team)
 
     async def set_field(self, actor: Actor, audit_id: int, card: str, name: str, value: str) -> CardView:
@@ -233,7 +233,7 @@ class AuditService:
             await audits.set_card(conn, audit_id, card, values, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action=f"{card}.{name}", before=before, after=text)
-            return await self._card_view(conn, await audits.get(conn, audit_id))
+            return await self._card_view(conn, await audits.get(conn, audit_id), actor.lang)
 
     async def toggle_scope_confirmed(self, actor: Actor, audit_id: int) -> CardView:
         now = self.clock.now()
@@ -242,7 +242,7 @@ class AuditService:
             values = json.loads(row["opening_json"])
             values["scope_confirmed"] = not values.get("scope_confirmed", False)
             await audits.set_card(conn, audit_id, "opening", values, now)
-            return await self._card_view(conn, await audits.get(conn, audit_id))
+            return await self._card_view(conn, await audits.get(conn, audit_id), actor.lang)
 
     async def advance_stage(self, actor: Actor, audit_id: int, expected: str) -> str:
         """Confirm the card of stage ``expected``; returns the new status.
@@ -277,7 +277,7 @@ class AuditService:
         """Auditors who may be added to the team, with whether they are in it."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            view = await self._card_view(conn, row)
+            view = await self._card_view(conn, row, actor.lang)
             members = {t["id"] for t in view.team}
             candidates = [dict(p) for p in await people.with_role(conn, "auditor")]
             candidates += [dict(p) for p in await people.with_role(conn, "lead")
@@ -324,10 +324,10 @@ class AuditService:
             if not 0 <= index < total:
                 raise AuditError("stale")
             await audits.set_position(conn, audit_id, actor.id, index)
-            return await self._question_view(conn, row, checklist, index)
+            return await self._question_view(conn, row, checklist, index, actor.lang)
 
-    async def _question_view(self, conn, row, checklist: Checklist, index: int) -> QuestionView:
-        lang = row["lang"]
+    async def _question_view(self, conn, row, checklist: Checklist, index: int, lang: str) -> QuestionView:
+        """The question in the reader's language (the checklist is bilingual)."""
         pairs = checklist.questions()
         section, question = pairs[index]
         answer = await audits.answer(conn, row["id"], question.id)
@@ -366,7 +366,7 @@ class AuditService:
                                    before=current["result"] if current else None, after=result)
                 await audits.touch(conn, audit_id, now)
             await audits.set_position(conn, audit_id, actor.id, index)
-            return await self._question_view(conn, row, checklist, index), changed
+            return await self._question_view(conn, row, checklist, index, actor.lang), changed
 
     async def add_note(self, actor: Actor, audit_id: int, index: int, text: str) -> QuestionView:
         note = _clean_text(text, MAX_NOTE)
@@ -381,7 +381,7 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
                                action="added", after={"question": question_id, "text": note})
             await audits.touch(conn, audit_id, now)
-            return await self._question_view(conn, row, checklist, index)
+            return await self._question_view(conn, row, checklist, index, actor.lang)
 
     async def add_evidence(
         self, actor: Actor, audit_id: int, index: int, *, kind: str, data: bytes, file_name: str | None,
@@ -408,7 +408,7 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
                                action="added", after={"question": question_id, "sha256": sha, "kind": kind})
             await audits.touch(conn, audit_id, now)
-            return await self._question_view(conn, row, checklist, index)
+            return await self._question_view(conn, row, checklist, index, actor.lang)
 
     async def sections(self, actor: Actor, audit_id: int) -> list[dict]:
         """Sections with their first question index and how many are answered."""
@@ -419,7 +419,7 @@ class AuditService:
         result, index = [], 0
         for section in checklist.sections:
             done = sum(1 for q in section.questions if q.id in answered)
-            result.append({"index": index, "title": section.title.get(row["lang"]), "done": done,
+            result.append({"index": index, "title": section.title.get(actor.lang), "done": done,
                            "total": len(section.questions)})
             index += len(section.questions)
         return result
@@ -433,7 +433,7 @@ class AuditService:
             note_counts = await audits.note_counts(conn, audit_id)
             evidence_counts = await audits.evidence_counts(conn, audit_id)
         checklist = self.snapshot(row)
-        lang = row["lang"]
+        lang = actor.lang
         counts = Counter(a["result"] for a in answers.values())
         unanswered, problems, due = [], [], []
         closing = json.loads(row["closing_json"])

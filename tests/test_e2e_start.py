@@ -75,3 +75,23 @@ async def test_invite_usage_and_lang_switch(bot):
     menu = await bot.command(LEAD, "/start")
     assert menu.text.startswith("👋 您好")
 
+
+
+async def test_lead_renames_department_and_changes_roles(bot):
+    await bot.join(STAFF, "staff", "Legal Office")
+    listing = await bot.command(LEAD, "/departments")
+    ask = await bot.press(LEAD, listing.button("Legal Office"), message_id=listing.message_id)
+    assert "new name" in ask.text
+    taken_check = await bot.say(LEAD, "   ")
+    assert "cannot be empty" in taken_check.text
+    done = await bot.say(LEAD, "Legal Affairs Office")
+    assert "Legal Affairs Office" in done.text
+    people = await bot.command(LEAD, "/users")
+    assert "staff:Legal Affairs Office" in people.text
+    card = await bot.press(LEAD, people.button("Zhao"), message_id=people.message_id)
+    card = await bot.press(LEAD, card.button("Auditor"), message_id=card.message_id)
+    assert "Auditor" in card.text and "✓" in str(card.buttons)
+    menu = await bot.command(STAFF, "/start")
+    assert "/audit" in menu.text  # now also an auditor
+    forged = await bot.press_for_answer(STAFF, "1|ur|1001|lead", message_id=menu.message_id, check=False)
+    assert forged.text == "您没有此项权限。"

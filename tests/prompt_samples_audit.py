@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.services.audit_service import CARDS, CardView, Completed, Problem, QuestionView, SummaryView
+from bot.services.audit_service import (
+    CARDS,
+    CardView,
+    Completed,
+    Problem,
+    QuestionView,
+    SummaryView,
+)
 from tests.prompt_samples import HOSTILE
 
 LONG = ("很长的备注 <b>" * 400)[:4000]

@@ -17,6 +17,7 @@ from bot.rate_limit import RetryingRateLimiter
 from bot.runtime import AuditContext, Runtime
 from bot.services.audit_service import AuditService
 from bot.services.people_service import PeopleService
+from bot.services.report_service import ReportService
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
@@ -85,6 +86,7 @@ async def _post_init(application: Application) -> None:
         people=PeopleService(db, clock, settings),
     )
     runtime.services["audit"] = AuditService(db, clock, settings, runtime.checklists, runtime.files)
+    runtime.services["report"] = ReportService(db, clock, settings, runtime.files)
     application.bot_data["runtime"] = runtime
     await register_commands(application, prompts)
 

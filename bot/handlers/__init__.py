@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, audit, dialog, errors, gate, start
+from bot.handlers import admin, audit, dialog, errors, gate, report, start
 
 
 def register_handlers(application: Application) -> None:
@@ -27,8 +27,10 @@ def register_handlers(application: Application) -> None:
             CommandHandler("departments", admin.departments),
             CommandHandler("users", admin.users),
             *audit.command_handlers(),
+            *report.command_handlers(),
             *start.callback_handlers(),
             *audit.callback_handlers(),
+            *report.callback_handlers(),
             *admin.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, dialog.on_text),

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.handlers import admin, audit, start
+from bot.handlers import admin, audit, report, start
 from bot.runtime import AuditContext
 from bot.services.people_service import Actor
 
@@ -31,6 +31,8 @@ def _auditor(actor: Actor) -> bool:
 MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
     ("audit", _auditor, audit.audit_command),
     ("resume", _auditor, audit.resume_command),
+    ("report", _auditor, report.report_command),
+    ("export", _lead, report.export_command),
     ("users", _lead, admin.users),
     ("departments", _lead, admin.departments),
     ("lang", _anyone, start.lang_command),

@@ -311,7 +311,7 @@ def _action(row: Any, tz: tzinfo, today: date) -> Action:
         due_date=due,
         days_late=days_late(due, closed_at.date() if closed_at else None, today),
         correction=clean_text(row["correction"]),
-        root_cause=_whys(row["root_cause_json"]),
+        root_cause=root_causes(row["root_cause_json"]),
         elsewhere=clean_text(row["elsewhere"]),
         action_plan=clean_text(row["action_plan"]),
         target_date=clean_text(row["target_date"]),
@@ -322,8 +322,8 @@ def _action(row: Any, tz: tzinfo, today: date) -> Action:
     )
 
 
-def _whys(text: str | None) -> list[str]:
-    """The root-cause chain: a JSON list of texts (a plain text is one why)."""
+def root_causes(text: str | None) -> list[str]:
+    """The root-cause chain (capa.root_cause_json): a JSON list of whys; plain text is one why."""
     try:
         value = json.loads(text or "[]")
     except ValueError:
@@ -331,6 +331,15 @@ def _whys(text: str | None) -> list[str]:
     if not isinstance(value, list):
         value = [value]
     return [clean_text(why) for why in value if clean_text(why).strip()]
+
+
+def json_dict(text: str | None) -> dict[str, Any]:
+    """A JSON card (plan_json, opening_json, closing_json); {} when it is not an object."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _findings(
@@ -364,12 +373,7 @@ def _finding_order(finding: Finding) -> tuple[int, int, str]:
 
 def _card(text: str | None, card: type, tz: tzinfo) -> dict[str, Any]:
     """The known keys of a JSON card as clean text (held_at shown in the display zone)."""
-    try:
-        raw = json.loads(text or "{}")
-    except ValueError:
-        raw = {}
-    if not isinstance(raw, dict):
-        raw = {}
+    raw = json_dict(text)
     values: dict[str, Any] = {}
     for name in card.__dataclass_fields__:
         value = raw.get(name)

@@ -15,10 +15,14 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 _BACKGROUND = (255, 255, 255)
+# After draft() the remaining reduction is under 2×, where bicubic is as sharp as Lanczos
+# to the eye at about half the cost.
+RESAMPLE = Image.Resampling.BICUBIC
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,22 @@ def scale_file(path: Path | None, max_px: int, quality: int) -> ScaledPhoto | No
 
 def _scaled(image: Image.Image, max_px: int, quality: int) -> ScaledPhoto:
     if image.format == "JPEG":
-        image.draft("RGB", (max_px, max_px))
-    image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS, reducing_gap=None)
+        # draft() keeps both sides at least as large as asked: ask for the final size,
+        # not max_px × max_px, or a 4:3 photo is decoded at twice the scale it needs.
+        image.draft("RGB", _fitted(image.size, max_px))
+    image.thumbnail((max_px, max_px), RESAMPLE, reducing_gap=None)
     upright = ImageOps.exif_transpose(image)
     rgb = _flatten(upright)
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=quality)
     return ScaledPhoto(out.getvalue(), rgb.width, rgb.height)
+
+
+def _fitted(size: tuple[int, int], max_px: int) -> tuple[int, int]:
+    """``size`` shrunk (never grown) so that its longer side is at most ``max_px``."""
+    width, height = size
+    ratio = min(1.0, max_px / max(width, height, 1))
+    return max(1, round(width * ratio)), max(1, round(height * ratio))
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -81,6 +94,14 @@ def default_workers() -> int:
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     return max(1, min(8, cpus))
+
+
+class PhotoSource(Protocol):
+    """Where the report builder gets its photos: ``PhotoScaler``, or pre-scaled ones."""
+
+    def start(self, items: Iterable[tuple[object, Path | None]]) -> None: ...
+
+    def get(self, key: object, path: Path | None = None) -> ScaledPhoto | None: ...
 
 
 class PhotoScaler:

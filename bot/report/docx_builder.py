@@ -1,0 +1,845 @@
+"""The Word audit report (ISO 19011 6.5.1), drawn with python-docx from a ``ReportData``.
+
+Layout: cover, contents, then numbered sections (Heading 1) — audit facts, executive
+summary, results by clause, nonconformities, observations and OFIs, good practices,
+unanswered questions, divergent opinions, corrective actions, sign-off — and annexes with
+the result of every question and the photos not attached to a finding. Real Word styles
+(Heading 1–3, Caption, a table style, toc 1) keep the navigation pane and the table of
+contents working; every style names a CJK font in ``w:eastAsia`` (python-docx's
+``font.name`` sets only the Latin slots, and the default template's theme would pick a
+Japanese font).
+
+python-docx traps avoided here: rows are built with ``add_row().cells`` (``Table.cell``
+re-parses the table on every call), page numbers are field codes made with OxmlElement,
+and photos are turned upright before insertion (``photos.scale_photo``) because Word
+ignores EXIF orientation.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.image.image import Image as DocxImage
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
+from docx.parts.image import ImagePart
+from docx.shared import Cm, Length, Pt, RGBColor
+from docx.styles.style import BaseStyle
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from PIL import Image
+
+from bot.prompts import default_prompts
+from bot.report.data import (
+    FINDING_KINDS,
+    NC_KINDS,
+    OTHER_FINDING_KINDS,
+    RESULTS,
+    Finding,
+    Photo,
+    QuestionResult,
+    ReportData,
+    clean_text,
+)
+from bot.report.photos import PhotoScaler, PhotoSource, ScaledPhoto
+
+ProgressCallback = Callable[[int, int], None]
+
+LATIN_FONT = "Calibri"
+CJK_BODY_FONT = "SimSun"  # 宋体
+CJK_HEADING_FONT = "SimHei"  # 黑体
+EAST_ASIA_LANG = "zh-CN"
+
+PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)  # A4
+SIDE_MARGIN, TOP_MARGIN = Cm(2.2), Cm(2.3)
+CONTENT_WIDTH = Cm(21.0 - 2 * 2.2)
+PHOTO_BOX = (Cm(7.9), Cm(7.2))  # one cell of the two-column photo grid
+BAR_MAX = Cm(5.0)
+BAR_HEIGHT = Cm(0.32)
+
+ACCENT = RGBColor(0x1F, 0x38, 0x64)
+GREY = RGBColor(0x59, 0x59, 0x59)
+BORDER = "A6A6A6"
+HEADER_FILL = "D9E2F3"
+LABEL_FILL = "F2F2F2"
+RESULT_FILL = {
+    "conform": "E2EFDA", "minor": "FCE4D6", "major": "F8CBAD", "observation": "FFF2CC",
+    "ofi": "DDEBF7", "good": "C6E0B4", "na": "EDEDED", "unanswered": "FFFFFF", "skipped": "FFFFFF",
+}
+RESULT_BAR = {
+    "conform": "70AD47", "minor": "ED7D31", "major": "C00000", "observation": "FFC000",
+    "ofi": "5B9BD5", "good": "548235", "na": "A5A5A5", "unanswered": "D9D9D9",
+}
+
+# Photo sizes tried in turn by render_report_under: (longest edge in pixels, JPEG quality).
+DEFAULT_SIZES: tuple[tuple[int, int], ...] = (
+    (1600, 80), (1280, 75), (1024, 70), (800, 65), (640, 60), (480, 50),
+)
+
+
+class ReportTooLarge(Exception):
+    """The report is over the size limit even with the smallest photos."""
+
+
+def render_report(
+    data: ReportData,
+    out_path: Path | str,
+    *,
+    photo_max_px: int = 1600,
+    jpeg_quality: int = 80,
+    on_progress: ProgressCallback | None = None,
+    photos: PhotoSource | None = None,
+) -> Path:
+    """Write the .docx report of ``data`` to ``out_path`` (atomically) and return the path.
+
+    Photos are scaled to at most ``photo_max_px`` on their longer side and saved as JPEG
+    of ``jpeg_quality``, in a thread pool; ``photos`` replaces that pool (the benchmark
+    passes photos scaled beforehand). Blocking and CPU-bound: run it off the event loop
+    (``asyncio.to_thread``). ``on_progress(done_photos, total_photos)`` is called from
+    the building thread.
+    """
+    out = Path(out_path)
+    with ExitStack() as stack:
+        source = photos or stack.enter_context(PhotoScaler(photo_max_px, jpeg_quality))
+        document = _ReportBuilder(data, source, on_progress).build()
+        _save_atomically(document, out)
+    return out
+
+
+def render_report_under(
+    data: ReportData,
+    out_path: Path | str,
+    max_bytes: int,
+    *,
+    sizes: Sequence[tuple[int, int]] = DEFAULT_SIZES,
+    on_progress: ProgressCallback | None = None,
+) -> Path:
+    """Like ``render_report``, rebuilt with smaller photos until the file is ≤ ``max_bytes``.
+
+    ``sizes`` are the (max pixel edge, JPEG quality) pairs to try, largest first. Raises
+    ReportTooLarge (and leaves no file) when even the last one is too big.
+    """
+    out = Path(out_path)
+    size = 0
+    for max_px, quality in sizes:
+        render_report(data, out, photo_max_px=max_px, jpeg_quality=quality, on_progress=on_progress)
+        size = out.stat().st_size
+        if size <= max_bytes:
+            return out
+    out.unlink(missing_ok=True)
+    raise ReportTooLarge(f"the report is {size} bytes with the smallest photos; the limit is {max_bytes}")
+
+
+def _save_atomically(document: DocxDocument, out: Path) -> None:
+    """Save next to ``out`` and rename, so a reader never sees half a file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".docx")
+    os.close(fd)
+    try:
+        document.save(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- formatting of values -------------------------------------------------------------------
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _day(value: date | datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _short(text: str, limit: int) -> str:
+    """``text`` on one line, cut at ``limit`` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _period(start: datetime | None, end: datetime | None) -> str:
+    first, last = _day(start), _day(end)
+    if not last or last == first:
+        return first if end else f"{first} –"
+    return f"{first} – {last}"
+
+
+# --- low-level OOXML helpers ----------------------------------------------------------------
+
+def _set_fonts(rpr: Any, latin: str, east_asia: str) -> None:
+    """Explicit Latin and East Asian fonts on an rPr (theme font attributes removed)."""
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    for slot in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(slot), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+
+
+def _style_fonts(style: BaseStyle, east_asia: str) -> None:
+    _set_fonts(style.element.get_or_add_rPr(), LATIN_FONT, east_asia)
+
+
+def _shade(cell: _Cell, fill: str) -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _row_flag(row: Any, tag: str) -> None:
+    """A row property without value (w:tblHeader repeats the row, w:cantSplit keeps it whole)."""
+    flag = OxmlElement(tag)
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
+def _field_char(paragraph: Paragraph, kind: str) -> None:
+    """A run holding a field boundary: ``kind`` is 'begin', 'separate' or 'end'."""
+    element = OxmlElement("w:fldChar")
+    element.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(element)
+
+
+def _field_start(paragraph: Paragraph, instr: str) -> None:
+    """Begin a field: its instruction, then the separator before its shown result."""
+    _field_char(paragraph, "begin")
+    element = OxmlElement("w:instrText")
+    element.set(qn("xml:space"), "preserve")
+    element.text = f" {instr} "
+    paragraph.add_run()._r.append(element)
+    _field_char(paragraph, "separate")
+
+
+def _field(paragraph: Paragraph, instr: str, shown: str) -> None:
+    """A whole field (PAGE, NUMPAGES …) with ``shown`` as its last computed result."""
+    _field_start(paragraph, instr)
+    paragraph.add_run(shown)
+    _field_char(paragraph, "end")
+
+
+def _bottom_border(paragraph: Paragraph, color: str = BORDER) -> None:
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", color)):
+        bottom.set(qn(name), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+@cache
+def _swatch(color: str) -> bytes:
+    """A tiny PNG of one colour; stretched, it is a bar of the summary chart."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "#" + color).save(out, "PNG")
+    return out.getvalue()
+
+
+class _Pictures:
+    """Inline pictures without python-docx's per-picture scans of the whole package.
+
+    ``Run.add_picture`` hashes every image already in the document and searches every id
+    in it for each new picture, which is quadratic in the number of photos. Here each
+    distinct image becomes one part (identical bytes are stored once) and shape ids come
+    from a counter.
+    """
+
+    def __init__(self, document: DocxDocument):
+        self.part = document.part
+        self.rids: dict[bytes, str] = {}
+        self.shapes = 0
+
+    def add(self, paragraph: Paragraph, blob: bytes, size: tuple[int, int], name: str,
+            description: str) -> None:
+        """Append the image ``blob`` at ``size`` (EMU) to ``paragraph``, with its alt text."""
+        rid = self.rids.get(blob)
+        if rid is None:
+            image = DocxImage.from_blob(blob)
+            partname = PackURI(f"/word/media/report{len(self.rids) + 1}.{image.ext}")
+            rid = self.part.relate_to(ImagePart.from_image(image, partname), RT.IMAGE)
+            self.rids[blob] = rid
+        self.shapes += 1
+        inline = CT_Inline.new_pic_inline(self.shapes, rid, name, Length(size[0]), Length(size[1]))
+        inline.docPr.set("name", name)
+        inline.docPr.set("descr", clean_text(description))
+        paragraph.add_run()._r.add_drawing(inline)
+
+
+# --- styles and page set-up -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Styles:
+    """Style ids (not style objects: python-docx's by-object lookup scans every style)."""
+
+    table: str
+    cell: str
+    cell_head: str
+    toc: str
+    ids: dict[str, str]  # every style's id by its name
+
+    def __getitem__(self, name: str) -> str:
+        return self.ids[name]
+
+
+def _setup_styles(document: DocxDocument) -> _Styles:
+    """Fonts (Latin and CJK) and sizes of the styles the report uses."""
+    styles = document.styles
+    defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(defaults, LATIN_FONT, CJK_BODY_FONT)
+    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), EAST_ASIA_LANG)
+    normal = styles["Normal"]
+    _style_fonts(normal, CJK_BODY_FONT)
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.15
+    for name, size in (("Title", 26), ("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11.5)):
+        style = styles[name]
+        _style_fonts(style, CJK_HEADING_FONT)
+        style.font.size = Pt(size)
+        style.font.color.rgb = ACCENT
+        style.paragraph_format.space_after = Pt(6)
+    styles["Heading 1"].paragraph_format.space_before = Pt(18)
+    styles["Heading 2"].paragraph_format.space_before = Pt(14)
+    for name in ("Caption", "Header", "Footer", "TOC Heading"):
+        _style_fonts(styles[name], CJK_HEADING_FONT if name == "TOC Heading" else CJK_BODY_FONT)
+    caption = styles["Caption"]
+    caption.font.size, caption.font.bold, caption.font.color.rgb = Pt(9), False, GREY
+    for name in ("Header", "Footer"):
+        styles[name].font.size, styles[name].font.color.rgb = Pt(8.5), GREY
+    return _Styles(
+        table=_table_style(document).style_id,
+        cell=_paragraph_style(document, "Table Text", size=9).style_id,
+        cell_head=_paragraph_style(document, "Table Heading", size=9, bold=True).style_id,
+        toc=_paragraph_style(document, "toc 1", size=10.5, after=3).style_id,
+        ids={style.name: style.style_id for style in styles},
+    )
+
+
+def _paragraph_style(
+    document: DocxDocument, name: str, *, size: float, bold: bool = False, after: float = 0
+) -> BaseStyle:
+    style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = document.styles["Normal"]
+    _style_fonts(style, CJK_HEADING_FONT if bold else CJK_BODY_FONT)
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.paragraph_format.space_after = Pt(after)
+    style.paragraph_format.line_spacing = 1.0
+    return style
+
+
+def _table_style(document: DocxDocument) -> BaseStyle:
+    """'Audit Table': Table Grid with light grey borders and roomier cells."""
+    style = document.styles.add_style("Audit Table", WD_STYLE_TYPE.TABLE)
+    style.base_style = document.styles["Table Grid"]
+    tbl_pr = OxmlElement("w:tblPr")
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        for name, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", BORDER)):
+            line.set(qn(name), value)
+        borders.append(line)
+    margins = OxmlElement("w:tblCellMar")
+    for edge, width in (("top", 40), ("left", 90), ("bottom", 40), ("right", 90)):
+        margin = OxmlElement(f"w:{edge}")
+        margin.set(qn("w:w"), str(width))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    tbl_pr.append(borders)
+    tbl_pr.append(margins)
+    style.element.append(tbl_pr)
+    return style
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+class _Grid:
+    """A table with fixed column widths, filled row by row."""
+
+    def __init__(self, builder: _ReportBuilder, widths: Sequence[float], headers: Sequence[str] = (),
+                 style_id: str | None = None):
+        self.builder = builder
+        self.widths = [Cm(w) for w in widths]
+        self.table: Table = builder.doc.add_table(rows=0, cols=len(widths))
+        self.table._tbl.tblStyle_val = style_id or builder.styles.table
+        self.table.autofit = False
+        self.table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for column, width in zip(self.table.columns, self.widths, strict=True):
+            column.width = width
+        if headers:
+            cells = self.row(headers, head=True)
+            _row_flag(self.table.rows[-1], "w:tblHeader")
+            for cell in cells:
+                _shade(cell, HEADER_FILL)
+
+    def row(self, values: Sequence[Any], *, head: bool = False,
+            fills: Sequence[str | None] = ()) -> list[_Cell]:
+        """Append a row; a value is text, or a callable that fills the cell itself."""
+        cells = self.table.add_row().cells
+        for index, (cell, value, width) in enumerate(zip(cells, values, self.widths, strict=True)):
+            cell.width = width
+            paragraph = cell.paragraphs[0]
+            paragraph._p.style = self.builder.styles.cell_head if head else self.builder.styles.cell
+            if callable(value):
+                value(cell)
+            else:
+                self.builder.text(paragraph, value)
+            fill = fills[index] if index < len(fills) else None
+            if fill:
+                _shade(cell, fill)
+        return cells
+
+    def banner(self, text: str, fill: str = LABEL_FILL) -> None:
+        """A row spanning every column (a section title inside a long table)."""
+        cells = self.table.add_row().cells
+        for cell, width in zip(cells, self.widths, strict=True):
+            cell.width = width
+        merged = cells[0].merge(cells[-1])
+        paragraph = merged.paragraphs[0]
+        paragraph._p.style = self.builder.styles.cell_head
+        self.builder.text(paragraph, text)
+        _shade(merged, fill)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+class _ReportBuilder:
+    """Builds one document; sections are methods, in the order of ``_sections``."""
+
+    def __init__(self, data: ReportData, scaler: PhotoSource, on_progress: ProgressCallback | None):
+        self.data = data
+        self.scaler = scaler
+        self.on_progress = on_progress
+        self.prompts = default_prompts()
+        self.doc = Document()
+        self.styles = _setup_styles(self.doc)
+        self.pictures = _Pictures(self.doc)
+        self.photo_number = 0
+        self.photo_total = 0
+
+    # text helpers
+
+    def t(self, key: str, **values: Any) -> str:
+        """The report label ``report_<key>`` in the audit's language."""
+        return self.prompts.label(self.data.lang, f"report_{key}", **values)
+
+    def text(self, paragraph: Paragraph, value: Any, *, bold: bool = False) -> None:
+        """Append ``value`` as clean text (newlines become line breaks)."""
+        run = paragraph.add_run(clean_text(value))
+        if bold:
+            run.bold = True
+
+    def para(self, value: Any = "", style: str | None = None, *, bold: bool = False,
+             container: Any = None) -> Paragraph:
+        """A new paragraph (in the body, or in ``container``) of the style named ``style``."""
+        paragraph = (container or self.doc).add_paragraph()
+        if style:
+            paragraph._p.style = self.styles[style]
+        if value:
+            self.text(paragraph, value, bold=bold)
+        return paragraph
+
+    def heading(self, text: str, level: int) -> Paragraph:
+        return self.para(text, f"Heading {level}")
+
+    def or_dash(self, value: str) -> str:
+        return value if value.strip() else self.t("not_given")
+
+    def result_label(self, result: str | None, skipped: bool = False) -> str:
+        if result is None:
+            return self.t("result_skipped" if skipped else "result_unanswered")
+        return self.t(f"result_{result}")
+
+    # the document
+
+    def build(self) -> DocxDocument:
+        sections = self._sections()
+        self._queue_photos()
+        self._page_setup()
+        self._cover()
+        self._contents([title for title, _ in sections])
+        for title, draw in sections:
+            self.heading(title, level=1)
+            draw()
+        return self.doc
+
+    def _sections(self) -> list[tuple[str, Callable[[], None]]]:
+        """(numbered title, drawing method) of each Heading 1, in order."""
+        numbered = [
+            ("h_facts", self._facts), ("h_summary", self._summary), ("h_clauses", self._clauses),
+            ("h_nonconformities", lambda: self._findings(NC_KINDS)),
+            ("h_observations", lambda: self._findings(OTHER_FINDING_KINDS)),
+            ("h_good", lambda: self._findings(("good",))),
+            ("h_not_covered", self._not_covered), ("h_divergent", self._divergent),
+            ("h_capa", self._actions), ("h_signoff", self._signoff),
+        ]
+        sections = [(f"{n} {self.t(key)}", draw) for n, (key, draw) in enumerate(numbered, 1)]
+        sections.append((self.t("h_annex_results"), self._annex_results))
+        if self._annex_questions():
+            sections.append((self.t("h_annex_photos"), self._annex_photos))
+        return sections
+
+    def _annex_questions(self) -> list[QuestionResult]:
+        """Questions with photos but no finding: their photos go to Annex B."""
+        return [q for q in self.data.questions if q.photos and q.result not in FINDING_KINDS]
+
+    def _queue_photos(self) -> None:
+        """Start scaling every photo the report shows, in the order it shows them."""
+        questions = [f.question for f in self.data.findings] + self._annex_questions()
+        photos = [photo for question in questions for photo in question.photos]
+        self.photo_total = len(photos)
+        self.scaler.start((photo, photo.path) for photo in photos)
+        if self.on_progress:
+            self.on_progress(0, self.photo_total)
+
+    def _page_setup(self) -> None:
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.left_margin = section.right_margin = SIDE_MARGIN
+        section.top_margin = section.bottom_margin = TOP_MARGIN
+        section.different_first_page_header_footer = True
+        header = section.header.paragraphs[0]
+        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        self.text(header, self.t("header", number=self.data.number, department=self.data.department))
+        _bottom_border(header)
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for part in re.split(r"(\{page\}|\{pages\})", self.t("footer")):
+            if part == "{page}":
+                _field(footer, "PAGE", "1")
+            elif part == "{pages}":
+                _field(footer, "NUMPAGES", "1")
+            elif part:
+                footer.add_run(part)
+
+    def _cover(self) -> None:
+        data = self.data
+        title = self.para(self.t("title"), "Title")
+        title.paragraph_format.space_before = Pt(120)
+        subtitle = self.para(data.checklist_title)
+        subtitle.runs[0].font.size, subtitle.runs[0].font.color.rgb = Pt(14), GREY
+        if data.status != "completed":
+            warning = self.para(self.t("draft"), bold=True)
+            warning.runs[0].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+        self.para()
+        self._key_values([
+            (self.t("f_number"), data.number),
+            (self.t("f_department"), data.department),
+            (self.t("f_client"), data.plan.audit_client),
+            (self.t("f_period"), _period(data.created_at, data.completed_at)),
+            (self.t("f_leader"), ", ".join(data.leaders())),
+            (self.t("f_status"), self.t(f"status_{data.status}")),
+            (self.t("f_report_date"), _day(data.generated_at)),
+        ])
+        self.para(self.t("generated", at=_when(data.generated_at), tz=data.tz_name), "Caption")
+        self._page_break()
+
+    def _contents(self, titles: list[str]) -> None:
+        """A TOC field whose shown result lists the sections (Word adds page numbers on update)."""
+        self.para(self.t("toc"), "TOC Heading")
+        for index, title in enumerate(titles):
+            paragraph = self.para(style="toc 1")
+            if index == 0:
+                _field_start(paragraph, 'TOC \\o "1-2" \\h \\z \\u')
+            self.text(paragraph, title)
+            if index == len(titles) - 1:
+                _field_char(paragraph, "end")
+        self.para(self.t("toc_hint"), "Caption")
+        self._page_break()
+
+    def _page_break(self) -> None:
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def _key_values(self, rows: Iterable[tuple[str, Any]]) -> None:
+        """A two-column table of label → value; an empty text value shows a dash."""
+        grid = _Grid(self, (4.6, CONTENT_WIDTH.cm - 4.6))
+        for label, value in rows:
+            shown = value if callable(value) else self.or_dash(clean_text(value))
+            cells = grid.row((label, shown), fills=(LABEL_FILL,))
+            cells[0].paragraphs[0]._p.style = self.styles.cell_head
+        self.para()
+
+    # 1 audit facts
+
+    def _facts(self) -> None:
+        data, plan = self.data, self.data.plan
+        confirmed = data.opening.scope_confirmed
+        self._key_values([
+            (self.t("f_number"), data.number),
+            (self.t("f_client"), plan.audit_client),
+            (self.t("f_department"), data.department),
+            (self.t("f_checklist"), data.checklist_title),
+            (self.t("f_objectives"), plan.objectives),
+            (self.t("f_scope"), plan.scope),
+            (self.t("f_criteria"), plan.criteria),
+            (self.t("f_location"), plan.location),
+            (self.t("f_planned"), plan.date),
+            (self.t("f_period"), _period(data.created_at, data.completed_at)),
+            (self.t("f_opening"), data.opening.held_at),
+            (self.t("f_closing"), data.closing.held_at),
+            (self.t("f_leader"), ", ".join(data.leaders())),
+            (self.t("f_auditors"), ", ".join(data.auditors())),
+            (self.t("f_participants"), plan.participants),
+            (self.t("f_opening_attendees"), data.opening.attendees),
+            (self.t("f_scope_confirmed"), "" if confirmed is None else self.t("yes" if confirmed else "no")),
+            (self.t("f_closing_attendees"), data.closing.attendees),
+            (self.t("f_status"), self.t(f"status_{data.status}")),
+        ])
+
+    # 2 executive summary
+
+    def _summary(self) -> None:
+        data, counts = self.data, self.data.counts()
+        total = len(data.questions)
+        self.para(self.t("summary_intro", department=data.department, checklist=data.checklist_title,
+                         questions=total, answered=data.answered(), unanswered=total - data.answered()))
+        grid = _Grid(self, (5.6, 2.2, 2.2, 6.6), headers=(
+            self.t("col_result"), self.t("col_count"), self.t("col_share"), self.t("col_bar")))
+        for result in (*RESULTS, "unanswered"):
+            count = counts[result]
+            share = count / total if total else 0.0
+            grid.row((self.result_label(None if result == "unanswered" else result), str(count), f"{share:.0%}", lambda cell, r=result, s=share: self._bar(cell, r, s)))
+        self.para()
+        rate = data.conformity_rate()
+        line = self.t("summary_rate", rate=f"{rate:.1%}") if rate is not None else self.t("summary_rate_none")
+        self.para(line, bold=True)
+        self.para(self.t("summary_rate_definition"), "Caption")
+        self.para(self.t("summary_findings", **{k: sum(1 for f in data.findings if f.kind == k)
+                                               for k in FINDING_KINDS}))
+        self.heading(self.t("h_conclusions"), level=3)
+        self.para(data.closing.conclusions or self.t("none_conclusions"))
+        sample = self.para(self.t("summary_sample"))
+        sample.runs[0].italic = True
+
+    def _bar(self, cell: _Cell, result: str, share: float) -> None:
+        if share > 0:
+            size = (max(int(BAR_MAX * share), Cm(0.05)), BAR_HEIGHT)
+            self.pictures.add(cell.paragraphs[0], _swatch(RESULT_BAR[result]), size, "Chart bar",
+                              f"{result} {share:.0%}")
+
+    # 3 results by clause
+
+    def _clauses(self) -> None:
+        grid = _Grid(self, (1.6, 1.7, 1.7, 2.0, 2.2, 1.8, 1.5, 1.9, 2.2), headers=[
+            self.t(k) for k in ("col_clause", "col_questions", "col_conform", "col_nc", "col_other",
+                                "col_good", "col_na", "col_unanswered", "col_refs")])
+        for clause, questions in self._by_clause().items():
+            counts = {k: sum(1 for q in questions if q.result in k) for k in
+                      (("conform",), NC_KINDS, OTHER_FINDING_KINDS, ("good",), ("na",), (None,))}
+            refs = ", ".join(q.finding for q in questions if q.finding)
+            nonconform = counts[NC_KINDS]
+            grid.row([clause, str(len(questions)), *(str(v) for v in counts.values()), refs],
+                     fills=(None, None, None, RESULT_FILL["major"] if nonconform else None))
+
+    def _by_clause(self) -> dict[str, list[QuestionResult]]:
+        """Questions grouped by clause, clauses in checklist order."""
+        groups: dict[str, list[QuestionResult]] = {}
+        for question in self.data.questions:
+            groups.setdefault(question.clause or "—", []).append(question)
+        return groups
+
+    # 4–6 findings
+
+    def _findings(self, kinds: tuple[str, ...]) -> None:
+        found = self.data.findings_of(kinds)
+        if not found:
+            self.para(self.t("none_findings"))
+        for finding in found:
+            self._finding(finding)
+
+    def _finding(self, finding: Finding) -> None:
+        question = finding.question
+        clause = f" · {question.clause}" if question.clause else ""
+        self.heading(f"{finding.number}  {self.result_label(finding.kind)}{clause}", level=2)
+        rows: list[tuple[str, Any]] = [
+            (self.t("fd_clause"), f"{question.clause} {question.section}".strip()),
+            (self.t("fd_question"), question.text),
+        ]
+        if finding.statement.strip():
+            rows.append((self.t("fd_statement"), finding.statement))
+        if question.notes:
+            rows.append((self.t("fd_notes"), lambda cell: self._notes(cell, question)))
+        if question.documents or question.voice:
+            rows.append(("", self.t("fd_files", documents=question.documents, voice=question.voice)))
+        self._key_values(rows)
+        self._photos(question, finding.number)
+        if finding.action is not None or finding.kind in NC_KINDS:
+            self._action(finding)
+
+    def _notes(self, cell: _Cell, question: QuestionResult) -> None:
+        """Each note as a paragraph: time · author: text."""
+        for index, note in enumerate(question.notes):
+            paragraph = cell.paragraphs[0] if index == 0 else self.para(style="Table Text", container=cell)
+            self.text(paragraph, self.t("note_line", at=_when(note.at), author=note.author), bold=True)
+            self.text(paragraph, note.text)
+
+    def _action(self, finding: Finding) -> None:
+        self.heading(self.t("fd_action"), level=3)
+        action = finding.action
+        if action is None:
+            self.para(self.t("fd_no_action"))
+            return
+        whys = "\n".join(self.t("fd_why", n=n, text=why) for n, why in enumerate(action.root_cause, 1))
+        rows = [
+            (self.t("fd_state"), self.t(f"state_{action.state}")),
+            (self.t("fd_due"), _day(action.due_date)),
+            (self.t("fd_days_late"), str(action.days_late) if action.days_late else ""),
+            (self.t("fd_correction"), action.correction),
+            (self.t("fd_root_cause"), whys),
+            (self.t("fd_elsewhere"), action.elsewhere),
+            (self.t("fd_plan"), action.action_plan),
+            (self.t("fd_target"), action.target_date),
+            (self.t("fd_implementation"), action.implementation),
+            (self.t("fd_effectiveness"), action.effectiveness),
+            (self.t("fd_rejection"), action.rejection_reason),
+            (self.t("fd_closed"), _day(action.closed_at)),
+        ]
+        always = {self.t("fd_state"), self.t("fd_due")}
+        self._key_values([(k, v) for k, v in rows if v or k in always])
+
+    # photos
+
+    def _photos(self, question: QuestionResult, ref: str) -> None:
+        """The photos of a question, two per row, each with its caption."""
+        if not question.photos:
+            return
+        half = CONTENT_WIDTH.cm / 2
+        grid = _Grid(self, (half, half), style_id=self.styles["Normal Table"])
+        for start in range(0, len(question.photos), 2):
+            pair = question.photos[start:start + 2]
+            fillers = [lambda cell, p=photo: self._photo(cell, p, question, ref) for photo in pair]
+            grid.row(fillers + [""] * (2 - len(pair)))
+            _row_flag(grid.table.rows[-1], "w:cantSplit")
+        self.para()
+
+    def _photo(self, cell: _Cell, photo: Photo, question: QuestionResult, ref: str) -> None:
+        self.photo_number += 1
+        number = self.photo_number
+        caption = self.t("photo_caption", n=number, ref=ref, clause=question.clause,
+                         question=_short(question.text, 60), at=_when(photo.at))
+        if photo.caption.strip():
+            caption = f"{caption}\n{photo.caption}"
+        scaled = self.scaler.get(photo, photo.path)
+        picture = cell.paragraphs[0]
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if scaled is None:
+            self.text(picture, self.t("photo_missing", n=number, caption=_short(caption, 200)))
+        else:
+            self.pictures.add(picture, scaled.data, _fit(scaled, *PHOTO_BOX), f"Photo {number}", caption)
+            self.para(caption, "Caption", container=cell).alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if self.on_progress:
+            self.on_progress(number, self.photo_total)
+
+
+    # 7 unanswered and not covered
+
+    def _not_covered(self) -> None:
+        self.heading(self.t("h_unanswered"), level=3)
+        unanswered = self.data.with_result(None)
+        if unanswered:
+            self._question_table(unanswered, lambda q: self.result_label(None, q.skipped))
+        else:
+            self.para(self.t("none_unanswered"))
+        self.heading(self.t("h_not_applicable"), level=3)
+        not_applicable = self.data.with_result("na")
+        if not_applicable:
+            self._question_table(not_applicable, lambda q: _short(" / ".join(n.text for n in q.notes), 500))
+        else:
+            self.para(self.t("none_not_applicable"))
+
+    def _question_table(self, questions: list[QuestionResult], last: Callable[[QuestionResult], str]) -> None:
+        grid = _Grid(self, (1.6, 3.6, 7.4, 4.0), headers=(
+            self.t("col_clause"), self.t("col_section"), self.t("col_question"), ""))
+        for question in questions:
+            grid.row((question.clause, question.section, question.text, last(question)))
+        self.para()
+
+    # 8 divergent opinions
+
+    def _divergent(self) -> None:
+        self.para(self.data.closing.divergent or self.t("none_divergent"))
+
+    # 9 corrective actions
+
+    def _actions(self) -> None:
+        with_action = self.data.actions()
+        if not with_action:
+            has_nc = bool(self.data.findings_of(NC_KINDS))
+            self.para(self.t("none") if has_nc else self.t("none_actions"))
+            return
+        grid = _Grid(self, (1.5, 1.5, 2.6, 3.0, 2.2, 1.6, 2.2, 2.0), headers=[
+            self.t(k) for k in ("col_finding", "col_clause", "col_type", "col_state", "col_due",
+                                "col_days_late", "col_target", "col_closed")])
+        for finding in with_action:
+            action = finding.action
+            assert action is not None
+            late = str(action.days_late) if action.days_late else ""
+            grid.row((finding.number, finding.question.clause, self.result_label(finding.kind),
+                      self.t(f"state_{action.state}"), _day(action.due_date), late,
+                      action.target_date, _day(action.closed_at)),
+                     fills=(None, None, None, None, None, RESULT_FILL["major"] if late else None))
+
+    # 10 sign-off
+
+    def _signoff(self) -> None:
+        self.para(self.t("so_intro"))
+        grid = _Grid(self, (4.2, 4.2, 5.0, 3.2), headers=(
+            self.t("so_role"), self.t("so_name"), self.t("so_signature"), self.t("so_date")))
+        people = [(self.t("so_leader"), name) for name in self.data.leaders()]
+        people += [(self.t("so_auditor"), name) for name in self.data.auditors()]
+        people.append((self.t("so_department"), ""))
+        for role, name in people:
+            grid.row((role, name, "", ""))
+            grid.table.rows[-1].height = Cm(1.3)
+
+    # annexes
+
+    def _annex_results(self) -> None:
+        grid = _Grid(self, (1.0, 1.6, 8.8, 3.4, 1.8), headers=[
+            self.t(k) for k in ("col_no", "col_clause", "col_question", "col_result", "col_refs")])
+        section = None
+        for number, question in enumerate(self.data.questions, 1):
+            if question.section != section:
+                section = question.section
+                grid.banner(section)
+            key = question.result or ("skipped" if question.skipped else "unanswered")
+            grid.row((str(number), question.clause, question.text,
+                      self.result_label(question.result, question.skipped), question.finding),
+                     fills=(None, None, None, RESULT_FILL[key]))
+
+    def _annex_photos(self) -> None:
+        for question in self._annex_questions():
+            result = self.result_label(question.result, question.skipped)
+            heading = self.para(f"{question.clause}  {_short(question.text, 120)}".strip(), bold=True)
+            heading.paragraph_format.keep_with_next = True
+            self._photos(question, result)
+
+
+def _fit(scaled: ScaledPhoto, box_width: Length, box_height: Length) -> tuple[int, int]:
+    """The largest (width, height) in EMU with the photo's proportions inside the box."""
+    scale = min(box_width / scaled.width, box_height / scaled.height)
+    return int(scaled.width * scale), int(scaled.height * scale)

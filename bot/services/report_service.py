@@ -1,0 +1,101 @@
+"""Who may have which audit's report, and building it off the event loop. No Telegram here."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.report import ProgressCallback, build_export, build_report, to_pdf
+from bot.report.pdf import find_soffice
+from bot.services.people_service import Actor
+from bot.settings import Settings
+from storage.db import Database
+from storage.files import FileStore
+from storage.repos import audits
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+class ReportError(Exception):
+    """``code`` names the prompt that explains it."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class AuditRef:
+    id: int
+    number: str
+    department: str
+    status: str
+
+
+class ReportService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, files: FileStore):
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.files = files
+
+    async def choices(self, actor: Actor, limit: int = 10) -> list[AuditRef]:
+        """Recent audits this person may have reports of (leads: all)."""
+        _require_auditor(actor)
+        async with self.db.read() as conn:
+            rows = await audits.recent(conn, person_id=None if actor.is_lead else actor.id, limit=limit)
+        return [AuditRef(r["id"], r["number"], r["department"], r["status"]) for r in rows]
+
+    async def resolve(self, actor: Actor, reference: str) -> AuditRef:
+        """The audit called ``reference`` (its number, or its id), if this person may have it."""
+        _require_auditor(actor)
+        async with self.db.read() as conn:
+            row = await audits.by_number(conn, reference.strip())
+            if row is None and reference.strip().isdigit():
+                row = await audits.get(conn, int(reference))
+            if row is None:
+                raise ReportError("not_found")
+            if not actor.is_lead and not await audits.is_member(conn, row["id"], actor.id):
+                raise ReportError("not_found")  # say nothing of audits one may not see
+        return AuditRef(row["id"], row["number"], row["department"], row["status"])
+
+    async def build(self, audit: AuditRef, *, on_progress: ProgressCallback | None = None) -> Path:
+        """The .docx in the reports folder, under Telegram's 50 MB (photos shrink if needed)."""
+        stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
+        out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return await build_report(self.db, audit.id, self.files, self.settings.tz, out, on_progress=on_progress)
+
+    @staticmethod
+    def pdf_available() -> bool:
+        return find_soffice() is not None
+
+    @staticmethod
+    async def pdf(docx: Path) -> Path:
+        return await asyncio.to_thread(to_pdf, docx)
+
+    async def export(self, actor: Actor) -> Path:
+        """The .xlsx workbook of everything (leads only)."""
+        if not actor.is_lead:
+            raise ReportError("not_allowed")
+        stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
+        out = self.settings.reports_dir / f"export-{stamp}.xlsx"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return await build_export(self.db, self.settings.tz, out)
+
+
+def document_name(audit: AuditRef, suffix: str) -> str:
+    """``<audit number> <department>.docx``, safe as a file name."""
+    return f"{_safe(audit.number)} {_safe(audit.department)}{suffix}"
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip()[:80] or "audit"
+
+
+def _require_auditor(actor: Actor) -> None:
+    if not actor.is_auditor:
+        raise ReportError("not_allowed")

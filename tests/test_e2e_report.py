@@ -1,0 +1,78 @@
+"""/report and /export through the Bot API double: the documents a team lead receives."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import openpyxl
+
+from tests.audit_fixtures import jpeg, start_audit, through_opening
+from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness
+
+
+async def completed_audit(bot: BotHarness) -> None:
+    """A short audit: one minor NC with a note and a photo, an observation, then completion."""
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
+    card = await bot.say(AUDITOR_EN, "Two of five job descriptions unsigned")
+    mark = bot.double.mark()
+    bot.double.send_photo(AUDITOR_EN, jpeg(5, (640, 480)))
+    card = await bot.double.reply_to(AUDITOR_EN, after=mark)
+    card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Observation"), message_id=card.message_id)
+    await bot.say(AUDITOR_EN, "Objectives not yet broken down to posts")
+    card = await bot.command(AUDITOR_EN, "/resume")
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    done = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    assert "completed" in done.text
+
+
+async def test_report_on_command(bot):
+    await completed_audit(bot)
+    listing = await bot.command(AUDITOR_EN, "/report")
+    mark = bot.double.mark()
+    bot.double.press_button(AUDITOR_EN, listing.button("A-2026-001"), message_id=listing.message_id)
+    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == AUDITOR_EN.id,
+                                     after=mark, timeout=20)
+    assert sent.file_name == "A-2026-001 Office.docx"
+    document = docx.Document(io.BytesIO(sent.file_bytes))
+    text = "\n".join(p.text for p in document.paragraphs)
+    text += "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    text += "\n".join(p.text for section in document.sections for p in section.header.paragraphs)
+    assert "A-2026-001" in text and "Office" in text
+    assert "Two of five job descriptions unsigned" in text
+    assert len(document.inline_shapes) >= 1
+    status = [s for s in bot.double.sent[mark:] if s.method == "editMessageText" and s.chat_id == AUDITOR_EN.id]
+    assert status and "ready" in status[-1].text
+
+
+async def test_report_rights_and_bad_numbers(bot):
+    await completed_audit(bot)
+    await bot.join(AUDITOR, "auditor")
+    refused = await bot.command(AUDITOR, "/report", "A-2026-001")
+    assert "没有找到" in refused.text  # not in the team: as if it did not exist
+    missing = await bot.command(AUDITOR_EN, "/report", "A-1999-999")
+    assert "found no audit" in missing.text
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/report", "a-2026-001 pdf")  # leads get every audit; any case
+    await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == LEAD.id, after=mark, timeout=20)
+    pdf_answer = await bot.double.wait_for(
+        lambda s: s.chat_id == LEAD.id and ((s.method == "sendDocument" and (s.file_name or "").endswith(".pdf"))
+                                            or "PDF" in (s.text or "")), after=mark, timeout=120)
+    assert pdf_answer
+
+
+async def test_export_for_leads_only(bot):
+    await completed_audit(bot)
+    refused = await bot.command(AUDITOR_EN, "/export")
+    assert "team leads" in refused.text
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/export")
+    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == LEAD.id, after=mark,
+                                     timeout=20)
+    assert sent.file_name.endswith(".xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(sent.file_bytes))
+    assert {"Audits", "Answers", "Findings", "Actions"} <= set(workbook.sheetnames)

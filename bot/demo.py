@@ -1,20 +1,26 @@
 """`auditbot demo`: the real bot against the local Bot API double, with a scripted cast.
 
-For someone without a Telegram token: it shows what the bot says, step by step.
+For someone without a Telegram token: a lead, an auditor and a department clerk go through
+a whole functional-department audit (answers, notes, generated photos, a pause and
+/resume), the corrective-action cycle over a simulated week, and /report. Every message is
+printed as it goes; the reports the lead receives are saved and their paths printed last.
 The double lives in tests/ (a source checkout is needed).
 """
 
 from __future__ import annotations
 
 import html
+import io
 import re
 import shutil
 import sys
-import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.clock import Clock
+from bot.clock import FakeClock
 from bot.settings import Settings
+
+QUESTION_CARD = re.compile(r"(\d+)/(\d+) · ISO 9001 ([\d.]+)")
 
 
 def _double_classes():
@@ -34,29 +40,56 @@ def _plain(text: str | None) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
 
 
-class Script:
-    """Plays users against the bot and prints both sides."""
+def evidence_photo(number: int, caption: str) -> bytes:
+    """A generated 'photo' of a record: a page with lines and a caption."""
+    from PIL import Image, ImageDraw
 
-    def __init__(self, double, app):
+    image = Image.new("RGB", (1280, 960), (236, 232, 220))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((140, 80, 1140, 880), fill=(252, 252, 248), outline=(90, 90, 90), width=4)
+    for line in range(12):
+        y = 200 + line * 52
+        draw.line((200, y, 1080 - (line % 3) * 140, y), fill=(120, 120, 140), width=6)
+    draw.text((200, 110), f"Evidence {number}: {caption}", fill=(20, 20, 20))
+    draw.ellipse((880, 700, 1080, 840), outline=(200, 30, 30), width=8)  # a stamp
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+class Script:
+    """Plays people against the bot and prints both sides."""
+
+    def __init__(self, double, clock: FakeClock):
         self.double = double
-        self.app = app
+        self.clock = clock
+        self.documents: list[tuple[str, bytes]] = []
 
     def _show(self, sent) -> None:
         who = self.double.users.get(sent.chat_id)
         name = who.first_name if who else sent.chat_id
-        verb = "edits" if sent.method.startswith("edit") else "→"
-        print(f"  🤖 {verb} {name}: " + _plain(sent.text).replace("\n", "\n      "))
+        text = _plain(sent.text)
+        if sent.method == "sendDocument":
+            print(f"  🤖 → {name}: 📎 {sent.file_name}" + (f" — {text}" if text else ""))
+            self.documents.append((sent.file_name, sent.file_bytes))
+            return
+        card = QUESTION_CARD.search(text)
+        verb = "edits card" if sent.method.startswith("edit") else "→"
+        if card and sent.method.startswith("edit"):
+            result = text.split("\n")[-3] if "\n" in text else ""
+            print(f"  🤖 {verb} {name}: [{card.group(1)}/{card.group(2)} · {card.group(3)}] {result}")
+            return
+        print(f"  🤖 {verb} {name}: " + text.replace("\n", "\n      "))
         for row in sent.buttons:
-            print("      " + "  ".join(f"[{text}]" for text, _ in row))
-        if sent.file_name:
-            print(f"      📎 {sent.file_name}")
+            print("      " + "  ".join(f"[{label}]" for label, _ in row))
 
     async def _replies(self, user, mark: int):
-        await self.double.wait_idle(quiet=0.15)
-        replies = [s for s in self.double.sent[mark:] if s.chat_id == user.id and s.method != "answerCallbackQuery"]
+        await self.double.wait_idle(quiet=0.15, timeout=60)
+        replies = [s for s in self.double.sent[mark:] if s.chat_id == user.id
+                   and s.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")]
         for sent in replies:
             self._show(sent)
-        return replies
+        return [s for s in replies if s.method != "sendPhoto"]
 
     async def say(self, user, text: str):
         print(f"\n👤 {user.first_name}: {text}")
@@ -66,13 +99,37 @@ class Script:
             self.double.send_command(user, command, args)
         else:
             self.double.send_message(user, text)
-        return await self._replies(user, mark)
+        return (await self._replies(user, mark))[-1]
 
     async def press(self, user, sent, label: str):
-        print(f"\n👤 {user.first_name} presses [{label}]")
+        print(f"👤 {user.first_name} taps [{label}]")
         mark = self.double.mark()
         self.double.press_button(user, sent.button(label), message_id=sent.message_id)
-        return await self._replies(user, mark)
+        replies = await self._replies(user, mark)
+        return replies[-1] if replies else sent
+
+    async def photo(self, user, number: int, caption: str):
+        print(f"\n👤 {user.first_name}: 📷 photo ({caption})")
+        mark = self.double.mark()
+        self.double.send_photo(user, evidence_photo(number, caption))
+        return (await self._replies(user, mark))[-1]
+
+    def advance(self, **delta: float) -> None:
+        moment = self.clock.advance(**delta)
+        print(f"\n⏩ The clock moves on to {moment:%Y-%m-%d %H:%M} UTC")
+
+
+# The auditor's answers in the functional-department audit: question number → (result, note, photo caption)
+ANSWERS: dict[int, tuple[str, str | None, str | None]] = {
+    1: ("符合", "科室职责说明书已于2026年3月更新，岗位说明书与三定方案一致。", None),
+    2: ("轻微不符合", "抽查5份岗位说明书，其中2份（综合科、审批科）未经负责人签批。", "unsigned post descriptions"),
+    4: ("观察项", "年度质量目标已分解到科室，但未分解到岗位。", None),
+    7: ("符合", None, None),
+    9: ("良好实践", "重点工作台账每周更新，并在例会上逐项销号。", "weekly key-work ledger"),
+    12: ("严重不符合", "2026年度发文登记簿缺少8月至10月的记录，无法追溯32份发文的签发情况。", "document register gap"),
+    15: ("改进机会", "督查督办系统可增加到期自动提醒。", None),
+    20: ("不适用", None, None),
+}
 
 
 async def run_demo(data_dir: Path | None = None) -> int:
@@ -83,32 +140,26 @@ async def run_demo(data_dir: Path | None = None) -> int:
     auditor = TgUser(id=2002, first_name="王审核", language_code="zh-hans")
     clerk = TgUser(id=3003, first_name="赵文员", language_code="zh")
 
-    own_dir = data_dir is None
-    folder = Path(tempfile.mkdtemp(prefix="auditbot-demo-")) if own_dir else data_dir
+    folder = (data_dir or Path("demo-data")).resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     double = BotApiDouble()
     await double.start()
+    clock = FakeClock(datetime.now(UTC).replace(hour=1, minute=30, second=0, microsecond=0))  # 09:30 in Shanghai
     settings = Settings(token=double.token, api_url=double.url, data_dir=folder, admin_ids=(lead.id,),
                         _env_file=None)
-    app = build_application(settings, clock=Clock(), rate_limit=False)
-    print(f"Bot API double on {double.url}; data in {folder}")
+    app = build_application(settings, clock=clock, rate_limit=False)
+    print(f"Bot API double on {double.url}; a fresh data dir in {folder}")
     try:
         await app.initialize()
         await app.post_init(app)
         await app.start()
         await app.updater.start_polling(poll_interval=0, timeout=1)
-        script = Script(double, app)
-
-        await script.say(lead, "/start")
-        invite = (await script.say(lead, "/invite auditor"))[-1]
-        code = invite.text.split("start=")[1].split()[0]
-        await script.say(auditor, f"/start {code}")
-        invite = (await script.say(lead, "/invite staff 法制办公室"))[-1]
-        code = invite.text.split("start=")[1].split()[0]
-        await script.say(clerk, f"/start {code}")
-        await script.say(clerk, "/help")
-        await script.say(lead, "/departments")
-        print("\nDemo finished.")
-        return 0
+        script = Script(double, clock)
+        await _people(script, lead, auditor, clerk)
+        await _audit(script, auditor)
+        await _corrective_actions(script, app, lead, auditor, clerk)
+        return _save_reports(script, folder, await _reports(script, lead))
     finally:
         if app.updater.running:
             await app.updater.stop()
@@ -117,5 +168,78 @@ async def run_demo(data_dir: Path | None = None) -> int:
         await app.shutdown()
         await app.post_shutdown(app)
         await double.stop()
-        if own_dir:
-            shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _people(script: Script, lead, auditor, clerk) -> None:
+    await script.say(lead, "/start")
+    invite = await script.say(lead, "/invite auditor")
+    await script.say(auditor, f"/start {invite.text.split('start=')[1].split()[0]}")
+    invite = await script.say(lead, "/invite staff 法制办公室")
+    await script.say(clerk, f"/start {invite.text.split('start=')[1].split()[0]}")
+
+
+async def _audit(script: Script, auditor) -> None:
+    card = await script.say(auditor, "/audit")
+    card = await script.press(auditor, card, "职能部门")
+    card = await script.press(auditor, card, "法制办公室")
+    await script.press(auditor, card, "受审部门参加人员")
+    card = await script.say(auditor, "法制办公室主任 张明；文书 赵文员")
+    card = await script.press(auditor, card, "计划已确认")
+    await script.press(auditor, card, "出席人员")
+    card = await script.say(auditor, "审核组：王审核；受审部门：张明、赵文员")
+    card = await script.press(auditor, card, "审核范围")
+    card = await script.press(auditor, card, "开始提问")
+    number = 1
+    while True:
+        total = int(QUESTION_CARD.search(_plain(card.text)).group(2))
+        result, note, photo = ANSWERS.get(number, ("符合", None, None))
+        card = await script.press(auditor, card, result)
+        if note:
+            card = await script.say(auditor, note)
+        if photo:
+            card = await script.photo(auditor, number, photo)
+        if number == 10:
+            await script.press(auditor, card, "暂停")
+            print("\n   (the auditor takes a phone call; later …)")
+            card = await script.say(auditor, "/resume")
+        if number == total:
+            break
+        card = await script.press(auditor, card, "下一题")
+        number += 1
+    card = await script.press(auditor, card, "下一题")  # past the last question: the summary
+    card = await script.press(auditor, card, "末次会议")
+    await script.press(auditor, card, "审核结论")
+    card = await script.say(auditor, "质量管理体系基本有效运行；发文登记和岗位说明书管理需要纠正。")
+    await script.press(auditor, card, "完成审核")
+
+
+async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None:
+    """The staff answer the actions; the auditor verifies (filled in by the CAPA flow)."""
+    step = app.bot_data.get("demo_capa_cycle")
+    if step is not None:
+        await step(script, app, lead, auditor, clerk)
+
+
+async def _reports(script: Script, lead) -> list[tuple[str, bytes]]:
+    before = len(script.documents)
+    await script.say(lead, "/report")
+    listing = [s for s in script.double.sent if s.chat_id == lead.id and s.method == "sendMessage"][-1]
+    print(f"👤 {lead.first_name} taps [A-2026-001]")
+    mark = script.double.mark()
+    script.double.press_button(lead, listing.button("A-"), message_id=listing.message_id)
+    await script.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == lead.id, after=mark,
+                                 timeout=120)
+    await script._replies(lead, mark)
+    return script.documents[before:]
+
+
+def _save_reports(script: Script, folder: Path, documents: list[tuple[str, bytes]]) -> int:
+    if not documents:
+        print("\nNo report arrived.")
+        return 1
+    print()
+    for name, data in documents:
+        path = folder / name
+        path.write_bytes(data)
+        print(f"Report received: {path}")
+    return 0

@@ -53,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run a scripted conversation against a local Bot API double")
     demo.add_argument("--data-dir", type=Path, default=None, help="where the demo keeps its data")
     demo.set_defaults(func=cmd_demo)
+
+    report = sub.add_parser("report", help="write the Word report of an audit")
+    report.add_argument("audit", help="the audit's number (A-2026-001) or id")
+    report.add_argument("-o", "--output", type=Path, required=True, help="the .docx file to write")
+    report.add_argument("--pdf", action="store_true", help="also make a PDF of it with LibreOffice")
+    report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser("export", help="write every audit, answer, finding and action to a workbook")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    export.set_defaults(func=cmd_export)
     return parser
 
 
@@ -155,6 +165,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     return asyncio.run(run_demo(args.data_dir))
+
+
+def _existing_database(settings) -> Path:
+    """The database of AUDITBOT_DATA_DIR; a SettingsError when there is none."""
+    if not settings.database_path.exists():
+        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {settings.database_path}")
+    return settings.database_path
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.report import PdfFailed, PdfUnavailable, build_report, to_pdf
+    from storage.db import Database
+    from storage.files import FileStore
+    from storage.repos.reports import resolve_audit
+
+    settings = load_settings()
+    path = _existing_database(settings)
+
+    async def _report() -> Path | None:
+        async with Database(path) as db:
+            async with db.read() as conn:
+                audit = await resolve_audit(conn, args.audit)
+            if audit is None:
+                return None
+            return await build_report(db, audit["id"], FileStore(settings.evidence_dir), settings.tz,
+                                      args.output, max_bytes=None,
+                                      photo_cache=settings.photo_cache_dir)
+
+    written = asyncio.run(_report())
+    if written is None:
+        print(f"auditbot: no audit {args.audit!r} (give its number, e.g. A-2026-001, or its id)",
+              file=sys.stderr)
+        return 1
+    print(f"report: {written} ({written.stat().st_size / 1e6:.1f} MB)")
+    if args.pdf:
+        try:
+            print(f"pdf: {to_pdf(written)}")
+        except (PdfUnavailable, PdfFailed) as exc:
+            print(f"auditbot: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.report import build_export
+    from storage.db import Database
+
+    settings = load_settings()
+    path = _existing_database(settings)
+
+    async def _export() -> Path:
+        async with Database(path) as db:
+            return await build_export(db, settings.tz, args.output)
+
+    written = asyncio.run(_export())
+    print(f"export: {written} ({written.stat().st_size / 1e6:.1f} MB)")
+    return 0
 
 
 if __name__ == "__main__":

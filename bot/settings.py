@@ -105,6 +105,11 @@ class Settings(BaseSettings):
         return self.data_dir / "reports"
 
     @property
+    def photo_cache_dir(self) -> Path:
+        """Evidence photos already scaled for reports (filled as photos arrive)."""
+        return self.reports_dir / "photo-cache"
+
+    @property
     def checklists_dir(self) -> Path:
         """Where a site's own checklists may be added next to the bundled ones."""
         return self.data_dir / "checklists"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import tzinfo
+from functools import partial
 from pathlib import Path
 
 from bot.report.data import AuditNotFound, ReportData, clean_text, load_report_data
@@ -49,6 +50,7 @@ __all__ = [
     "render_report",
     "render_report_under",
     "to_pdf",
+    "warm_photo",
     "write_workbook",
 ]
 
@@ -62,16 +64,30 @@ async def build_report(
     *,
     max_bytes: int | None = TELEGRAM_FILE_LIMIT,
     on_progress: ProgressCallback | None = None,
+    photo_cache: Path | None = None,
 ) -> Path:
     """Load one audit and write its .docx in a worker thread; under ``max_bytes`` when given.
 
-    ``on_progress`` is called from the worker thread: hand it on to the loop with
-    ``loop.call_soon_threadsafe``.
+    ``photo_cache`` (e.g. ``settings.reports_dir / "photo-cache"``) keeps scaled photos for
+    the next build. ``on_progress`` is called from the worker thread: hand it on to the
+    loop with ``loop.call_soon_threadsafe``.
     """
     data = await load_report_data(db, audit_id, files, tz)
+    options = {"on_progress": on_progress, "photo_cache": photo_cache}
     if max_bytes is None:
-        return await asyncio.to_thread(render_report, data, out_path, on_progress=on_progress)
-    return await asyncio.to_thread(render_report_under, data, out_path, max_bytes, on_progress=on_progress)
+        return await asyncio.to_thread(partial(render_report, data, out_path, **options))
+    return await asyncio.to_thread(partial(render_report_under, data, out_path, max_bytes, **options))
+
+
+def warm_photo(path: Path, cache_root: Path) -> None:
+    """Scale a stored evidence photo for reports now, so building the report later is quick.
+
+    Blocking: run it in a worker thread when a photo arrives.
+    """
+    from bot.report.photos import PhotoCache, scale_file
+
+    max_px, quality = DEFAULT_SIZES[0]
+    scale_file(path, max_px, quality, PhotoCache(cache_root))
 
 
 async def build_export(db: Database, tz: tzinfo, out_path: Path | str) -> Path:

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ from bot.report.data import (
     ReportData,
     clean_text,
 )
-from bot.report.photos import PhotoScaler, PhotoSource, ScaledPhoto
+from bot.report.photos import PhotoCache, PhotoScaler, PhotoSource, ScaledPhoto
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -70,7 +70,7 @@ EAST_ASIA_LANG = "zh-CN"
 
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)  # A4
 SIDE_MARGIN, TOP_MARGIN = Cm(2.2), Cm(2.3)
-CONTENT_WIDTH = Cm(21.0 - 2 * 2.2)
+CONTENT_WIDTH = Length(PAGE_WIDTH - 2 * SIDE_MARGIN)
 PHOTO_BOX = (Cm(7.9), Cm(7.2))  # one cell of the two-column photo grid
 BAR_MAX = Cm(5.0)
 BAR_HEIGHT = Cm(0.32)
@@ -106,19 +106,22 @@ def render_report(
     photo_max_px: int = 1600,
     jpeg_quality: int = 80,
     on_progress: ProgressCallback | None = None,
+    photo_cache: Path | None = None,
     photos: PhotoSource | None = None,
 ) -> Path:
     """Write the .docx report of ``data`` to ``out_path`` (atomically) and return the path.
 
     Photos are scaled to at most ``photo_max_px`` on their longer side and saved as JPEG
-    of ``jpeg_quality``, in a thread pool; ``photos`` replaces that pool (the benchmark
-    passes photos scaled beforehand). Blocking and CPU-bound: run it off the event loop
+    of ``jpeg_quality``, in a thread pool, and kept in ``photo_cache`` (a folder) when
+    given, for the next build; ``photos`` replaces all that (the benchmark passes photos
+    scaled beforehand). Blocking and CPU-bound: run it off the event loop
     (``asyncio.to_thread``). ``on_progress(done_photos, total_photos)`` is called from
     the building thread.
     """
     out = Path(out_path)
     with ExitStack() as stack:
-        source = photos or stack.enter_context(PhotoScaler(photo_max_px, jpeg_quality))
+        cache = PhotoCache(photo_cache) if photo_cache else None
+        source = photos or stack.enter_context(PhotoScaler(photo_max_px, jpeg_quality, cache=cache))
         document = _ReportBuilder(data, source, on_progress).build()
         _save_atomically(document, out)
     return out
@@ -131,6 +134,7 @@ def render_report_under(
     *,
     sizes: Sequence[tuple[int, int]] = DEFAULT_SIZES,
     on_progress: ProgressCallback | None = None,
+    photo_cache: Path | None = None,
 ) -> Path:
     """Like ``render_report``, rebuilt with smaller photos until the file is ≤ ``max_bytes``.
 
@@ -140,7 +144,8 @@ def render_report_under(
     out = Path(out_path)
     size = 0
     for max_px, quality in sizes:
-        render_report(data, out, photo_max_px=max_px, jpeg_quality=quality, on_progress=on_progress)
+        render_report(data, out, photo_max_px=max_px, jpeg_quality=quality, on_progress=on_progress,
+                      photo_cache=photo_cache)
         size = out.stat().st_size
         if size <= max_bytes:
             return out
@@ -383,13 +388,12 @@ class _Grid:
     def __init__(self, builder: _ReportBuilder, widths: Sequence[float], headers: Sequence[str] = (),
                  style_id: str | None = None):
         self.builder = builder
-        self.widths = [Cm(w) for w in widths]
         self.table: Table = builder.doc.add_table(rows=0, cols=len(widths))
         self.table._tbl.tblStyle_val = style_id or builder.styles.table
         self.table.autofit = False
         self.table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for column, width in zip(self.table.columns, self.widths, strict=True):
-            column.width = width
+        for column, width in zip(self.table.columns, widths, strict=True):
+            column.width = Cm(width)
         if headers:
             cells = self.row(headers, head=True)
             _row_flag(self.table.rows[-1], "w:tblHeader")
@@ -399,9 +403,8 @@ class _Grid:
     def row(self, values: Sequence[Any], *, head: bool = False,
             fills: Sequence[str | None] = ()) -> list[_Cell]:
         """Append a row; a value is text, or a callable that fills the cell itself."""
-        cells = self.table.add_row().cells
-        for index, (cell, value, width) in enumerate(zip(cells, values, self.widths, strict=True)):
-            cell.width = width
+        cells = self.table.add_row().cells  # add_row gives each cell its column's width
+        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
             paragraph = cell.paragraphs[0]
             paragraph._p.style = self.builder.styles.cell_head if head else self.builder.styles.cell
             if callable(value):
@@ -416,8 +419,6 @@ class _Grid:
     def banner(self, text: str, fill: str = LABEL_FILL) -> None:
         """A row spanning every column (a section title inside a long table)."""
         cells = self.table.add_row().cells
-        for cell, width in zip(cells, self.widths, strict=True):
-            cell.width = width
         merged = cells[0].merge(cells[-1])
         paragraph = merged.paragraphs[0]
         paragraph._p.style = self.builder.styles.cell_head
@@ -479,6 +480,7 @@ class _ReportBuilder:
     def build(self) -> DocxDocument:
         sections = self._sections()
         self._queue_photos()
+        self._properties()
         self._page_setup()
         self._cover()
         self._contents([title for title, _ in sections])
@@ -516,6 +518,17 @@ class _ReportBuilder:
         if self.on_progress:
             self.on_progress(0, self.photo_total)
 
+    def _properties(self) -> None:
+        """File properties (File ▸ Info): the default template would say python-docx wrote it."""
+        data, props = self.data, self.doc.core_properties
+        props.title = clean_text(f"{self.t('title')} {data.number}")
+        props.subject = clean_text(data.department)
+        props.author = props.last_modified_by = clean_text(", ".join(data.leaders()))
+        props.keywords = "ISO 9001; ISO 19011"
+        props.language = "zh-CN" if data.lang == "zh" else "en-US"
+        props.created = props.modified = data.generated_at.astimezone(UTC).replace(tzinfo=None)
+        props.revision = 1
+
     def _page_setup(self) -> None:
         section = self.doc.sections[0]
         section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
@@ -540,11 +553,9 @@ class _ReportBuilder:
         data = self.data
         title = self.para(self.t("title"), "Title")
         title.paragraph_format.space_before = Pt(120)
-        subtitle = self.para(data.checklist_title)
-        subtitle.runs[0].font.size, subtitle.runs[0].font.color.rgb = Pt(14), GREY
+        _format_runs(self.para(data.checklist_title), size=Pt(14), color=GREY)
         if data.status != "completed":
-            warning = self.para(self.t("draft"), bold=True)
-            warning.runs[0].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+            _format_runs(self.para(self.t("draft"), bold=True), color=RGBColor(0xC0, 0x00, 0x00))
         self.para()
         self._key_values([
             (self.t("f_number"), data.number),
@@ -620,9 +631,10 @@ class _ReportBuilder:
         grid = _Grid(self, (5.6, 2.2, 2.2, 6.6), headers=(
             self.t("col_result"), self.t("col_count"), self.t("col_share"), self.t("col_bar")))
         for result in (*RESULTS, "unanswered"):
-            count = counts[result]
-            share = count / total if total else 0.0
-            grid.row((self.result_label(None if result == "unanswered" else result), str(count), f"{share:.0%}", lambda cell, r=result, s=share: self._bar(cell, r, s)))
+            share = counts[result] / total if total else 0.0
+            label = self.result_label(None if result == "unanswered" else result)
+            grid.row((label, str(counts[result]), f"{share:.0%}",
+                      lambda cell, r=result, s=share: self._bar(cell, r, s)))
         self.para()
         rate = data.conformity_rate()
         line = self.t("summary_rate", rate=f"{rate:.1%}") if rate is not None else self.t("summary_rate_none")
@@ -632,8 +644,7 @@ class _ReportBuilder:
                                                for k in FINDING_KINDS}))
         self.heading(self.t("h_conclusions"), level=3)
         self.para(data.closing.conclusions or self.t("none_conclusions"))
-        sample = self.para(self.t("summary_sample"))
-        sample.runs[0].italic = True
+        _format_runs(self.para(self.t("summary_sample")), italic=True)
 
     def _bar(self, cell: _Cell, result: str, share: float) -> None:
         if share > 0:
@@ -644,12 +655,12 @@ class _ReportBuilder:
     # 3 results by clause
 
     def _clauses(self) -> None:
-        grid = _Grid(self, (1.6, 1.7, 1.7, 2.0, 2.2, 1.8, 1.5, 1.9, 2.2), headers=[
+        grid = _Grid(self, (1.6, 1.9, 1.8, 1.3, 1.9, 1.9, 1.1, 1.9, 3.2), headers=[
             self.t(k) for k in ("col_clause", "col_questions", "col_conform", "col_nc", "col_other",
                                 "col_good", "col_na", "col_unanswered", "col_refs")])
+        columns = (("conform",), NC_KINDS, OTHER_FINDING_KINDS, ("good",), ("na",), (None,))  # None: not answered
         for clause, questions in self._by_clause().items():
-            counts = {k: sum(1 for q in questions if q.result in k) for k in
-                      (("conform",), NC_KINDS, OTHER_FINDING_KINDS, ("good",), ("na",), (None,))}
+            counts = {results: sum(1 for q in questions if q.result in results) for results in columns}
             refs = ", ".join(q.finding for q in questions if q.finding)
             nonconform = counts[NC_KINDS]
             grid.row([clause, str(len(questions)), *(str(v) for v in counts.values()), refs],
@@ -754,26 +765,28 @@ class _ReportBuilder:
         if self.on_progress:
             self.on_progress(number, self.photo_total)
 
-
     # 7 unanswered and not covered
 
     def _not_covered(self) -> None:
         self.heading(self.t("h_unanswered"), level=3)
         unanswered = self.data.with_result(None)
         if unanswered:
-            self._question_table(unanswered, lambda q: self.result_label(None, q.skipped))
+            self._question_table(unanswered, self.t("col_result"), lambda q: self.result_label(None, q.skipped))
         else:
             self.para(self.t("none_unanswered"))
         self.heading(self.t("h_not_applicable"), level=3)
         not_applicable = self.data.with_result("na")
         if not_applicable:
-            self._question_table(not_applicable, lambda q: _short(" / ".join(n.text for n in q.notes), 500))
+            self._question_table(not_applicable, self.t("fd_notes"),
+                                 lambda q: _short(" / ".join(n.text for n in q.notes), 500))
         else:
             self.para(self.t("none_not_applicable"))
 
-    def _question_table(self, questions: list[QuestionResult], last: Callable[[QuestionResult], str]) -> None:
-        grid = _Grid(self, (1.6, 3.6, 7.4, 4.0), headers=(
-            self.t("col_clause"), self.t("col_section"), self.t("col_question"), ""))
+    def _question_table(self, questions: list[QuestionResult], last_header: str,
+                        last: Callable[[QuestionResult], str]) -> None:
+        """Clause, section and question of each, and one more column."""
+        grid = _Grid(self, (1.6, 3.4, 7.6, 4.0), headers=(
+            self.t("col_clause"), self.t("col_section"), self.t("col_question"), last_header))
         for question in questions:
             grid.row((question.clause, question.section, question.text, last(question)))
         self.para()
@@ -791,14 +804,14 @@ class _ReportBuilder:
             has_nc = bool(self.data.findings_of(NC_KINDS))
             self.para(self.t("none") if has_nc else self.t("none_actions"))
             return
-        grid = _Grid(self, (1.5, 1.5, 2.6, 3.0, 2.2, 1.6, 2.2, 2.0), headers=[
+        grid = _Grid(self, (1.8, 1.7, 1.6, 3.0, 2.2, 1.5, 2.2, 2.6), headers=[
             self.t(k) for k in ("col_finding", "col_clause", "col_type", "col_state", "col_due",
                                 "col_days_late", "col_target", "col_closed")])
         for finding in with_action:
             action = finding.action
             assert action is not None
             late = str(action.days_late) if action.days_late else ""
-            grid.row((finding.number, finding.question.clause, self.result_label(finding.kind),
+            grid.row((finding.number, finding.question.clause, self.t(f"kind_{finding.kind}"),
                       self.t(f"state_{action.state}"), _day(action.due_date), late,
                       action.target_date, _day(action.closed_at)),
                      fills=(None, None, None, None, None, RESULT_FILL["major"] if late else None))
@@ -819,7 +832,7 @@ class _ReportBuilder:
     # annexes
 
     def _annex_results(self) -> None:
-        grid = _Grid(self, (1.0, 1.6, 8.8, 3.4, 1.8), headers=[
+        grid = _Grid(self, (1.0, 1.6, 8.4, 3.6, 2.0), headers=[
             self.t(k) for k in ("col_no", "col_clause", "col_question", "col_result", "col_refs")])
         section = None
         for number, question in enumerate(self.data.questions, 1):
@@ -837,6 +850,18 @@ class _ReportBuilder:
             heading = self.para(f"{question.clause}  {_short(question.text, 120)}".strip(), bold=True)
             heading.paragraph_format.keep_with_next = True
             self._photos(question, result)
+
+
+def _format_runs(paragraph: Paragraph, *, size: Length | None = None, color: RGBColor | None = None,
+                 italic: bool | None = None) -> None:
+    """Direct formatting of every run of ``paragraph`` (for the few one-off paragraphs)."""
+    for run in paragraph.runs:
+        if size is not None:
+            run.font.size = size
+        if color is not None:
+            run.font.color.rgb = color
+        if italic is not None:
+            run.italic = italic
 
 
 def _fit(scaled: ScaledPhoto, box_width: Length, box_height: Length) -> tuple[int, int]:

@@ -10,6 +10,7 @@ import asyncio
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -108,13 +109,14 @@ class Completed:
 
 class AuditService:
     def __init__(self, db: Database, clock: Clock, settings: Settings, checklists: dict[str, Checklist],
-                 files: FileStore):
+                 files: FileStore, on_photo: Callable[[str], None] | None = None):
         self.db = db
         self.clock = clock
         self.settings = settings
         self.checklists = checklists
         self.files = files
         self._snapshots: dict[int, Checklist] = {}
+        self.on_photo = on_photo  # told the SHA-256 of each new photo (reports prepare it)
 
     # --- starting ---------------------------------------------------------------------------
 
@@ -408,7 +410,10 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
                                action="added", after={"question": question_id, "sha256": sha, "kind": kind})
             await audits.touch(conn, audit_id, now)
-            return await self._question_view(conn, row, checklist, index, actor.lang)
+            view = await self._question_view(conn, row, checklist, index, actor.lang)
+        if kind == "photo" and self.on_photo is not None:
+            self.on_photo(sha)
+        return view
 
     async def sections(self, actor: Actor, audit_id: int) -> list[dict]:
         """Sections with their first question index and how many are answered."""

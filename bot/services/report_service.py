@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.report import ProgressCallback, build_export, build_report, to_pdf
+from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
 from bot.report.pdf import find_soffice
 from bot.services.people_service import Actor
 from bot.settings import Settings
@@ -41,6 +41,7 @@ class ReportService:
         self.clock = clock
         self.settings = settings
         self.files = files
+        self._warming: set[asyncio.Future] = set()
 
     async def choices(self, actor: Actor, limit: int = 10) -> list[AuditRef]:
         """Recent audits this person may have reports of (leads: all)."""
@@ -67,7 +68,15 @@ class ReportService:
         stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
         out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
         out.parent.mkdir(parents=True, exist_ok=True)
-        return await build_report(self.db, audit.id, self.files, self.settings.tz, out, on_progress=on_progress)
+        return await build_report(self.db, audit.id, self.files, self.settings.tz, out, on_progress=on_progress,
+                                  photo_cache=self.settings.photo_cache_dir)
+
+    def photo_arrived(self, sha256: str) -> None:
+        """Scale a new evidence photo for reports in the background (best effort)."""
+        path = self.files.path_of(sha256)
+        task = asyncio.get_running_loop().run_in_executor(None, warm_photo, path, self.settings.photo_cache_dir)
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
 
     @staticmethod
     def pdf_available() -> bool:

@@ -26,7 +26,7 @@ from bot.handlers.audit_keyboards import (
     team_rows,
 )
 from bot.handlers.common import keyboard, reply, toast
-from bot.handlers.dialog import MEDIA_HANDLERS, TEXT_HANDLERS
+from bot.handlers.dialog import MEDIA_HANDLERS, TEXT_HANDLERS, current_dialog
 from bot.runtime import AuditContext
 from bot.services.audit_service import CARDS, RESULTS, AuditError, AuditService, parse_date
 from storage.repos import dialogs
@@ -46,16 +46,6 @@ def service(context: AuditContext) -> AuditService:
 
 # --- dialog state ---------------------------------------------------------------------------
 
-async def _state(context: AuditContext) -> dict | None:
-    async with context.rt.db.read() as conn:
-        row = await dialogs.get(conn, context.actor.id)
-    if row is None:
-        return None
-    state = dict(row)
-    state["data"] = dialogs.data_of(row)
-    return state
-
-
 async def _put_state(context: AuditContext, **values: Any) -> None:
     async with context.rt.db.transaction() as conn:
         await dialogs.put(conn, context.actor.id, at=context.rt.clock.now(), **values)
@@ -72,7 +62,7 @@ async def _show(update: Update, context: AuditContext, name: str, rows, *, audit
     """
     text = context.text(name, **values)
     markup = keyboard(rows)
-    state = await _state(context)
+    state = await current_dialog(context)
     old_id = state["message_id"] if state and state["flow"] in (FLOW, NEW_FLOW) else None
     await _put_state(context, flow=flow, audit_id=audit_id, question_id=None if question is None else str(question),
                      awaiting=awaiting, message_id=old_id, data=data)
@@ -150,7 +140,7 @@ async def _department_picker(update: Update, context: AuditContext, checklist_id
 
 async def on_department(update: Update, context: AuditContext) -> None:
     data = callbacks.unpack(update.callback_query.data)
-    state = await _state(context)
+    state = await current_dialog(context)
     checklist_id = state["data"].get("checklist") if state and state["flow"] == NEW_FLOW else None
     if data is None or checklist_id is None:
         await toast(update, context, "stale_button", alert=True)
@@ -233,7 +223,7 @@ async def on_card_field(update: Update, context: AuditContext) -> None:
     except (AuditError, IndexError):
         await toast(update, context, "stale_button", alert=True)
         return
-    state = await _state(context)
+    state = await current_dialog(context)
     await update.callback_query.answer()
     await _put_state(context, flow=FLOW, audit_id=audit_id, awaiting=f"field:{view.card}:{name}",
                      message_id=state["message_id"])
@@ -354,7 +344,7 @@ async def on_jump(update: Update, context: AuditContext) -> None:
     if parsed is None:
         return
     audit_id, (index,) = parsed
-    state = await _state(context)
+    state = await current_dialog(context)
     if not _is_current(state, audit_id):
         await toast(update, context, "audit_error_stale_card", alert=True)
         return
@@ -450,7 +440,7 @@ async def on_summary_action(update: Update, context: AuditContext) -> None:
         return
     audit_id, args = parsed
     route = callbacks.unpack(update.callback_query.data).route
-    state = await _state(context)
+    state = await current_dialog(context)
     if not _is_current(state, audit_id):
         await toast(update, context, "audit_error_stale_card", alert=True)
         return

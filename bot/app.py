@@ -12,12 +12,18 @@ from bot import checklists as checklist_loader
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.handlers import register_handlers
+from bot.outbox_sender import OutboxSender
 from bot.prompts import LANGS, Prompts, default_prompts
 from bot.rate_limit import RetryingRateLimiter
 from bot.runtime import AuditContext, Runtime
+from bot.scheduler import notify_new_actions, schedule
 from bot.services.audit_service import AuditService
+from bot.services.capa_service import CapaService
+from bot.services.notices import NoticeService
 from bot.services.people_service import PeopleService
+from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
+from bot.services.status_service import StatusService
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
@@ -85,9 +91,17 @@ async def _post_init(application: Application) -> None:
         checklists=checklist_loader.load_all([settings.checklists_dir]),
         people=PeopleService(db, clock, settings),
     )
-    runtime.services["audit"] = AuditService(db, clock, settings, runtime.checklists, runtime.files)
-    runtime.services["report"] = ReportService(db, clock, settings, runtime.files)
+    reports = runtime.services["report"] = ReportService(db, clock, settings, runtime.files)
+    runtime.services["audit"] = AuditService(db, clock, settings, runtime.checklists, runtime.files,
+                                             on_photo=reports.photo_arrived)
+    status = runtime.services["status"] = StatusService(db, clock, settings)
+    runtime.services["capa"] = CapaService(db, clock, settings, runtime.files)
+    runtime.services["reminders"] = ReminderService(db, clock, settings)
+    notices = NoticeService(db, clock, settings, status)
+    runtime.services["outbox"] = OutboxSender(db, clock, notices, prompts, runtime.files)
     application.bot_data["runtime"] = runtime
+    application.bot_data["notify_new_actions"] = notify_new_actions
+    schedule(application)
     await register_commands(application, prompts)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from telegram.ext import Application
 
+from bot import scheduler
 from bot.app import build_application
 from bot.clock import Clock, FakeClock
 from bot.settings import Settings
@@ -29,8 +30,9 @@ class BotHarness:
     """One bot process (in-process Application, or a subprocess for kill tests)."""
 
     def __init__(self, double: BotApiDouble, data_dir: Path, *, clock: Clock | None = None,
-                 admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False):
+                 admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False, reminders: bool = False):
         self.double = double
+        self.reminders = reminders  # False: no APScheduler job; tests run ``tick()`` when they mean to
         self.data_dir = data_dir
         self.clock = clock or FakeClock()
         self.admin_ids = admin_ids
@@ -51,6 +53,9 @@ class BotHarness:
         self.app = build_application(self.settings(), clock=self.clock, rate_limit=self.rate_limit)
         await self.app.initialize()
         await self.app.post_init(self.app)  # run_polling() would call it
+        if not self.reminders:
+            for job in self.app.job_queue.get_jobs_by_name(scheduler.JOB_NAME):
+                job.schedule_removal()
         await self.app.start()
         await self.app.updater.start_polling(poll_interval=0, timeout=1, bootstrap_retries=0)
         return self.app
@@ -70,6 +75,11 @@ class BotHarness:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+    async def tick(self) -> None:
+        """One reminder pass at the clock's time, as the scheduled job runs it, then settle."""
+        await scheduler.tick(self.app)
+        await self.settle()
 
     @property
     def db(self) -> Database:

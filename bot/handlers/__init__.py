@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, audit, dialog, errors, gate, report, start
+from bot.handlers import admin, audit, capa, dialog, errors, gate, lead, report, start
 
 
 def register_handlers(application: Application) -> None:
@@ -28,10 +28,14 @@ def register_handlers(application: Application) -> None:
             CommandHandler("users", admin.users),
             *audit.command_handlers(),
             *report.command_handlers(),
+            CommandHandler("capa", capa.capa_command),
+            CommandHandler("status", lead.status_command),
+            CommandHandler("overdue", lead.overdue_command),
             *start.callback_handlers(),
             *audit.callback_handlers(),
             *report.callback_handlers(),
             *admin.callback_handlers(),
+            *capa.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, dialog.on_text),
             MessageHandler(filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO,

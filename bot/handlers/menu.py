@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.handlers import admin, audit, report, start
+from bot.handlers import admin, audit, capa, lead, report, start
 from bot.runtime import AuditContext
 from bot.services.people_service import Actor
 
@@ -32,7 +32,10 @@ MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
     ("audit", _auditor, audit.audit_command),
     ("resume", _auditor, audit.resume_command),
     ("report", _auditor, report.report_command),
+    ("capa", _anyone, capa.capa_command),
     ("export", _lead, report.export_command),
+    ("status", _lead, lead.status_command),
+    ("overdue", _lead, lead.overdue_command),
     ("users", _lead, admin.users),
     ("departments", _lead, admin.departments),
     ("lang", _anyone, start.lang_command),

@@ -1,0 +1,70 @@
+"""The reminder trigger: PTB's JobQueue (APScheduler 3) runs a pass every TICK_SECONDS.
+
+APScheduler only says "look now"; what is due is derived from the database each time
+(bot/services/reminder_service.py), so a restart, a clock jump or a missed run loses
+nothing and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from telegram.ext import Application
+
+from bot.runtime import AuditContext
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+JOB_NAME = "capa-reminders"
+
+
+async def tick(application: Application) -> None:
+    """One pass: queue what is due now, then send what the outbox holds."""
+    services = application.bot_data["runtime"].services
+    await services["reminders"].plan()
+    await services["outbox"].drain(application.bot)
+
+
+async def drain(application: Application) -> None:
+    """Send what is queued now (after a handler queued a message for someone else)."""
+    await application.bot_data["runtime"].services["outbox"].drain(application.bot)
+
+
+def kick(application: Application) -> None:
+    """Send queued messages soon, without making the person who acted wait for them.
+
+    While the bot is stopping nothing is started: the next pass after the restart sends them.
+    """
+    if application.running:
+        application.create_task(drain(application), name="outbox-drain")
+
+
+async def notify_new_actions(application: Application) -> None:
+    """Queue the notices of actions just created (an audit was completed) and send them soon.
+
+    Returns once they are queued; sending happens in the background, so the auditor who
+    completed the audit does not wait for the department's messages to go out.
+    """
+    await application.bot_data["runtime"].services["reminders"].plan()
+    kick(application)
+
+
+async def _job(context: AuditContext) -> None:
+    await tick(context.application)
+
+
+def schedule(application: Application) -> None:
+    """Run ``tick`` at once and then every TICK_SECONDS; a run still busy is not doubled."""
+    if application.job_queue is None:
+        log.warning("no job queue: reminders are not sent (install python-telegram-bot[job-queue])")
+        return
+    for job in application.job_queue.get_jobs_by_name(JOB_NAME):
+        job.schedule_removal()
+    # next_run_time: a job added before the scheduler starts would otherwise wait a whole interval
+    application.job_queue.run_repeating(
+        _job, interval=TICK_SECONDS, first=0, name=JOB_NAME,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None,
+                    "next_run_time": datetime.now(UTC)},
+    )

@@ -1,0 +1,169 @@
+"""What a queued message says, decided at the moment it is sent.
+
+A row of the outbox names a kind and an action; whether it still applies (the action's
+state, the reminder stage of today, the recipient's role) and what it shows are decided
+here, in the recipient's current language. A row that no longer applies is dropped, so a
+reminder stops once the action is implemented and a late one is never sent out of turn.
+No Telegram here: the outbox sender renders the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.clock import Clock
+from bot.services.capa_service import capa_view
+from bot.services.reminder_rules import Rules, not_before, stage_on
+from bot.services.status_service import StatusService
+from bot.settings import Settings
+from storage.db import Database
+from storage.repos import audits, capa, findings, outbox, people
+
+MAX_PHOTOS = 10  # one album
+STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed")
+LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked")
+# The action states in which a notice about it still applies.
+VALID_STATES = {
+    "capa_new": ("open", "planned"),
+    "capa_photos": ("open", "planned"),
+    "capa_reminder": ("open", "planned"),
+    "capa_escalation": ("open", "planned"),
+    "capa_planned": ("planned", "implemented"),
+    "capa_implemented": ("implemented",),
+    "capa_rejected": ("planned",),
+    "capa_closed": ("closed",),
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to render: template ``kind`` with ``values`` in ``lang`` (or an album of ``photos``)."""
+
+    kind: str
+    lang: str
+    values: dict[str, Any]
+    photos: list[dict[str, Any]] = field(default_factory=list)
+    recipient_blocked: bool = False
+
+
+class NoticeService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, status: StatusService):
+        self.db = db
+        self.clock = clock
+        self.rules = Rules.from_settings(settings)
+        self.status = status
+
+    async def compose(self, kind: str, chat_id: int, payload_json: str) -> Notice | None:
+        """The message of one outbox row, or None when it no longer applies."""
+        payload = json.loads(payload_json)
+        today = self.rules.today(self.clock.now())
+        async with self.db.read() as conn:
+            person = await people.get(conn, chat_id)
+            if person is None or not person["active"]:
+                return None
+            roles = {(r["role"], r["department_id"]) for r in await people.roles(conn, chat_id)}
+            if kind in LEAD_KINDS and ("lead", 0) not in roles:
+                return None
+            values: dict[str, Any] | None
+            photos: list[dict[str, Any]] = []
+            if kind in VALID_STATES:
+                values = await _about_action(conn, kind, payload, roles, today, self.rules)
+                if values is not None and kind == "capa_photos":
+                    photos = [dict(r) for r in await capa.question_photos(conn, payload["capa_id"], MAX_PHOTOS)]
+                    values = values if photos else None
+            else:
+                values = await _OTHER.get(kind, _unknown)(conn, payload, today)
+        if kind == "lead_digest" and values is not None:
+            digest = await self.status.digest(today)
+            values = {"digest": digest} if digest is not None else None
+        if values is None:
+            return None
+        return Notice(kind, person["lang"], values, photos, bool(person["blocked_bot"]))
+
+    # --- what became of a row ----------------------------------------------------------------
+
+    async def sent(self, outbox_id: int, chat_id: int, recipient_blocked: bool) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await outbox.mark_sent(conn, outbox_id, now)
+            if recipient_blocked:  # they unblocked the bot
+                await people.set_blocked(conn, chat_id, False, now)
+
+    async def retry(self, outbox_id: int, at: datetime, error: str) -> None:
+        """Try the row again at ``at`` (or when the quiet hours that ``at`` falls in end)."""
+        async with self.db.transaction() as conn:
+            await outbox.retry_later(conn, outbox_id, not_before(self.rules, at), error)
+
+    async def drop(self, outbox_id: int, reason: str) -> None:
+        """The row no longer applies, or Telegram refused it for good."""
+        async with self.db.transaction() as conn:
+            await outbox.mark_failed(conn, outbox_id, "failed", reason)
+
+    async def blocked(self, outbox_id: int, chat_id: int, error: str) -> None:
+        """The person blocked the bot: the row stops, the person is flagged, the leads are told once."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await outbox.mark_failed(conn, outbox_id, "blocked", error)
+            person = await people.get(conn, chat_id)
+            if person is None or person["blocked_bot"]:
+                return
+            await people.set_blocked(conn, chat_id, True, now)
+            for lead in await people.with_role(conn, "lead"):
+                if lead["id"] != chat_id:
+                    await outbox.enqueue(
+                        conn, dedupe_key=f"blocked:{chat_id}:{outbox_id}:{lead['id']}", chat_id=lead["id"],
+                        kind="lead_blocked", payload={"person_id": chat_id},
+                        not_before=not_before(self.rules, now), at=now,
+                    )
+
+
+async def _about_action(
+    conn: Any, kind: str, payload: dict, roles: set, today: date, rules: Rules
+) -> dict[str, Any] | None:
+    row = await findings.get_capa(conn, payload["capa_id"])
+    if row is None or row["state"] not in VALID_STATES[kind]:
+        return None
+    if kind in STAFF_KINDS and ("staff", row["department_id"]) not in roles:
+        return None
+    values: dict[str, Any] = {"capa": await capa_view(conn, row, today)}
+    if kind == "capa_reminder":
+        stage = stage_on(rules, date.fromisoformat(row["due_date"]), today)
+        if stage is None or stage.name != payload.get("stage"):
+            return None  # a later stage applies now: only the latest one is sent
+        values["stage"] = stage.name
+    return values
+
+
+async def _no_staff(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    count = await capa.waiting_for_staff(conn, payload["audit_id"])
+    audit = await audits.get(conn, payload["audit_id"])
+    if not count or audit is None:
+        return None
+    return {"audit_number": audit["number"], "department": audit["department"], "count": count}
+
+
+async def _digest(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    return {} if payload.get("day") == today.isoformat() else None  # yesterday's digest is stale
+
+
+async def _blocked(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    person = await people.get(conn, payload["person_id"])
+    if person is None:
+        return None
+    roles = await people.roles(conn, person["id"])
+    return {"person": dict(person), "departments": [r["department"] for r in roles if r["department"]]}
+
+
+async def _unknown(conn: Any, payload: dict, today: date) -> None:
+    return None
+
+
+_OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]] = {
+    "capa_no_staff": _no_staff,
+    "lead_digest": _digest,
+    "lead_blocked": _blocked,
+}

@@ -1,0 +1,85 @@
+"""The leads' overview: /status, /overdue and the daily digest. No Telegram here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.clock import Clock
+from bot.services.people_service import Actor
+from bot.services.reminder_rules import Rules
+from bot.settings import Settings
+from storage.db import Database
+from storage.repos import status
+
+LIST_LIMIT = 40  # lines per list: the message stays within Telegram's 4096 characters
+DIGEST_OVERDUE = 10
+
+
+@dataclass(frozen=True)
+class Status:
+    today: date
+    totals: dict[str, int]
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    audits_total: int = 0
+    departments: list[dict[str, Any]] = field(default_factory=list)
+    departments_total: int = 0
+
+
+@dataclass(frozen=True)
+class Overdue:
+    today: date
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class Digest:
+    status: Status
+    overdue: Overdue
+
+
+class StatusService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings):
+        self.db = db
+        self.clock = clock
+        self.rules = Rules.from_settings(settings)
+
+    async def status(self, actor: Actor) -> Status:
+        _require_lead(actor)
+        return await self._status(self.rules.today(self.clock.now()))
+
+    async def overdue(self, actor: Actor) -> Overdue:
+        _require_lead(actor)
+        return await self._overdue(self.rules.today(self.clock.now()), LIST_LIMIT)
+
+    async def digest(self, day: date) -> Digest | None:
+        """The day's digest for the leads; None when no corrective action is open."""
+        current = await self._status(day)
+        if not current.totals["open"]:
+            return None
+        return Digest(current, await self._overdue(day, DIGEST_OVERDUE))
+
+    async def _status(self, today: date) -> Status:
+        async with self.db.read() as conn:
+            totals = dict(await status.totals(conn, today))
+            audits = [dict(r) for r in await status.open_audits(conn, LIST_LIMIT)]
+            departments = [dict(r) for r in await status.per_department(conn, today, LIST_LIMIT)]
+        return Status(
+            today=today, totals=totals,
+            audits=audits, audits_total=audits[0]["total"] if audits else 0,
+            departments=departments, departments_total=departments[0]["total"] if departments else 0,
+        )
+
+    async def _overdue(self, today: date, limit: int) -> Overdue:
+        async with self.db.read() as conn:
+            rows = [dict(r) for r in await status.overdue(conn, today, limit)]
+        for row in rows:
+            row["days_late"] = (today - date.fromisoformat(row["due_date"])).days
+        return Overdue(today, rows, rows[0]["total"] if rows else 0)
+
+
+def _require_lead(actor: Actor) -> None:
+    if not actor.is_lead:
+        raise PermissionError("lead only")

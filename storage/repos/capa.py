@@ -1,0 +1,248 @@
+"""Corrective actions: lists, and the set-based SQL that derives notices and reminders.
+
+Dedupe keys of the outbox (one row per recipient):
+``capa:{id}:new:{person}`` / ``capa:{id}:photos:{person}`` (the action, to each staff member),
+``remind:{due date}:{id}:{stage}:{person}`` (a reminder stage: ``before7``, ``due``,
+``overdue:2`` …; ``escalate`` to each lead), ``nostaff:{audit}:{lead}``,
+``digest:{local date}:{lead}``. Reminder keys start with the due date so that the rows one
+pass queues sit together in the key index (a restart's catch-up writes far fewer pages).
+Which stage went out last is kept in capa.reminded_stage (the escalation: capa.escalated_at),
+as notified_at keeps the notice itself, so a pass reads a column instead of probing the
+outbox for every open action; a staff member who joins later gets the stages still to come.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.times import to_db
+
+# A window: actions due on that date are in that stage, which began at that moment (UTC).
+WindowRow = tuple[date, str, datetime]
+
+# The windows of a pass as a table, passed as one JSON parameter.
+_WINDOWS = (
+    "(SELECT json_extract(value, '$[0]') AS due, json_extract(value, '$[1]') AS stage,"
+    " json_extract(value, '$[2]') AS starts_at FROM json_each(:windows)) AS w"
+)
+# Open actions of the windows, told before the stage began. CROSS JOIN fixes the loop order:
+# each window (one due date) finds its actions through the (state, due_date) index; the
+# planner cannot know how few rows json_each yields.
+_IN_WINDOWS = f"FROM {_WINDOWS} CROSS JOIN capa c ON c.state IN ('open', 'planned') AND c.due_date = w.due"
+_STAGE_DUE = f"{_IN_WINDOWS} WHERE c.notified_at < w.starts_at AND c.reminded_stage IS NOT w.stage"
+_ESCALATION_DUE = f"{_IN_WINDOWS} AND c.escalated_at IS NULL WHERE c.notified_at < w.starts_at"
+_ACTIVE = "CROSS JOIN people p ON p.id = r.person_id AND p.active = 1"
+_LEADS = f"FROM person_roles r {_ACTIVE} WHERE r.role = 'lead'"
+_STAFF = "SELECT 1 FROM person_roles r JOIN people p ON p.id = r.person_id AND p.active = 1 WHERE r.role = 'staff'"
+_INSERT = "INSERT OR IGNORE INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
+
+
+def _params(
+    not_before: datetime, at: datetime, windows: Sequence[WindowRow] = (), limit: int = 0
+) -> dict[str, object]:
+    rows = [[due.isoformat(), stage, to_db(starts_at)] for due, stage, starts_at in windows]
+    return {"windows": json.dumps(rows), "not_before": to_db(not_before), "at": to_db(at), "limit": limit}
+
+
+async def earliest_open_due(conn: aiosqlite.Connection) -> date | None:
+    """The earliest due date of an action the staff still have to work on."""
+    async with conn.execute("SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned')") as cur:
+        row = await cur.fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+async def enqueue_reminders(
+    conn: aiosqlite.Connection, windows: Sequence[WindowRow], *, not_before: datetime, at: datetime, limit: int
+) -> tuple[int, int]:
+    """Queue each window's stage for the staff of its actions, unless that stage went out already.
+
+    Takes at most ``limit`` actions, in the windows' order; returns (actions, rows queued).
+    """
+    params = _params(not_before, at, windows, limit)
+    actions = await _pick(conn, f"SELECT c.id, c.department_id, c.due_date, w.stage {_STAGE_DUE} LIMIT :limit", params)
+    if not actions:
+        return 0, 0
+    cur = await conn.execute(
+        f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id, 'capa_reminder',"
+        " json_object('capa_id', d.id, 'stage', d.stage), :not_before, :at"
+        " FROM temp.picked d CROSS JOIN person_roles r ON r.department_id = d.department_id AND r.role = 'staff'"
+        f" {_ACTIVE}",
+        params,
+    )
+    queued = cur.rowcount
+    await conn.execute(
+        "UPDATE capa SET reminded_stage = (SELECT d.stage FROM temp.picked d WHERE d.id = capa.id)"
+        " WHERE id IN (SELECT id FROM temp.picked)"
+    )
+    return actions, queued
+
+
+async def last_picked_due(conn: aiosqlite.Connection) -> date | None:
+    """The latest due date among the actions the last chunk took (earlier windows are done)."""
+    async with conn.execute("SELECT MAX(due_date) FROM temp.picked") as cur:
+        row = await cur.fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+async def enqueue_escalations(
+    conn: aiosqlite.Connection, windows: Sequence[WindowRow], *, not_before: datetime, at: datetime, limit: int
+) -> tuple[int, int]:
+    """Tell every lead, once, about actions late past the escalation limit (at most ``limit``)."""
+    params = _params(not_before, at, windows, limit)
+    actions = await _pick(conn, f"SELECT c.id, c.department_id, c.due_date, w.stage {_ESCALATION_DUE} LIMIT :limit", params)
+    if not actions:
+        return 0, 0
+    cur = await conn.execute(
+        f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id, 'capa_escalation',"
+        " json_object('capa_id', d.id), :not_before, :at"
+        f" FROM temp.picked d CROSS JOIN person_roles r ON r.role = 'lead' {_ACTIVE}",
+        params,
+    )
+    queued = cur.rowcount
+    await conn.execute("UPDATE capa SET escalated_at = :at WHERE id IN (SELECT id FROM temp.picked)", params)
+    return actions, queued
+
+
+async def _pick(conn: aiosqlite.Connection, select: str, params: dict[str, object]) -> int:
+    """Fill the connection's scratch table temp.picked (id, department_id, due_date, stage)."""
+    await conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS picked"
+        " (id INTEGER PRIMARY KEY, department_id INTEGER NOT NULL, due_date TEXT NOT NULL, stage TEXT NOT NULL)"
+    )
+    await conn.execute("DELETE FROM temp.picked")
+    cur = await conn.execute(f"INSERT INTO temp.picked {select}", params)
+    return cur.rowcount
+
+
+async def enqueue_new_actions(conn: aiosqlite.Connection, *, not_before: datetime, at: datetime) -> int:
+    """Queue each open action to every active staff member of its department not told yet.
+
+    Two rows per pair, in order: the finding's photos (when it has any), then the card.
+    Pairs are actions nobody was told of, and actions told before the person joined.
+    """
+    cur = await conn.execute(
+        f"{_INSERT}"
+        " WITH staff AS (SELECT r.person_id, r.department_id, r.created_at FROM person_roles r"
+        f"  {_ACTIVE} WHERE r.role = 'staff'),"
+        " pairs(capa_id, person_id) AS ("
+        "  SELECT c.id, s.person_id FROM staff s CROSS JOIN capa c ON c.department_id = s.department_id"
+        "   AND c.notified_at IS NULL AND c.state IN ('open', 'planned')"
+        "  UNION"
+        "  SELECT c.id, s.person_id FROM staff s CROSS JOIN capa c ON c.department_id = s.department_id"
+        "   AND c.notified_at < s.created_at WHERE c.state IN ('open', 'planned')),"
+        " parts(part, seq) AS (VALUES ('photos', 0), ('new', 1))"
+        " SELECT 'capa:' || x.capa_id || ':' || parts.part || ':' || x.person_id, x.person_id,"
+        " 'capa_' || parts.part, json_object('capa_id', x.capa_id), :not_before, :at"
+        " FROM pairs x JOIN parts"
+        " WHERE parts.part = 'new' OR EXISTS (SELECT 1 FROM capa c JOIN findings f ON f.id = c.finding_id"
+        "  JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
+        "  WHERE c.id = x.capa_id)"
+        " ORDER BY x.person_id, x.capa_id, parts.seq",
+        _params(not_before, at),
+    )
+    return cur.rowcount
+
+
+async def mark_notified(conn: aiosqlite.Connection, at: datetime) -> int:
+    """Stamp the actions whose department has staff now (their notices were just queued)."""
+    cur = await conn.execute(
+        "UPDATE capa SET notified_at = ? WHERE id IN (SELECT c.id FROM (SELECT DISTINCT r.department_id"
+        f"  FROM person_roles r {_ACTIVE} WHERE r.role = 'staff') s CROSS JOIN capa c"
+        "  ON c.department_id = s.department_id AND c.notified_at IS NULL WHERE c.state IN ('open', 'planned'))",
+        (to_db(at),),
+    )
+    return cur.rowcount
+
+
+async def enqueue_no_staff(conn: aiosqlite.Connection, *, not_before: datetime, at: datetime) -> int:
+    """Tell the leads, once per audit, that its actions wait for the department to get staff."""
+    cur = await conn.execute(
+        f"{_INSERT}"
+        " SELECT 'nostaff:' || c.audit_id || ':' || p.id, p.id, 'capa_no_staff',"
+        " json_object('audit_id', c.audit_id), :not_before, :at"
+        " FROM (SELECT DISTINCT audit_id, department_id FROM capa WHERE notified_at IS NULL"
+        "  AND state IN ('open', 'planned')) c"
+        f" CROSS JOIN person_roles r ON r.role = 'lead' {_ACTIVE}"
+        f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id)",
+        _params(not_before, at),
+    )
+    return cur.rowcount
+
+
+async def enqueue_digests(
+    conn: aiosqlite.Connection, day: date, *, not_before: datetime, at: datetime
+) -> int:
+    """The day's digest for every active lead."""
+    cur = await conn.execute(
+        f"{_INSERT}"
+        " SELECT 'digest:' || :day || ':' || p.id, p.id, 'lead_digest', json_object('day', :day),"
+        f" :not_before, :at {_LEADS}",
+        {**_params(not_before, at), "day": day.isoformat()},
+    )
+    return cur.rowcount
+
+
+async def waiting_for_staff(conn: aiosqlite.Connection, audit_id: int) -> int:
+    """How many actions of an audit nobody in the department was told of yet."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM capa WHERE audit_id = ? AND notified_at IS NULL AND state IN ('open', 'planned')",
+        (audit_id,),
+    ) as cur:
+        (count,) = await cur.fetchone()
+    return int(count)
+
+
+_LIST = (
+    "SELECT c.id, c.state, c.due_date, c.target_date, c.department_id, f.number, f.kind,"
+    " a.number AS audit_number, d.name AS department, COUNT(*) OVER () AS total"
+    " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
+    " JOIN departments d ON d.id = c.department_id"
+)
+
+
+async def open_of_departments(
+    conn: aiosqlite.Connection, department_ids: Sequence[int], limit: int
+) -> list[aiosqlite.Row]:
+    """Actions not closed yet of the given departments, earliest due first."""
+    if not department_ids:
+        return []
+    marks = ", ".join("?" for _ in department_ids)
+    async with conn.execute(
+        f"{_LIST} WHERE c.department_id IN ({marks}) AND c.state != 'closed'"
+        " ORDER BY c.due_date, c.id LIMIT ?",
+        (*department_ids, limit),
+    ) as cur:
+        return list(await cur.fetchall())
+
+
+async def waiting_verification(
+    conn: aiosqlite.Connection, auditor_id: int | None, limit: int
+) -> list[aiosqlite.Row]:
+    """Implemented actions of one auditor (None: of everyone), longest waiting first."""
+    async with conn.execute(
+        f"{_LIST} WHERE c.state = 'implemented' AND (? IS NULL OR c.auditor_id = ?)"
+        " ORDER BY c.implemented_at, c.id LIMIT ?",
+        (auditor_id, auditor_id, limit),
+    ) as cur:
+        return list(await cur.fetchall())
+
+
+async def question_photos(conn: aiosqlite.Connection, capa_id: int, limit: int) -> list[aiosqlite.Row]:
+    """The photos the auditor took on the finding's question."""
+    async with conn.execute(
+        "SELECT e.* FROM capa c JOIN findings f ON f.id = c.finding_id"
+        " JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
+        " WHERE c.id = ? ORDER BY e.id LIMIT ?",
+        (capa_id, limit),
+    ) as cur:
+        return list(await cur.fetchall())
+
+
+async def count_evidence(conn: aiosqlite.Connection, capa_id: int) -> int:
+    async with conn.execute("SELECT COUNT(*) FROM evidence WHERE capa_id = ?", (capa_id,)) as cur:
+        (count,) = await cur.fetchone()
+    return int(count)

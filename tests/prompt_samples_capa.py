@@ -1,0 +1,81 @@
+"""Sample contexts of the corrective-action and lead templates (long and hostile text included)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.services.capa_service import CapaLists
+from bot.services.status_service import Digest, Overdue, Status
+
+HOSTILE = "<script>alert(1)</script> & 办公室"
+LONG = ("很长的文字 <b>&amp; " * 400)[:2000]
+NAME = ("部门<i>&" * 20)[:80]
+TODAY = date(2026, 11, 2)
+
+CAPA_FULL = {
+    "id": 12, "number": "NC12", "kind": "major", "statement": LONG, "clause": "7.5.3",
+    "question": {"zh": LONG, "en": LONG}, "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
+    "auditor": HOSTILE, "state": "planned", "due_date": date(2026, 10, 1), "days_left": -32,
+    "target_date": date(2026, 12, 1), "correction": LONG, "whys": [LONG] * 5, "elsewhere": LONG,
+    "action_plan": LONG, "implementation": LONG, "effectiveness": LONG, "rejection_reason": LONG,
+    "evidence_count": 12,
+}
+CAPA_BARE = {
+    "id": 1, "number": "NC1", "kind": "minor", "statement": "Records not signed.", "clause": "",
+    "question": {}, "audit_number": "A-2026-002", "department": "Office", "auditor": "",
+    "state": "open", "due_date": date(2026, 12, 2), "days_left": 30, "target_date": None,
+    "correction": None, "whys": [], "elsewhere": None, "action_plan": None, "implementation": None,
+    "effectiveness": None, "rejection_reason": None, "evidence_count": 0,
+}
+CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "days_left": 0},
+         {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"}]
+STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confirm", "planned", "evidence",
+         "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done")
+PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
+            "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now", "too_big",
+            "no_evidence")
+
+_ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
+         "state": "open", "due_date": date(2026, 10, 1), "days_left": -32}
+_LISTS = CapaLists(answer=[_ITEM] * 20, answer_total=75, verify=[{**_ITEM, "state": "implemented"}] * 20,
+                   verify_total=31)
+_TOTALS = {"open": 100000, "overdue": 40000, "to_verify": 123, "closed": 99999}
+_STATUS = Status(
+    today=TODAY, totals=_TOTALS,
+    audits=[{"number": "A-2026-001" + HOSTILE, "department": NAME, "status": s, "created_at": "x"}
+            for s in ("planning", "opening", "in_progress", "closing", "in_progress")] * 2,
+    audits_total=57,
+    departments=[{"department": NAME, "open": 200, "overdue": 120, "to_verify": 3, "closed": 999}] * 25,
+    departments_total=500,
+)
+_OVERDUE_ITEMS = [{"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
+                   "due_date": "2026-01-01", "days_late": 305, "state": "planned", "owners": NAME * 3}] * 20
+_OVERDUE = Overdue(TODAY, _OVERDUE_ITEMS, 40000)
+_QUIET = Status(today=TODAY, totals={"open": 2, "overdue": 0, "to_verify": 0, "closed": 0})
+
+SAMPLES: dict[str, list[dict]] = {
+    "capa_card": [{"capa": c} for c in CAPAS],
+    "capa_answers": [{"capa": c} for c in CAPAS if c["correction"]],  # included only with answers
+    "capa_step": [
+        *({"capa": c, "step": s, "added": 3, "problem": None} for c in CAPAS for s in STEPS),
+        *({"capa": CAPA_FULL, "step": "target", "added": 0, "problem": p} for p in PROBLEMS),
+    ],
+    "capa_problem": [{"problem": p} for p in PROBLEMS],
+    "capa_list": [{"lists": _LISTS}, {"lists": CapaLists()},
+                  {"lists": CapaLists(answer=[_ITEM], answer_total=1)}],
+    "capa_new": [{"capa": c} for c in CAPAS],
+    "capa_reminder": [
+        {"capa": c, "stage": s} for c in CAPAS for s in ("before7", "before1", "due", "overdue:4")
+    ],
+    "capa_escalation": [{"capa": CAPA_FULL}],
+    "capa_no_staff": [{"audit_number": "A-2026-001", "department": NAME, "count": 12}],
+    "capa_planned": [{"capa": c} for c in CAPAS],
+    "capa_implemented": [{"capa": c} for c in CAPAS],
+    "capa_rejected": [{"capa": c} for c in CAPAS],
+    "capa_closed": [{"capa": c} for c in CAPAS],
+    "lead_status": [{"status": _STATUS}, {"status": _QUIET}],
+    "lead_overdue": [{"overdue": _OVERDUE}, {"overdue": Overdue(TODAY)}],
+    "lead_digest": [{"digest": Digest(_STATUS, _OVERDUE)}, {"digest": Digest(_QUIET, Overdue(TODAY))}],
+    "lead_blocked": [{"person": {"name": HOSTILE}, "departments": [NAME] * 3},
+                     {"person": {"name": "Li"}, "departments": []}],
+}

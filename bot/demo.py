@@ -60,6 +60,8 @@ def evidence_photo(number: int, caption: str) -> bytes:
 class Script:
     """Plays people against the bot and prints both sides."""
 
+    SHOWN = ("sendMessage", "editMessageText", "sendDocument", "sendPhoto", "sendMediaGroup")
+
     def __init__(self, double, clock: FakeClock):
         self.double = double
         self.clock = clock
@@ -69,6 +71,9 @@ class Script:
         who = self.double.users.get(sent.chat_id)
         name = who.first_name if who else sent.chat_id
         text = _plain(sent.text)
+        if sent.method in ("sendPhoto", "sendMediaGroup"):
+            print(f"  🤖 → {name}: 🖼 photo" + (f" — {text}" if text else ""))
+            return
         if sent.method == "sendDocument":
             print(f"  🤖 → {name}: 📎 {sent.file_name}" + (f" — {text}" if text else ""))
             self.documents.append((sent.file_name, sent.file_bytes))
@@ -84,12 +89,12 @@ class Script:
             print("      " + "  ".join(f"[{label}]" for label, _ in row))
 
     async def _replies(self, user, mark: int):
+        """Print what the bot sent to anyone since ``mark``; return what ``user`` got."""
         await self.double.wait_idle(quiet=0.15, timeout=60)
-        replies = [s for s in self.double.sent[mark:] if s.chat_id == user.id
-                   and s.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")]
-        for sent in replies:
+        shown = [s for s in self.double.sent[mark:] if s.method in self.SHOWN]
+        for sent in shown:
             self._show(sent)
-        return [s for s in replies if s.method != "sendPhoto"]
+        return [s for s in shown if user is not None and s.chat_id == user.id and s.method != "sendPhoto"]
 
     async def say(self, user, text: str):
         print(f"\n👤 {user.first_name}: {text}")
@@ -114,9 +119,19 @@ class Script:
         self.double.send_photo(user, evidence_photo(number, caption))
         return (await self._replies(user, mark))[-1]
 
-    def advance(self, **delta: float) -> None:
-        moment = self.clock.advance(**delta)
-        print(f"\n⏩ The clock moves on to {moment:%Y-%m-%d %H:%M} UTC")
+    async def day_passes(self, app) -> None:
+        """A day later: the scheduler's pass runs (reminders, digest) and we see what it sent."""
+        from bot import scheduler
+
+        moment = self.clock.advance(days=1)
+        print(f"\n⏩ {moment.astimezone(app.bot_data['runtime'].settings.tz):%Y-%m-%d %H:%M} — the scheduler runs")
+        mark = self.double.mark()
+        await scheduler.tick(app)
+        await self._replies(None, mark)
+
+    def latest(self, user, marker: str):
+        """The newest message ``user`` got that contains ``marker``."""
+        return next(s for s in reversed(self.double.sent_to(user.id)) if marker in (s.text or ""))
 
 
 # The auditor's answers in the functional-department audit: question number → (result, note, photo caption)
@@ -214,10 +229,48 @@ async def _audit(script: Script, auditor) -> None:
 
 
 async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None:
-    """The staff answer the actions; the auditor verifies (filled in by the CAPA flow)."""
-    step = app.bot_data.get("demo_capa_cycle")
-    if step is not None:
-        await step(script, app, lead, auditor, clerk)
+    """A simulated week: the clerk plans and implements NC1, the auditor rejects it once and
+    then accepts it; reminders and the lead's daily digest arrive on their days."""
+    from bot import scheduler
+
+    print("\n⏩ The scheduler's first pass after the audit")
+    mark = script.double.mark()
+    await scheduler.tick(app)
+    await script._replies(None, mark)
+    notice = script.latest(clerk, "NC1")
+    card = await script.press(clerk, notice, "回复")
+    card = await script.say(clerk, "已请两名科员补签岗位说明书。")
+    card = await script.say(clerk, "岗位说明书模板没有签批栏。")
+    card = await script.press(clerk, card, "再问一次")
+    card = await script.say(clerk, "模板是 2015 年的旧版本，制度修订时未同步更新。")
+    card = await script.press(clerk, card, "继续")
+    card = await script.press(clerk, card, "其他地方未发现")
+    card = await script.say(clerk, "修订岗位说明书模板，增加签批栏；人事科每季度抽查。")
+    card = await script.press(clerk, card, "两周后")
+    await script.press(clerk, card, "确认计划")
+    for _ in range(3):
+        await script.day_passes(app)
+    card = await script.say(clerk, "/capa")
+    card = await script.press(clerk, card, "NC1")
+    card = await script.press(clerk, card, "标记为已实施")
+    await script.photo(clerk, 99, "signed post description")
+    card = await script.say(clerk, "新模板已于本周发布，旧的岗位说明书已全部补签。")
+    await script.press(clerk, card, "提交验证")
+    await script.day_passes(app)
+    verify = script.latest(auditor, "已实施")
+    await script.press(auditor, verify, "退回")
+    await script.say(auditor, "请附上补签后的科室岗位说明书清单。")
+    card = await script.press(clerk, script.latest(clerk, "暂未通过"), "回复")
+    card = await script.press(clerk, card, "标记为已实施")
+    card = await script.say(clerk, "已附清单：12 份岗位说明书均已签批（见科室台账第 3 页）。")
+    await script.press(clerk, card, "提交验证")
+    await script.day_passes(app)
+    verify = script.latest(auditor, "已实施")
+    await script.press(auditor, verify, "验证通过")
+    await script.say(auditor, "现场抽查 5 份岗位说明书，均使用新模板并已签批，措施有效。")
+    for _ in range(2):
+        await script.day_passes(app)
+    await script.say(lead, "/status")
 
 
 async def _reports(script: Script, lead) -> list[tuple[str, bytes]]:

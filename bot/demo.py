@@ -174,7 +174,9 @@ async def run_demo(data_dir: Path | None = None) -> int:
         await _people(script, lead, auditor, clerk)
         await _audit(script, auditor)
         await _corrective_actions(script, app, lead, auditor, clerk)
-        return _save_reports(script, folder, await _reports(script, lead))
+        await _short_audit_in_english(script, lead)
+        reports = await _reports(script, lead, "A-2026-001") + await _reports(script, lead, "A-2026-002")
+        return _save_reports(script, folder, reports)
     finally:
         if app.updater.running:
             await app.updater.stop()
@@ -273,13 +275,34 @@ async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None
     await script.say(lead, "/status")
 
 
-async def _reports(script: Script, lead) -> list[tuple[str, bytes]]:
+async def _short_audit_in_english(script: Script, lead) -> None:
+    """The lead audits a second department in English, leaving most questions for another day."""
+    card = await script.say(lead, "/audit")
+    card = await script.press(lead, card, "ISO 9001")
+    card = await script.press(lead, card, "New department")
+    card = await script.say(lead, "Finance Office")
+    card = await script.press(lead, card, "Plan confirmed")
+    card = await script.press(lead, card, "Start the questions")
+    for result, note in (("Conform", None), ("OFI", "Context review could use the 2026 budget changes."),
+                         ("Conform", None), ("Good practice", "Risk register reviewed monthly by the director.")):
+        card = await script.press(lead, card, result)
+        if note:
+            card = await script.say(lead, note)
+        card = await script.press(lead, card, "Next")
+    card = await script.press(lead, card, "Summary")
+    card = await script.press(lead, card, "Closing meeting")
+    await script.press(lead, card, "Conclusions")
+    card = await script.say(lead, "Partial audit: clauses 4 and 5 only; the rest follows in December.")
+    await script.press(lead, card, "Complete")
+
+
+async def _reports(script: Script, lead, number: str) -> list[tuple[str, bytes]]:
     before = len(script.documents)
     await script.say(lead, "/report")
     listing = [s for s in script.double.sent if s.chat_id == lead.id and s.method == "sendMessage"][-1]
-    print(f"👤 {lead.first_name} taps [A-2026-001]")
+    print(f"👤 {lead.first_name} taps [{number}]")
     mark = script.double.mark()
-    script.double.press_button(lead, listing.button("A-"), message_id=listing.message_id)
+    script.double.press_button(lead, listing.button(number), message_id=listing.message_id)
     await script.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == lead.id, after=mark,
                                  timeout=120)
     await script._replies(lead, mark)

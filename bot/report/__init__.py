@@ -13,7 +13,7 @@ make the .xlsx workbook.
 from __future__ import annotations
 
 import asyncio
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from functools import partial
 from pathlib import Path
 
@@ -65,6 +65,7 @@ async def build_report(
     max_bytes: int | None = TELEGRAM_FILE_LIMIT,
     on_progress: ProgressCallback | None = None,
     photo_cache: Path | None = None,
+    now: datetime | None = None,
 ) -> Path:
     """Load one audit and write its .docx in a worker thread; under ``max_bytes`` when given.
 
@@ -72,7 +73,7 @@ async def build_report(
     the next build. ``on_progress`` is called from the worker thread: hand it on to the
     loop with ``loop.call_soon_threadsafe``.
     """
-    data = await load_report_data(db, audit_id, files, tz)
+    data = await load_report_data(db, audit_id, files, tz, now=now)
     options = {"on_progress": on_progress, "photo_cache": photo_cache}
     if max_bytes is None:
         return await asyncio.to_thread(partial(render_report, data, out_path, **options))

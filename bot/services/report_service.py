@@ -69,7 +69,7 @@ class ReportService:
         out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_report(self.db, audit.id, self.files, self.settings.tz, out, on_progress=on_progress,
-                                  photo_cache=self.settings.photo_cache_dir)
+                                  photo_cache=self.settings.photo_cache_dir, now=self.clock.now())
 
     def photo_arrived(self, sha256: str) -> None:
         """Scale a new evidence photo for reports in the background (best effort)."""

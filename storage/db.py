@@ -143,3 +143,14 @@ async def _schema_version(conn: aiosqlite.Connection) -> int:
 async def open_database(path: Path | str) -> Database:
     """Open (creating and migrating as needed) the database at ``path``."""
     return await Database(path).open()
+
+
+async def fetch_one(conn: aiosqlite.Connection, sql: str, params: tuple | list = ()) -> sqlite3.Row | None:
+    """The first row of a query in one round trip to the database thread."""
+    rows = await conn.execute_fetchall(sql, params)
+    return rows[0] if rows else None
+
+
+async def fetch_all(conn: aiosqlite.Connection, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
+    """All rows of a query in one round trip (execute + fetch + close would be three)."""
+    return list(await conn.execute_fetchall(sql, params))

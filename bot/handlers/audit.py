@@ -330,9 +330,7 @@ async def on_question(update: Update, context: AuditContext) -> None:
 
 
 async def _next_question(update: Update, context: AuditContext, audit_id: int, index: int) -> None:
-    sections = await service(context).sections(context.actor, audit_id)
-    total = sum(s["total"] for s in sections)
-    if index + 1 >= total:
+    if index + 1 >= await service(context).question_count(context.actor, audit_id):
         await show_summary(update, context, audit_id)
     else:
         await show_question(update, context, audit_id, index + 1)

@@ -10,7 +10,6 @@ from bot.handlers.common import reply, toast
 from bot.handlers.errors import on_error
 from bot.prompts import lang_from_client
 from bot.runtime import AuditContext
-from storage.repos import processed
 
 
 async def gate(update: Update, context: AuditContext) -> None:
@@ -38,13 +37,12 @@ async def _check(update: Update, context: AuditContext) -> None:
     chat = update.effective_chat
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    rt = context.rt
-    async with rt.db.transaction() as conn:
-        if not await processed.claim(conn, update.update_id, rt.clock.now()):
-            raise ApplicationHandlerStop
-    actor = await rt.people.identify(
-        user.id, name=user.full_name, username=user.username, client_lang=lang_from_client(user.language_code)
+    actor = await context.rt.people.identify(
+        user.id, name=user.full_name, username=user.username, client_lang=lang_from_client(user.language_code),
+        update_id=update.update_id,
     )
+    if actor is None:  # handled before this restart
+        raise ApplicationHandlerStop
     context.actor = actor
     if chat is not None and chat.type != ChatType.PRIVATE:
         if update.message is not None and actor.known:

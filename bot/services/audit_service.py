@@ -34,6 +34,7 @@ CARDS = {
     "closing": ("attendees", "conclusions", "divergent"),
 }
 MAX_FIELD = 2000
+SNAPSHOT_CACHE = 256  # parsed checklists of recently used audits
 MAX_NOTE = 4000
 
 
@@ -169,7 +170,7 @@ class AuditService:
     async def _audit(self, conn, actor: Actor, audit_id: int, *, writable: bool = True):
         """The audit row if ``actor`` may work on it; leads join the team on first use."""
         _require_auditor(actor)
-        row = await audits.get(conn, audit_id)
+        row = await audits.get_head(conn, audit_id)
         if row is None:
             raise AuditError("stale")
         if not await audits.is_member(conn, audit_id, actor.id):
@@ -179,12 +180,18 @@ class AuditService:
                 await audits.add_member(conn, audit_id, actor.id, "auditor", self.clock.now())
         if writable and row["status"] in ("completed", "cancelled"):
             raise AuditError("audit_closed", number=row["number"])
+        if audit_id not in self._snapshots:
+            self._remember(audit_id, Checklist.from_json(await audits.checklist_json(conn, audit_id)))
         return row
 
     async def ensure_access(self, actor: Actor, audit_id: int) -> None:
         """Raise AuditError unless ``actor`` may see this audit (team member or lead)."""
         async with self.db.read() as conn:
             await self._audit(conn, actor, audit_id, writable=False)
+
+    async def question_count(self, actor: Actor, audit_id: int) -> int:
+        async with self.db.read() as conn:
+            return len(self.snapshot(await self._audit(conn, actor, audit_id, writable=False)).question_ids())
 
     async def current_index(self, actor: Actor, audit_id: int) -> int:
         """The question this person is on in this audit (saved with every move)."""
@@ -197,12 +204,17 @@ class AuditService:
         return await self.current_index(actor, audit_id) == index
 
     def snapshot(self, row) -> Checklist:
-        """The checklist the audit was run with (parsed once per audit)."""
+        """The checklist the audit was run with (parsed once per audit, kept for the next time)."""
         cached = self._snapshots.get(row["id"])
         if cached is None:
-            cached = Checklist.from_json(row["checklist_json"])
-            self._snapshots[row["id"]] = cached
+            cached = self._remember(row["id"], Checklist.from_json(row["checklist_json"]))
         return cached
+
+    def _remember(self, audit_id: int, checklist: Checklist) -> Checklist:
+        if len(self._snapshots) >= SNAPSHOT_CACHE:
+            self._snapshots.pop(next(iter(self._snapshots)))
+        self._snapshots[audit_id] = checklist
+        return checklist
 
     # --- plan, opening and closing cards ---------------------------------------------------
 
@@ -235,7 +247,7 @@ class AuditService:
             await audits.set_card(conn, audit_id, card, values, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action=f"{card}.{name}", before=before, after=text)
-            return await self._card_view(conn, await audits.get(conn, audit_id), actor.lang)
+            return await self._card_view(conn, await audits.get_head(conn, audit_id), actor.lang)
 
     async def toggle_scope_confirmed(self, actor: Actor, audit_id: int) -> CardView:
         now = self.clock.now()
@@ -244,7 +256,7 @@ class AuditService:
             values = json.loads(row["opening_json"])
             values["scope_confirmed"] = not values.get("scope_confirmed", False)
             await audits.set_card(conn, audit_id, "opening", values, now)
-            return await self._card_view(conn, await audits.get(conn, audit_id), actor.lang)
+            return await self._card_view(conn, await audits.get_head(conn, audit_id), actor.lang)
 
     async def advance_stage(self, actor: Actor, audit_id: int, expected: str) -> str:
         """Confirm the card of stage ``expected``; returns the new status.
@@ -335,7 +347,7 @@ class AuditService:
         answer = await audits.answer(conn, row["id"], question.id)
         notes = [n["text"] for n in await audits.notes(conn, row["id"], question.id)]
         files = await evidence.of_audit(conn, row["id"], question.id)
-        answered = len(await audits.answers(conn, row["id"]))
+        answered = await audits.answer_count(conn, row["id"])
         return QuestionView(
             audit_id=row["id"], number=row["number"], department=row["department"], index=index,
             total=len(pairs), section_index=checklist.sections.index(section),

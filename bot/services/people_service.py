@@ -10,7 +10,7 @@ from enum import StrEnum
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import departments, invites, people, trail
+from storage.repos import departments, invites, people, processed, trail
 
 INVITE_ROLES = ("auditor", "staff")
 MAX_NAME = 80
@@ -76,14 +76,18 @@ class PeopleService:
         self.settings = settings
 
     async def identify(
-        self, user_id: int, *, name: str, username: str | None, client_lang: str
-    ) -> Actor:
+        self, user_id: int, *, name: str, username: str | None, client_lang: str, update_id: int | None = None
+    ) -> Actor | None:
         """Record the person's current name and language and return what they may do.
 
-        Ids in AUDITBOT_ADMIN_IDS become leads on first contact.
+        Ids in AUDITBOT_ADMIN_IDS become leads on first contact. With ``update_id``, the
+        update is claimed in the same transaction: None means it was handled before (a
+        redelivery after a crash) and must be dropped.
         """
         now = self.clock.now()
         async with self.db.transaction() as conn:
+            if update_id is not None and not await processed.claim(conn, update_id, now):
+                return None
             await people.upsert(conn, user_id, name=name[:MAX_NAME], username=username, lang=client_lang, at=now)
             if user_id in self.settings.admin_ids and await people.add_role(conn, user_id, "lead", None, now):
                 await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,

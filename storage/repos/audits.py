@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.times import to_db
 
 
@@ -24,10 +25,7 @@ async def create(
     number_prefix: str,
 ) -> tuple[int, str]:
     """A new audit in 'planning' with the creator as team leader; returns (id, number)."""
-    async with conn.execute(
-        "SELECT COUNT(*) FROM audits WHERE number LIKE ?", (f"{number_prefix}%",)
-    ) as cur:
-        (count,) = await cur.fetchone()
+    (count,) = await fetch_one(conn, "SELECT COUNT(*) FROM audits WHERE number LIKE ?", (f"{number_prefix}%",))
     number = f"{number_prefix}{count + 1:03d}"
     cur = await conn.execute(
         "INSERT INTO audits(number, checklist_id, checklist_version, checklist_json, department_id,"
@@ -41,21 +39,48 @@ async def create(
 
 
 async def get(conn: aiosqlite.Connection, audit_id: int) -> aiosqlite.Row | None:
-    async with conn.execute(
+    return await fetch_one(
+        conn,
         "SELECT a.*, d.name AS department FROM audits a JOIN departments d ON d.id = a.department_id"
         " WHERE a.id = ?",
-        (audit_id,),
-    ) as cur:
-        return await cur.fetchone()
+        (audit_id,)
+    )
+
+
+_HEAD = (
+    "a.id, a.number, a.checklist_id, a.checklist_version, a.department_id, a.lang, a.status, a.plan_json,"
+    " a.opening_json, a.closing_json, a.created_by, a.created_at, a.updated_at, a.completed_at"
+)
+
+
+async def get_head(conn: aiosqlite.Connection, audit_id: int) -> aiosqlite.Row | None:
+    """An audit without its (large) checklist snapshot, with the department's name."""
+    return await fetch_one(
+        conn,
+        f"SELECT {_HEAD}, d.name AS department FROM audits a JOIN departments d ON d.id = a.department_id"
+        " WHERE a.id = ?",
+        (audit_id,)
+    )
+
+
+async def checklist_json(conn: aiosqlite.Connection, audit_id: int) -> str:
+    """The checklist snapshot of an audit."""
+    row = await fetch_one(conn, "SELECT checklist_json FROM audits WHERE id = ?", (audit_id,))
+    return row[0]
+
+
+async def answer_count(conn: aiosqlite.Connection, audit_id: int) -> int:
+    row = await fetch_one(conn, "SELECT COUNT(*) FROM answers WHERE audit_id = ?", (audit_id,))
+    return int(row[0])
 
 
 async def by_number(conn: aiosqlite.Connection, number: str) -> aiosqlite.Row | None:
-    async with conn.execute(
+    return await fetch_one(
+        conn,
         "SELECT a.*, d.name AS department FROM audits a JOIN departments d ON d.id = a.department_id"
         " WHERE a.number = ? COLLATE NOCASE",
-        (number,),
-    ) as cur:
-        return await cur.fetchone()
+        (number,)
+    )
 
 
 async def set_status(conn: aiosqlite.Connection, audit_id: int, status: str, at: datetime) -> None:
@@ -88,33 +113,30 @@ async def add_member(
 
 
 async def team(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT p.id, p.name, t.team_role FROM audit_team t JOIN people p ON p.id = t.person_id"
         " WHERE t.audit_id = ? ORDER BY t.team_role DESC, t.joined_at",
-        (audit_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (audit_id,)
+    )
 
 
 async def is_member(conn: aiosqlite.Connection, audit_id: int, person_id: int) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM audit_team WHERE audit_id = ? AND person_id = ?", (audit_id, person_id)
-    ) as cur:
-        return await cur.fetchone() is not None
+    return await fetch_one(conn, "SELECT 1 FROM audit_team WHERE audit_id = ? AND person_id = ?", (audit_id, person_id)) is not None
 
 
 async def unfinished_of(conn: aiosqlite.Connection, person_id: int) -> list[aiosqlite.Row]:
     """Open audits the person is in the team of, newest first."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT a.*, d.name AS department,"
         " (SELECT COUNT(*) FROM answers x WHERE x.audit_id = a.id AND x.result != 'skipped') AS answered"
         " FROM audits a JOIN audit_team t ON t.audit_id = a.id"
         " JOIN departments d ON d.id = a.department_id"
         " WHERE t.person_id = ? AND a.status NOT IN ('completed', 'cancelled')"
         " ORDER BY a.updated_at DESC",
-        (person_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (person_id,)
+    )
 
 
 async def recent(conn: aiosqlite.Connection, *, person_id: int | None, limit: int = 10) -> list[aiosqlite.Row]:
@@ -128,8 +150,7 @@ async def recent(conn: aiosqlite.Connection, *, person_id: int | None, limit: in
                " JOIN audit_team t ON t.audit_id = a.id WHERE t.person_id = ? AND a.status != 'cancelled'"
                " ORDER BY a.updated_at DESC LIMIT ?")
         params = (person_id, limit)
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
+    return await fetch_all(conn, sql, params)
 
 
 async def touch(conn: aiosqlite.Connection, audit_id: int, at: datetime) -> None:
@@ -139,10 +160,7 @@ async def touch(conn: aiosqlite.Connection, audit_id: int, at: datetime) -> None
 # --- answers -------------------------------------------------------------------------------
 
 async def answer(conn: aiosqlite.Connection, audit_id: int, question_id: str) -> aiosqlite.Row | None:
-    async with conn.execute(
-        "SELECT * FROM answers WHERE audit_id = ? AND question_id = ?", (audit_id, question_id)
-    ) as cur:
-        return await cur.fetchone()
+    return await fetch_one(conn, "SELECT * FROM answers WHERE audit_id = ? AND question_id = ?", (audit_id, question_id))
 
 
 async def set_answer(
@@ -157,8 +175,7 @@ async def set_answer(
 
 
 async def answers(conn: aiosqlite.Connection, audit_id: int) -> dict[str, aiosqlite.Row]:
-    async with conn.execute("SELECT * FROM answers WHERE audit_id = ?", (audit_id,)) as cur:
-        return {row["question_id"]: row for row in await cur.fetchall()}
+    return {row["question_id"]: row for row in await fetch_all(conn, "SELECT * FROM answers WHERE audit_id = ?", (audit_id,))}
 
 
 # --- notes ---------------------------------------------------------------------------------
@@ -179,8 +196,7 @@ async def notes(conn: aiosqlite.Connection, audit_id: int, question_id: str | No
     else:
         sql = "SELECT * FROM notes WHERE audit_id = ? AND question_id = ? ORDER BY id"
         params = (audit_id, question_id)
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
+    return await fetch_all(conn, sql, params)
 
 
 async def set_position(conn: aiosqlite.Connection, audit_id: int, person_id: int, index: int) -> None:
@@ -190,23 +206,14 @@ async def set_position(conn: aiosqlite.Connection, audit_id: int, person_id: int
 
 
 async def position(conn: aiosqlite.Connection, audit_id: int, person_id: int) -> int:
-    async with conn.execute(
-        "SELECT position FROM audit_team WHERE audit_id = ? AND person_id = ?", (audit_id, person_id)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT position FROM audit_team WHERE audit_id = ? AND person_id = ?", (audit_id, person_id))
     return int(row[0]) if row else 0
 
 
 async def evidence_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str, int]:
     """Evidence files per question of one audit."""
-    async with conn.execute(
-        "SELECT question_id, COUNT(*) FROM evidence WHERE audit_id = ? GROUP BY question_id", (audit_id,)
-    ) as cur:
-        return {row[0]: int(row[1]) for row in await cur.fetchall()}
+    return {row[0]: int(row[1]) for row in await fetch_all(conn, "SELECT question_id, COUNT(*) FROM evidence WHERE audit_id = ? GROUP BY question_id", (audit_id,))}
 
 
 async def note_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str, int]:
-    async with conn.execute(
-        "SELECT question_id, COUNT(*) FROM notes WHERE audit_id = ? GROUP BY question_id", (audit_id,)
-    ) as cur:
-        return {row[0]: int(row[1]) for row in await cur.fetchall()}
+    return {row[0]: int(row[1]) for row in await fetch_all(conn, "SELECT question_id, COUNT(*) FROM notes WHERE audit_id = ? GROUP BY question_id", (audit_id,))}

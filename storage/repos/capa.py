@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.times import to_db
 
 # A window: actions due on that date are in that stage, which began at that moment (UTC).
@@ -50,8 +51,7 @@ def _params(
 
 async def earliest_open_due(conn: aiosqlite.Connection) -> date | None:
     """The earliest due date of an action the staff still have to work on."""
-    async with conn.execute("SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned')") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned')")
     return date.fromisoformat(row[0]) if row and row[0] else None
 
 
@@ -83,8 +83,7 @@ async def enqueue_reminders(
 
 async def last_picked_due(conn: aiosqlite.Connection) -> date | None:
     """The latest due date among the actions the last chunk took (earlier windows are done)."""
-    async with conn.execute("SELECT MAX(due_date) FROM temp.picked") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT MAX(due_date) FROM temp.picked")
     return date.fromisoformat(row[0]) if row and row[0] else None
 
 
@@ -188,11 +187,11 @@ async def enqueue_digests(
 
 async def waiting_for_staff(conn: aiosqlite.Connection, audit_id: int) -> int:
     """How many actions of an audit nobody in the department was told of yet."""
-    async with conn.execute(
+    (count,) = await fetch_one(
+        conn,
         "SELECT COUNT(*) FROM capa WHERE audit_id = ? AND notified_at IS NULL AND state IN ('open', 'planned')",
-        (audit_id,),
-    ) as cur:
-        (count,) = await cur.fetchone()
+        (audit_id,)
+    )
     return int(count)
 
 
@@ -211,38 +210,37 @@ async def open_of_departments(
     if not department_ids:
         return []
     marks = ", ".join("?" for _ in department_ids)
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         f"{_LIST} WHERE c.department_id IN ({marks}) AND c.state != 'closed'"
         " ORDER BY c.due_date, c.id LIMIT ?",
-        (*department_ids, limit),
-    ) as cur:
-        return list(await cur.fetchall())
+        (*department_ids, limit)
+    )
 
 
 async def waiting_verification(
     conn: aiosqlite.Connection, auditor_id: int | None, limit: int
 ) -> list[aiosqlite.Row]:
     """Implemented actions of one auditor (None: of everyone), longest waiting first."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         f"{_LIST} WHERE c.state = 'implemented' AND (? IS NULL OR c.auditor_id = ?)"
         " ORDER BY c.implemented_at, c.id LIMIT ?",
-        (auditor_id, auditor_id, limit),
-    ) as cur:
-        return list(await cur.fetchall())
+        (auditor_id, auditor_id, limit)
+    )
 
 
 async def question_photos(conn: aiosqlite.Connection, capa_id: int, limit: int) -> list[aiosqlite.Row]:
     """The photos the auditor took on the finding's question."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT e.* FROM capa c JOIN findings f ON f.id = c.finding_id"
         " JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
         " WHERE c.id = ? ORDER BY e.id LIMIT ?",
-        (capa_id, limit),
-    ) as cur:
-        return list(await cur.fetchall())
+        (capa_id, limit)
+    )
 
 
 async def count_evidence(conn: aiosqlite.Connection, capa_id: int) -> int:
-    async with conn.execute("SELECT COUNT(*) FROM evidence WHERE capa_id = ?", (capa_id,)) as cur:
-        (count,) = await cur.fetchone()
+    (count,) = await fetch_one(conn, "SELECT COUNT(*) FROM evidence WHERE capa_id = ?", (capa_id,))
     return int(count)

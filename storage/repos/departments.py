@@ -6,17 +6,16 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.times import to_db
 
 
 async def get(conn: aiosqlite.Connection, department_id: int) -> aiosqlite.Row | None:
-    async with conn.execute("SELECT * FROM departments WHERE id = ?", (department_id,)) as cur:
-        return await cur.fetchone()
+    return await fetch_one(conn, "SELECT * FROM departments WHERE id = ?", (department_id,))
 
 
 async def by_name(conn: aiosqlite.Connection, name: str) -> aiosqlite.Row | None:
-    async with conn.execute("SELECT * FROM departments WHERE name = ?", (name,)) as cur:
-        return await cur.fetchone()
+    return await fetch_one(conn, "SELECT * FROM departments WHERE name = ?", (name,))
 
 
 async def get_or_create(conn: aiosqlite.Connection, name: str, at: datetime) -> tuple[int, bool]:
@@ -31,12 +30,12 @@ async def get_or_create(conn: aiosqlite.Connection, name: str, at: datetime) -> 
 
 
 async def list_active(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT d.*, (SELECT COUNT(*) FROM person_roles r JOIN people p ON p.id = r.person_id"
         "  WHERE r.department_id = d.id AND r.role = 'staff' AND p.active = 1) AS staff_count"
         " FROM departments d WHERE d.active = 1 ORDER BY d.name COLLATE NOCASE"
-    ) as cur:
-        return list(await cur.fetchall())
+    )
 
 
 async def rename(conn: aiosqlite.Connection, department_id: int, name: str) -> None:

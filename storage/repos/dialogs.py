@@ -8,12 +8,12 @@ from typing import Any
 
 import aiosqlite
 
+from storage.db import fetch_one
 from storage.times import to_db
 
 
 async def get(conn: aiosqlite.Connection, person_id: int) -> aiosqlite.Row | None:
-    async with conn.execute("SELECT * FROM dialog_state WHERE person_id = ?", (person_id,)) as cur:
-        return await cur.fetchone()
+    return await fetch_one(conn, "SELECT * FROM dialog_state WHERE person_id = ?", (person_id,))
 
 
 async def put(
@@ -30,7 +30,8 @@ async def put(
     message_id: int | None = None,
 ) -> int:
     """Set the person's position; returns the new version (bumped on every change)."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "INSERT INTO dialog_state(person_id, flow, audit_id, question_id, capa_id, awaiting, data_json,"
         " message_id, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
         " ON CONFLICT(person_id) DO UPDATE SET flow = excluded.flow, audit_id = excluded.audit_id,"
@@ -39,9 +40,8 @@ async def put(
         " version = dialog_state.version + 1, updated_at = excluded.updated_at"
         " RETURNING version",
         (person_id, flow, audit_id, question_id, capa_id, awaiting,
-         json.dumps(data or {}, ensure_ascii=False), message_id, to_db(at)),
-    ) as cur:
-        row = await cur.fetchone()
+         json.dumps(data or {}, ensure_ascii=False), message_id, to_db(at))
+    )
     return int(row[0])
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all
 from storage.times import to_db
 
 
@@ -42,10 +43,8 @@ async def of_audit(conn: aiosqlite.Connection, audit_id: int, question_id: str |
     else:
         sql = "SELECT * FROM evidence WHERE audit_id = ? AND question_id = ? ORDER BY id"
         params = (audit_id, question_id)
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
+    return await fetch_all(conn, sql, params)
 
 
 async def of_capa(conn: aiosqlite.Connection, capa_id: int) -> list[aiosqlite.Row]:
-    async with conn.execute("SELECT * FROM evidence WHERE capa_id = ? ORDER BY id", (capa_id,)) as cur:
-        return list(await cur.fetchall())
+    return await fetch_all(conn, "SELECT * FROM evidence WHERE capa_id = ? ORDER BY id", (capa_id,))

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.times import to_db
 
 
@@ -28,12 +29,12 @@ async def add_finding(
 
 
 async def of_audit(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT f.*, c.id AS capa_id, c.state AS capa_state, c.due_date FROM findings f"
         " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = ? ORDER BY f.id",
-        (audit_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (audit_id,)
+    )
 
 
 async def add_capa(
@@ -55,14 +56,14 @@ async def add_capa(
 
 
 async def get_capa(conn: aiosqlite.Connection, capa_id: int) -> aiosqlite.Row | None:
-    async with conn.execute(
+    return await fetch_one(
+        conn,
         "SELECT c.*, f.number, f.kind, f.statement, f.question_id, a.number AS audit_number,"
         " a.checklist_json, a.lang AS audit_lang, d.name AS department"
         " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
         " JOIN departments d ON d.id = c.department_id WHERE c.id = ?",
-        (capa_id,),
-    ) as cur:
-        return await cur.fetchone()
+        (capa_id,)
+    )
 
 
 async def update_capa(conn: aiosqlite.Connection, capa_id: int, at: datetime, **fields: object) -> None:
@@ -83,9 +84,9 @@ async def update_capa(conn: aiosqlite.Connection, capa_id: int, at: datetime, **
 
 
 async def capas_of_audit(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT c.*, f.number, f.kind, f.statement, f.question_id FROM capa c"
         " JOIN findings f ON f.id = c.finding_id WHERE c.audit_id = ? ORDER BY f.id",
-        (audit_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (audit_id,)
+    )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_one
 from storage.times import to_db
 
 
@@ -27,12 +28,12 @@ async def create(
 
 
 async def get(conn: aiosqlite.Connection, code: str) -> aiosqlite.Row | None:
-    async with conn.execute(
+    return await fetch_one(
+        conn,
         "SELECT i.*, d.name AS department FROM invites i"
         " LEFT JOIN departments d ON d.id = i.department_id WHERE i.code = ?",
-        (code,),
-    ) as cur:
-        return await cur.fetchone()
+        (code,)
+    )
 
 
 async def redeem(conn: aiosqlite.Connection, code: str, person_id: int, at: datetime) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.times import to_db
 
 
@@ -31,16 +32,15 @@ async def enqueue(
 
 
 async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[aiosqlite.Row]:
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-        (to_db(now), limit),
-    ) as cur:
-        return list(await cur.fetchall())
+        (to_db(now), limit)
+    )
 
 
 async def next_due_at(conn: aiosqlite.Connection) -> str | None:
-    async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
     return row[0] if row else None
 
 

@@ -6,14 +6,14 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.times import to_db
 
 ROLES = ("lead", "auditor", "staff")
 
 
 async def get(conn: aiosqlite.Connection, person_id: int) -> aiosqlite.Row | None:
-    async with conn.execute("SELECT * FROM people WHERE id = ?", (person_id,)) as cur:
-        return await cur.fetchone()
+    return await fetch_one(conn, "SELECT * FROM people WHERE id = ?", (person_id,))
 
 
 async def upsert(
@@ -53,12 +53,12 @@ async def set_blocked(conn: aiosqlite.Connection, person_id: int, blocked: bool,
 
 async def roles(conn: aiosqlite.Connection, person_id: int) -> list[aiosqlite.Row]:
     """(role, department_id, department name) of one person."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT r.role, r.department_id, d.name AS department FROM person_roles r"
         " LEFT JOIN departments d ON d.id = r.department_id WHERE r.person_id = ? ORDER BY r.role",
-        (person_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (person_id,)
+    )
 
 
 async def add_role(
@@ -89,30 +89,30 @@ async def remove_role(
 
 async def list_all(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
     """Everyone with a role, with their roles folded into one text column."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT p.*, GROUP_CONCAT(r.role || CASE WHEN r.department_id THEN ':' || d.name ELSE '' END, ', ')"
         " AS roles FROM people p JOIN person_roles r ON r.person_id = p.id"
         " LEFT JOIN departments d ON d.id = r.department_id"
         " GROUP BY p.id ORDER BY p.active DESC, p.name COLLATE NOCASE"
-    ) as cur:
-        return list(await cur.fetchall())
+    )
 
 
 async def staff_of(conn: aiosqlite.Connection, department_id: int) -> list[aiosqlite.Row]:
     """Active staff of a department."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT p.* FROM people p JOIN person_roles r ON r.person_id = p.id"
         " WHERE r.role = 'staff' AND r.department_id = ? AND p.active = 1 ORDER BY p.id",
-        (department_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (department_id,)
+    )
 
 
 async def with_role(conn: aiosqlite.Connection, role: str) -> list[aiosqlite.Row]:
     """Active people holding ``role``."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT DISTINCT p.* FROM people p JOIN person_roles r ON r.person_id = p.id"
         " WHERE r.role = ? AND p.active = 1 ORDER BY p.id",
-        (role,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (role,)
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.db import fetch_all
 from storage.repos import audits
 
 
@@ -23,52 +24,53 @@ async def resolve_audit(conn: aiosqlite.Connection, ref: str) -> aiosqlite.Row |
 
 async def answers_with_people(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
     """The current answers of one audit, with the name of who answered."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT a.*, p.name AS person FROM answers a LEFT JOIN people p ON p.id = a.answered_by"
         " WHERE a.audit_id = ?",
-        (audit_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (audit_id,)
+    )
 
 
 async def notes_with_people(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
     """Every note of one audit in the order written, with the author's name."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT n.*, p.name AS person FROM notes n LEFT JOIN people p ON p.id = n.person_id"
         " WHERE n.audit_id = ? ORDER BY n.created_at, n.id",
-        (audit_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (audit_id,)
+    )
 
 
 async def evidence_with_people(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
     """Evidence files attached to questions of one audit, oldest first, with who sent them."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT e.*, p.name AS person FROM evidence e LEFT JOIN people p ON p.id = e.person_id"
         " WHERE e.audit_id = ? AND e.question_id IS NOT NULL ORDER BY e.created_at, e.id",
-        (audit_id,),
-    ) as cur:
-        return list(await cur.fetchall())
+        (audit_id,)
+    )
 
 
 # --- the export: every audit ---------------------------------------------------------------
 
 async def export_audits(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
     """Every audit with its department, team leader(s) and auditors, oldest first."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT a.*, d.name AS department,"
         " (SELECT GROUP_CONCAT(p.name, ', ') FROM audit_team t JOIN people p ON p.id = t.person_id"
         "   WHERE t.audit_id = a.id AND t.team_role = 'leader') AS leaders,"
         " (SELECT GROUP_CONCAT(p.name, ', ') FROM audit_team t JOIN people p ON p.id = t.person_id"
         "   WHERE t.audit_id = a.id AND t.team_role = 'auditor') AS auditors"
         " FROM audits a JOIN departments d ON d.id = a.department_id ORDER BY a.created_at, a.id"
-    ) as cur:
-        return list(await cur.fetchall())
+    )
 
 
 async def export_answers(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
     """Every current answer with who gave it, its notes (joined by newlines) and file counts."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT x.*, p.name AS person,"
         " (SELECT GROUP_CONCAT(n.text, char(10)) FROM notes n"
         "   WHERE n.audit_id = x.audit_id AND n.question_id = x.question_id) AS notes,"
@@ -76,24 +78,20 @@ async def export_answers(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
         "   WHERE e.audit_id = x.audit_id AND e.question_id = x.question_id) AS files"
         " FROM answers x LEFT JOIN people p ON p.id = x.answered_by"
         " ORDER BY x.audit_id, x.answered_at"
-    ) as cur:
-        return list(await cur.fetchall())
+    )
 
 
 async def export_findings(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
     """Every finding of every audit."""
-    async with conn.execute(
-        "SELECT f.* FROM findings f ORDER BY f.audit_id, f.id"
-    ) as cur:
-        return list(await cur.fetchall())
+    return await fetch_all(conn, "SELECT f.* FROM findings f ORDER BY f.audit_id, f.id")
 
 
 async def export_actions(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
     """Every corrective action with its finding, department and the auditor who raised it."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT c.*, f.number, f.kind, f.question_id, d.name AS department, p.name AS auditor"
         " FROM capa c JOIN findings f ON f.id = c.finding_id"
         " JOIN departments d ON d.id = c.department_id LEFT JOIN people p ON p.id = c.auditor_id"
         " ORDER BY c.audit_id, f.id"
-    ) as cur:
-        return list(await cur.fetchall())
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.db import fetch_all
 from storage.times import to_db
 
 
@@ -40,8 +41,8 @@ async def record(
 
 async def entries(conn: aiosqlite.Connection, entity: str, entity_id: object) -> list[aiosqlite.Row]:
     """The entries of one entity, oldest first."""
-    async with conn.execute(
+    return await fetch_all(
+        conn,
         "SELECT * FROM audit_trail WHERE entity = ? AND entity_id = ? ORDER BY id",
-        (entity, str(entity_id)),
-    ) as cur:
-        return list(await cur.fetchall())
+        (entity, str(entity_id))
+    )

@@ -293,18 +293,18 @@ async def show_question(update: Update, context: AuditContext, audit_id: int, in
 
 async def on_question(update: Update, context: AuditContext) -> None:
     """Every button of a question card: a result, Next, Back, Skip, Pause, Sections, Summary."""
-    parsed = await _parse_audit_button(update, context, 1, extra=1)
+    parsed = await _parse_audit_button(update, context, 1, extra=1, check_access=False)
     if parsed is None:
         return
     audit_id, (index, action) = parsed
     if action not in RESULT_CODES and action not in NAVIGATION:
         await toast(update, context, "stale_button", alert=True)
         return
-    if not await service(context).is_current_question(context.actor, audit_id, index):
-        await toast(update, context, "audit_error_stale_card", alert=True)
-        return
     svc = service(context)
     try:
+        if await svc.current_index(context.actor, audit_id) != index:  # also checks the right to it
+            await toast(update, context, "audit_error_stale_card", alert=True)
+            return
         if action in RESULT_CODES:
             view, changed = await svc.record_result(context.actor, audit_id, index, RESULT_CODES[action])
             await toast(update, context, "audit_recorded" if changed else "audit_already_recorded",
@@ -510,7 +510,7 @@ async def on_resume(update: Update, context: AuditContext) -> None:
 # --- buttons ---------------------------------------------------------------------------------
 
 async def _parse_audit_button(update: Update, context: AuditContext, ints: int,
-                              extra: int | None = 0) -> tuple[int, tuple] | None:
+                              extra: int | None = 0, *, check_access: bool = True) -> tuple[int, tuple] | None:
     """(audit id, args) of a button ``route|audit|int…|extra…``; answers stale buttons itself.
 
     ``ints`` arguments after the audit id must be numbers; ``extra`` more may follow
@@ -531,11 +531,12 @@ async def _parse_audit_button(update: Update, context: AuditContext, ints: int,
     except (ValueError, IndexError):
         await toast(update, context, "stale_button", alert=True)
         return None
-    try:
-        await service(context).ensure_access(context.actor, audit_id)
-    except AuditError as error:
-        await _explain(update, context, error)
-        return None
+    if check_access:
+        try:
+            await service(context).ensure_access(context.actor, audit_id)
+        except AuditError as error:
+            await _explain(update, context, error)
+            return None
     return audit_id, numbers + tuple(rest)
 
 

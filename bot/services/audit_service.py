@@ -199,10 +199,6 @@ class AuditService:
             await self._audit(conn, actor, audit_id, writable=False)
             return await audits.position(conn, audit_id, actor.id)
 
-    async def is_current_question(self, actor: Actor, audit_id: int, index: int) -> bool:
-        """Is question ``index`` the one this person is on (so its card is not an old one)?"""
-        return await self.current_index(actor, audit_id) == index
-
     def snapshot(self, row) -> Checklist:
         """The checklist the audit was run with (parsed once per audit, kept for the next time)."""
         cached = self._snapshots.get(row["id"])

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.checklists import Checklist, EvidenceRule
 from bot.clock import Clock
+from bot.services.errors import ServiceError
 from bot.services.people_service import Actor, clean_name
 from bot.services.thumbnails import make_thumbnail
 from bot.settings import Settings
@@ -38,12 +39,11 @@ SNAPSHOT_CACHE = 256  # parsed checklists of recently used audits
 MAX_NOTE = 4000
 
 
-class AuditError(Exception):
-    """A request the audit cannot take; ``code`` names the prompt that explains it."""
+class AuditError(ServiceError):
+    """A request the audit cannot take; ``details`` say more (e.g. the problems found)."""
 
     def __init__(self, code: str, **details: Any):
         super().__init__(code)
-        self.code = code
         self.details = details
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.services.audit_service import parse_date
+from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules, not_before
 from bot.services.thumbnails import make_thumbnail
@@ -34,15 +35,11 @@ LIST_LIMIT = 20  # per list: the message stays within 4096 characters
 _FIELDS = {"correction": "correction", "elsewhere": "elsewhere", "plan": "action_plan"}
 
 
-class CapaError(Exception):
-    """A request the action's state, the person's rights or the input do not allow.
-
-    ``code`` names what to tell the person; ``step`` (when given) is where they still are.
-    """
+class CapaError(ServiceError):
+    """A refusal about an action; ``step`` (when given) is where the person still is."""
 
     def __init__(self, code: str, step: Step | None = None):
         super().__init__(code)
-        self.code = code
         self.step = step
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
 from bot.report.pdf import find_soffice
+from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
@@ -19,12 +20,8 @@ from storage.repos import audits
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-class ReportError(Exception):
-    """``code`` names the prompt that explains it."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class ReportError(ServiceError):
+    """A refusal about a report (not found, not allowed)."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
+from bot.app import start_polling, stop_polling  # noqa: E402
 from bot.concurrency import PerChatUpdateProcessor  # noqa: E402
 from bot.rate_limit import RetryingRateLimiter  # noqa: E402
 from storage.repos import people  # noqa: E402
@@ -352,18 +353,12 @@ async def bench_echo(args: argparse.Namespace) -> dict:
     await double.start()
     app = build_echo(double, args.rate_limit)
     try:
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1, bootstrap_retries=0)
+        await start_polling(app)
         out, seconds = await drive(double, scripts, photos, args)
         await double.wait_idle(quiet=0.2, timeout=60)
         out.errors += check_one_reply_each(double, scripts)
     finally:
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
+        await stop_polling(app)
         await double.stop()
     return summarize("echo", out, seconds, double)
 

@@ -118,3 +118,32 @@ async def register_commands(application: Application, prompts: Prompts) -> None:
         await application.bot.set_my_commands(commands, language_code=lang)
         if lang == "en":
             await application.bot.set_my_commands(commands)
+
+
+async def start_polling(application: Application, *, reminders: bool = True, poll_timeout: int = 1) -> None:
+    """Start the bot inside an event loop someone else runs (the demo, tests, benchmarks).
+
+    What ``run_polling`` does, in pieces; ``reminders=False`` leaves the reminder job out,
+    so whoever drives the bot runs its passes itself.
+    """
+    from bot import scheduler
+
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    if not reminders and application.job_queue is not None:
+        for job in application.job_queue.get_jobs_by_name(scheduler.JOB_NAME):
+            job.schedule_removal()
+    await application.start()
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, bootstrap_retries=0)
+
+
+async def stop_polling(application: Application) -> None:
+    """Undo ``start_polling``, whatever part of it ran."""
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

@@ -149,7 +149,7 @@ ANSWERS: dict[int, tuple[str, str | None, str | None]] = {
 
 async def run_demo(data_dir: Path | None = None) -> int:
     BotApiDouble, TgUser = _double_classes()
-    from bot.app import build_application
+    from bot.app import build_application, start_polling, stop_polling
 
     lead = TgUser(id=1001, first_name="Lena", last_name="Li", language_code="en")
     auditor = TgUser(id=2002, first_name="王审核", language_code="zh-hans")
@@ -166,10 +166,7 @@ async def run_demo(data_dir: Path | None = None) -> int:
     app = build_application(settings, clock=clock, rate_limit=False)
     print(f"Bot API double on {double.url}; a fresh data dir in {folder}")
     try:
-        await app.initialize()
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await start_polling(app, reminders=False)  # the script runs the scheduler's passes itself
         script = Script(double, clock)
         await _people(script, lead, auditor, clerk)
         await _audit(script, auditor)
@@ -178,12 +175,7 @@ async def run_demo(data_dir: Path | None = None) -> int:
         reports = await _reports(script, lead, "A-2026-001") + await _reports(script, lead, "A-2026-002")
         return _save_reports(script, folder, reports)
     finally:
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
+        await stop_polling(app)
         await double.stop()
 
 

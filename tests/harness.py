@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot import scheduler
-from bot.app import build_application
+from bot.app import build_application, start_polling, stop_polling
 from bot.clock import Clock, FakeClock
 from bot.settings import Settings
 from storage.db import Database
@@ -51,13 +51,7 @@ class BotHarness:
 
     async def start(self) -> Application:
         self.app = build_application(self.settings(), clock=self.clock, rate_limit=self.rate_limit)
-        await self.app.initialize()
-        await self.app.post_init(self.app)  # run_polling() would call it
-        if not self.reminders:
-            for job in self.app.job_queue.get_jobs_by_name(scheduler.JOB_NAME):
-                job.schedule_removal()
-        await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0, timeout=1, bootstrap_retries=0)
+        await start_polling(self.app, reminders=self.reminders)
         return self.app
 
     async def stop(self) -> None:
@@ -65,12 +59,7 @@ class BotHarness:
             return
         app, self.app = self.app, None
         with contextlib.suppress(Exception):
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
-            await app.post_shutdown(app)
+            await stop_polling(app)
 
     async def restart(self) -> None:
         await self.stop()

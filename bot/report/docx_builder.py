@@ -18,9 +18,7 @@ ignores EXIF orientation.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -48,6 +46,7 @@ from docx.text.paragraph import Paragraph
 from PIL import Image
 
 from bot.prompts import default_prompts
+from bot.report.atomic import save_atomically
 from bot.report.data import (
     FINDING_KINDS,
     NC_KINDS,
@@ -155,15 +154,7 @@ def render_report_under(
 
 def _save_atomically(document: DocxDocument, out: Path) -> None:
     """Save next to ``out`` and rename, so a reader never sees half a file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".docx")
-    os.close(fd)
-    try:
-        document.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_atomically(document.save, out)
 
 
 # --- formatting of values -------------------------------------------------------------------

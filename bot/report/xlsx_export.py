@@ -9,8 +9,6 @@ becomes a formula.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.checklists import Checklist
+from bot.report.atomic import save_atomically
 from bot.report.data import clean_text, days_late, json_dict, parse_date, root_causes
 from storage.db import Database
 from storage.repos import reports
@@ -215,17 +214,7 @@ def write_workbook(rows: ExportRows, path: Path | str, tz: tzinfo, *, today: dat
     workbook.remove(workbook.active)
     for title, (attribute, columns) in SHEETS.items():
         _sheet(workbook.create_sheet(title), columns, getattr(rows, attribute), ctx)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        workbook.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return save_atomically(workbook.save, Path(path))
 
 
 def _sheet(sheet: Worksheet, columns: Sequence[Column], records: list[dict[str, Any]], ctx: _Context) -> None:

@@ -8,16 +8,20 @@ nothing and sends nothing twice.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram.ext import Application
 
 from bot.runtime import AuditContext
+from storage.repos import processed
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
 JOB_NAME = "capa-reminders"
+PRUNE_JOB_NAME = "prune-processed-updates"
+# A redelivered update comes back within seconds of a crash; a week of ids is plenty.
+KEEP_UPDATE_IDS = timedelta(days=7)
 
 
 async def tick(application: Application) -> None:
@@ -55,8 +59,20 @@ async def _job(context: AuditContext) -> None:
     await tick(context.application)
 
 
+async def prune_processed(application: Application) -> None:
+    """Forget the ids of updates handled more than a week ago."""
+    runtime = application.bot_data["runtime"]
+    async with runtime.db.transaction() as conn:
+        await processed.prune(conn, runtime.clock.now() - KEEP_UPDATE_IDS)
+
+
+async def _prune_job(context: AuditContext) -> None:
+    await prune_processed(context.application)
+
+
 def schedule(application: Application) -> None:
-    """Run ``tick`` at once and then every TICK_SECONDS; a run still busy is not doubled."""
+    """Run ``tick`` at once and then every TICK_SECONDS (a run still busy is not doubled);
+    forget old update ids once a day."""
     if application.job_queue is None:
         log.warning("no job queue: reminders are not sent (install python-telegram-bot[job-queue])")
         return
@@ -68,3 +84,7 @@ def schedule(application: Application) -> None:
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None,
                     "next_run_time": datetime.now(UTC)},
     )
+    for job in application.job_queue.get_jobs_by_name(PRUNE_JOB_NAME):
+        job.schedule_removal()
+    application.job_queue.run_repeating(_prune_job, interval=timedelta(days=1), first=timedelta(minutes=5),
+                                        name=PRUNE_JOB_NAME)

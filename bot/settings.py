@@ -6,7 +6,6 @@ the CLI prints that line and exits with status 2.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from datetime import time
 from pathlib import Path
@@ -160,8 +159,3 @@ def load_settings(**overrides: object) -> Settings:
         name = str(err["loc"][0]) if err["loc"] else "?"
         message = err["msg"].removeprefix("Value error, ")
         raise SettingsError(f"{PREFIX}{name.upper()}: {message}") from None
-
-
-def env_overrides() -> dict[str, str]:
-    """The AUDITBOT_* variables currently set (for passing to child processes)."""
-    return {k: v for k, v in os.environ.items() if k.startswith(PREFIX)}

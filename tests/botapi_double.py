@@ -1880,15 +1880,7 @@ class BotApiDouble:
         )
         if msg is None:
             raise ApiError(400, "Bad Request: message to delete not found")
-        self._record(
-            method="deleteMessage",
-            chat_id=chat_id,
-            message_id=int(message_id),
-            text=msg.get("text", msg.get("caption")),
-            parse_mode=None,
-            reply_markup=None,
-            params=params,
-        )
+        self._record_deleted(chat_id, int(message_id), msg, params)
         return True
 
     async def _delete_messages(self, params: dict) -> bool:
@@ -1897,16 +1889,19 @@ class BotApiDouble:
         for mid in ids:
             msg = self._messages.pop((chat_id, int(mid)), None)
             if msg is not None:
-                self._record(
-                    method="deleteMessage",
-                    chat_id=chat_id,
-                    message_id=int(mid),
-                    text=msg.get("text", msg.get("caption")),
-                    parse_mode=None,
-                    reply_markup=None,
-                    params=params,
-                )
+                self._record_deleted(chat_id, int(mid), msg, params)
         return True
+
+    def _record_deleted(self, chat_id: Any, message_id: int, msg: dict, params: dict) -> None:
+        self._record(
+            method="deleteMessage",
+            chat_id=chat_id,
+            message_id=message_id,
+            text=msg.get("text", msg.get("caption")),
+            parse_mode=None,
+            reply_markup=None,
+            params=params,
+        )
 
     async def _answer_callback_query(self, params: dict) -> bool:
         qid = str(params.get("callback_query_id") or "")

@@ -8,7 +8,8 @@ import pytest
 
 from bot.checklists import load_all
 from bot.clock import FakeClock
-from bot.services.audit_service import AuditError, AuditService, parse_date
+from bot.services.audit_service import AuditError, AuditService
+from bot.services.dates import parse_date
 from bot.services.people_service import Actor, PeopleService
 from bot.settings import Settings
 from storage.db import Database

@@ -145,3 +145,17 @@ async def test_backup_command_copies_live_database_and_evidence(tmp_path, monkey
     assert copy.execute("SELECT name FROM departments").fetchall() == [("Office",)]
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert len(list((tmp_path / "bk" / "evidence").rglob("*"))) == 2  # folder + file
+
+
+async def test_old_update_ids_are_forgotten(db):
+    from datetime import timedelta
+
+    from storage.repos import processed
+
+    async with db.transaction() as conn:
+        assert await processed.claim(conn, 1, NOW - timedelta(days=8))
+        assert await processed.claim(conn, 2, NOW)
+        assert not await processed.claim(conn, 2, NOW)
+        await processed.prune(conn, NOW - timedelta(days=7))
+        assert await processed.claim(conn, 1, NOW)  # forgotten
+        assert not await processed.claim(conn, 2, NOW)  # kept

@@ -28,7 +28,7 @@ from bot.handlers.audit_keyboards import (
 from bot.handlers.common import keyboard, reply, toast
 from bot.handlers.dialog import MEDIA_HANDLERS, TEXT_HANDLERS, current_dialog
 from bot.runtime import AuditContext
-from bot.services.audit_service import CARDS, RESULTS, AuditError, AuditService, parse_date
+from bot.services.audit_service import CARDS, RESULTS, AuditError, AuditService
 from storage.repos import dialogs
 
 FLOW = "audit"
@@ -374,11 +374,7 @@ async def on_audit_text(update: Update, context: AuditContext, state: dict) -> N
             await svc.set_field(context.actor, audit_id, card, name, text)
             await show_stage(update, context, audit_id)
         elif awaiting.startswith("due:"):
-            today = context.rt.clock.now().astimezone(context.rt.settings.tz).date()
-            due = parse_date(text, today)
-            if due is None:
-                raise AuditError("due_unreadable")
-            await svc.set_due_date(context.actor, audit_id, int(awaiting[4:]), due)
+            await svc.set_due_date(context.actor, audit_id, int(awaiting[4:]), text)
             await show_stage(update, context, audit_id)
         elif state["question_id"] is not None:
             index = await svc.current_index(context.actor, audit_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 from bot.checklists import Checklist, EvidenceRule
 from bot.clock import Clock
+from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor, clean_name
 from bot.services.thumbnails import make_thumbnail
@@ -473,9 +473,16 @@ class AuditService:
         days = self.settings.major_due_days if result == "major" else self.settings.minor_due_days
         return self.clock.now().astimezone(self.settings.tz).date() + timedelta(days=days)
 
-    async def set_due_date(self, actor: Actor, audit_id: int, index: int, due: date) -> None:
-        """Change the due date of the action for the NC at ``index`` before completion."""
+    async def set_due_date(self, actor: Actor, audit_id: int, index: int, due: date | str) -> None:
+        """Change the due date of the action for the NC at ``index`` before completion.
+
+        ``due`` may be the text the auditor typed (any form ``parse_date`` reads).
+        """
         today = self.clock.now().astimezone(self.settings.tz).date()
+        if isinstance(due, str):
+            due = parse_date(due, today)
+            if due is None:
+                raise AuditError("due_unreadable")
         if due <= today:
             raise AuditError("due_in_past")
         if due > today + timedelta(days=730):
@@ -557,19 +564,3 @@ def _clean_text(text: str, limit: int) -> str:
     """Typed text without control characters (newlines and tabs kept), trimmed to ``limit``."""
     kept = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
     return kept.strip()[:limit]
-
-
-def parse_date(text: str, today: date) -> date | None:
-    """A typed date: 2026-12-01, 2026/12/01, 2026.12.01, 12-01, 12月1日, 2026年12月1日."""
-    text = text.strip()
-    match = re.fullmatch(r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
-    if not match:
-        return None
-    year = int(match.group(1)) if match.group(1) else today.year
-    try:
-        parsed = date(year, int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
-    if not match.group(1) and parsed < today:
-        parsed = parsed.replace(year=year + 1)
-    return parsed

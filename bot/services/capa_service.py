@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.services.audit_service import parse_date
+from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules, not_before

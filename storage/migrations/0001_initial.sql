@@ -179,7 +179,6 @@ CREATE TABLE dialog_state (
     awaiting    TEXT,                     -- what typed input is expected next
     data_json   TEXT NOT NULL DEFAULT '{}',
     message_id  INTEGER,                  -- the card edited in place
-    version     INTEGER NOT NULL DEFAULT 0,
     updated_at  TEXT NOT NULL
 );
 

@@ -28,21 +28,18 @@ async def put(
     awaiting: str | None = None,
     data: dict[str, Any] | None = None,
     message_id: int | None = None,
-) -> int:
-    """Set the person's position; returns the new version (bumped on every change)."""
-    row = await fetch_one(
-        conn,
+) -> None:
+    """Set the person's position (what they are on, what typed input is awaited)."""
+    await conn.execute(
         "INSERT INTO dialog_state(person_id, flow, audit_id, question_id, capa_id, awaiting, data_json,"
-        " message_id, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+        " message_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(person_id) DO UPDATE SET flow = excluded.flow, audit_id = excluded.audit_id,"
         " question_id = excluded.question_id, capa_id = excluded.capa_id, awaiting = excluded.awaiting,"
         " data_json = excluded.data_json, message_id = excluded.message_id,"
-        " version = dialog_state.version + 1, updated_at = excluded.updated_at"
-        " RETURNING version",
+        " updated_at = excluded.updated_at",
         (person_id, flow, audit_id, question_id, capa_id, awaiting,
-         json.dumps(data or {}, ensure_ascii=False), message_id, to_db(at))
+         json.dumps(data or {}, ensure_ascii=False), message_id, to_db(at)),
     )
-    return int(row[0])
 
 
 async def clear(conn: aiosqlite.Connection, person_id: int) -> None:

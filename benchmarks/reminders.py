@@ -124,7 +124,7 @@ async def main(actions: int, department_count: int, show_plan: bool) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)
         settings.prepare_data_dir()
-        db = await Database(settings.database_path).open()
+        db = await Database(settings.database).open()
         began = time.perf_counter()
         await populate(db, actions, department_count)
         print(f"{actions:,} open actions in {department_count} departments "
@@ -155,7 +155,7 @@ async def main(actions: int, department_count: int, show_plan: bool) -> int:
 
         down_until = midnight + timedelta(days=3, hours=9)
         began = time.perf_counter()
-        db = await Database(settings.database_path).open()
+        db = await Database(settings.database).open()
         holds = HoldTimer(db)
         clock = FakeClock(down_until)
         restarted = await ReminderService(db, clock, settings).plan()

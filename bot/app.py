@@ -81,7 +81,7 @@ def build_application(
 async def _post_init(application: Application) -> None:
     settings, clock, prompts = application.bot_data.pop("pending_runtime")
     settings.prepare_data_dir()
-    db = await Database(settings.database_path).open()
+    db = await Database(settings.database).open()
     runtime = Runtime(
         settings=settings,
         db=db,

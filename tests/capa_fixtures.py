@@ -18,7 +18,7 @@ from bot.services.people_service import Actor, PeopleService
 from bot.services.reminder_service import ReminderService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, fetch_all
 from storage.files import FileStore
 from storage.repos import audits, departments, evidence, findings, people
 from tests.harness import AUDITOR, LEAD, STAFF, TgUser
@@ -123,8 +123,7 @@ class World:
 
     async def outbox(self, *, state: str | None = None) -> list[dict]:
         async with self.db.read() as conn:
-            async with conn.execute("SELECT * FROM outbox ORDER BY id") as cur:
-                rows = [dict(r) for r in await cur.fetchall()]
+            rows = [dict(r) for r in await fetch_all(conn, "SELECT * FROM outbox ORDER BY id")]
         return [r for r in rows if state is None or r["state"] == state]
 
     async def close(self) -> None:
@@ -135,7 +134,7 @@ async def open_world(data_dir: Path, clock: FakeClock | None = None) -> World:
     settings = Settings(data_dir=data_dir, _env_file=None)
     settings.prepare_data_dir()
     clock = clock or FakeClock(NOW)
-    db = await Database(settings.database_path).open()
+    db = await Database(settings.database).open()
     files = FileStore(settings.evidence_dir)
     status = StatusService(db, clock, settings)
     return World(

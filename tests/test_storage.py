@@ -12,9 +12,11 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, migrations
+from storage.db import Database, execute, fetch_value
 from storage.files import FileStore
+from storage.migrate import head_version
 from storage.repos import departments, people, trail
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -28,15 +30,15 @@ async def db(tmp_path):
 
 
 async def test_migrations_applied_once_with_pragmas(tmp_path, db):
-    assert await db.schema_version() == max(n for n, _, _ in migrations())
+    assert await db.schema_version() == head_version() == 2
     async with db.read() as conn:
-        async with conn.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone())[0] == "wal"
-        async with conn.execute("PRAGMA foreign_keys") as cur:
-            assert (await cur.fetchone())[0] == 1
+        assert await fetch_value(conn, "PRAGMA journal_mode") == "wal"
+        assert await fetch_value(conn, "PRAGMA foreign_keys") == 1
+        assert await fetch_value(conn, "PRAGMA synchronous") == 1
+        assert await fetch_value(conn, "PRAGMA busy_timeout") == 5000
     await db.close()
     again = await Database(tmp_path / "t.sqlite3").open()
-    assert await again.schema_version() == max(n for n, _, _ in migrations())
+    assert await again.schema_version() == head_version()
     await again.close()
 
 
@@ -54,12 +56,12 @@ async def test_trail_is_append_only(db):
         await people.upsert(conn, 1, name="A", username=None, lang="en", at=NOW)
         await trail.record(conn, at=NOW, person_id=1, entity="x", entity_id=1, action="set",
                            before={"v": 1}, after={"v": 2})
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         async with db.transaction() as conn:
-            await conn.execute("UPDATE audit_trail SET action = 'forged'")
-    with pytest.raises(sqlite3.IntegrityError):
+            await execute(conn, "UPDATE audit_trail SET action = 'forged'")
+    with pytest.raises(IntegrityError):
         async with db.transaction() as conn:
-            await conn.execute("DELETE FROM audit_trail")
+            await execute(conn, "DELETE FROM audit_trail")
     async with db.read() as conn:
         rows = await trail.entries(conn, "x", 1)
     assert [r["action"] for r in rows] == ["set"]
@@ -119,10 +121,8 @@ async def test_kill_during_writes_leaves_a_sound_database(tmp_path):
     try:
         assert await db.integrity_check() == "ok"
         async with db.read() as conn:
-            async with conn.execute("SELECT COUNT(*) FROM departments") as cur:
-                deps = (await cur.fetchone())[0]
-            async with conn.execute("SELECT COUNT(*) FROM audit_trail") as cur:
-                entries = (await cur.fetchone())[0]
+            deps = await fetch_value(conn, "SELECT COUNT(*) FROM departments")
+            entries = await fetch_value(conn, "SELECT COUNT(*) FROM audit_trail")
         assert deps >= 50 and deps == entries  # each transaction is all or nothing
     finally:
         await db.close()

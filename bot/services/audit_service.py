@@ -309,8 +309,7 @@ class AuditService:
             if person_id == row["created_by"]:
                 raise AuditError("stale")
             if await audits.is_member(conn, audit_id, person_id):
-                await conn.execute("DELETE FROM audit_team WHERE audit_id = ? AND person_id = ?",
-                                   (audit_id, person_id))
+                await audits.remove_member(conn, audit_id, person_id)
                 member = False
             else:
                 await audits.add_member(conn, audit_id, person_id, "auditor", now)

@@ -6,14 +6,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_all, fetch_one
+from storage.db import execute, fetch_all, fetch_value
 from storage.times import to_db
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     dedupe_key: str,
     chat_id: int,
@@ -23,43 +24,51 @@ async def enqueue(
     at: datetime,
 ) -> bool:
     """Queue a message; False when one with the same key was queued before."""
-    cur = await conn.execute(
-        "INSERT OR IGNORE INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (dedupe_key, chat_id, kind, json.dumps(payload, ensure_ascii=False), to_db(not_before), to_db(at)),
+    result = await execute(
+        conn,
+        "INSERT INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
+        " VALUES (:dedupe_key, :chat_id, :kind, :payload_json, :not_before, :created_at)"
+        " ON CONFLICT DO NOTHING",
+        {"dedupe_key": dedupe_key, "chat_id": chat_id, "kind": kind,
+         "payload_json": json.dumps(payload, ensure_ascii=False), "not_before": to_db(not_before),
+         "created_at": to_db(at)},
     )
-    return cur.rowcount == 1
+    return result.rowcount == 1
 
 
-async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[aiosqlite.Row]:
+async def due(conn: AsyncConnection, now: datetime, limit: int = 100) -> list[RowMapping]:
     return await fetch_all(
         conn,
-        "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-        (to_db(now), limit)
+        "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= :now"
+        " ORDER BY not_before, id LIMIT :limit",
+        {"now": to_db(now), "limit": limit},
     )
 
 
-async def next_due_at(conn: aiosqlite.Connection) -> str | None:
-    row = await fetch_one(conn, "SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
-    return row[0] if row else None
+async def next_due_at(conn: AsyncConnection) -> str | None:
+    return await fetch_value(conn, "SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
 
 
-async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, at: datetime) -> None:
-    await conn.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-        (to_db(at), outbox_id),
+async def mark_sent(conn: AsyncConnection, outbox_id: int, at: datetime) -> None:
+    await execute(
+        conn,
+        "UPDATE outbox SET state = 'sent', sent_at = :at, attempts = attempts + 1 WHERE id = :id",
+        {"at": to_db(at), "id": outbox_id},
     )
 
 
-async def retry_later(conn: aiosqlite.Connection, outbox_id: int, not_before: datetime, error: str) -> None:
-    await conn.execute(
-        "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-        (to_db(not_before), error[:500], outbox_id),
+async def retry_later(conn: AsyncConnection, outbox_id: int, not_before: datetime, error: str) -> None:
+    await execute(
+        conn,
+        "UPDATE outbox SET not_before = :not_before, attempts = attempts + 1, last_error = :error"
+        " WHERE id = :id",
+        {"not_before": to_db(not_before), "error": error[:500], "id": outbox_id},
     )
 
 
-async def mark_failed(conn: aiosqlite.Connection, outbox_id: int, state: str, error: str) -> None:
-    await conn.execute(
-        "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-        (state, error[:500], outbox_id),
+async def mark_failed(conn: AsyncConnection, outbox_id: int, state: str, error: str) -> None:
+    await execute(
+        conn,
+        "UPDATE outbox SET state = :state, attempts = attempts + 1, last_error = :error WHERE id = :id",
+        {"state": state, "error": error[:500], "id": outbox_id},
     )

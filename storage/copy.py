@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, MetaData, Table, func, select, text
 
-from storage.db import Database
+from storage.db import Database, without_nul
 from storage.dialect import is_postgres
 
 BATCH = 1000
@@ -59,7 +59,8 @@ async def _copy(src: Database, dst: Database, progress: Callable[[Copied], None]
                 columns = [c.name for c in table.columns]
                 result = await inp.stream(text(f"SELECT {', '.join(columns)} FROM {table.name}"))
                 async for batch in result.mappings().partitions(BATCH):
-                    await out.execute(table.insert(), [dict(row) for row in batch])
+                    rows = [{k: without_nul(v) for k, v in row.items()} for row in batch]
+                    await out.execute(table.insert(), rows)
                 expected = (await inp.execute(text(f"SELECT COUNT(*) FROM {table.name}"))).scalar_one()
                 landed = (await out.execute(select(func.count()).select_from(table))).scalar_one()
                 if landed != expected:

@@ -178,9 +178,14 @@ def _sql(sql: str | TextClause) -> TextClause:
     return text(sql) if isinstance(sql, str) else sql
 
 
+def without_nul(value: Any) -> Any:
+    """Text without NUL characters, which PostgreSQL cannot store (on both databases, alike)."""
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
 async def execute(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> CursorResult:
     """Run one statement with named binds (``:name``)."""
-    return await conn.execute(_sql(sql), dict(params or {}))
+    return await conn.execute(_sql(sql), {k: without_nul(v) for k, v in (params or {}).items()})
 
 
 async def fetch_one(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> RowMapping | None:

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from storage.db import Database, fetch_all
 from storage.files import FileStore
 from storage.repos import audits, departments, evidence, findings, people
+from tests import databases
 from tests.harness import AUDITOR, LEAD, STAFF, TgUser
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai: FakeClock's default
@@ -131,7 +132,7 @@ class World:
 
 
 async def open_world(data_dir: Path, clock: FakeClock | None = None) -> World:
-    settings = Settings(data_dir=data_dir, _env_file=None)
+    settings = Settings(data_dir=data_dir, database_url=databases.current(), _env_file=None)
     settings.prepare_data_dir()
     clock = clock or FakeClock(NOW)
     db = await Database(settings.database).open()

@@ -17,6 +17,7 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.clock import Clock, FakeClock
 from bot.settings import Settings
 from storage.db import Database
+from tests import databases
 from tests.botapi_double import BotApiDouble, Sent, TgUser
 
 LEAD = TgUser(id=1001, first_name="Lena", last_name="Lead", username="lena", language_code="en")
@@ -46,6 +47,7 @@ class BotHarness:
             api_url=self.double.url,
             data_dir=self.data_dir,
             admin_ids=self.admin_ids,
+            database_url=databases.current(),
             _env_file=None,
         )
 
@@ -84,6 +86,8 @@ class BotHarness:
             AUDITBOT_DATA_DIR=str(self.data_dir),
             AUDITBOT_ADMIN_IDS=",".join(str(i) for i in self.admin_ids),
         )
+        if databases.current():
+            env["AUDITBOT_DATABASE_URL"] = databases.current()
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -18,26 +18,28 @@ from storage.db import Database, execute, fetch_value
 from storage.files import FileStore
 from storage.migrate import head_version
 from storage.repos import departments, people, trail
+from tests.databases import ON_POSTGRES, sqlite_only, target
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(tmp_path):
-    database = await Database(tmp_path / "t.sqlite3").open()
+    database = await Database(target(tmp_path / "t.sqlite3")).open()
     yield database
     await database.close()
 
 
 async def test_migrations_applied_once_with_pragmas(tmp_path, db):
     assert await db.schema_version() == head_version() == 2
-    async with db.read() as conn:
-        assert await fetch_value(conn, "PRAGMA journal_mode") == "wal"
-        assert await fetch_value(conn, "PRAGMA foreign_keys") == 1
-        assert await fetch_value(conn, "PRAGMA synchronous") == 1
-        assert await fetch_value(conn, "PRAGMA busy_timeout") == 5000
+    if not ON_POSTGRES:
+        async with db.read() as conn:
+            assert await fetch_value(conn, "PRAGMA journal_mode") == "wal"
+            assert await fetch_value(conn, "PRAGMA foreign_keys") == 1
+            assert await fetch_value(conn, "PRAGMA synchronous") == 1
+            assert await fetch_value(conn, "PRAGMA busy_timeout") == 5000
     await db.close()
-    again = await Database(tmp_path / "t.sqlite3").open()
+    again = await Database(target(tmp_path / "t.sqlite3")).open()
     assert await again.schema_version() == head_version()
     await again.close()
 
@@ -110,7 +112,7 @@ WRITER = textwrap.dedent(
 
 
 async def test_kill_during_writes_leaves_a_sound_database(tmp_path):
-    path = tmp_path / "crash.sqlite3"
+    path = target(tmp_path / "crash.sqlite3")
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
                             cwd=os.getcwd())
     assert proc.stdout.readline().strip() == b"writing"
@@ -128,6 +130,7 @@ async def test_kill_during_writes_leaves_a_sound_database(tmp_path):
         await db.close()
 
 
+@sqlite_only
 async def test_backup_command_copies_live_database_and_evidence(tmp_path, monkeypatch):
     data = tmp_path / "data"
     monkeypatch.setenv("AUDITBOT_DATA_DIR", str(data))

@@ -49,7 +49,8 @@ _ACTIVE = "{join} people p ON p.id = r.person_id AND p.active = 1"
 _LEADS = f"FROM person_roles r {_ACTIVE} WHERE r.role = 'lead'"
 _STAFF = "SELECT 1 FROM person_roles r JOIN people p ON p.id = r.person_id AND p.active = 1 WHERE r.role = 'staff'"
 _INSERT = "INSERT INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
-# SQLite needs a WHERE before an upsert clause that follows a SELECT with joins.
+# The SELECTs feeding it order their rows (the outbox sends in id order) and carry a WHERE:
+# SQLite needs one before an upsert clause that follows joins.
 _IGNORE = "ON CONFLICT DO NOTHING"
 
 
@@ -87,7 +88,7 @@ async def enqueue_reminders(
         f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id,"
         " 'capa_reminder', {json_object}('capa_id', d.id, 'stage', d.stage), :not_before, :at"
         " FROM picked d {join} person_roles r ON r.department_id = d.department_id AND r.role = 'staff'"
-        f" {_ACTIVE} WHERE true {_IGNORE}"),
+        f" {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}"),
         params,
     )
     await execute(
@@ -115,7 +116,7 @@ async def enqueue_escalations(
     result = await execute(conn, _sql(conn,
         f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id,"
         " 'capa_escalation', {json_object}('capa_id', d.id), :not_before, :at"
-        f" FROM picked d {{join}} person_roles r ON r.role = 'lead' {_ACTIVE} WHERE true {_IGNORE}"),
+        f" FROM picked d {{join}} person_roles r ON r.role = 'lead' {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}"),
         params,
     )
     await execute(conn, "UPDATE capa SET escalated_at = :at WHERE id IN (SELECT id FROM picked)", params)
@@ -183,7 +184,8 @@ async def enqueue_no_staff(conn: AsyncConnection, *, not_before: datetime, at: d
         " FROM (SELECT DISTINCT audit_id, department_id FROM capa WHERE notified_at IS NULL"
         "  AND state IN ('open', 'planned')) c"
         f" {{join}} person_roles r ON r.role = 'lead' {_ACTIVE}"
-        f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id) {_IGNORE}"),
+        f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id)"
+        f" ORDER BY c.audit_id, p.id {_IGNORE}"),
         _params(not_before, at),
     )
     return result.rowcount
@@ -197,7 +199,7 @@ async def enqueue_digests(
         f"{_INSERT}"
         " SELECT 'digest:' || CAST(:day AS TEXT) || ':' || p.id, p.id, 'lead_digest',"
         " {json_object}('day', CAST(:day AS TEXT)),"
-        f" :not_before, :at {_LEADS} {_IGNORE}"),
+        f" :not_before, :at {_LEADS} ORDER BY p.id {_IGNORE}"),
         {**_params(not_before, at), "day": day.isoformat()},
     )
     return result.rowcount

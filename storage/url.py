@@ -21,7 +21,7 @@ def normalise(target: Path | str) -> URL:
         return make_url(sqlite_url(target))
     try:
         url = make_url(str(target))
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise ValueError(f"{_redacted(str(target))!r} is not a database URL") from None
     name = _DRIVERS.get(url.drivername, url.drivername)
     if name not in _ACCEPTED:

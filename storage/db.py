@@ -32,6 +32,7 @@ PRAGMAS = (
 )
 
 Params = Mapping[str, Any] | None
+_READING = "auditbot_reading"  # an execution option: read() begins DEFERRED on SQLite
 CONNECT_TIMEOUT = 10
 
 
@@ -59,7 +60,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    reading = conn.get_execution_options().get(_READING, False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -125,9 +127,17 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads that must not see another task's open transaction."""
-        async with self._connection() as conn, conn.begin():
-            yield conn
+        """A connection for reads that must not see another task's open transaction.
+
+        On SQLite the transaction begins DEFERRED: a snapshot, without the write lock.
+        """
+        async with self._connection() as conn:
+            await conn.execution_options(**{_READING: True})
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                await conn.execution_options(**{_READING: False})
 
     async def schema_version(self) -> int:
         """The number of the newest migration applied (0001 → 1)."""

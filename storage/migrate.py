@@ -7,6 +7,7 @@ advisory lock held for the upgrade's transaction, SQLite behind BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 from alembic import command
@@ -26,6 +27,7 @@ def config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
 def head_version() -> int:
     """The number of the newest migration shipped."""
     return int(ScriptDirectory.from_config(config()).get_current_head())
@@ -44,11 +46,19 @@ def _upgrade(connection: Connection, revision: str) -> None:
     with connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        stamped = inspect(connection).has_table("alembic_version")
+        if revision == HEAD and stamped and _stamped_version(connection) == head_version():
+            return
         cfg = config(connection)
         legacy = _legacy_version(connection)
-        if legacy and not inspect(connection).has_table("alembic_version"):
+        if legacy and not stamped:
             command.stamp(cfg, revision_of(legacy))
         command.upgrade(cfg, revision)
+
+
+def _stamped_version(connection: Connection) -> int:
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return int(row[0]) if row else 0
 
 
 def _legacy_version(connection: Connection) -> int:

@@ -162,3 +162,40 @@ async def test_old_update_ids_are_forgotten(db):
         await processed.prune(conn, NOW - timedelta(days=7))
         assert await processed.claim(conn, 1, NOW)  # forgotten
         assert not await processed.claim(conn, 2, NOW)  # kept
+
+
+async def test_reads_never_see_another_tasks_open_transaction(db):
+    import asyncio
+
+    inside, state = asyncio.Event(), {"open": False}
+
+    async def writer():
+        async with db.transaction() as conn:
+            await departments.get_or_create(conn, "Pending", NOW)
+            state["open"] = True
+            inside.set()
+            await asyncio.sleep(0.1)
+        state["open"] = False
+
+    async def reader():
+        await inside.wait()
+        async with db.read() as conn:
+            seen = await departments.by_name(conn, "pending")
+        return seen is not None, state["open"]
+
+    _, (saw_row, writer_still_open) = await asyncio.gather(writer(), reader())
+    assert not (saw_row and writer_still_open)
+
+
+@sqlite_only
+async def test_sqlite_writes_begin_immediate_and_reads_deferred(db):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(sql))
+    async with db.read() as conn:
+        await departments.by_name(conn, "x")
+    async with db.transaction() as conn:
+        await departments.get_or_create(conn, "x", NOW)
+    assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]

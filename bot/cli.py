@@ -244,6 +244,7 @@ def _existing_database(settings) -> str:
     path = settings.database_path
     if path is not None and not path.exists():
         raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {path}")
+    _check_database(settings)
     return settings.database
 
 

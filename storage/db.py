@@ -2,7 +2,10 @@
 
 SQLite serialises writers anyway; one connection guarded by an asyncio lock keeps each
 unit of work (a transaction) from interleaving with another task's statements, and every
-transaction begins IMMEDIATE. PostgreSQL gets a pool and one transaction per unit of work.
+write transaction begins IMMEDIATE. PostgreSQL gets a pool and one transaction per unit of
+work; write transactions queue behind one advisory lock, so the services' read-then-write
+steps (audit numbers, state changes) keep the one-writer-at-a-time semantics they were
+written for, across tasks and processes. Reads run concurrently on both.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ PRAGMAS = (
 
 Params = Mapping[str, Any] | None
 _READING = "auditbot_reading"  # an execution option: read() begins DEFERRED on SQLite
+_WRITE_LOCK = 0x6175646974_01
 CONNECT_TIMEOUT = 10
 
 
@@ -121,8 +125,10 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """BEGIN (IMMEDIATE on SQLite) … COMMIT, rolled back on any exception."""
+        """BEGIN (IMMEDIATE on SQLite, behind the write lock on PostgreSQL) … COMMIT, rolled back on any exception."""
         async with self._connection() as conn, conn.begin():
+            if self.dialect == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
             yield conn
 
     @asynccontextmanager

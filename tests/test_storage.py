@@ -199,3 +199,20 @@ async def test_sqlite_writes_begin_immediate_and_reads_deferred(db):
     async with db.transaction() as conn:
         await departments.get_or_create(conn, "x", NOW)
     assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
+
+
+async def test_write_transactions_take_turns(db):
+    """Read-then-write steps (like numbering an audit) never interleave, on either database."""
+    import asyncio
+
+    from storage.db import fetch_value
+
+    async def numbered():
+        async with db.transaction() as conn:
+            count = await fetch_value(conn, "SELECT COUNT(*) FROM departments")
+            await asyncio.sleep(0.02)
+            await departments.get_or_create(conn, f"dept {count}", NOW)
+
+    await asyncio.gather(*(numbered() for _ in range(5)))
+    async with db.read() as conn:
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM departments") == 5

@@ -8,7 +8,6 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 _DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
-_ACCEPTED = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -23,12 +22,14 @@ def normalise(target: Path | str) -> URL:
         url = make_url(str(target))
     except (ArgumentError, ValueError):
         raise ValueError(f"{_redacted(str(target))!r} is not a database URL") from None
-    name = _DRIVERS.get(url.drivername, url.drivername)
-    if name not in _ACCEPTED:
+    name = _DRIVERS.get(url.drivername.partition("+")[0])
+    if name is None:
         raise ValueError(
             f"{url.drivername!r} is not supported (use sqlite:///path or postgresql://user@host/db)"
         )
     url = url.set(drivername=name)
+    if "sslmode" in url.query:  # libpq's spelling; asyncpg calls it ssl
+        url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": url.query["sslmode"]})
     if name.startswith("postgresql") and not url.database:
         raise ValueError("the PostgreSQL URL names no database (postgresql://user@host/db)")
     if name.startswith("sqlite") and not url.database:

@@ -128,7 +128,10 @@ class BotHarness:
 
     async def join(self, user: TgUser, role: str, department: str = "") -> None:
         """Have the lead invite ``user`` and ``user`` join with the link."""
-        created = await self.command(LEAD, "/invite", f"{role} {department}".strip())
+        mark = self.double.mark()
+        self.double.send_command(LEAD, "/invite", f"{role} {department}".strip())
+        created = await self.double.wait_for(  # a notice to the lead (outbox) may come first
+            lambda s: s.chat_id == LEAD.id and "start=" in (s.text or ""), after=mark, timeout=5.0)
         code = created.text.split("start=")[1].split()[0]
         await self.command(user, "/start", code)
         await self.settle()

@@ -108,6 +108,8 @@ def test_database_url_defaults_to_the_sqlite_file_and_takes_postgresql(tmp_path)
     settings = load_settings(database_url="postgresql://bot:secret@db.example:5432/auditbot")
     assert settings.database == "postgresql+asyncpg://bot:secret@db.example:5432/auditbot"
     assert settings.database_path is None
+    settings = load_settings(database_url="postgres://bot@db.example/auditbot?sslmode=require")
+    assert settings.database == "postgresql+asyncpg://bot@db.example/auditbot?ssl=require"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import logging
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot import checklists as checklist_loader
 from bot.clock import Clock
@@ -28,6 +29,7 @@ from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
+from bot.telegram_bot import AuditBot
 from storage.db import Database
 from storage.files import FileStore
 
@@ -63,21 +65,24 @@ def build_application(
 ) -> Application:
     """The bot, talking to ``settings.api_url``; the database opens in post_init."""
     token = settings.require_token()
-    builder = (
+    bot = AuditBot(
+        token,
+        base_url=f"{settings.api_url}/bot",
+        base_file_url=f"{settings.api_url}/file/bot",
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        request=HTTPXRequest(connection_pool_size=64),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=RetryingRateLimiter(max_retries=5) if rate_limit else None,
+    )
+    application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(f"{settings.api_url}/bot")
-        .base_file_url(f"{settings.api_url}/file/bot")
+        .bot(bot)
         .context_types(ContextTypes(context=AuditContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(PerChatUpdateProcessor(256))
-        .connection_pool_size(64)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .build()
     )
-    if rate_limit:
-        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=5))
-    application = builder.build()
     application.bot_data["pending_runtime"] = (settings, clock or Clock(), prompts or default_prompts())
     register_handlers(application)
     return application

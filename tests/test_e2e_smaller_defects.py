@@ -55,3 +55,17 @@ async def test_a_note_keeps_emoji_zwj_sequences_and_drops_bidi_overrides(bot):
     assert "Note saved" in card.text
     assert await notes(bot) == ["Family room 👨\u200d👩\u200d👧 ok gnp.exe 🏳️\u200d🌈"]
     assert "👨\u200d👩\u200d👧" in card.text
+
+
+@pytest.mark.parametrize("user", [AUDITOR_EN, AUDITOR])
+async def test_a_card_field_too_long_to_keep_is_refused_not_cut(bot, user):
+    await bot.join(user, "auditor")
+    plan = await start_audit(bot, user, "functional" if user is AUDITOR_EN else "职能部门", "Office")
+    await bot.press(user, plan.button("Objectives" if user is AUDITOR_EN else "审核目的"), message_id=plan.message_id)
+    refused = await bot.say(user, "x" * 2500)
+    assert ("longer than 2,000 characters" if user is AUDITOR_EN else "超过 2000 字") in refused.text
+    async with bot.db.read() as conn:
+        plan_json = (await (await conn.execute("SELECT plan_json FROM audits")).fetchone())[0]
+    assert "xxx" not in plan_json
+    plan = await bot.say(user, "Check licensing")
+    assert "Check licensing" in plan.text

@@ -8,6 +8,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.services.text import clean_line
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import departments, invites, people, processed, trail
@@ -212,8 +213,7 @@ class PeopleService:
 
 def clean_name(text: str) -> str:
     """A name as typed, with control characters and extra spaces removed."""
-    printable = "".join(ch for ch in text if ch.isprintable())
-    return " ".join(printable.split())[:MAX_NAME]
+    return clean_line(text, MAX_NAME)
 
 
 def _require_lead(actor: Actor) -> None:

@@ -42,7 +42,7 @@ SAMPLES: dict[str, list[dict]] = {
         {"departments": [{"name": HOSTILE, "staff_count": 2}] * 40},
         {"departments": []},
     ],
-    "users": [{"people": [{"name": HOSTILE, "username": "li", "roles": "staff:Office", "active": 0}] * 30}],
+    "users": [{"people": [{"name": HOSTILE, "username": "li", "roles": [{"role": "staff", "department": HOSTILE}, {"role": "auditor", "department": None}], "active": 0}] * 30}],
     "person_card": [{"person": _PERSON}],
     "menu": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
     "help": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],

@@ -152,8 +152,17 @@ class PeopleService:
         return Joined(JoinResult.joined, invite["role"], invite["department"])
 
     async def list_people(self) -> list[dict]:
+        """Everyone with a role; ``roles`` is a list of {role, department} (lead, auditor, staff)."""
+        order = {role: n for n, role in enumerate(people.ROLES)}
         async with self.db.read() as conn:
-            return [dict(row) for row in await people.list_all(conn)]
+            result = []
+            for row in await people.list_all(conn):
+                person = dict(row)
+                held = await people.roles(conn, row["id"])
+                person["roles"] = sorted(({"role": r["role"], "department": r["department"]} for r in held),
+                                         key=lambda r: (order.get(r["role"], len(order)), r["department"] or ""))
+                result.append(person)
+            return result
 
     async def list_departments(self) -> list[dict]:
         async with self.db.read() as conn:

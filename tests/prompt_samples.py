@@ -20,7 +20,7 @@ SAMPLES: dict[str, list[dict]] = {
     "private_only": [{}],
     "edit_ignored": [{}],
     "no_dialog": [{}],
-    "media_without_dialog": [{}],
+    "media_without_dialog": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}, {"actor": None}],
     "unsupported_message": [{}],
     "unknown_command": [{}],
     "error": [{}],

@@ -45,12 +45,11 @@ async def complete_from(bot: BotHarness, user: TgUser, card):
 
 async def one_nc_audit(bot: BotHarness, user: TgUser, department: str, *, note: str = "Two job descriptions unsigned",
                        caption: str | None = None):
-    """An audit with one minor NC (a note, optionally a photo with ``caption``), completed."""
+    """An audit with one minor NC (a note and a photo, captioned ``caption``), completed."""
     card = await first_question(bot, user, department)
     card = await bot.press(user, card.button(label(user, "result_minor")), message_id=card.message_id)
     card = await bot.say(user, note)
-    if caption is not None:
-        card = await send_photo(bot, user, 7, caption)
+    card = await send_photo(bot, user, 7, caption)
     return await complete_from(bot, user, card)
 
 

@@ -107,6 +107,9 @@ class Completed:
     number: str
     findings: list[dict]
     capa_ids: list[int]
+    department: str = ""
+    staff: int = 0  # active contacts of the department: none means the actions wait for one
+    can_invite: bool = False  # the person who completed it may invite that contact (a lead)
 
 
 class AuditService:
@@ -536,7 +539,8 @@ class AuditService:
             await audits.set_status(conn, audit_id, "completed", now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="completed", after={"findings": [m["number"] for m in made]})
-        return Completed(audit_id, row["number"], made, capa_ids)
+            staff = len(await people.staff_of(conn, row["department_id"])) if capa_ids else 0
+        return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)
 
     # --- lists ---------------------------------------------------------------------------------
 

@@ -159,7 +159,7 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, capa_id, "open")
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
-            if current != step:
+            if current != step and not _still_open(row, step, current):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
             return await self._save_text(conn, actor, row, step, text, now)
 
@@ -436,6 +436,17 @@ def plan_step(row: Any, awaiting: str | None) -> str:
     if not row["target_date"]:
         return "target"
     return "confirm"
+
+
+def _still_open(row: Any, step: str, current: str) -> bool:
+    """May the button of ``step`` still answer it, although the dialog is at ``current``?
+
+    "Elsewhere" is not in the saved answers until given: once a root cause is in, the
+    person may be at the why/continue choice, or have left the dialog (/cancel) and lost
+    the choice; the elsewhere card's button still answers the step it showed.
+    """
+    return step == "elsewhere" and current in ("why", "why_more") and bool(_whys(row)) \
+        and row["elsewhere"] is None
 
 
 async def capa_view(conn: Any, row: Any, today: date) -> dict[str, Any]:

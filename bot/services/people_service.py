@@ -8,6 +8,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.services.text import clean_line
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import departments, invites, people, trail
@@ -165,8 +166,17 @@ class PeopleService:
         return Joined(JoinResult.joined, invite["role"], invite["department"])
 
     async def list_people(self) -> list[dict]:
+        """Everyone with a role; ``roles`` is a list of {role, department} (lead, auditor, staff)."""
+        order = {role: n for n, role in enumerate(people.ROLES)}
         async with self.db.read() as conn:
-            return [dict(row) for row in await people.list_all(conn)]
+            result = []
+            for row in await people.list_all(conn):
+                person = dict(row)
+                held = await people.roles(conn, row["id"])
+                person["roles"] = sorted(({"role": r["role"], "department": r["department"]} for r in held),
+                                         key=lambda r: (order.get(r["role"], len(order)), r["department"] or ""))
+                result.append(person)
+            return result
 
     async def list_departments(self) -> list[dict]:
         async with self.db.read() as conn:
@@ -226,8 +236,7 @@ class PeopleService:
 
 def clean_name(text: str) -> str:
     """A name as typed, with control characters and extra spaces removed."""
-    printable = "".join(ch for ch in text if ch.isprintable())
-    return " ".join(printable.split())[:MAX_NAME]
+    return clean_line(text, MAX_NAME)
 
 
 def _require_lead(actor: Actor) -> None:

@@ -34,7 +34,7 @@ def script(audit_id: int) -> list[tuple[str, object]]:
     for index in range(QUESTIONS):
         nc = index % 4 == 1
         steps.append(("press", callbacks.pack("q", audit_id, index, "mi" if nc else "c")))
-        steps.append(("note", f"note {index}: sampled record R-{index:03d} ✅"))
+        steps.append(("note", f"note {index}: sampled record R-{index:03d} 👨‍👩‍👧"))
         if nc:
             steps.append(("photo", index))
         steps.append(("press", callbacks.pack("q", audit_id, index, "next")))
@@ -137,7 +137,7 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(double, tmp_p
     ncs = [i for i in range(QUESTIONS) if i % 4 == 1]
     assert len(answers) == QUESTIONS and len(order) == QUESTIONS
     assert sorted(a for a in answers.values()) == sorted(["minor"] * len(ncs) + ["conform"] * (QUESTIONS - len(ncs)))
-    assert notes == [f"note {i}: sampled record R-{i:03d} ✅" for i in range(QUESTIONS)]  # each once, in order
+    assert notes == [f"note {i}: sampled record R-{i:03d} 👨‍👩‍👧" for i in range(QUESTIONS)]  # each once, in order
     assert photos == [hashlib.sha256(jpeg(1000 + i, (320, 240))).hexdigest() for i in ncs]
     assert status == "completed" and capas == len(ncs)
     assert pending == 0

@@ -30,13 +30,15 @@ class BotHarness:
     """One bot process (in-process Application, or a subprocess for kill tests)."""
 
     def __init__(self, double: BotApiDouble, data_dir: Path, *, clock: Clock | None = None,
-                 admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False, reminders: bool = False):
+                 admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False, reminders: bool = False,
+                 durable: bool = True):
         self.double = double
         self.reminders = reminders  # False: no APScheduler job; tests run ``tick()`` when they mean to
         self.data_dir = data_dir
         self.clock = clock or FakeClock()
         self.admin_ids = admin_ids
         self.rate_limit = rate_limit
+        self.durable = durable  # False: python-telegram-bot's updater instead of the inbox
         self.app: Application | None = None
         self.proc: subprocess.Popen | None = None
 
@@ -51,7 +53,7 @@ class BotHarness:
 
     async def start(self) -> Application:
         self.app = build_application(self.settings(), clock=self.clock, rate_limit=self.rate_limit)
-        await start_polling(self.app, reminders=self.reminders)
+        await start_polling(self.app, reminders=self.reminders, durable=self.durable)
         return self.app
 
     async def stop(self) -> None:

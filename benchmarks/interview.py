@@ -354,7 +354,7 @@ async def bench_echo(args: argparse.Namespace) -> dict:
     await double.start()
     app = build_echo(double, args.rate_limit)
     try:
-        await start_polling(app)
+        await start_polling(app, durable=False)
         out, seconds = await drive(double, scripts, photos, args)
         await double.wait_idle(quiet=0.2, timeout=60)
         out.errors += check_one_reply_each(double, scripts)

@@ -76,10 +76,12 @@ def _logging(verbose: bool = False) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, run_until_stopped
+    from bot.instance_lock import hold_data_dir
 
     settings = load_settings()
     settings.require_token()
     settings.prepare_data_dir()
+    lock = hold_data_dir(settings.data_dir)  # noqa: F841 - held until the process ends
     _logging(args.verbose)
     application = build_application(settings)
     asyncio.run(run_until_stopped(application))

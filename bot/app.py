@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from starlette.applications import Starlette
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot import checklists as checklist_loader
+from bot import webhook
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.handlers import register_handlers
@@ -135,6 +137,25 @@ async def register_commands(application: Application, prompts: Prompts) -> None:
             await application.bot.set_my_commands(commands)
 
 
+async def _start(application: Application, reminders: bool) -> None:
+    from bot import scheduler
+
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    if not reminders and application.job_queue is not None:
+        for job in application.job_queue.get_jobs_by_name(scheduler.JOB_NAME):
+            job.schedule_removal()
+    await application.start()
+
+
+async def _start_inbox(application: Application) -> Inbox:
+    runtime: Runtime = application.bot_data["runtime"]
+    inbox = application.bot_data["inbox"] = Inbox(application, runtime.services["inbox"], runtime.clock)
+    await inbox.start()
+    return inbox
+
+
 async def start_polling(application: Application, *, reminders: bool = True, poll_timeout: int = 1,
                         durable: bool = True) -> None:
     """Start the bot inside an event loop someone else runs (``run``, the demo, tests, benchmarks).
@@ -145,23 +166,23 @@ async def start_polling(application: Application, *, reminders: bool = True, pol
     costs). ``reminders=False`` leaves the reminder job out, so whoever drives the bot
     runs its passes itself.
     """
-    from bot import scheduler
-
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    if not reminders and application.job_queue is not None:
-        for job in application.job_queue.get_jobs_by_name(scheduler.JOB_NAME):
-            job.schedule_removal()
-    await application.start()
+    await _start(application, reminders)
     if not durable:
         await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, bootstrap_retries=0)
         return
-    runtime: Runtime = application.bot_data["runtime"]
-    inbox = application.bot_data["inbox"] = Inbox(application, runtime.services["inbox"], runtime.clock)
     await application.bot.delete_webhook()  # getUpdates is refused while a webhook is set
-    await inbox.start()
+    inbox = await _start_inbox(application)
     inbox.start_polling(poll_timeout)
+
+
+async def start_webhook(application: Application, *, reminders: bool = True) -> Starlette:
+    """Start the bot in webhook mode; returns the ASGI app to serve (``stop_polling`` undoes it)."""
+    await _start(application, reminders)
+    inbox = await _start_inbox(application)
+    settings: Settings = application.bot_data["runtime"].settings
+    secret = webhook.webhook_secret(settings)
+    await webhook.set_webhook(application, settings, secret)
+    return webhook.web_app(application, inbox, settings, secret)
 
 
 async def stop_polling(application: Application) -> None:
@@ -178,10 +199,22 @@ async def stop_polling(application: Application) -> None:
         await application.post_shutdown(application)
 
 
-async def run_until_stopped(application: Application) -> None:
-    """``auditbot run``: poll until SIGINT or SIGTERM, then stop cleanly."""
+async def run_until_stopped(application: Application, settings: Settings) -> None:
+    """``auditbot run``: poll (or serve the webhook) until SIGINT or SIGTERM, then stop cleanly."""
     import signal
 
+    if settings.webhook:
+        import uvicorn
+
+        asgi = await start_webhook(application)
+        host, _, port = (settings.webhook_listen or "").rpartition(":")
+        server = uvicorn.Server(uvicorn.Config(asgi, host=host, port=int(port), log_level="warning",
+                                               lifespan="off"))
+        try:
+            await server.serve()  # until SIGINT or SIGTERM
+        finally:
+            await stop_polling(application)
+        return
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

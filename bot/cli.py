@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     lock = hold_data_dir(settings.data_dir)  # noqa: F841 - held until the process ends
     _logging(args.verbose)
     application = build_application(settings)
-    asyncio.run(run_until_stopped(application))
+    asyncio.run(run_until_stopped(application, settings))
     return 0
 
 

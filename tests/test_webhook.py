@@ -34,7 +34,7 @@ def poster(client: httpx.AsyncClient):
 
 
 async def test_updates_arrive_by_webhook_and_are_answered_before_the_200(double, hooked):
-    application, client = hooked
+    _, client = hooked
     assert double.webhook_url == URL and len(double.webhook_secret) >= 32
     mark = double.mark()
     double.send_command(LEAD, "/start")

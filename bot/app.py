@@ -151,7 +151,8 @@ async def _start(application: Application, reminders: bool) -> None:
 
 async def _start_inbox(application: Application) -> Inbox:
     runtime: Runtime = application.bot_data["runtime"]
-    inbox = application.bot_data["inbox"] = Inbox(application, runtime.services["inbox"], runtime.clock)
+    inbox = application.bot_data["inbox"] = Inbox(application, runtime.services["inbox"], runtime.clock,
+                                                  heartbeat=runtime.settings.heartbeat_path)
     await inbox.start()
     return inbox
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import warnings
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -40,7 +41,7 @@ class Inbox:
     """Fetches (or accepts) updates, keeps them, and hands them to the Application."""
 
     def __init__(self, application: Application, service: InboxService, clock: Clock, *,
-                 max_concurrent: int = 256):
+                 max_concurrent: int = 256, heartbeat: Path | None = None):
         self.application = application
         self.service = service
         self.clock = clock
@@ -49,6 +50,7 @@ class Inbox:
         self._waiters: dict[int, asyncio.Future] = {}
         self._slots = asyncio.Semaphore(max_concurrent)
         self._poller: asyncio.Task | None = None
+        self.heartbeat = heartbeat  # touched after every answer from getUpdates (``auditbot health``)
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -110,6 +112,8 @@ class Inbox:
                 pause = min(pause * 2, POLL_BACKOFF[1])
                 continue
             pause = POLL_BACKOFF[0]
+            if self.heartbeat is not None:
+                self.heartbeat.touch()
             batch = [incoming(raw) for raw in raw_updates or () if isinstance(raw, dict) and "update_id" in raw]
             if not batch:
                 continue

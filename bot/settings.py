@@ -139,6 +139,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def heartbeat_path(self) -> Path:
+        """Touched by the polling loop each time Telegram answers (``auditbot health``)."""
+        return self.data_dir / "heartbeat"
+
+    @property
     def database_path(self) -> Path:
         return self.data_dir / "auditbot.sqlite3"
 

@@ -26,6 +26,7 @@ their cost (the echo floor carries the same overhead).
     .venv/bin/python benchmarks/interview.py                 # both, 100 auditors
     .venv/bin/python benchmarks/interview.py --auditors 20   # a quick smoke run
     .venv/bin/python benchmarks/interview.py --only bot      # one side, JSON result line
+    .venv/bin/python benchmarks/interview.py --no-inbox      # the bot without its inbox, for comparison
 """
 
 from __future__ import annotations
@@ -269,7 +270,7 @@ async def bench_bot(args: argparse.Namespace) -> dict:
         write_sixty_question_checklist(data_dir / "checklists", questions=args.questions, sections=sections)
         double = BenchDouble()
         await double.start()
-        harness = BotHarness(double, data_dir, rate_limit=args.rate_limit)
+        harness = BotHarness(double, data_dir, rate_limit=args.rate_limit, durable=not args.no_inbox)
         try:
             await harness.start()
             # The lead's invites, done directly: every simulated user is an auditor already.
@@ -353,7 +354,7 @@ async def bench_echo(args: argparse.Namespace) -> dict:
     await double.start()
     app = build_echo(double, args.rate_limit)
     try:
-        await start_polling(app)
+        await start_polling(app, durable=False)
         out, seconds = await drive(double, scripts, photos, args)
         await double.wait_idle(quiet=0.2, timeout=60)
         out.errors += check_one_reply_each(double, scripts)
@@ -480,6 +481,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="mean pause of each auditor before each update, exponentially "
                              "distributed (default 0: no pause)")
+    parser.add_argument("--no-inbox", action="store_true",
+                        help="the bot without its inbox (python-telegram-bot's updater): what the inbox costs")
     parser.add_argument("--only", choices=("bot", "echo"),
                         help="run one side in this process and print its figures as JSON")
     args = parser.parse_args(argv)

@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling)")
     run.set_defaults(func=cmd_run)
 
+    health = sub.add_parser("health", help="exit 0 when the running bot is healthy (container health check)")
+    health.set_defaults(func=cmd_health)
+
     lists = sub.add_parser("checklists", help="list or validate checklists")
     lists_sub = lists.add_subparsers(title="checklist commands")
     ls = lists_sub.add_parser("list", help="the checklists the bot offers")
@@ -83,15 +86,48 @@ def _logging(verbose: bool = False) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, run_until_stopped
+    from bot.instance_lock import hold_data_dir
 
     settings = load_settings()
     settings.require_token()
     settings.prepare_data_dir()
+    # One process per SQLite database; PostgreSQL is shared by replicas.
+    lock = hold_data_dir(settings.data_dir) if settings.database_path is not None else None  # noqa: F841
     _check_database(settings)
     _logging(args.verbose)
     application = build_application(settings)
-    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    asyncio.run(run_until_stopped(application, settings))
+    return 0
+
+
+HEARTBEAT_MAX_AGE = 90  # seconds: a long poll (10 s) plus the longest back-off (30 s), twice
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Webhook mode: /healthz answers 200. Polling: the poll loop's heartbeat is fresh."""
+    import time
+    import urllib.request
+
+    settings = load_settings()
+    if settings.webhook:
+        host, _, port = (settings.webhook_listen or "").rpartition(":")
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]") else host
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=4) as answer:
+                healthy = answer.status == 200
+        except OSError as exc:
+            print(f"auditbot: unhealthy: /healthz: {exc}", file=sys.stderr)
+            return 1
+        return 0 if healthy else 1
+    try:
+        age = time.time() - settings.heartbeat_path.stat().st_mtime
+    except FileNotFoundError:
+        print("auditbot: unhealthy: no heartbeat yet (is the bot running?)", file=sys.stderr)
+        return 1
+    if age > HEARTBEAT_MAX_AGE:
+        print(f"auditbot: unhealthy: Telegram last answered {age:.0f} s ago", file=sys.stderr)
+        return 1
     return 0
 
 

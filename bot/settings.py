@@ -6,13 +6,14 @@ the CLI prints that line and exits with status 2.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.url import normalise, sqlite_url
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
     quiet_end: time = time(8, 0)
     digest_time: time = time(9, 0)
     invite_days: int = Field(7, ge=1, le=365)
+
+    # Webhook mode (both set) instead of long polling; see bot/webhook.py.
+    webhook_url: str | None = None
+    webhook_listen: str | None = None
+    webhook_secret: str | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -89,6 +95,47 @@ class Settings(BaseSettings):
             raise ValueError(f"{value.strip()!r} is not a database URL (sqlite:///path or postgresql://user@host/db)")
         return normalise(value.strip()).render_as_string(hide_password=False)
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address Telegram sends updates to")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _check_webhook_listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port to listen on, e.g. 0.0.0.0:8080")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.strip()):
+            raise ValueError("1 to 256 characters: letters, digits, _ and - (Telegram's rule)")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _webhook_pair(self) -> Settings:
+        if bool(self.webhook_url) != bool(self.webhook_listen):
+            missing = "AUDITBOT_WEBHOOK_LISTEN" if self.webhook_url else "AUDITBOT_WEBHOOK_URL"
+            raise ValueError(f"webhook mode needs both AUDITBOT_WEBHOOK_URL and AUDITBOT_WEBHOOK_LISTEN; "
+                             f"{missing} is missing")
+        return self
+
+    @property
+    def webhook(self) -> bool:
+        return bool(self.webhook_url and self.webhook_listen)
+
     @field_validator("token")
     @classmethod
     def _check_token(cls, value: str | None) -> str | None:
@@ -114,6 +161,11 @@ class Settings(BaseSettings):
         """The SQLite file of the database (None on PostgreSQL)."""
         url = normalise(self.database)
         return Path(url.database) if url.get_backend_name() == "sqlite" else None
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """Touched by the polling loop each time Telegram answers (``auditbot health``)."""
+        return self.data_dir / "heartbeat"
 
     @property
     def evidence_dir(self) -> Path:
@@ -176,6 +228,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = str(err["loc"][0]) if err["loc"] else "?"
         message = err["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"{PREFIX}{name.upper()}: {message}") from None
+        if not err["loc"]:  # a rule across several settings names them itself
+            raise SettingsError(message) from None
+        raise SettingsError(f"{PREFIX}{str(err['loc'][0]).upper()}: {message}") from None

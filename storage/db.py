@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import TextClause
 
-from storage import migrate
+from storage import claims, migrate
 from storage.url import normalise, shown
 
 PRAGMAS = (
@@ -124,12 +124,25 @@ class Database:
                 yield conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """BEGIN (IMMEDIATE on SQLite, behind the write lock on PostgreSQL) … COMMIT, rolled back on any exception."""
-        async with self._connection() as conn, conn.begin():
-            if self.dialect == "postgresql":
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
-            yield conn
+    async def transaction(self, *, claim: bool = True) -> AsyncIterator[AsyncConnection]:
+        """BEGIN (IMMEDIATE on SQLite, behind the write lock on PostgreSQL) … COMMIT, rolled back on any exception.
+
+        With ``claim`` (the default), the update this task is handling is claimed in the
+        same transaction (storage/claims.py); ``claim=False`` is for bookkeeping that is not
+        the update's effect and may be repeated (a name refreshed, an outbox row sent).
+        """
+        from storage.repos import inbox
+
+        pending = claims.unclaimed() if claim else None
+        async with self._connection() as conn:
+            async with conn.begin():
+                if self.dialect == "postgresql":
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
+                if pending is not None and not await inbox.claim(conn, pending.update_id, pending.at):
+                    raise claims.AlreadyHandled(pending.update_id)
+                yield conn
+            if pending is not None:
+                pending.claimed = True
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -183,11 +196,6 @@ async def probe(target: Path | str) -> None:
         ) from None
     finally:
         await db.close()
-
-
-async def open_database(target: Path | str) -> Database:
-    """Open (creating and migrating as needed) the database at ``target``."""
-    return await Database(target).open()
 
 
 def _sql(sql: str | TextClause) -> TextClause:

@@ -33,7 +33,7 @@ import json
 import mimetypes
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -738,6 +738,7 @@ class BotApiDouble:
         self.scoped_commands: dict[tuple[str, str], list[dict]] = {}  # (scope key, lang)
         self.uploaded_files: dict[str, bytes] = {}
         self.webhook_url: str = ""
+        self.webhook_secret: str = ""
         # unknown chat ids: when True sends answer 400 "chat not found"
         self.strict_chats = False
         # state
@@ -1431,6 +1432,7 @@ class BotApiDouble:
 
     async def _set_webhook(self, params: dict) -> bool:
         self.webhook_url = str(params.get("url") or "")
+        self.webhook_secret = str(params.get("secret_token") or "")
         if params.get("drop_pending_updates"):
             self._pending.clear()
         return True
@@ -1441,6 +1443,25 @@ class BotApiDouble:
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
+
+    async def deliver_webhook(self, post: Callable[[dict, dict], Awaitable[int]]) -> list[int]:
+        """Deliver what is pending as Telegram does in webhook mode: one update at a time, in
+        order, with the secret token header; an update answered 200 is confirmed, any other
+        answer stops the delivery (Telegram tries that update again later). ``post(update,
+        headers)`` makes the request and returns the status. Returns the statuses seen.
+        """
+        statuses = []
+        while self._available(1):
+            update = copy.deepcopy(self._pending[0])
+            status = await post(update, {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret})
+            statuses.append(status)
+            if status != 200:
+                break
+            self._confirm(update["update_id"] + 1)
+            self._max_delivered_update_id = max(self._max_delivered_update_id, update["update_id"])
+            self._last_activity = time.monotonic()
+            self._notify()
+        return statuses
 
     def _confirm(self, offset: int) -> None:
         if offset > 0:

@@ -31,13 +31,15 @@ class BotHarness:
     """One bot process (in-process Application, or a subprocess for kill tests)."""
 
     def __init__(self, double: BotApiDouble, data_dir: Path, *, clock: Clock | None = None,
-                 admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False, reminders: bool = False):
+                 admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False, reminders: bool = False,
+                 durable: bool = True):
         self.double = double
         self.reminders = reminders  # False: no APScheduler job; tests run ``tick()`` when they mean to
         self.data_dir = data_dir
         self.clock = clock or FakeClock()
         self.admin_ids = admin_ids
         self.rate_limit = rate_limit
+        self.durable = durable  # False: python-telegram-bot's updater instead of the inbox
         self.app: Application | None = None
         self.proc: subprocess.Popen | None = None
 
@@ -53,7 +55,7 @@ class BotHarness:
 
     async def start(self) -> Application:
         self.app = build_application(self.settings(), clock=self.clock, rate_limit=self.rate_limit)
-        await start_polling(self.app, reminders=self.reminders)
+        await start_polling(self.app, reminders=self.reminders, durable=self.durable)
         return self.app
 
     async def stop(self) -> None:
@@ -78,13 +80,14 @@ class BotHarness:
 
     # --- a real process, for kill -9 --------------------------------------------------------
 
-    def start_process(self) -> None:
+    def start_process(self, **extra_env: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITBOT_")}
         env.update(
             AUDITBOT_TOKEN=self.double.token,
             AUDITBOT_API_URL=self.double.url,
             AUDITBOT_DATA_DIR=str(self.data_dir),
             AUDITBOT_ADMIN_IDS=",".join(str(i) for i in self.admin_ids),
+            **extra_env,
         )
         if databases.current():
             env["AUDITBOT_DATABASE_URL"] = databases.current()

@@ -68,3 +68,43 @@ async def test_kill_between_updates_loses_nothing(process_bot):
         assert [n[0] for n in notes] == ["Two job descriptions unsigned"]
     finally:
         await db.close()
+
+
+async def test_a_second_process_on_the_same_sqlite_database_is_refused(process_bot):
+    import os
+    import subprocess
+    import sys
+
+    bot = process_bot
+    await wait_ready(bot)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITBOT_")}
+    env.update(AUDITBOT_TOKEN=bot.double.token, AUDITBOT_API_URL=bot.double.url,
+               AUDITBOT_DATA_DIR=str(bot.data_dir))
+    second = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "run"], env=env,
+                                     capture_output=True, text=True, timeout=60)
+    assert second.returncode == 2
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("auditbot: AUDITBOT_DATA_DIR: another auditbot is already running")
+    assert "Hello" in (await bot.command(LEAD, "/start", timeout=10)).text  # the first one goes on
+
+
+async def test_health_follows_the_polling_loop(process_bot):
+    import os
+    import subprocess
+    import sys
+
+    bot = process_bot
+    await wait_ready(bot)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITBOT_")}
+    env.update(AUDITBOT_DATA_DIR=str(bot.data_dir))
+
+    def health() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot", "health"], env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    assert (await asyncio.to_thread(health)).returncode == 0
+    bot.kill_process()
+    old = (bot.data_dir / "heartbeat").stat().st_mtime - 600
+    os.utime(bot.data_dir / "heartbeat", (old, old))
+    stale = await asyncio.to_thread(health)
+    assert stale.returncode == 1 and "unhealthy" in stale.stderr

@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, execute, fetch_value
 from storage.migrate import head_version
-from storage.repos import audits, trail
+from storage.repos import audits, inbox, trail
 from tests.databases import sqlite_only, target
 
-FIXTURE = Path(__file__).parent / "fixtures" / "main_v2.sqlite3"
+FIXTURE = Path(__file__).parent / "fixtures" / "main_v2.sqlite3"  # made by main at 8ff8711
+FIXTURE_V3 = Path(__file__).parent / "fixtures" / "main_v3.sqlite3"  # made by main at e991898
 NOW = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
 
 
@@ -32,14 +33,17 @@ def row_counts(path: Path) -> dict[str, int]:
 
 
 @sqlite_only
-async def test_database_made_by_main_upgrades_in_place(tmp_path):
+@pytest.mark.parametrize(("fixture", "version"), [(FIXTURE, 2), (FIXTURE_V3, 3)])
+async def test_database_made_by_main_upgrades_in_place(tmp_path, fixture, version):
     path = tmp_path / "auditbot.sqlite3"
-    shutil.copy(FIXTURE, path)
+    shutil.copy(fixture, path)
     before = row_counts(path)
-    assert before["schema_version"] == 2 and before["audit_trail"] > 0 and before["capa"] > 0
+    assert before["schema_version"] == version and before["audit_trail"] > 0 and before["capa"] > 0
+    if version == 2:  # 0003 moved the handled update ids into the inbox
+        before["inbox"] = before.pop("processed_updates")
 
     async with Database(path) as db:
-        assert await db.schema_version() == head_version() == 2
+        assert await db.schema_version() == head_version()
         assert await db.integrity_check() == "ok"
         async with db.read() as conn:
             audit = await audits.get(conn, 2)
@@ -50,27 +54,30 @@ async def test_database_made_by_main_upgrades_in_place(tmp_path):
             note = await audits.add_note(conn, 2, "new-question", audit["created_by"], "after the upgrade", NOW)
             await trail.record(conn, at=NOW, person_id=audit["created_by"], entity="answer",
                                entity_id="2:new-question", action="set", after="conform")
+            assert await inbox.add(conn, 10**9, "c1", "{}", NOW)
+            handled = await fetch_value(conn, "SELECT MIN(update_id) FROM inbox WHERE state = 'done'")
+            assert not await inbox.add(conn, handled, "c1", "{}", NOW)  # a redelivery is still dropped
         assert note > before["notes"]
         with pytest.raises(IntegrityError):
             async with db.transaction() as conn:
                 await execute(conn, "DELETE FROM audit_trail")
 
     after = row_counts(path)
-    grown = {"answers": 1, "notes": 1, "audit_trail": 1, "alembic_version": 1}
+    grown = {"answers": 1, "notes": 1, "audit_trail": 1, "inbox": 1, "alembic_version": 1}
     assert after == {t: before.get(t, 0) + grown.get(t, 0) for t in after}
     with sqlite3.connect(path) as con:
-        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(f"{head_version():04d}",)]
 
 
 async def test_reopening_applies_nothing(tmp_path):
     where = target(tmp_path / "auditbot.sqlite3")
     async with Database(where) as db:
         async with db.transaction() as conn:
-            await execute(conn, "INSERT INTO processed_updates(update_id, handled_at) VALUES (1, 'x')")
+            await inbox.add(conn, 1, "c1", "{}", NOW)
     async with Database(where) as db:
-        assert await db.schema_version() == 2
+        assert await db.schema_version() == head_version()
         async with db.read() as conn:
-            assert await fetch_value(conn, "SELECT COUNT(*) FROM processed_updates") == 1
+            assert await fetch_value(conn, "SELECT COUNT(*) FROM inbox") == 1
 
 
 MIGRATOR = textwrap.dedent(
@@ -93,7 +100,7 @@ async def test_two_processes_migrating_at_once(tmp_path):
                               stderr=subprocess.PIPE, text=True, cwd=os.getcwd()) for _ in range(2)]
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
-    assert [out.strip() for out, _ in results] == ["2", "2"]
+    assert [out.strip() for out, _ in results] == [str(head_version())] * 2
     async with Database(where) as db:
         assert await db.integrity_check() == "ok"
         async with db.read() as conn:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_all, fetch_value
+from storage.db import execute, fetch_one, fetch_value
 from storage.times import to_db
 
 
@@ -36,23 +36,50 @@ async def enqueue(
     return result.rowcount == 1
 
 
-async def due(conn: AsyncConnection, now: datetime, limit: int = 100) -> list[RowMapping]:
-    return await fetch_all(
+async def claim_next(
+    conn: AsyncConnection, now: datetime, lease_until: datetime, owner: str
+) -> tuple[RowMapping, bool] | None:
+    """Claim the next row due for sending: (the row, whether it is in doubt), or None.
+
+    A row is due when pending and its time has come, or when it was being sent and the
+    lease of whoever sent it ran out (a crash between Telegram's answer and marking it
+    sent): that row is in doubt, may have reached the person already, and is counted.
+    """
+    row = await fetch_one(
         conn,
-        "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= :now"
-        " ORDER BY not_before, id LIMIT :limit",
-        {"now": to_db(now), "limit": limit},
+        "SELECT id, state FROM outbox WHERE (state = 'pending' AND not_before <= :now)"
+        " OR (state = 'sending' AND lease_until <= :now) ORDER BY not_before, id LIMIT 1",
+        {"now": to_db(now)},
     )
+    if row is None:
+        return None
+    in_doubt = row["state"] == "sending"
+    claimed = await fetch_one(
+        conn,
+        "UPDATE outbox SET state = 'sending', lease_until = :lease_until, claimed_by = :owner,"
+        " attempts = attempts + 1, in_doubt = in_doubt + :doubt WHERE id = :id AND state = :state RETURNING *",
+        {"lease_until": to_db(lease_until), "owner": owner, "doubt": int(in_doubt), "id": row["id"],
+         "state": row["state"]},
+    )
+    return (claimed, in_doubt) if claimed is not None else None
 
 
-async def next_due_at(conn: AsyncConnection) -> str | None:
-    return await fetch_value(conn, "SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
+async def release_leases(conn: AsyncConnection, now: datetime) -> int:
+    """End every lease at start (one process owns the database): those rows are in doubt now."""
+    result = await execute(
+        conn, "UPDATE outbox SET lease_until = :now WHERE state = 'sending'", {"now": to_db(now)}
+    )
+    return result.rowcount
+
+
+async def in_doubt_total(conn: AsyncConnection) -> int:
+    return int(await fetch_value(conn, "SELECT COALESCE(SUM(in_doubt), 0) FROM outbox"))
 
 
 async def mark_sent(conn: AsyncConnection, outbox_id: int, at: datetime) -> None:
     await execute(
         conn,
-        "UPDATE outbox SET state = 'sent', sent_at = :at, attempts = attempts + 1 WHERE id = :id",
+        "UPDATE outbox SET state = 'sent', sent_at = :at, lease_until = NULL WHERE id = :id",
         {"at": to_db(at), "id": outbox_id},
     )
 
@@ -60,7 +87,7 @@ async def mark_sent(conn: AsyncConnection, outbox_id: int, at: datetime) -> None
 async def retry_later(conn: AsyncConnection, outbox_id: int, not_before: datetime, error: str) -> None:
     await execute(
         conn,
-        "UPDATE outbox SET not_before = :not_before, attempts = attempts + 1, last_error = :error"
+        "UPDATE outbox SET state = 'pending', not_before = :not_before, lease_until = NULL, last_error = :error"
         " WHERE id = :id",
         {"not_before": to_db(not_before), "error": error[:500], "id": outbox_id},
     )
@@ -69,6 +96,6 @@ async def retry_later(conn: AsyncConnection, outbox_id: int, not_before: datetim
 async def mark_failed(conn: AsyncConnection, outbox_id: int, state: str, error: str) -> None:
     await execute(
         conn,
-        "UPDATE outbox SET state = :state, attempts = attempts + 1, last_error = :error WHERE id = :id",
+        "UPDATE outbox SET state = :state, lease_until = NULL, last_error = :error WHERE id = :id",
         {"state": state, "error": error[:500], "id": outbox_id},
     )

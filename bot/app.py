@@ -8,25 +8,14 @@ from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import checklists as checklist_loader
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.handlers import register_handlers
-from bot.outbox_sender import OutboxSender
 from bot.prompts import LANGS, Prompts, default_prompts
 from bot.rate_limit import RetryingRateLimiter
-from bot.runtime import AuditContext, Runtime
-from bot.scheduler import notify_new_actions, schedule
-from bot.services.audit_service import AuditService
-from bot.services.capa_service import CapaService
-from bot.services.notices import NoticeService
-from bot.services.people_service import PeopleService
-from bot.services.reminder_service import ReminderService
-from bot.services.report_service import ReportService
-from bot.services.status_service import StatusService
+from bot.runtime import AuditContext, Runtime, bootstrap
+from bot.scheduler import schedule
 from bot.settings import Settings
-from storage.db import Database
-from storage.files import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -80,27 +69,7 @@ def build_application(
 
 async def _post_init(application: Application) -> None:
     settings, clock, prompts = application.bot_data.pop("pending_runtime")
-    settings.prepare_data_dir()
-    db = await Database(settings.database_path).open()
-    runtime = Runtime(
-        settings=settings,
-        db=db,
-        clock=clock,
-        prompts=prompts,
-        files=FileStore(settings.evidence_dir),
-        checklists=checklist_loader.load_all([settings.checklists_dir]),
-        people=PeopleService(db, clock, settings),
-    )
-    reports = runtime.services["report"] = ReportService(db, clock, settings, runtime.files)
-    runtime.services["audit"] = AuditService(db, clock, settings, runtime.checklists, runtime.files,
-                                             on_photo=reports.photo_arrived)
-    status = runtime.services["status"] = StatusService(db, clock, settings)
-    runtime.services["capa"] = CapaService(db, clock, settings, runtime.files)
-    runtime.services["reminders"] = ReminderService(db, clock, settings)
-    notices = NoticeService(db, clock, settings, status)
-    runtime.services["outbox"] = OutboxSender(db, clock, notices, prompts, runtime.files)
-    application.bot_data["runtime"] = runtime
-    application.bot_data["notify_new_actions"] = notify_new_actions
+    application.bot_data["runtime"] = await bootstrap(settings, clock, prompts=prompts)
     schedule(application)
     await register_commands(application, prompts)
 
@@ -108,7 +77,7 @@ async def _post_init(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     runtime: Runtime | None = application.bot_data.get("runtime")
     if runtime is not None:
-        await runtime.db.close()
+        await runtime.close()
 
 
 async def register_commands(application: Application, prompts: Prompts) -> None:

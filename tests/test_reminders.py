@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from bot.services.errors import NotAllowed
 from bot.services.reminder_service import ReminderService
 from storage.repos import findings
 from tests.capa_fixtures import (
@@ -199,6 +200,6 @@ async def test_status_overdue_and_digest(world):
     overdue = await world.status.overdue(lead)
     assert [(i["number"], i["days_late"], i["owners"]) for i in overdue.items] == [
         ("NC1", 32, "Li Clerk"), ("NC2", 13, "Li Clerk")]
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         await world.status.status(await world.actor(AUDITOR))
     assert (await world.status.digest(date(2026, 11, 2))).overdue.total == 2

@@ -8,7 +8,6 @@ Rights and state are checked on every call, never only when a list is shown.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,8 +18,9 @@ from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules, not_before
-from bot.services.thumbnails import make_thumbnail
+from bot.services.thumbnails import store_file
 from bot.settings import Settings
+from bot.vocabulary import clean_text
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import capa as capa_repo
@@ -33,10 +33,13 @@ MAX_WHYS = 5
 MAX_TARGET_DAYS = 3 * 366
 LIST_LIMIT = 20  # per list: the message stays within 4096 characters
 _FIELDS = {"correction": "correction", "elsewhere": "elsewhere", "plan": "action_plan"}
+_GONE = ("closed", "not_allowed", "not_found")  # the action is no longer the person's to answer
 
 
 class CapaError(ServiceError):
     """A refusal about an action; ``step`` (when given) is where the person still is."""
+
+    prefix = "capa_err_"
 
     def __init__(self, code: str, step: Step | None = None):
         super().__init__(code)
@@ -129,7 +132,18 @@ class CapaService:
     # --- staff: the plan -------------------------------------------------------------------
 
     async def answer(self, actor: Actor, text: str) -> Step:
-        """Typed text in the corrective-action dialog: whatever the current step asks for."""
+        """Typed text in the corrective-action dialog: whatever the current step asks for.
+
+        When the action is gone from the person (closed, not theirs), so is the dialog.
+        """
+        try:
+            return await self._answer(actor, text)
+        except CapaError as error:
+            if error.code in _GONE:
+                await self.leave(actor)
+            raise
+
+    async def _answer(self, actor: Actor, text: str) -> Step:
         state = await self._dialog(actor)
         awaiting = state["awaiting"]
         if awaiting in ("effectiveness", "reject_reason"):
@@ -150,7 +164,7 @@ class CapaService:
                 if day is None:
                     raise CapaError("date_invalid", Step(step, await self._view(conn, row, now)))
                 return await self._set_target(conn, actor, row, day, now)
-            return await self._save_text(conn, actor, row, step, _clean(text), now)
+            return await self._save_text(conn, actor, row, step, clean_text(text), now)
 
     async def give(self, actor: Actor, capa_id: int, step: str, text: str) -> Step:
         """A quick-answer button: the same as typing ``text`` at ``step``."""
@@ -222,21 +236,31 @@ class CapaService:
         telegram_file_id: str | None, caption: str | None,
     ) -> Step:
         """A file sent while giving evidence; stored by its SHA-256 and filed under the action."""
+        try:
+            return await self._add_file(actor, kind=kind, data=data, file_name=file_name, mime_type=mime_type,
+                                        telegram_file_id=telegram_file_id, caption=caption)
+        except CapaError as error:
+            if error.code in _GONE:
+                await self.leave(actor)
+            raise
+
+    async def _add_file(
+        self, actor: Actor, *, kind: str, data: bytes, file_name: str | None, mime_type: str | None,
+        telegram_file_id: str | None, caption: str | None,
+    ) -> Step:
         state = await self._dialog(actor)
         if state["awaiting"] != "evidence":
             raise CapaError("media_not_now")
         async with self.db.read() as conn:  # check before writing any file
             await self._staff_row(conn, actor, state["capa_id"], "planned")
-        sha = await asyncio.to_thread(self.files.put, data)
-        thumb = await asyncio.to_thread(make_thumbnail, data) if kind == "photo" else None
-        thumb_sha = await asyncio.to_thread(self.files.put, thumb) if thumb else None
+        sha, thumb_sha = await store_file(self.files, data, kind)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, state["capa_id"], "planned")
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, capa_id=row["id"],
                 thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
-                caption=_clean(caption or "") or None, telegram_file_id=telegram_file_id,
+                caption=clean_text(caption or "") or None, telegram_file_id=telegram_file_id,
             )
             await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
                                action="added", after={"capa": row["id"], "sha256": sha, "kind": kind})
@@ -273,7 +297,7 @@ class CapaService:
             return Step(name, await self._view(conn, row, now))
 
     async def _verdict(self, actor: Actor, capa_id: int, awaiting: str, text: str) -> Step:
-        text = _clean(text)
+        text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
@@ -369,7 +393,7 @@ class CapaService:
         return Step(name, await self._view(conn, row, now))
 
     async def _add_note(self, actor: Actor, capa_id: int, text: str) -> Step:
-        text = _clean(text)
+        text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, capa_id, "planned")
@@ -531,9 +555,3 @@ def _summary(row: Any, today: date) -> dict[str, Any]:
     return {"id": row["id"], "number": row["number"], "kind": row["kind"], "audit_number": row["audit_number"],
             "department": row["department"], "state": row["state"], "due_date": due,
             "days_left": (due - today).days}
-
-
-def _clean(text: str) -> str:
-    """Typed text without control characters (newlines and tabs kept), trimmed."""
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
-

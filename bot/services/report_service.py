@@ -9,7 +9,6 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
-from bot.report.pdf import find_soffice
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.settings import Settings
@@ -22,6 +21,8 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 class ReportError(ServiceError):
     """A refusal about a report (not found, not allowed)."""
+
+    prefix = "report_"
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,6 @@ class ReportService:
         task = asyncio.get_running_loop().run_in_executor(None, warm_photo, path, self.settings.photo_cache_dir)
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
-
-    @staticmethod
-    def pdf_available() -> bool:
-        return find_soffice() is not None
 
     @staticmethod
     async def pdf(docx: Path) -> Path:

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.report.data import root_causes
 from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
@@ -525,11 +526,7 @@ def _require_state(row: Any, expected: str) -> None:
 
 
 def _whys(row: Any) -> list[str]:
-    try:
-        value = json.loads(row["root_cause_json"] or "[]")
-    except ValueError:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
+    return root_causes(row["root_cause_json"])
 
 
 def _plan_of(row: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.clock import Clock
 from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
@@ -14,7 +15,7 @@ from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits
+from storage.repos import audits, reports
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -52,22 +53,28 @@ class ReportService:
         """The audit called ``reference`` (its number, or its id), if this person may have it."""
         _require_auditor(actor)
         async with self.db.read() as conn:
-            row = await audits.by_number(conn, reference.strip())
-            if row is None and reference.strip().isdigit():
-                row = await audits.get(conn, int(reference))
+            row = await reports.resolve_audit(conn, reference)
             if row is None:
                 raise ReportError("not_found")
             if not actor.is_lead and not await audits.is_member(conn, row["id"], actor.id):
                 raise ReportError("not_found")  # say nothing of audits one may not see
         return AuditRef(row["id"], row["number"], row["department"], row["status"])
 
-    async def build(self, audit: AuditRef, *, on_progress: ProgressCallback | None = None) -> Path:
-        """The .docx in the reports folder, under Telegram's 50 MB (photos shrink if needed)."""
-        stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
-        out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
+    async def find(self, reference: str) -> AuditRef | None:
+        """The audit called ``reference``, for the command line (which has every right)."""
+        async with self.db.read() as conn:
+            row = await reports.resolve_audit(conn, reference)
+        return None if row is None else AuditRef(row["id"], row["number"], row["department"], row["status"])
+
+    async def build(self, audit: AuditRef, *, on_progress: ProgressCallback | None = None,
+                    out: Path | None = None, **limits: Any) -> Path:
+        """The .docx (default: in the reports folder, under Telegram's 50 MB: photos shrink if needed)."""
+        if out is None:
+            stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
+            out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_report(self.db, audit.id, self.files, self.settings.tz, out, on_progress=on_progress,
-                                  photo_cache=self.settings.photo_cache_dir, now=self.clock.now())
+                                  photo_cache=self.settings.photo_cache_dir, now=self.clock.now(), **limits)
 
     def photo_arrived(self, sha256: str) -> None:
         """Scale a new evidence photo for reports in the background (best effort)."""
@@ -85,7 +92,10 @@ class ReportService:
         if not actor.is_lead:
             raise ReportError("not_allowed")
         stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
-        out = self.settings.reports_dir / f"export-{stamp}.xlsx"
+        return await self.export_to(self.settings.reports_dir / f"export-{stamp}.xlsx")
+
+    async def export_to(self, out: Path) -> Path:
+        """The .xlsx workbook of everything, written to ``out``."""
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_export(self.db, self.settings.tz, out)
 

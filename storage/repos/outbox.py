@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one
+from storage.db import fetch_all
 from storage.times import to_db
 
 
@@ -37,11 +37,6 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> li
         "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
         (to_db(now), limit)
     )
-
-
-async def next_due_at(conn: aiosqlite.Connection) -> str | None:
-    row = await fetch_one(conn, "SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
-    return row[0] if row else None
 
 
 async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, at: datetime) -> None:

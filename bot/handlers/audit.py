@@ -296,22 +296,14 @@ async def on_resume(update: Update, context: AuditContext, button: buttons.Resum
     await show(update, context, view)
 
 
-
 def callback_handlers() -> list[BaseHandler]:
+    """Every audit button is an auditor's (or a lead's)."""
     b = buttons
-    return [
-        on_press(b.ChooseChecklist, on_checklist, who=_auditor),
-        on_press(b.ChooseDepartment, on_department, who=_auditor),
-        on_press(b.NewDepartment, on_new_department, who=_auditor),
-        on_press(b.CardField, on_card_field, who=_auditor),
-        on_press(b.ScopeToggle, on_scope_toggle, who=_auditor),
-        on_press(b.ConfirmStage, on_confirm_stage, who=_auditor),
-        on_press(b.Team, on_team, who=_auditor),
-        on_press(b.Question, on_question, who=_auditor),
-        on_press(b.Jump, on_jump, who=_auditor),
-        on_press(b.ToClosing, on_to_closing, who=_auditor),
-        on_press(b.BackToQuestions, on_back_to_questions, who=_auditor),
-        on_press(b.DueDate, on_due_date, who=_auditor),
-        on_press(b.Complete, on_complete, who=_auditor, explain_as=_explain_completion),
-        on_press(b.Resume, on_resume, who=_auditor),
-    ]
+    routes = {
+        b.ChooseChecklist: on_checklist, b.ChooseDepartment: on_department, b.NewDepartment: on_new_department,
+        b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
+        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.ToClosing: on_to_closing,
+        b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,
+    }
+    return [*(on_press(button, handler, who=_auditor) for button, handler in routes.items()),
+            on_press(b.Complete, on_complete, who=_auditor, explain_as=_explain_completion)]

@@ -29,23 +29,19 @@ class Flow:
 def router(flows: Mapping[str, Flow]) -> tuple[Handler, Handler]:
     """The handlers of typed text and of files for the declared ``flows``."""
 
-    async def on_text(update: Update, context: AuditContext) -> None:
-        state = await context.rt.dialogs.current(context.actor)
-        flow = flows.get(state["flow"]) if state else None
-        if flow is None or flow.text is None:
-            await reply(update, context, "no_dialog")
-            return
-        await guarded(flow.text, explain_as=flow.explain_as)(update, context, state)
+    def route(kind: str, outside: str):
+        async def on_message(update: Update, context: AuditContext) -> None:
+            state = await context.rt.dialogs.current(context.actor)
+            flow = flows.get(state["flow"]) if state else None
+            handler = getattr(flow, kind) if flow is not None else None
+            if handler is None:
+                await reply(update, context, outside)
+                return
+            await guarded(handler, explain_as=flow.explain_as)(update, context, state)
 
-    async def on_media(update: Update, context: AuditContext) -> None:
-        state = await context.rt.dialogs.current(context.actor)
-        flow = flows.get(state["flow"]) if state else None
-        if flow is None or flow.media is None:
-            await reply(update, context, "media_without_dialog")
-            return
-        await guarded(flow.media, explain_as=flow.explain_as)(update, context, state)
+        return on_message
 
-    return on_text, on_media
+    return route("text", "no_dialog"), route("media", "media_without_dialog")
 
 
 async def on_other(update: Update, context: AuditContext) -> None:

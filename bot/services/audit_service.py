@@ -317,7 +317,8 @@ class AuditService:
             return await self._stage_view(conn, row, actor)
 
     async def _card_view(self, conn, row, lang: str) -> CardView:
-        card = {"planning": "plan", "opening": "opening", "closing": "closing"}.get(row["status"], "plan")
+        card = {AuditStatus.planning: "plan", AuditStatus.opening: "opening",
+                AuditStatus.closing: "closing"}.get(row["status"], "plan")
         values = json.loads(row[f"{card}_json"])
         team = [dict(t) for t in await audits.team(conn, row["id"])]
         return CardView(row["id"], row["number"], row["department"], self.snapshot(row).title.get(lang),
@@ -331,7 +332,7 @@ class AuditService:
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             view = await self._card_view(conn, row, actor.lang)
-            if row["status"] not in ("planning", "opening", "closing") or not 0 <= index < len(CARDS[view.card]):
+            if row["status"] not in (AuditStatus.planning, AuditStatus.opening, AuditStatus.closing) or not 0 <= index < len(CARDS[view.card]):
                 raise AuditError("stale")
             name = CARDS[view.card][index]
             await self._enter(conn, actor, row, awaiting="field", data={"card": view.card, "field": name})
@@ -397,14 +398,15 @@ class AuditService:
 
         A second press of the same Confirm (double tap, old message) changes nothing.
         """
-        order = {"planning": "opening", "opening": "in_progress", "in_progress": "closing"}
+        order = {AuditStatus.planning: AuditStatus.opening, AuditStatus.opening: AuditStatus.in_progress,
+                 AuditStatus.in_progress: AuditStatus.closing}
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] != expected:
                 raise AuditError("stale")
             new = order[expected]
-            if expected == "opening":
+            if expected == AuditStatus.opening:
                 opening = json.loads(row["opening_json"])
                 opening["held_at"] = now.isoformat()
                 await audits.set_card(conn, audit_id, "opening", opening, now)
@@ -423,7 +425,7 @@ class AuditService:
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] == AuditStatus.closing:
-                await audits.set_status(conn, audit_id, "in_progress", now)
+                await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
             await self._enter(conn, actor, row)
             return await self._summary(conn, await audits.press_context(conn, audit_id, actor.id), actor)
 
@@ -513,7 +515,7 @@ class AuditService:
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] == AuditStatus.closing:
-                await audits.set_status(conn, audit_id, "in_progress", now)
+                await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
                 row = await audits.press_context(conn, audit_id, actor.id)
             return await self._go(conn, actor, row, index, message_id)
 
@@ -774,7 +776,7 @@ class AuditService:
             closing = json.loads(row["closing_json"])
             closing["held_at"] = closing.get("held_at") or now.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
-            await audits.set_status(conn, audit_id, "completed", now)
+            await audits.set_status(conn, audit_id, AuditStatus.completed, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="completed", after={"findings": [m["number"] for m in made]})
             if row["dialog_flow"] is not None:

@@ -21,7 +21,7 @@ from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules, not_before
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import clean_text
+from bot.vocabulary import CapaState, Role, clean_text
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import capa as capa_repo
@@ -101,11 +101,11 @@ class CapaService:
             _require_staff(actor, row)
             state = await dialogs.get(conn, actor.id)
             here = _dialog_on(state, capa_id)
-            if row["state"] == "closed":
+            if row["state"] == CapaState.closed:
                 raise CapaError("closed")
-            if row["state"] == "implemented":
+            if row["state"] == CapaState.implemented:
                 return Step("waiting", await self._view(conn, row, now))
-            if row["state"] == "planned":
+            if row["state"] == CapaState.planned:
                 if here and state["awaiting"] == "evidence":
                     return Step("evidence", await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
                 name = "planned"
@@ -154,9 +154,9 @@ class CapaService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if awaiting == "planned":  # the plan is confirmed: only its buttons go on from here
-                row = await self._staff_row(conn, actor, state["capa_id"], "planned")
+                row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
                 raise CapaError("use_buttons", Step("planned", await self._view(conn, row, now)))
-            row = await self._staff_row(conn, actor, state["capa_id"], "open")
+            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.open)
             step = plan_step(row, awaiting)
             if step in ("why_more", "confirm"):
                 raise CapaError("use_buttons", Step(step, await self._view(conn, row, now)))
@@ -171,7 +171,7 @@ class CapaService:
         """A quick-answer button: the same as typing ``text`` at ``step``."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != step:
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -186,7 +186,7 @@ class CapaService:
     async def set_target(self, actor: Actor, capa_id: int, day: date) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("target", "confirm"):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -196,13 +196,13 @@ class CapaService:
         """The plan is complete: the action becomes 'planned' and the auditor is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != "confirm":
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
-            await findings.update_capa(conn, capa_id, now, state="planned", planned_at=to_db(now))
+            await findings.update_capa(conn, capa_id, now, state=CapaState.planned, planned_at=to_db(now))
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="planned", before="open", after=_plan_of(row))
+                               action="planned", before=CapaState.open, after=_plan_of(row))
             await self._notify_auditor(conn, row, "capa_planned", now)
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="planned", at=now)
             return Step("planned", await self._view(conn, await _load(conn, capa_id), now))
@@ -211,7 +211,7 @@ class CapaService:
         """Clear the unconfirmed plan and ask again from the correction (the trail keeps the old one)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             await findings.update_capa(conn, capa_id, now, correction=None, root_cause_json="[]",
                                        elsewhere=None, action_plan=None, target_date=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
@@ -225,7 +225,7 @@ class CapaService:
         """Start giving evidence of implementation (notes, photos, documents)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "planned")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
             state = await dialogs.get(conn, actor.id)
             added = dialogs.data_of(state).get("added", 0) if _dialog_on(state, capa_id) else 0
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="evidence",
@@ -253,11 +253,11 @@ class CapaService:
         if state["awaiting"] != "evidence":
             raise CapaError("media_not_now")
         async with self.db.read() as conn:  # check before writing any file
-            await self._staff_row(conn, actor, state["capa_id"], "planned")
+            await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
         sha, thumb_sha = await store_file(self.files, data, kind)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, state["capa_id"], "planned")
+            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, capa_id=row["id"],
                 thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
@@ -271,15 +271,15 @@ class CapaService:
         """Implementation done: the action waits for the auditor, who is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "planned")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
             state = await dialogs.get(conn, actor.id)
             if not _dialog_on(state, capa_id) or state["awaiting"] != "evidence":
                 raise CapaError("step_done", Step("planned", await self._view(conn, row, now)))
             if not dialogs.data_of(state).get("added"):
                 raise CapaError("evidence_needed", Step("evidence", await self._view(conn, row, now)))
-            await findings.update_capa(conn, capa_id, now, state="implemented", implemented_at=to_db(now))
+            await findings.update_capa(conn, capa_id, now, state=CapaState.implemented, implemented_at=to_db(now))
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="implemented", before="planned", after=row["implementation"])
+                               action="implemented", before=CapaState.planned, after=row["implementation"])
             await self._notify_auditor(conn, row, "capa_implemented", now)
             await dialogs.clear(conn, actor.id)
             return Step("waiting", await self._view(conn, await _load(conn, capa_id), now))
@@ -292,7 +292,7 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
-            _require_state(row, "implemented")
+            _require_state(row, CapaState.implemented)
             name = "effectiveness" if accept else "reject_reason"
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
             return Step(name, await self._view(conn, row, now))
@@ -303,19 +303,19 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
-            _require_state(row, "implemented")
+            _require_state(row, CapaState.implemented)
             if not text or len(text) > MAX_TEXT:
                 raise CapaError("too_long" if text else "empty", Step(awaiting, await self._view(conn, row, now)))
             if awaiting == "effectiveness":
-                await findings.update_capa(conn, capa_id, now, state="closed", effectiveness=text,
+                await findings.update_capa(conn, capa_id, now, state=CapaState.closed, effectiveness=text,
                                            closed_at=to_db(now))
                 action, name, kind = "closed", "closed_done", "capa_closed"
             else:
-                await findings.update_capa(conn, capa_id, now, state="planned", rejection_reason=text,
+                await findings.update_capa(conn, capa_id, now, state=CapaState.planned, rejection_reason=text,
                                            implemented_at=None)
                 action, name, kind = "rejected", "rejected_done", "capa_rejected"
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action=action, before="implemented", after=text)
+                               action=action, before=CapaState.implemented, after=text)
             await self._notify_staff(conn, row, kind, now)
             await dialogs.clear(conn, actor.id)
             return Step(name, await self._view(conn, await _load(conn, capa_id), now))
@@ -340,17 +340,17 @@ class CapaService:
         row = await _load(conn, capa_id)
         _require_staff(actor, row)
         if row["state"] != expected:
-            if row["state"] == "closed":
+            if row["state"] == CapaState.closed:
                 raise CapaError("closed")
-            name = "waiting" if row["state"] == "implemented" else (
-                "planned" if row["state"] == "planned" else plan_step(row, None))
+            name = "waiting" if row["state"] == CapaState.implemented else (
+                "planned" if row["state"] == CapaState.planned else plan_step(row, None))
             raise CapaError("step_done", Step(name, await self._view(conn, row, self.clock.now())))
         return row
 
     async def _choose(self, actor: Actor, capa_id: int, awaiting: str) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("why_more", "why") or not _whys(row):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -397,7 +397,7 @@ class CapaService:
         text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "planned")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
             if not text or len(text) > MAX_TEXT:
                 raise CapaError("too_long" if text else "empty", Step("evidence", await self._view(conn, row, now)))
             joined = "\n".join(part for part in (row["implementation"], text) if part)
@@ -418,7 +418,7 @@ class CapaService:
         if auditor is not None and auditor["active"]:
             recipients = [row["auditor_id"]]
         else:
-            recipients = [p["id"] for p in await people.with_role(conn, "lead")]
+            recipients = [p["id"] for p in await people.with_role(conn, Role.lead)]
         await self._enqueue(conn, row, kind, recipients, now)
 
     async def _notify_staff(self, conn: Any, row: Any, kind: str, now: datetime) -> None:
@@ -519,7 +519,7 @@ def _require_verifier(actor: Actor, row: Any) -> None:
 
 
 def _require_state(row: Any, expected: str) -> None:
-    if row["state"] == "closed":
+    if row["state"] == CapaState.closed:
         raise CapaError("closed")
     if row["state"] != expected:
         raise CapaError("step_done")

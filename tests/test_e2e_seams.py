@@ -73,6 +73,8 @@ async def test_newest_card_keeps_working_after_cancel_of_a_field_prompt(bot):
     closing = await bot.press(AUDITOR_EN, summary.button("Closing"), message_id=summary.message_id)
     await bot.press(AUDITOR_EN, closing.button("Conclusions"), message_id=closing.message_id)
     await bot.command(AUDITOR_EN, "/cancel")
+    ignored = await bot.say(AUDITOR_EN, "not a conclusion")  # the prompt is gone: nothing is filled in
+    assert "not a conclusion" not in ignored.text
     toast = await bot.press_for_answer(AUDITOR_EN, closing.button("◀ Summary"), message_id=closing.message_id)
     assert "out of date" not in (toast.text or "")
     summary = bot.double.last_bot_message(AUDITOR_EN.id)

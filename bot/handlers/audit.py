@@ -167,12 +167,11 @@ async def on_confirm_stage(update: Update, context: AuditContext, button: button
 
 
 async def on_team(update: Update, context: AuditContext, button: buttons.Team) -> None:
-    if button.person is not None:
-        member = await service(context).toggle_member(context.actor, button.audit, button.person)
-        await toast(update, context, "audit_team_added" if member else "audit_team_removed")
-    view, candidates = await service(context).team_choices(context.actor, button.audit)
-    if button.person is None:
+    view, candidates, member = await service(context).team(context.actor, button.audit, button.person)
+    if member is None:
         await update.callback_query.answer()
+    else:
+        await toast(update, context, "audit_team_added" if member else "audit_team_removed")
     await _show(update, context, "audit_team_card", team_rows(context, button.audit, candidates),
                 audit_id=button.audit, card=view, candidates=candidates)
 

@@ -25,6 +25,8 @@ async def on_error(update: object, context: AuditContext) -> None:
         return
     log.error("update %s failed: %s", getattr(update, "update_id", "?"),
               update.to_dict() if isinstance(update, Update) else update, exc_info=error)
+    if "runtime" not in context.application.bot_data:  # failed before the bot was set up
+        return
     if isinstance(update, Update) and update.effective_chat is not None:
         await _apologise(update, context)
     await _tell_leads(context, error)

@@ -429,6 +429,14 @@ class AuditService:
             await self._enter(conn, actor, row)
             return await self._summary(conn, await audits.press_context(conn, audit_id, actor.id), actor)
 
+    async def team(self, actor: Actor, audit_id: int, toggle: int | None = None
+                   ) -> tuple[CardView, list[dict], bool | None]:
+        """The team card: auditors who may be added, with whether they are in it; with
+        ``toggle``, that person is added or removed first (the third value: now in it)."""
+        member = None if toggle is None else await self.toggle_member(actor, audit_id, toggle)
+        view, candidates = await self.team_choices(actor, audit_id)
+        return view, candidates, member
+
     async def team_choices(self, actor: Actor, audit_id: int) -> tuple[CardView, list[dict]]:
         """Auditors who may be added to the team, with whether they are in it."""
         async with self.db.transaction() as conn:

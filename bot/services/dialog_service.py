@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import Clock
+from bot.services.audit_service import FLOW as AUDIT_FLOW
 from bot.services.people_service import Actor
 from storage.db import Database
 from storage.repos import dialogs
@@ -30,13 +31,20 @@ class DialogService:
         return state
 
     async def cancel(self, actor: Actor) -> bool:
-        """/cancel: leave the dialog (what was saved stays saved); whether there was one.
+        """/cancel: what was saved stays saved; whether there was anything to leave.
 
-        An audit's cards keep working afterwards: their buttons carry the audit and the
-        question, and the person's place in the audit is kept with the audit's team.
+        In an audit, a pending prompt (a card field, a due date) is all that is dropped:
+        the person stays on their card, and typed text is a note again. Otherwise the
+        dialog ends. An audit's cards keep working either way: their buttons carry the
+        audit and the question, and the person's place is kept with the audit's team.
         """
         async with self.db.transaction() as conn:
             had = await dialogs.get(conn, actor.id)
-            if had is not None:
+            if had is None:
+                return False
+            if had["flow"] == AUDIT_FLOW and had["awaiting"] is not None:
+                await dialogs.put(conn, actor.id, flow=AUDIT_FLOW, audit_id=had["audit_id"],
+                                  message_id=had["message_id"], at=self.clock.now())
+            else:
                 await dialogs.clear(conn, actor.id)
-        return had is not None
+        return True

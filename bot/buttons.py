@@ -15,6 +15,22 @@ from typing import Literal
 from bot.callbacks import Button
 from bot.vocabulary import Result
 
+
+@dataclass(frozen=True)
+class AuditButton(Button):
+    """A button about one audit."""
+
+    audit: int
+
+
+@dataclass(frozen=True)
+class QuestionButton(Button):
+    """A button about one question (by its index in the checklist) of an audit."""
+
+    audit: int
+    index: int
+
+
 # --- starting an audit -------------------------------------------------------------------------
 
 
@@ -42,9 +58,8 @@ class CardField(Button, prefix="cf"):
     field: int  # index into the card's fields
 
 
-@dataclass(frozen=True)
-class ScopeToggle(Button, prefix="cs"):
-    audit: int
+class ScopeToggle(AuditButton, prefix="cs"):
+    pass
 
 
 @dataclass(frozen=True)
@@ -64,9 +79,8 @@ class Team(Button, prefix="ct"):
     person: int | None = None  # None: show the team card
 
 
-@dataclass(frozen=True)
-class Resume(Button, prefix="rs"):
-    audit: int
+class Resume(AuditButton, prefix="rs"):
+    pass
 
 
 # --- questions -------------------------------------------------------------------------------
@@ -104,34 +118,27 @@ class Question(Button, prefix="q"):
         return None if self.result is not None else Move(self.action)
 
 
-@dataclass(frozen=True)
-class Jump(Button, prefix="qj"):
-    audit: int
-    index: int
+class Jump(QuestionButton, prefix="qj"):
+    pass
 
 
 # --- summary and closing ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ToClosing(Button, prefix="cl"):
-    audit: int
+class ToClosing(AuditButton, prefix="cl"):
+    pass
 
 
-@dataclass(frozen=True)
-class BackToQuestions(Button, prefix="cb"):
-    audit: int
+class BackToQuestions(AuditButton, prefix="cb"):
+    pass
 
 
-@dataclass(frozen=True)
-class DueDate(Button, prefix="dd"):
-    audit: int
-    index: int
+class DueDate(QuestionButton, prefix="dd"):
+    pass
 
 
-@dataclass(frozen=True)
-class Complete(Button, prefix="fin"):
-    audit: int
+class Complete(AuditButton, prefix="fin"):
+    pass
 
 
 # --- reports, people, menu, language ---------------------------------------------------------

@@ -272,11 +272,6 @@ class AuditService:
                 await dialogs.set_message_id(conn, actor.id, message_id)
             return old if old != message_id else None
 
-    async def ensure_access(self, actor: Actor, audit_id: int) -> None:
-        """Raise AuditError unless ``actor`` may see this audit (team member or lead)."""
-        async with self.db.read() as conn:
-            await self._audit(conn, actor, audit_id, writable=False)
-
     def snapshot(self, row) -> Checklist:
         """The checklist the audit was run with (parsed once per audit, kept for the next time)."""
         cached = self._snapshots.get(row["id"])

@@ -1,6 +1,6 @@
 # make run  — set up .venv and run the bot (needs AUDITBOT_TOKEN, see README)
 # make demo — set up .venv and play a scripted audit against the local Bot API double
-# make test — set up .venv and run ruff and the test suite
+# make test — set up .venv and run ruff, import-linter and the test suite
 
 PYTHON ?= python3
 VENV := .venv
@@ -23,6 +23,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q || { status=$$?; [ $$status -eq 5 ] && echo "pytest: no tests collected"; [ $$status -eq 5 ]; }

@@ -210,23 +210,21 @@ def _existing_database(settings) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.report import PdfFailed, PdfUnavailable, build_report, to_pdf
-    from storage.db import Database
-    from storage.files import FileStore
-    from storage.repos.reports import resolve_audit
+    from bot.report import PdfFailed, PdfUnavailable, to_pdf
+    from bot.runtime import bootstrap
 
     settings = load_settings()
-    path = _existing_database(settings)
+    _existing_database(settings)
 
     async def _report() -> Path | None:
-        async with Database(path) as db:
-            async with db.read() as conn:
-                audit = await resolve_audit(conn, args.audit)
+        rt = await bootstrap(settings)
+        try:
+            audit = await rt.report.find(args.audit)
             if audit is None:
                 return None
-            return await build_report(db, audit["id"], FileStore(settings.evidence_dir), settings.tz,
-                                      args.output, max_bytes=None,
-                                      photo_cache=settings.photo_cache_dir)
+            return await rt.report.build(audit, out=args.output, max_bytes=None)
+        finally:
+            await rt.close()
 
     written = asyncio.run(_report())
     if written is None:
@@ -244,15 +242,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.report import build_export
-    from storage.db import Database
+    from bot.runtime import bootstrap
 
     settings = load_settings()
-    path = _existing_database(settings)
+    _existing_database(settings)
 
     async def _export() -> Path:
-        async with Database(path) as db:
-            return await build_export(db, settings.tz, args.output)
+        rt = await bootstrap(settings)
+        try:
+            return await rt.report.export_to(args.output)
+        finally:
+            await rt.close()
 
     written = asyncio.run(_export())
     print(f"export: {written} ({written.stat().st_size / 1e6:.1f} MB)")

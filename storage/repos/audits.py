@@ -217,3 +217,39 @@ async def evidence_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str
 
 async def note_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in await fetch_all(conn, "SELECT question_id, COUNT(*) FROM notes WHERE audit_id = ? GROUP BY question_id", (audit_id,))}
+
+
+# --- one round trip per press ------------------------------------------------------------------
+
+async def press_context(conn: aiosqlite.Connection, audit_id: int, person_id: int) -> aiosqlite.Row | None:
+    """The audit's head, whether the person is in its team and where, and the person's dialog."""
+    return await fetch_one(
+        conn,
+        f"SELECT {_HEAD}, d.name AS department, t.person_id IS NOT NULL AS member, t.position,"
+        " s.flow AS dialog_flow, s.audit_id AS dialog_audit_id, s.awaiting AS dialog_awaiting,"
+        " s.data_json AS dialog_data_json, s.message_id AS dialog_message_id"
+        " FROM audits a JOIN departments d ON d.id = a.department_id"
+        " LEFT JOIN audit_team t ON t.audit_id = a.id AND t.person_id = ?"
+        " LEFT JOIN dialog_state s ON s.person_id = ?"
+        " WHERE a.id = ?",
+        (person_id, person_id, audit_id)
+    )
+
+
+async def question_state(conn: aiosqlite.Connection, audit_id: int, question_id: str) -> aiosqlite.Row:
+    """A question's answer (who, when), its notes, its evidence count, and the audit's answer count."""
+    return await fetch_one(
+        conn,
+        "SELECT x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
+        " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
+        " (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :q) AS evidence_count,"
+        " (SELECT json_group_array(text) FROM"
+        "   (SELECT text FROM notes WHERE audit_id = :a AND question_id = :q ORDER BY id)) AS notes_json"
+        " FROM (SELECT 1) LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :q"
+        " LEFT JOIN people p ON p.id = x.answered_by",
+        {"a": audit_id, "q": question_id}
+    )
+
+
+async def remove_member(conn: aiosqlite.Connection, audit_id: int, person_id: int) -> None:
+    await conn.execute("DELETE FROM audit_team WHERE audit_id = ? AND person_id = ?", (audit_id, person_id))

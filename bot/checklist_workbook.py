@@ -540,7 +540,7 @@ class _Reader:
             return ""
         if isinstance(value, datetime | date | time):
             self.add("date", sheet, row_number, column, value=_text(value))
-            return ""
+            return _text(value)
         return _text(value)
 
     def _settings(self, sheet: str | None) -> dict | None:

@@ -19,6 +19,7 @@ from bot.runtime import AuditContext, Runtime
 from bot.scheduler import notify_new_actions, schedule
 from bot.services.audit_service import AuditService
 from bot.services.capa_service import CapaService
+from bot.services.checklist_service import ChecklistService
 from bot.services.notices import NoticeService
 from bot.services.people_service import PeopleService
 from bot.services.reminder_service import ReminderService
@@ -41,6 +42,7 @@ COMMANDS = (
     ("overdue", "cmd_overdue"),
     ("export", "cmd_export"),
     ("invite", "cmd_invite"),
+    ("checklists", "cmd_checklists"),
     ("departments", "cmd_departments"),
     ("users", "cmd_users"),
     ("lang", "cmd_lang"),
@@ -97,6 +99,7 @@ async def _post_init(application: Application) -> None:
     status = runtime.services["status"] = StatusService(db, clock, settings)
     runtime.services["capa"] = CapaService(db, clock, settings, runtime.files)
     runtime.services["reminders"] = ReminderService(db, clock, settings)
+    runtime.services["checklists"] = ChecklistService(db, clock, settings, runtime.checklists)
     notices = NoticeService(db, clock, settings, status)
     runtime.services["outbox"] = OutboxSender(db, clock, notices, prompts, runtime.files)
     application.bot_data["runtime"] = runtime

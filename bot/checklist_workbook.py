@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -32,7 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 
-from bot.checklists import LANGS, Checklist, EvidenceRule
+from bot.checklists import LANGS, Checklist, ChecklistError, EvidenceRule, checklist_from_yaml
 from bot.prompts import Prompts, default_prompts
 
 SHEET_QUESTIONS = "questions"
@@ -135,6 +136,11 @@ class Problem:
 def _problem(code: str, sheet: str | None = None, row: int | None = None, column: int | None = None,
              header: str | None = None, /, **values: Any) -> Problem:
     return Problem(code, sheet, row, column, header, tuple(values.items()))
+
+
+def too_big(size: int) -> Problem:
+    """The problem of a file over MAX_FILE_BYTES (also told before it is downloaded)."""
+    return _problem("file_too_big", size=_mb(size), limit=_mb(MAX_FILE_BYTES))
 
 
 @dataclass
@@ -301,7 +307,7 @@ def _precheck(data: bytes) -> bool:
     if not data:
         raise _Refused(_problem("file_empty"))
     if len(data) > MAX_FILE_BYTES:
-        raise _Refused(_problem("file_too_big", size=_mb(len(data)), limit=_mb(MAX_FILE_BYTES)))
+        raise _Refused(too_big(len(data)))
     if not data.startswith(b"PK\x03\x04"):
         if data.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file: old .xls, or an encrypted .xlsx
             encrypted = "EncryptedPackage".encode("utf-16-le") in data
@@ -814,3 +820,29 @@ def mark_problems(data: bytes, problems: Iterable[Problem], lang: str, *,
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# --- any checklist file -------------------------------------------------------------------------
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def read_checklist_file(name: str, data: bytes) -> ReadResult:
+    """A workbook or a YAML checklist, by its name; every problem at once."""
+    if not name.lower().endswith(YAML_SUFFIXES):
+        return read_workbook(data)
+    if not data:
+        return ReadResult(None, [_problem("file_empty")])
+    if len(data) > MAX_FILE_BYTES:
+        return ReadResult(None, [too_big(len(data))])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ReadResult(None, [_problem("yaml_encoding")])
+    try:
+        checklist = checklist_from_yaml(text, Path(name))
+    except ChecklistError as exc:
+        return ReadResult(None, [_problem("yaml", text=problem) for problem in exc.problems])
+    if len(checklist.id) > ID_LIMIT or any(len(s.id) > ID_LIMIT for s in checklist.sections):
+        return ReadResult(None, [_problem("yaml", text=f"id: at most {ID_LIMIT} characters")])
+    return ReadResult(checklist, [])

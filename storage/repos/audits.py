@@ -217,3 +217,9 @@ async def evidence_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str
 
 async def note_counts(conn: aiosqlite.Connection, audit_id: int) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in await fetch_all(conn, "SELECT question_id, COUNT(*) FROM notes WHERE audit_id = ? GROUP BY question_id", (audit_id,))}
+
+
+async def count_by_checklist(conn: aiosqlite.Connection) -> dict[str, int]:
+    """How many audits used each checklist id (any version, any status)."""
+    rows = await fetch_all(conn, "SELECT checklist_id, COUNT(*) FROM audits GROUP BY checklist_id")
+    return {row[0]: int(row[1]) for row in rows}

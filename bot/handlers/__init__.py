@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, audit, capa, dialog, errors, gate, lead, report, start
+from bot.handlers import admin, audit, capa, checklists, dialog, errors, gate, lead, report, start
 
 
 def register_handlers(application: Application) -> None:
@@ -31,13 +31,16 @@ def register_handlers(application: Application) -> None:
             CommandHandler("capa", capa.capa_command),
             CommandHandler("status", lead.status_command),
             CommandHandler("overdue", lead.overdue_command),
+            *checklists.command_handlers(),
             *start.callback_handlers(),
             *audit.callback_handlers(),
             *report.callback_handlers(),
             *admin.callback_handlers(),
             *capa.callback_handlers(),
+            *checklists.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, dialog.on_text),
+            *checklists.document_handlers(),
             MessageHandler(filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO,
                            dialog.on_media),
             MessageHandler(filters.ALL, dialog.on_other),

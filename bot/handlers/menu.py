@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.handlers import admin, audit, capa, lead, report, start
+from bot.handlers import admin, audit, capa, checklists, lead, report, start
 from bot.runtime import AuditContext
 from bot.services.people_service import Actor
 
@@ -38,6 +38,7 @@ MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
     ("overdue", _lead, lead.overdue_command),
     ("users", _lead, admin.users),
     ("departments", _lead, admin.departments),
+    ("checklists", _lead, checklists.checklists_command),
     ("lang", _anyone, start.lang_command),
     ("help", _anyone, start.help_command),
 ]

@@ -45,6 +45,14 @@ class ChecklistRow:
 
 
 @dataclass(frozen=True)
+class WorkbookFile:
+    data: bytes
+    name: str
+    title: str | None  # None: the blank template
+    version: int | None
+
+
+@dataclass(frozen=True)
 class DraftView:
     draft_id: str
     id: str
@@ -103,16 +111,18 @@ class ChecklistService:
                  if c.id not in self.checklists]
         return rows
 
-    async def workbook(self, actor: Actor, checklist_id: str | None) -> tuple[bytes, str]:
-        """(.xlsx bytes, file name) of one checklist, or of the blank template when None."""
+    async def workbook(self, actor: Actor, checklist_id: str | None) -> WorkbookFile:
+        """One checklist as a workbook, or the blank template when ``checklist_id`` is None."""
         _require_lead(actor)
         if checklist_id is None:
-            return await asyncio.to_thread(workbooks.write_workbook, None), "checklist-template.xlsx"
+            data = await asyncio.to_thread(workbooks.write_workbook, None)
+            return WorkbookFile(data, "checklist-template.xlsx", None, None)
         checklist = self.find(checklist_id)
         if checklist is None:
             raise ChecklistRefused("stale")
         data = await asyncio.to_thread(workbooks.write_workbook, checklist)
-        return data, f"{checklist.id}-v{checklist.version}.xlsx"
+        return WorkbookFile(data, f"{checklist.id}-v{checklist.version}.xlsx", checklist.title.get(actor.lang),
+                            checklist.version)
 
     # --- import ---------------------------------------------------------------------------------
 

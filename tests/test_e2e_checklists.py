@@ -113,7 +113,7 @@ async def test_non_lead_and_oversized_files_are_refused(bot):
     too_big = await send_file(bot, LEAD, b"PK\x03\x04", file_size=30 * 1024 * 1024)
     assert "The file is 30 MB; at most 5 MB is accepted" in too_big.plain_text
     assert bot.double.calls_of("getFile") == []  # refused before downloading
-    csv = await send_file(bot, LEAD, "section,id\ns1,q1\n".encode(), name="renamed.xlsx")
+    csv = await send_file(bot, LEAD, b"section,id\ns1,q1\n", name="renamed.xlsx")
     assert "text (CSV) file" in csv.plain_text
     other = await send_file(bot, LEAD, b"%PDF-1.4", name="scan.pdf")
     assert "not an Excel workbook" in other.plain_text

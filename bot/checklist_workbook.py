@@ -396,6 +396,9 @@ def _mb(size: int) -> str:
 
 
 def _rows(sheet) -> list[tuple]:
+    """Every row's values; the sheet's stated dimension is not trusted (some writers get it wrong)."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
     return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
@@ -407,7 +410,7 @@ def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         for name in workbook.sheetnames:
-            for r, row in enumerate(workbook[name].iter_rows(values_only=True), 1):
+            for r, row in enumerate(_rows(workbook[name]), 1):
                 for c, value in enumerate(row, 1):
                     if isinstance(value, str) and value.startswith("="):
                         found.setdefault(name, set()).add((r, c))

@@ -299,3 +299,14 @@ def test_marked_workbook_highlights_and_comments_each_bad_cell():
     assert "also used in row 2" in cell_of(remarked, "questions", 3, "id").comment.text
     assert len(list(remarked["problems"].iter_rows(min_row=2))) == 1
     assert mark_problems(b"not a workbook", [], "en") is None
+
+
+def test_a_wrong_stated_dimension_does_not_hide_columns():
+    data = book()
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        dimension = re.search(rb'<dimension ref="[^"]+"/>', archive.read("xl/worksheets/sheet1.xml")).group(0)
+    wrong = patch_xml(data, "xl/worksheets/sheet1.xml", dimension, b'<dimension ref="A1"/>')
+    assert read_workbook(wrong).checklist == read_workbook(data).checklist

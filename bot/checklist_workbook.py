@@ -20,6 +20,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -332,16 +333,19 @@ def _precheck(data: bytes) -> bool:
         if "xl/workbook.xml" not in names:
             raise _Refused(_problem("not_xlsx"))
         try:
-            book = archive.read("xl/workbook.xml")
+            # Every member is inflated once, in bounded chunks: its CRC proves the declared size
+            # true before openpyxl reads it (a lying header fails here, not in openpyxl's memory).
+            contents = {m.filename: _inflate(archive, m) for m in members if not m.is_dir()}
+            book = contents["xl/workbook.xml"]
             sheet_names = [_xml_unescape(n.decode("utf-8", "replace"))
                            for n in re.findall(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"", book)]
             if len(sheet_names) > MAX_SHEETS:
                 raise _Refused(_problem("too_many_sheets", count=len(sheet_names), limit=MAX_SHEETS))
             has_formulas = False
             sheet_files = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-            order = _sheet_order(archive, book, sheet_names)
+            order = _sheet_order(contents, book, sheet_names)
             for name in sheet_files:
-                xml = archive.read(name)
+                xml = contents[name]
                 if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
                     raise _Refused(_problem("broken"))
                 rows = len(re.findall(rb"<(?:\w+:)?row[ >/]", xml))
@@ -350,18 +354,31 @@ def _precheck(data: bytes) -> bool:
                                             limit=MAX_ROWS))
                 has_formulas = has_formulas or re.search(rb"<(?:\w+:)?f[ >/]", xml) is not None
             for name in ("xl/sharedStrings.xml", "xl/styles.xml"):
-                if name in names and b"<!DOCTYPE" in archive.read(name):
+                if name in names and b"<!DOCTYPE" in contents[name]:
                     raise _Refused(_problem("broken"))
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError):
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError, KeyError,
+                zlib.error):
             raise _Refused(_problem("broken")) from None
     return has_formulas
 
 
-def _sheet_order(archive: zipfile.ZipFile, book: bytes, sheet_names: list[str]) -> dict[str, str]:
+def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, never more than it declares (zipfile stops there and checks the CRC)."""
+    chunks = []
+    total = 0
+    with archive.open(member) as handle:
+        while chunk := handle.read(1024 * 1024):
+            total += len(chunk)
+            if total > member.file_size:
+                raise zipfile.BadZipFile("member larger than declared")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _sheet_order(contents: dict[str, bytes], book: bytes, sheet_names: list[str]) -> dict[str, str]:
     """Worksheet part -> sheet name (for the message about too many rows); best effort."""
-    try:
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
+    rels = contents.get("xl/_rels/workbook.xml.rels")
+    if rels is None:
         return {}
     targets = dict(re.findall(rb"Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels))
     targets.update({k: v for v, k in re.findall(rb"Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels)})

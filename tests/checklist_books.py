@@ -81,3 +81,35 @@ def zip_bomb(inflated_mb: int = 200) -> bytes:
             for _ in range(inflated_mb):
                 member.write(chunk)
     return out.getvalue()
+
+
+def lying_zip_bomb(inflated_mb: int = 200, declared: int = 2000) -> bytes:
+    """A real workbook whose questions sheet inflates to ``inflated_mb`` MB while its headers say
+    ``declared`` bytes (the size checks alone would let it through)."""
+    import struct
+
+    source = book()
+    out = io.BytesIO()
+    member = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(io.BytesIO(source)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in src.infolist():
+            if info.filename != member:
+                target.writestr(info, src.read(info.filename))
+                continue
+            with target.open(member, "w") as handle:
+                handle.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                             b"<sheetData>")
+                for _ in range(inflated_mb):
+                    handle.write(b" " * (1024 * 1024))
+                handle.write(b"</sheetData></worksheet>")
+    data = bytearray(out.getvalue())
+    name = member.encode()
+    for signature, name_at, size_at in ((b"PK\x03\x04", 26, 22), (b"PK\x01\x02", 28, 24)):
+        at = data.find(signature)
+        while at != -1:
+            length = struct.unpack("<H", data[at + name_at:at + name_at + 2])[0]
+            start = at + (30 if signature == b"PK\x03\x04" else 46)
+            if bytes(data[start:start + length]) == name:
+                data[at + size_at:at + size_at + 4] = struct.pack("<I", declared)
+            at = data.find(signature, at + 4)
+    return bytes(data)

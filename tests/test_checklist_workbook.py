@@ -19,7 +19,7 @@ from bot.checklist_workbook import (
     write_workbook,
 )
 from bot.checklists import load_all
-from tests.checklist_books import ZH_ROWS, book, cell_of, patch_xml, zip_bomb
+from tests.checklist_books import ZH_ROWS, book, cell_of, lying_zip_bomb, patch_xml, zip_bomb
 
 
 def codes(data: bytes) -> list[str]:
@@ -230,6 +230,18 @@ def test_zip_bomb_is_refused_without_inflating_it():
         tracemalloc.stop()
     assert [p.code for p in result.problems] == ["zip_bomb"]
     assert peak < 10 * 1024 * 1024
+
+
+def test_a_zip_bomb_that_lies_about_its_size_is_refused_without_inflating_it():
+    bomb = lying_zip_bomb(100)
+    tracemalloc.start()
+    try:
+        result = read_workbook(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [p.code for p in result.problems] == ["broken"]
+    assert peak < 20 * 1024 * 1024
 
 
 def test_formulas_are_taken_as_saved_values_or_refused():

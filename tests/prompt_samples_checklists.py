@@ -29,7 +29,7 @@ SAMPLES: dict[str, list[dict]] = {
     "checklist_draft": [{"d": _DRAFT}, {"d": _DRAFT, "needs_version": 4}, {"d": _NEW}],
     "checklist_published": [{"c": _ROW}],
     "checklist_discarded": [{}],
-    "checklist_refused": [{"code": "not_allowed"}, {"code": "draft_gone"}, {"code": "stale"}],
+    "checklist_refused": [{"code": "not_allowed"}, {"code": "import_not_allowed"}, {"code": "draft_gone"}, {"code": "stale"}],
     "checklist_offer_import": [{"name": HOSTILE}],
     "checklist_send_file": [{}],
     "checklist_workbook_caption": [

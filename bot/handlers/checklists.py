@@ -115,7 +115,7 @@ async def on_checklist_document(update: Update, context: AuditContext) -> None:
         await import_document(update, context, update.effective_message)
         return
     if not context.actor.is_lead:
-        await reply(update, context, "checklist_refused", code="not_allowed")
+        await reply(update, context, "checklist_refused", code="import_not_allowed")
         return
     message = update.effective_message
     rows = [[(context.label("cl_import"), callbacks.pack("cli"))]]

@@ -613,8 +613,15 @@ class _Reader:
         if columns is None:
             return None, ()
         rows = self.sheets[sheet]
-        langs = tuple(lang for lang in LANGS if column_name("question", lang) in columns
-                      and any(self._peek(row, columns[column_name("question", lang)]) for row in rows[1:]))
+        def filled(name: str) -> bool:
+            return name in columns and any(self._peek(row, columns[name]) for row in rows[1:])
+
+        # The checklist's languages: those with questions; else (every question empty) those with
+        # any text, so that the empty questions are what gets reported.
+        langs = tuple(lang for lang in LANGS if filled(column_name("question", lang)))
+        if not langs:
+            langs = tuple(lang for lang in LANGS if column_name("question", lang) in columns and (
+                filled(column_name("guidance", lang)) or filled(column_name("section_title", lang))))
         if not any(column_name("question", lang) in columns for lang in LANGS):
             self.add("no_question_columns", sheet, 1)
         for name in ("section", "id", "clause", *(column_name(b, lang) for lang in langs

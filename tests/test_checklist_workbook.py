@@ -322,3 +322,20 @@ def test_a_wrong_stated_dimension_does_not_hide_columns():
         dimension = re.search(rb'<dimension ref="[^"]+"/>', archive.read("xl/worksheets/sheet1.xml")).group(0)
     wrong = patch_xml(data, "xl/worksheets/sheet1.xml", dimension, b'<dimension ref="A1"/>')
     assert read_workbook(wrong).checklist == read_workbook(data).checklist
+
+
+def test_the_card_limit_leaves_a_question_card_within_telegrams_limit():
+    from bot.prompts import TELEGRAM_TEXT_LIMIT, Prompts
+    from bot.services.audit_service import QuestionView
+    from tests.botapi_double import render_text
+
+    quarter = CARD_LIMIT // 4
+    for lang in ("zh", "en"):
+        view = QuestionView(
+            audit_id=1, number="A-2026-001", department="部" * 80, index=499, total=500, section_index=0,
+            section_title="章" * quarter, clause="7.1.5.1", text="问" * quarter, guidance="查" * (CARD_LIMIT - 3 * quarter),
+            evidence_rule="required", result="minor", notes=["记" * 400] * 5, evidence_count=12, answered=499,
+        )
+        text = Prompts().render(lang, "audit_question_card", q=view, saved="note")
+        plain, _ = render_text(text, "HTML")
+        assert len(plain) <= TELEGRAM_TEXT_LIMIT, len(plain)

@@ -143,3 +143,17 @@ async def test_archive_survives_a_restart_and_a_workbook_stays_evidence_in_an_au
     card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
     saved = await send_file(bot, AUDITOR_EN, book(), name="sample-records.xlsx")
     assert "Evidence saved" in saved.plain_text
+
+
+async def test_a_chinese_speaking_lead_gets_the_problems_in_chinese(bot):
+    choose = await bot.command(LEAD, "/lang")
+    await bot.press(LEAD, choose.button("中文"), message_id=choose.message_id)
+    listing = await bot.command(LEAD, "/checklists")
+    assert "检查表" in listing.plain_text and "空白模板" in str(listing.buttons)
+    mark = bot.double.mark()
+    problems = await send_file(bot, LEAD, book([("doc", "文件控制", "doc-1", "7.5.2", None, "指引", "required")]))
+    assert "工作表“questions”第 2 行 F 列（question::zh）：问题为空" in problems.plain_text
+    marked = await document_after(bot, LEAD, mark)
+    assert marked.file_name == "office-问题.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(marked.file_bytes))
+    assert "问题为空" in workbook["questions"]["F2"].comment.text

@@ -14,6 +14,10 @@ A checklist file looks like::
             text: {zh: ..., en: ...}
             guidance: {zh: ..., en: ...}
             evidence: optional   # required | optional | none
+
+A text may be in one language only ({zh: ...} or {en: ...}); a reader of the other
+language then sees the language the checklist has. Checklists also come in as Excel
+workbooks (bot/checklist_workbook.py).
 """
 
 from __future__ import annotations

@@ -157,3 +157,26 @@ async def test_a_chinese_speaking_lead_gets_the_problems_in_chinese(bot):
     assert marked.file_name == "office-问题.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(marked.file_bytes))
     assert "问题为空" in workbook["questions"]["F2"].comment.text
+
+
+async def test_an_audit_keeps_the_version_it_ran(bot):
+    await bot.command(LEAD, "/checklists")
+    draft = await send_file(bot, LEAD, book())
+    await bot.press(LEAD, draft.button("Publish"), message_id=draft.message_id)
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "办公室检查表", "Office"))
+    assert "文件是否经过审批后发布" in card.plain_text
+
+    await bot.command(LEAD, "/checklists")
+    changed = [("doc", "文件控制", "doc-1", "7.5.2", "第二版的问题：文件是否受控？", "抽查。", "required")]
+    draft = await send_file(bot, LEAD, book(changed))
+    asked = await bot.press(LEAD, draft.button("Publish as version 2"), message_id=draft.message_id)
+    assert "version 2" in asked.plain_text
+
+    resumed = await bot.command(AUDITOR_EN, "/resume")
+    if "文件是否经过审批后发布" not in resumed.plain_text:  # a list of audits to pick from
+        resumed = await bot.press(AUDITOR_EN, resumed.buttons[0][0][1], message_id=resumed.message_id)
+    assert "文件是否经过审批后发布" in resumed.plain_text and "1/3" in resumed.plain_text
+    await bot.command(AUDITOR_EN, "/cancel")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "办公室检查表", "Office"))
+    assert "第二版的问题" in card.plain_text and "1/1" in card.plain_text

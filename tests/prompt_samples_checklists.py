@@ -20,8 +20,12 @@ _NEW = DraftView(
     first=[("7.5.2", "文件是否经过审批？")],
 )
 
+_LONGEST = ChecklistRow(id="x" * 40, title="题" * 120, version=999, questions=5000, languages=("zh", "en"),
+                        audits=99999, archived=False)
+
 SAMPLES: dict[str, list[dict]] = {
-    "checklists_list": [{"items": [_ROW] * 20 + [_ARCHIVED] * 5}, {"items": []}, {"items": [_ARCHIVED]}],
+    "checklists_list": [{"items": [_ROW] * 60 + [_ARCHIVED] * 30},
+                        {"items": [_LONGEST] * 60 + [ChecklistRow(**{**_LONGEST.__dict__, "archived": True})] * 30}, {"items": []}, {"items": [_ARCHIVED]}],
     "checklist_problems": [
         {"name": HOSTILE, "problems": [HOSTILE * 10] * 40, "marked": True},
         {"name": "a.xlsx", "problems": ["The file is empty."], "marked": False},

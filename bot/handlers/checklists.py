@@ -55,7 +55,8 @@ async def checklists_command(update: Update, context: AuditContext) -> None:
 
 def _list_rows(context: AuditContext, items: list[ChecklistRow]) -> list[list[tuple[str, str]]]:
     rows = []
-    for item in items:
+    shown = [i for i in items if not i.archived][:15] + [i for i in items if i.archived][:5]
+    for item in shown:
         title = item.title if len(item.title) <= BUTTON_TITLE else item.title[:BUTTON_TITLE - 1] + "…"
         manage = (context.label("cl_restore", id=item.id), callbacks.pack("clr", item.id)) if item.archived \
             else (context.label("cl_archive", id=item.id), callbacks.pack("cla", item.id))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot import checklists as checklist_loader
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.handlers import register_handlers
+from bot.inbox import Inbox
 from bot.outbox_sender import OutboxSender
 from bot.prompts import LANGS, Prompts, default_prompts
 from bot.rate_limit import RetryingRateLimiter
@@ -20,16 +23,20 @@ from bot.scheduler import notify_new_actions, schedule
 from bot.services.audit_service import AuditService
 from bot.services.capa_service import CapaService
 from bot.services.checklist_service import ChecklistService
+from bot.services.inbox_service import InboxService
 from bot.services.notices import NoticeService
 from bot.services.people_service import PeopleService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
+from bot.telegram_bot import AuditBot
 from storage.db import Database
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
+
+LONG_POLL_SECONDS = 10
 
 # (command, label key of its description); the order is the menu's.
 COMMANDS = (
@@ -60,21 +67,24 @@ def build_application(
 ) -> Application:
     """The bot, talking to ``settings.api_url``; the database opens in post_init."""
     token = settings.require_token()
-    builder = (
+    bot = AuditBot(
+        token,
+        base_url=f"{settings.api_url}/bot",
+        base_file_url=f"{settings.api_url}/file/bot",
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        request=HTTPXRequest(connection_pool_size=64),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=RetryingRateLimiter(max_retries=5) if rate_limit else None,
+    )
+    application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(f"{settings.api_url}/bot")
-        .base_file_url(f"{settings.api_url}/file/bot")
+        .bot(bot)
         .context_types(ContextTypes(context=AuditContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(PerChatUpdateProcessor(256))
-        .connection_pool_size(64)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .build()
     )
-    if rate_limit:
-        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=5))
-    application = builder.build()
     application.bot_data["pending_runtime"] = (settings, clock or Clock(), prompts or default_prompts())
     register_handlers(application)
     return application
@@ -102,7 +112,12 @@ async def _post_init(application: Application) -> None:
     runtime.services["checklists"] = ChecklistService(db, clock, settings, runtime.checklists)
     notices = NoticeService(db, clock, settings, status)
     runtime.services["outbox"] = OutboxSender(db, clock, notices, prompts, runtime.files)
+    runtime.services["inbox"] = InboxService(db, clock, settings)
     application.bot_data["runtime"] = runtime
+    leftovers = runtime.files.remove_leftovers()
+    in_doubt = await runtime.services["outbox"].start()
+    if leftovers or in_doubt:
+        log.warning("after a crash: %d unfinished evidence files removed, %d notices in doubt", leftovers, in_doubt)
     application.bot_data["notify_new_actions"] = notify_new_actions
     schedule(application)
     await register_commands(application, prompts)
@@ -123,11 +138,15 @@ async def register_commands(application: Application, prompts: Prompts) -> None:
             await application.bot.set_my_commands(commands)
 
 
-async def start_polling(application: Application, *, reminders: bool = True, poll_timeout: int = 1) -> None:
-    """Start the bot inside an event loop someone else runs (the demo, tests, benchmarks).
+async def start_polling(application: Application, *, reminders: bool = True, poll_timeout: int = 1,
+                        durable: bool = True) -> None:
+    """Start the bot inside an event loop someone else runs (``run``, the demo, tests, benchmarks).
 
-    What ``run_polling`` does, in pieces; ``reminders=False`` leaves the reminder job out,
-    so whoever drives the bot runs its passes itself.
+    Updates come in through the inbox (bot/inbox.py): kept before Telegram is told they
+    arrived, what a crash left pending handled first. ``durable=False`` uses
+    python-telegram-bot's own updater instead (no inbox; for measuring what the inbox
+    costs). ``reminders=False`` leaves the reminder job out, so whoever drives the bot
+    runs its passes itself.
     """
     from bot import scheduler
 
@@ -138,15 +157,40 @@ async def start_polling(application: Application, *, reminders: bool = True, pol
         for job in application.job_queue.get_jobs_by_name(scheduler.JOB_NAME):
             job.schedule_removal()
     await application.start()
-    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, bootstrap_retries=0)
+    if not durable:
+        await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, bootstrap_retries=0)
+        return
+    runtime: Runtime = application.bot_data["runtime"]
+    inbox = application.bot_data["inbox"] = Inbox(application, runtime.services["inbox"], runtime.clock)
+    await application.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+    await inbox.start()
+    inbox.start_polling(poll_timeout)
 
 
 async def stop_polling(application: Application) -> None:
     """Undo ``start_polling``, whatever part of it ran."""
-    if application.updater.running:
+    inbox: Inbox | None = application.bot_data.pop("inbox", None)
+    if inbox is not None:
+        await inbox.stop()
+    if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
         await application.stop()
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+
+
+async def run_until_stopped(application: Application) -> None:
+    """``auditbot run``: poll until SIGINT or SIGTERM, then stop cleanly."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await start_polling(application, poll_timeout=LONG_POLL_SECONDS)
+    try:
+        await stop.wait()
+    finally:
+        await stop_polling(application)

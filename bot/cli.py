@@ -89,14 +89,14 @@ def _logging(verbose: bool = False) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, run_until_stopped
 
     settings = load_settings()
     settings.require_token()
     settings.prepare_data_dir()
     _logging(args.verbose)
     application = build_application(settings)
-    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    asyncio.run(run_until_stopped(application))
     return 0
 
 

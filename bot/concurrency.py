@@ -1,4 +1,8 @@
-"""Updates of different chats run concurrently; updates of one chat strictly in order."""
+"""Updates of different chats run concurrently; updates of one chat strictly in order.
+
+Used where python-telegram-bot's own updater feeds the bot (the benchmarks' floor and the
+non-durable mode); the durable path orders updates in the inbox (bot/inbox.py).
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     PTB starts one task per update in arrival order; asyncio locks wake waiters in FIFO
     order, so a chat's updates are handled one after another in the order they came,
-    while other chats go on. The chat lock is taken before the global semaphore so a
-    chat with a backlog does not hold slots other chats need.
+    while other chats go on.
     """
 
     def __init__(self, max_concurrent_updates: int = 256):
         super().__init__(max_concurrent_updates)
         self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         lock, users = self._locks.get(key, (None, 0))
         if lock is None:
@@ -31,16 +34,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                await super().process_update(update, coroutine)
+                await coroutine
         finally:
             lock, users = self._locks[key]
             if users <= 1:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
 
     async def initialize(self) -> None:
         pass

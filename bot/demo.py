@@ -140,17 +140,36 @@ class Script:
         return next(s for s in reversed(self.double.sent_to(user.id)) if marker in (s.text or ""))
 
 
-# The auditor's answers in the functional-department audit: question number → (result, note, photo caption)
-ANSWERS: dict[int, tuple[str, str | None, str | None]] = {
-    1: ("符合", "科室职责说明书已于2026年3月更新，岗位说明书与三定方案一致。", None),
-    2: ("轻微不符合", "抽查5份岗位说明书，其中2份（综合科、审批科）未经负责人签批。", "unsigned post descriptions"),
-    4: ("观察项", "年度质量目标已分解到科室，但未分解到岗位。", None),
-    7: ("符合", None, None),
-    9: ("良好实践", "重点工作台账每周更新，并在例会上逐项销号。", "weekly key-work ledger"),
-    12: ("严重不符合", "2026年度发文登记簿缺少8月至10月的记录，无法追溯32份发文的签发情况。", "document register gap"),
-    15: ("改进机会", "督查督办系统可增加到期自动提醒。", None),
-    20: ("不适用", None, None),
+# The auditor's answers in the functional-department audit, each on the question it is about:
+# question id → (result, note, photo caption). Every other question is answered Conform.
+AUDIT_CHECKLIST = "functional-department"
+ANSWERS: dict[str, tuple[str, str | None, str | None]] = {
+    # 5.3: how each post's responsibilities are defined
+    "resp-1": ("轻微不符合", "抽查5份岗位说明书，其中2份（综合科、审批科）未经负责人签批。", "unsigned post descriptions"),
+    # 5.3: interfaces with other departments
+    "resp-2": ("符合", "与人事科、审批科的职责接口已写入部门职责清单，交叉事项由分管领导协调。", None),
+    # 6.2.1: how the quality objectives are broken down
+    "obj-1": ("观察项", "年度质量目标已分解到科室，但未分解到岗位。", None),
+    # 6.2.2: how the year's key work is planned
+    "plan-1": ("良好实践", "重点工作台账每周更新，并在例会上逐项销号。", "weekly key-work ledger"),
+    # 7.5.2: control of outgoing documents, from drafting to registration
+    "offdoc-2": ("严重不符合", "2026年度发文登记簿缺少8月至10月的记录，无法追溯32份发文的签发情况。", "document register gap"),
+    # 9.1.1: supervision of major matters assigned by the leadership
+    "major-1": ("改进机会", "督查督办系统可增加到期自动提醒。", None),
+    # 8.2.2: administrative licensing time limits (a legal affairs office grants no licences)
+    "timelimit-1": ("不适用", None, None),
 }
+
+# The lead's short English audit: the first questions of the ISO 9001 checklist, in order.
+ENGLISH_CHECKLIST = "iso9001-government"
+ENGLISH_ANSWERS: tuple[tuple[str, str, str | None], ...] = (
+    ("c4-1", "Conform", None),
+    # 4.1: who updates the context when a new policy arrives
+    ("c4-2", "OFI", "The context review is updated once a year; it could be updated whenever a new policy arrives."),
+    ("c4-3", "Conform", None),
+    # 4.2: how the applicable laws and rules are identified and kept up to date
+    ("c4-4", "Good practice", "The register of applicable laws and rules is reviewed monthly by the director."),
+)
 
 
 async def run_demo(data_dir: Path | None = None) -> int:
@@ -206,10 +225,18 @@ async def _audit(script: Script, auditor) -> None:
     card = await script.say(auditor, "审核组：王审核；受审部门：张明、赵文员")
     card = await script.press(auditor, card, "审核范围")
     card = await script.press(auditor, card, "开始提问")
+    from bot.checklists import load_all
+
+    questions = [question for _, question in load_all()[AUDIT_CHECKLIST].questions()]
     number = 1
     while True:
-        total = int(QUESTION_CARD.search(_plain(card.text)).group(2))
-        result, note, photo = ANSWERS.get(number, ("符合", None, None))
+        shown = QUESTION_CARD.search(_plain(card.text))
+        total = int(shown.group(2))
+        question = questions[number - 1]
+        if (int(shown.group(1)), shown.group(3)) != (number, question.clause):
+            raise RuntimeError(f"demo: expected question {number} ({question.id}, {question.clause}), "
+                               f"the card shows {shown.group(0)}")
+        result, note, photo = ANSWERS.get(question.id, ("符合", None, None))
         card = await script.press(auditor, card, result)
         if note:
             card = await script.say(auditor, note)
@@ -283,8 +310,14 @@ async def _short_audit_in_english(script: Script, lead) -> None:
     card = await script.say(lead, "Finance Office")
     card = await script.press(lead, card, "Plan confirmed")
     card = await script.press(lead, card, "Start the questions")
-    for result, note in (("Conform", None), ("OFI", "Context review could use the 2026 budget changes."),
-                         ("Conform", None), ("Good practice", "Risk register reviewed monthly by the director.")):
+    from bot.checklists import load_all
+
+    questions = [question for _, question in load_all()[ENGLISH_CHECKLIST].questions()]
+    for number, (question_id, result, note) in enumerate(ENGLISH_ANSWERS, 1):
+        shown = QUESTION_CARD.search(_plain(card.text))
+        question = questions[number - 1]
+        if question.id != question_id or (int(shown.group(1)), shown.group(3)) != (number, question.clause):
+            raise RuntimeError(f"demo: expected question {number} ({question_id}), the card shows {shown.group(0)}")
         card = await script.press(lead, card, result)
         if note:
             card = await script.say(lead, note)
@@ -292,7 +325,7 @@ async def _short_audit_in_english(script: Script, lead) -> None:
     card = await script.press(lead, card, "Summary")
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
-    card = await script.say(lead, "Partial audit: clauses 4 and 5 only; the rest follows in December.")
+    card = await script.say(lead, "Partial audit: clause 4 only; the rest follows in December.")
     await script.press(lead, card, "Complete")
 
 

@@ -1,5 +1,11 @@
 """Sends the outbox: due rows one at a time, in order, within Telegram's limits.
 
+Each row is claimed before it is sent (state 'sending', a lease, the attempt counted, in a
+committed transaction), and marked sent right after Telegram's answer, with nothing else
+awaited in between: a crash can only fall between Telegram's answer and that one commit.
+A row found 'sending' after its lease ran out is in doubt and is sent again (losing a
+notice is worse than repeating one); the log says so and outbox.in_doubt counts it.
+
 Success marks a row sent; 429 keeps it queued until Telegram's retry_after has passed (and
 pauses the whole sender as long); a 5xx, a timeout or a network error retries it later
 with a growing back-off and ends this drain (the next tick goes on); "bot was blocked by the user" marks it blocked and tells the
@@ -11,6 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,15 +33,14 @@ from bot.prompts import Prompts
 from bot.services.notices import Notice, NoticeService
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import outbox
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
 MAX_PER_DRAIN = 500
 MAX_ATTEMPTS = 10
 BACKOFF_FIRST = 30.0  # seconds; doubles per attempt
 BACKOFF_MAX = 3600.0
+LEASE = timedelta(minutes=2)  # longer than one send, rate-limit waits included
 
 
 @dataclass
@@ -42,6 +50,7 @@ class Drained:
     dropped: int = 0
     blocked: int = 0
     stopped: bool = False
+    in_doubt: int = 0
 
 
 class OutboxSender:
@@ -53,26 +62,31 @@ class OutboxSender:
         self.files = files
         self._lock = asyncio.Lock()  # one drain at a time: a row is never picked up twice
         self._paused_until: datetime | None = None
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    async def start(self) -> int:
+        """After a (re)start: rows a dead process was sending are in doubt from now on."""
+        return await self.notices.release_leases()
 
     async def drain(self, bot: Bot) -> Drained:
         """Send what is due now; stops early when Telegram asks to slow down."""
         result = Drained()
         async with self._lock:
-            handled = 0
-            while handled < MAX_PER_DRAIN:
+            for _ in range(MAX_PER_DRAIN):
                 now = self.clock.now()
                 if self._paused_until is not None and now < self._paused_until:
                     result.stopped = True
                     break
-                async with self.db.read() as conn:
-                    rows = await outbox.due(conn, now, limit=BATCH)
-                if not rows:
+                claimed = await self.notices.claim_next(self.owner, LEASE)
+                if claimed is None:
                     break
-                for row in rows:
-                    handled += 1
-                    await self._deliver(bot, row, result)
-                    if result.stopped:
-                        return result
+                row, in_doubt = claimed
+                if in_doubt:
+                    result.in_doubt += 1
+                    log.warning("outbox %s was being sent when the bot stopped: sending it again", row["id"])
+                await self._deliver(bot, row, result)
+                if result.stopped:
+                    break
         return result
 
     async def _deliver(self, bot: Bot, row, result: Drained) -> None:
@@ -105,11 +119,11 @@ class OutboxSender:
             await self.notices.drop(outbox_id, str(exc))
             result.dropped += 1
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
-            if row["attempts"] + 1 >= MAX_ATTEMPTS:
+            if row["attempts"] >= MAX_ATTEMPTS:
                 await self.notices.drop(outbox_id, f"gave up: {exc}")
                 result.dropped += 1
             else:
-                delay = min(BACKOFF_FIRST * 2 ** row["attempts"], BACKOFF_MAX)
+                delay = min(BACKOFF_FIRST * 2 ** (row["attempts"] - 1), BACKOFF_MAX)
                 await self.notices.retry(outbox_id, now + timedelta(seconds=delay), str(exc))
                 result.retried += 1
             result.stopped = True  # Telegram is unwell: the next tick tries again, not the next row

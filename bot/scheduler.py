@@ -13,15 +13,12 @@ from datetime import UTC, datetime, timedelta
 from telegram.ext import Application
 
 from bot.runtime import AuditContext
-from storage.repos import processed
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
 JOB_NAME = "capa-reminders"
-PRUNE_JOB_NAME = "prune-processed-updates"
-# A redelivered update comes back within seconds of a crash; a week of ids is plenty.
-KEEP_UPDATE_IDS = timedelta(days=7)
+PRUNE_JOB_NAME = "prune-inbox"
 
 
 async def tick(application: Application) -> None:
@@ -59,15 +56,8 @@ async def _job(context: AuditContext) -> None:
     await tick(context.application)
 
 
-async def prune_processed(application: Application) -> None:
-    """Forget the ids of updates handled more than a week ago."""
-    runtime = application.bot_data["runtime"]
-    async with runtime.db.transaction() as conn:
-        await processed.prune(conn, runtime.clock.now() - KEEP_UPDATE_IDS)
-
-
 async def _prune_job(context: AuditContext) -> None:
-    await prune_processed(context.application)
+    await context.application.bot_data["runtime"].services["inbox"].prune()
 
 
 def schedule(application: Application) -> None:

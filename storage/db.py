@@ -16,6 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import claims
+
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -71,18 +73,30 @@ class Database:
         return self._conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    async def transaction(self, *, claim: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+
+        With ``claim`` (the default), the update this task is handling is claimed in the
+        same transaction (storage/claims.py); ``claim=False`` is for bookkeeping that is not
+        the update's effect and may be repeated (a name refreshed, an outbox row sent).
+        """
+        from storage.repos import inbox
+
+        pending = claims.unclaimed() if claim else None
         async with self._lock:
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             try:
+                if pending is not None and not await inbox.claim(conn, pending.update_id, pending.at):
+                    raise claims.AlreadyHandled(pending.update_id)
                 yield conn
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
             else:
                 await conn.execute("COMMIT")
+                if pending is not None:
+                    pending.claimed = True
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -138,11 +152,6 @@ async def _schema_version(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
-
-
-async def open_database(path: Path | str) -> Database:
-    """Open (creating and migrating as needed) the database at ``path``."""
-    return await Database(path).open()
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: tuple | list = ()) -> sqlite3.Row | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -44,6 +46,21 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_of(sha256).exists()
+
+    def remove_leftovers(self, older_than_seconds: float = 0.0) -> int:
+        """Delete temp files a killed writer left behind; returns how many.
+
+        One process per data folder: at start every temp file is a leftover. Where several
+        processes share the folder, give an age that no write in flight can reach.
+        """
+        removed = 0
+        cutoff = time.time() - older_than_seconds
+        for path in self.root.glob("??/.tmp-*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def all_files(self) -> list[Path]:
         return [p for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".tmp-")]

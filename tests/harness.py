@@ -76,13 +76,14 @@ class BotHarness:
 
     # --- a real process, for kill -9 --------------------------------------------------------
 
-    def start_process(self) -> None:
+    def start_process(self, **extra_env: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITBOT_")}
         env.update(
             AUDITBOT_TOKEN=self.double.token,
             AUDITBOT_API_URL=self.double.url,
             AUDITBOT_DATA_DIR=str(self.data_dir),
             AUDITBOT_ADMIN_IDS=",".join(str(i) for i in self.admin_ids),
+            **extra_env,
         )
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

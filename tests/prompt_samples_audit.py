@@ -60,6 +60,10 @@ SAMPLES: dict[str, list[dict]] = {
         {"done": Completed(1, "A-2026-001", [{"number": f"NC{i}", "kind": "minor", "clause": "8.5.1"}
                                              for i in range(60)], list(range(30)))},
         {"done": Completed(1, "A-2026-001", [], [])},
+        {"done": Completed(1, "A-2026-001", [{"number": "NC1", "kind": "minor", "clause": "5.3"}], [1],
+                           "<b>Office</b> & 办公室", 0, True)},
+        {"done": Completed(1, "A-2026-001", [{"number": "NC1", "kind": "minor", "clause": "5.3"}], [1, 2],
+                           "Office", 0, False)},
     ],
     "audit_error": [{"code": c} for c in ("stale", "not_in_team", "due_unreadable", "field_empty")],
     "audit_use_buttons": [{}],

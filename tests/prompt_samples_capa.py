@@ -78,4 +78,5 @@ SAMPLES: dict[str, list[dict]] = {
     "lead_digest": [{"digest": Digest(_STATUS, _OVERDUE)}, {"digest": Digest(_QUIET, Overdue(TODAY))}],
     "lead_blocked": [{"person": {"name": HOSTILE}, "departments": [NAME] * 3},
                      {"person": {"name": "Li"}, "departments": []}],
+    "lead_poison_update": [{"update_id": 123456789, "reason": HOSTILE}],
 }

@@ -131,13 +131,12 @@ async def test_people_service_invites_are_single_use(env):
     _, _, clock, db = env
     settings = Settings(_env_file=None)
     people_service = PeopleService(db, clock, settings)
-    async with db.transaction() as conn:
-        for person_id in (98, 99):
-            await people.upsert(conn, person_id, name="N", username=None, lang="en", at=clock.now())
     invite = await people_service.create_invite(LEAD, "staff", "Legal Office")
     assert invite.department_created
-    first = await people_service.join(99, invite.code)
-    second = await people_service.join(98, invite.code)
+    first = await people_service.join(Actor(99, "N", "en", True), invite.code)
+    second = await people_service.join(Actor(98, "M", "en", True), invite.code)
     assert first.result.value == "joined" and second.result.value == "used"
+    async with db.read() as conn:  # the one who came too late is not kept
+        assert await people.get(conn, 98) is None and (await people.get(conn, 99))["name"] == "N"
     with pytest.raises(PermissionError):
         await people_service.create_invite(AUDITOR, "auditor", None)

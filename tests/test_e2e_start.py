@@ -87,7 +87,7 @@ async def test_lead_renames_department_and_changes_roles(bot):
     done = await bot.say(LEAD, "Legal Affairs Office")
     assert "Legal Affairs Office" in done.text
     people = await bot.command(LEAD, "/users")
-    assert "staff:Legal Affairs Office" in people.text
+    assert "Staff of Legal Affairs Office" in people.text  # role names, not codes (issue 8 defect 8)
     card = await bot.press(LEAD, people.button("Zhao"), message_id=people.message_id)
     card = await bot.press(LEAD, card.button("Auditor"), message_id=card.message_id)
     assert "Auditor" in card.text and "✓" in str(card.buttons)

@@ -150,12 +150,50 @@ async def test_backup_command_copies_live_database_and_evidence(tmp_path, monkey
 async def test_old_update_ids_are_forgotten(db):
     from datetime import timedelta
 
-    from storage.repos import processed
+    from storage.repos import inbox
 
     async with db.transaction() as conn:
-        assert await processed.claim(conn, 1, NOW - timedelta(days=8))
-        assert await processed.claim(conn, 2, NOW)
-        assert not await processed.claim(conn, 2, NOW)
-        await processed.prune(conn, NOW - timedelta(days=7))
-        assert await processed.claim(conn, 1, NOW)  # forgotten
-        assert not await processed.claim(conn, 2, NOW)  # kept
+        for update_id in (1, 2):
+            assert await inbox.add(conn, update_id, "c1", "{}", NOW)
+        assert not await inbox.add(conn, 2, "c1", "{}", NOW)  # a redelivery
+        assert await inbox.claim(conn, 1, NOW - timedelta(days=8))
+        assert await inbox.claim(conn, 2, NOW)
+        assert not await inbox.claim(conn, 2, NOW)  # handled once
+        await inbox.prune(conn, NOW - timedelta(days=7))
+        assert await inbox.add(conn, 1, "c1", "{}", NOW)  # forgotten
+        assert not await inbox.add(conn, 2, "c1", "{}", NOW)  # kept
+
+
+async def test_a_claim_commits_with_its_effect_or_not_at_all(db):
+    from storage import claims
+    from storage.repos import departments, inbox
+
+    async with db.transaction() as conn:
+        await inbox.add(conn, 7, "c1", "{}", NOW)
+    token = claims.CURRENT.set(claims.UpdateClaim(7, NOW, final=False))
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await departments.get_or_create(conn, "Finance", NOW)
+                raise RuntimeError("killed half-way")
+        assert not claims.current().claimed
+        async with db.read() as conn:
+            assert [r["update_id"] for r in await inbox.pending(conn)] == [7]
+        async with db.transaction() as conn:
+            await departments.get_or_create(conn, "Finance", NOW)
+        assert claims.current().claimed
+        async with db.transaction() as conn:  # later transactions of the update claim nothing
+            await departments.get_or_create(conn, "Office", NOW)
+    finally:
+        claims.CURRENT.reset(token)
+    async with db.read() as conn:
+        assert await inbox.pending(conn) == []
+    token = claims.CURRENT.set(claims.UpdateClaim(7, NOW, final=False))
+    try:
+        with pytest.raises(claims.AlreadyHandled):
+            async with db.transaction() as conn:
+                await departments.get_or_create(conn, "Twice", NOW)
+    finally:
+        claims.CURRENT.reset(token)
+    async with db.read() as conn:
+        assert await departments.by_name(conn, "Twice") is None

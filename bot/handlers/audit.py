@@ -406,9 +406,7 @@ async def on_audit_media(update: Update, context: AuditContext, state: dict) -> 
             context.actor, state["audit_id"], index, kind=incoming.kind, data=incoming.data,
             file_name=incoming.file_name, mime_type=incoming.mime_type, caption=incoming.caption,
             telegram_file_id=incoming.telegram_file_id,
-        )
-        if incoming.caption:
-            view = await service(context).add_note(context.actor, state["audit_id"], view.index, incoming.caption)
+        )  # a caption stays with its photo (evidence.caption), it is no note
     except AuditError as error:
         await _explain(update, context, error)
         return

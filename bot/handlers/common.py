@@ -57,17 +57,14 @@ async def edit_or_send(
 async def toast(update: Update, context: AuditContext, key: str, /, *, alert: bool = False, **values: Any) -> None:
     """Answer a button press with a short label (or a popup when ``alert``).
 
-    If the press was answered already (a handler answered, then hit a problem), the
-    label goes out as an ordinary message instead, so the person still learns of it.
+    If the press was answered already or too long ago (a handler answered, then hit a
+    problem; a press handled after a restart), the label goes out as an ordinary message
+    instead, so the person still learns of it.
     """
     if update.callback_query is None:
         return
     text = context.label(key, **values)
-    try:
-        await update.callback_query.answer(text, show_alert=alert)
-    except BadRequest as exc:
-        if "query" not in str(exc).lower() or update.effective_chat is None:
-            raise
+    if not await update.callback_query.answer(text, show_alert=alert) and update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=None)
 
 

@@ -40,7 +40,7 @@ async def on_media(update: Update, context: AuditContext) -> None:
     state = await current_dialog(context)
     handler = MEDIA_HANDLERS.get(state["flow"]) if state else None
     if handler is None:
-        await reply(update, context, "media_without_dialog")
+        await reply(update, context, "media_without_dialog", actor=context.actor)  # hints follow the roles
         return
     await handler(update, context, state)
 

@@ -8,12 +8,22 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.runtime import AuditContext
+from storage import claims
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: AuditContext) -> None:
     error = context.error
+    claim = claims.current()
+    if claim is not None:
+        claim.error = error
+        if isinstance(error, claims.AlreadyHandled):
+            log.info("update %s was handled before; dropped", claim.update_id)
+            return
+        if not claim.claimed and not claim.final:  # nothing written: the inbox tries it again
+            log.warning("update %s failed, to be tried again: %r", claim.update_id, error)
+            return
     if isinstance(error, (NetworkError, RetryAfter, TimedOut, Forbidden)) and not isinstance(update, Update):
         log.warning("Telegram: %s", error)
         return

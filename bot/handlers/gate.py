@@ -39,10 +39,7 @@ async def _check(update: Update, context: AuditContext) -> None:
         raise ApplicationHandlerStop
     actor = await context.rt.people.identify(
         user.id, name=user.full_name, username=user.username, client_lang=lang_from_client(user.language_code),
-        update_id=update.update_id,
     )
-    if actor is None:  # handled before this restart
-        raise ApplicationHandlerStop
     context.actor = actor
     if chat is not None and chat.type != ChatType.PRIVATE:
         if update.message is not None and actor.known:

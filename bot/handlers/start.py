@@ -37,7 +37,7 @@ async def start(update: Update, context: AuditContext) -> None:
     """``/start`` shows the menu; ``/start <code>`` joins with an invite first."""
     if context.args:
         code = context.args[0][:64]
-        joined = await context.rt.people.join(context.actor.id, code)
+        joined = await context.rt.people.join(context.actor, code, username=update.effective_user.username)
         if joined.result in (JoinResult.invalid, JoinResult.expired, JoinResult.used):
             if context.actor.known:
                 await reply(update, context, f"join_{joined.result.value}")

@@ -167,6 +167,15 @@ def _day(value: date | datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
+def _clause_and_section(clause: str, section: str) -> str:
+    """"4.1 · Context of the organization": a section titled with the clause's own number
+    ("4 Context of the organization") does not repeat it."""
+    number = re.match(r"(\d+(?:\.\d+)*)\s+(.+)", section)
+    if number and clause and (clause == number[1] or clause.startswith(number[1] + ".")):
+        section = number[2]
+    return " · ".join(part for part in (clause, section.strip()) if part)
+
+
 def _short(text: str, limit: int) -> str:
     """``text`` on one line, cut at ``limit`` characters with an ellipsis."""
     flat = " ".join(text.split())
@@ -439,6 +448,10 @@ class _ReportBuilder:
         """The report label ``report_<key>`` in the audit's language."""
         return self.prompts.label(self.data.lang, f"report_{key}", **values)
 
+    def count(self, key: str, n: int) -> str:
+        """``n`` things, in agreement: ``report_count_<key>_one`` for one, else ``report_count_<key>``."""
+        return self.t(f"count_{key}_one" if n == 1 else f"count_{key}", n=n)
+
     def text(self, paragraph: Paragraph, value: Any, *, bold: bool = False) -> None:
         """Append ``value`` as clean text (newlines become line breaks)."""
         run = paragraph.add_run(clean_text(value))
@@ -618,7 +631,8 @@ class _ReportBuilder:
         data, counts = self.data, self.data.counts()
         total = len(data.questions)
         self.para(self.t("summary_intro", department=data.department, checklist=data.checklist_title,
-                         questions=total, answered=data.answered(), unanswered=total - data.answered()))
+                         questions=self.count("questions", total), answered=data.answered(),
+                         unanswered=total - data.answered()))
         grid = _Grid(self, (5.6, 2.2, 2.2, 6.6), headers=(
             self.t("col_result"), self.t("col_count"), self.t("col_share"), self.t("col_bar")))
         for result in (*RESULTS, "unanswered"):
@@ -631,7 +645,7 @@ class _ReportBuilder:
         line = self.t("summary_rate", rate=f"{rate:.1%}") if rate is not None else self.t("summary_rate_none")
         self.para(line, bold=True)
         self.para(self.t("summary_rate_definition"), "Caption")
-        self.para(self.t("summary_findings", **{k: sum(1 for f in data.findings if f.kind == k)
+        self.para(self.t("summary_findings", **{k: self.count(k, sum(1 for f in data.findings if f.kind == k))
                                                for k in FINDING_KINDS}))
         self.heading(self.t("h_conclusions"), level=3)
         self.para(data.closing.conclusions or self.t("none_conclusions"))
@@ -646,7 +660,8 @@ class _ReportBuilder:
     # 3 results by clause
 
     def _clauses(self) -> None:
-        grid = _Grid(self, (1.6, 1.9, 1.8, 1.3, 1.9, 1.9, 1.1, 1.9, 3.2), headers=[
+        # each header word fits its column even in a wide fallback font (no "Questio ns")
+        grid = _Grid(self, (1.6, 2.2, 1.9, 1.4, 1.8, 1.9, 1.4, 2.2, 2.2), headers=[
             self.t(k) for k in ("col_clause", "col_questions", "col_conform", "col_nc", "col_other",
                                 "col_good", "col_na", "col_unanswered", "col_refs")])
         columns = (("conform",), NC_KINDS, OTHER_FINDING_KINDS, ("good",), ("na",), (None,))  # None: not answered
@@ -678,7 +693,7 @@ class _ReportBuilder:
         clause = f" · {question.clause}" if question.clause else ""
         self.heading(f"{finding.number}  {self.result_label(finding.kind)}{clause}", level=2)
         rows: list[tuple[str, Any]] = [
-            (self.t("fd_clause"), f"{question.clause} {question.section}".strip()),
+            (self.t("fd_clause"), _clause_and_section(question.clause, question.section)),
             (self.t("fd_question"), question.text),
         ]
         if finding.statement.strip():
@@ -795,7 +810,7 @@ class _ReportBuilder:
             has_nc = bool(self.data.findings_of(NC_KINDS))
             self.para(self.t("none") if has_nc else self.t("none_actions"))
             return
-        grid = _Grid(self, (1.8, 1.7, 1.6, 3.0, 2.2, 1.5, 2.2, 2.6), headers=[
+        grid = _Grid(self, (1.8, 1.7, 1.6, 2.6, 2.3, 1.7, 2.3, 2.6), headers=[
             self.t(k) for k in ("col_finding", "col_clause", "col_type", "col_state", "col_due",
                                 "col_days_late", "col_target", "col_closed")])
         for finding in with_action:

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor, clean_name
+from bot.services.text import clean_text
 from bot.services.thumbnails import make_thumbnail
 from bot.settings import Settings
 from storage.db import Database
@@ -36,7 +37,7 @@ CARDS = {
 }
 MAX_FIELD = 2000
 SNAPSHOT_CACHE = 256  # parsed checklists of recently used audits
-MAX_NOTE = 4000
+MAX_NOTE = 4096  # Telegram's longest message: a note is kept whole
 
 
 class AuditError(ServiceError):
@@ -106,6 +107,9 @@ class Completed:
     number: str
     findings: list[dict]
     capa_ids: list[int]
+    department: str = ""
+    staff: int = 0  # active contacts of the department: none means the actions wait for one
+    can_invite: bool = False  # the person who completed it may invite that contact (a lead)
 
 
 class AuditService:
@@ -231,9 +235,11 @@ class AuditService:
         """Store one field of the plan/opening/closing card, as typed."""
         if card not in CARDS or name not in CARDS[card]:
             raise AuditError("stale")
-        text = _clean_text(value, MAX_FIELD)
+        text = clean_text(value)
         if not text:
             raise AuditError("field_empty")
+        if len(text) > MAX_FIELD:
+            raise AuditError("field_too_long")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
@@ -379,7 +385,7 @@ class AuditService:
             return await self._question_view(conn, row, checklist, index, actor.lang), changed
 
     async def add_note(self, actor: Actor, audit_id: int, index: int, text: str) -> QuestionView:
-        note = _clean_text(text, MAX_NOTE)
+        note = clean_text(text, MAX_NOTE)
         if not note:
             raise AuditError("field_empty")
         now = self.clock.now()
@@ -413,7 +419,7 @@ class AuditService:
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, audit_id=audit_id,
                 question_id=question_id, thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
-                caption=_clean_text(caption or "", MAX_FIELD) or None, telegram_file_id=telegram_file_id,
+                caption=clean_text(caption or "", MAX_FIELD) or None, telegram_file_id=telegram_file_id,
             )
             await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
                                action="added", after={"question": question_id, "sha256": sha, "kind": kind})
@@ -533,7 +539,8 @@ class AuditService:
             await audits.set_status(conn, audit_id, "completed", now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="completed", after={"findings": [m["number"] for m in made]})
-        return Completed(audit_id, row["number"], made, capa_ids)
+            staff = len(await people.staff_of(conn, row["department_id"])) if capa_ids else 0
+        return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)
 
     # --- lists ---------------------------------------------------------------------------------
 
@@ -559,8 +566,3 @@ def _require_auditor(actor: Actor) -> None:
     if not actor.is_auditor or not actor.active:
         raise AuditError("not_allowed")
 
-
-def _clean_text(text: str, limit: int) -> str:
-    """Typed text without control characters (newlines and tabs kept), trimmed to ``limit``."""
-    kept = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
-    return kept.strip()[:limit]

@@ -19,6 +19,7 @@ from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules, not_before
+from bot.services.text import clean_text
 from bot.services.thumbnails import make_thumbnail
 from bot.settings import Settings
 from storage.db import Database
@@ -150,7 +151,7 @@ class CapaService:
                 if day is None:
                     raise CapaError("date_invalid", Step(step, await self._view(conn, row, now)))
                 return await self._set_target(conn, actor, row, day, now)
-            return await self._save_text(conn, actor, row, step, _clean(text), now)
+            return await self._save_text(conn, actor, row, step, clean_text(text), now)
 
     async def give(self, actor: Actor, capa_id: int, step: str, text: str) -> Step:
         """A quick-answer button: the same as typing ``text`` at ``step``."""
@@ -158,7 +159,7 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, capa_id, "open")
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
-            if current != step:
+            if current != step and not _still_open(row, step, current):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
             return await self._save_text(conn, actor, row, step, text, now)
 
@@ -236,7 +237,7 @@ class CapaService:
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, capa_id=row["id"],
                 thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
-                caption=_clean(caption or "") or None, telegram_file_id=telegram_file_id,
+                caption=clean_text(caption or "") or None, telegram_file_id=telegram_file_id,
             )
             await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
                                action="added", after={"capa": row["id"], "sha256": sha, "kind": kind})
@@ -273,7 +274,7 @@ class CapaService:
             return Step(name, await self._view(conn, row, now))
 
     async def _verdict(self, actor: Actor, capa_id: int, awaiting: str, text: str) -> Step:
-        text = _clean(text)
+        text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
@@ -369,7 +370,7 @@ class CapaService:
         return Step(name, await self._view(conn, row, now))
 
     async def _add_note(self, actor: Actor, capa_id: int, text: str) -> Step:
-        text = _clean(text)
+        text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, capa_id, "planned")
@@ -435,6 +436,17 @@ def plan_step(row: Any, awaiting: str | None) -> str:
     if not row["target_date"]:
         return "target"
     return "confirm"
+
+
+def _still_open(row: Any, step: str, current: str) -> bool:
+    """May the button of ``step`` still answer it, although the dialog is at ``current``?
+
+    "Elsewhere" is not in the saved answers until given: once a root cause is in, the
+    person may be at the why/continue choice, or have left the dialog (/cancel) and lost
+    the choice; the elsewhere card's button still answers the step it showed.
+    """
+    return step == "elsewhere" and current in ("why", "why_more") and bool(_whys(row)) \
+        and row["elsewhere"] is None
 
 
 async def capa_view(conn: Any, row: Any, today: date) -> dict[str, Any]:
@@ -531,9 +543,4 @@ def _summary(row: Any, today: date) -> dict[str, Any]:
     return {"id": row["id"], "number": row["number"], "kind": row["kind"], "audit_number": row["audit_number"],
             "department": row["department"], "state": row["state"], "due_date": due,
             "days_left": (due - today).days}
-
-
-def _clean(text: str) -> str:
-    """Typed text without control characters (newlines and tabs kept), trimmed."""
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
@@ -25,7 +25,7 @@ from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
 STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed")
-LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked")
+LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update")
 # The action states in which a notice about it still applies.
 VALID_STATES = {
     "capa_new": ("open", "planned"),
@@ -86,27 +86,37 @@ class NoticeService:
 
     # --- what became of a row ----------------------------------------------------------------
 
+    async def claim_next(self, owner: str, lease: timedelta) -> tuple[Any, bool] | None:
+        """Claim the next row to send (committed before it is sent): (row, in doubt) or None."""
+        now = self.clock.now()
+        async with self.db.transaction(claim=False) as conn:
+            return await outbox.claim_next(conn, now, now + lease, owner)
+
+    async def release_leases(self) -> int:
+        async with self.db.transaction(claim=False) as conn:
+            return await outbox.release_leases(conn, self.clock.now())
+
     async def sent(self, outbox_id: int, chat_id: int, recipient_blocked: bool) -> None:
         now = self.clock.now()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(claim=False) as conn:
             await outbox.mark_sent(conn, outbox_id, now)
             if recipient_blocked:  # they unblocked the bot
                 await people.set_blocked(conn, chat_id, False, now)
 
     async def retry(self, outbox_id: int, at: datetime, error: str) -> None:
         """Try the row again at ``at`` (or when the quiet hours that ``at`` falls in end)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(claim=False) as conn:
             await outbox.retry_later(conn, outbox_id, not_before(self.rules, at), error)
 
     async def drop(self, outbox_id: int, reason: str) -> None:
         """The row no longer applies, or Telegram refused it for good."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(claim=False) as conn:
             await outbox.mark_failed(conn, outbox_id, "failed", reason)
 
     async def blocked(self, outbox_id: int, chat_id: int, error: str) -> None:
         """The person blocked the bot: the row stops, the person is flagged, the leads are told once."""
         now = self.clock.now()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(claim=False) as conn:
             await outbox.mark_failed(conn, outbox_id, "blocked", error)
             person = await people.get(conn, chat_id)
             if person is None or person["blocked_bot"]:
@@ -158,6 +168,10 @@ async def _blocked(conn: Any, payload: dict, today: date) -> dict[str, Any] | No
     return {"person": dict(person), "departments": [r["department"] for r in roles if r["department"]]}
 
 
+async def _poison(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    return {"update_id": payload["update_id"], "reason": payload.get("reason", "")}
+
+
 async def _unknown(conn: Any, payload: dict, today: date) -> None:
     return None
 
@@ -166,4 +180,5 @@ _OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]]
     "capa_no_staff": _no_staff,
     "lead_digest": _digest,
     "lead_blocked": _blocked,
+    "lead_poison_update": _poison,
 }

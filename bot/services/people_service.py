@@ -8,9 +8,11 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.services.text import clean_line
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import departments, invites, people, processed, trail
+from storage.repos import departments, invites, people, trail
+from storage.times import from_db
 
 INVITE_ROLES = ("auditor", "staff")
 MAX_NAME = 80
@@ -75,21 +77,27 @@ class PeopleService:
         self.clock = clock
         self.settings = settings
 
-    async def identify(
-        self, user_id: int, *, name: str, username: str | None, client_lang: str, update_id: int | None = None
-    ) -> Actor | None:
-        """Record the person's current name and language and return what they may do.
+    async def identify(self, user_id: int, *, name: str, username: str | None, client_lang: str) -> Actor:
+        """Who is writing, and what they may do.
 
-        Ids in AUDITBOT_ADMIN_IDS become leads on first contact. With ``update_id``, the
-        update is claimed in the same transaction: None means it was handled before (a
-        redelivery after a crash) and must be dropped.
+        A person who was never invited is answered without being stored: a stranger gets
+        an Actor with no roles and nothing is written. Ids in AUDITBOT_ADMIN_IDS become
+        leads on first contact. A known person's name and client language are refreshed
+        when they change (bookkeeping, not the update's effect: it does not claim it).
         """
+        name = name[:MAX_NAME]
+        admin = user_id in self.settings.admin_ids
+        async with self.db.read() as conn:
+            person = await people.get(conn, user_id)
+            role_rows = await people.roles(conn, user_id) if person is not None else []
+        if not role_rows and not admin:
+            return Actor(id=user_id, name=name, lang=client_lang, active=True)
+        if person is not None and role_rows and not _stale(person, name, username, client_lang):
+            return _actor_of(person, role_rows)
         now = self.clock.now()
-        async with self.db.transaction() as conn:
-            if update_id is not None and not await processed.claim(conn, update_id, now):
-                return None
-            await people.upsert(conn, user_id, name=name[:MAX_NAME], username=username, lang=client_lang, at=now)
-            if user_id in self.settings.admin_ids and await people.add_role(conn, user_id, "lead", None, now):
+        async with self.db.transaction(claim=False) as conn:
+            await people.upsert(conn, user_id, name=name, username=username, lang=client_lang, at=now)
+            if admin and await people.add_role(conn, user_id, "lead", None, now):
                 await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
                                    action="role_added", after={"role": "lead", "via": "admin_ids"})
             return await _actor(conn, user_id)
@@ -132,8 +140,12 @@ class PeopleService:
                                action="created", after={"role": role, "department": name})
         return Invite(code, role, name, created, self.settings.invite_days)
 
-    async def join(self, user_id: int, code: str) -> Joined:
-        """Redeem an invite code: single use, within its validity."""
+    async def join(self, actor: Actor, code: str, *, username: str | None = None) -> Joined:
+        """Redeem an invite code: single use, within its validity.
+
+        The person is stored only now, when the code is good (strangers are not kept).
+        """
+        user_id = actor.id
         now = self.clock.now()
         async with self.db.transaction() as conn:
             invite = await invites.get(conn, code)
@@ -142,6 +154,9 @@ class PeopleService:
             if invite["used_by"] is not None:
                 same = invite["used_by"] == user_id
                 return Joined(JoinResult.already if same else JoinResult.used, invite["role"], invite["department"])
+            if from_db(invite["expires_at"]) <= now:
+                return Joined(JoinResult.expired)
+            await people.upsert(conn, user_id, name=actor.name, username=username, lang=actor.lang, at=now)
             if not await invites.redeem(conn, code, user_id, now):
                 return Joined(JoinResult.expired)
             await people.set_active(conn, user_id, True, now)
@@ -151,8 +166,17 @@ class PeopleService:
         return Joined(JoinResult.joined, invite["role"], invite["department"])
 
     async def list_people(self) -> list[dict]:
+        """Everyone with a role; ``roles`` is a list of {role, department} (lead, auditor, staff)."""
+        order = {role: n for n, role in enumerate(people.ROLES)}
         async with self.db.read() as conn:
-            return [dict(row) for row in await people.list_all(conn)]
+            result = []
+            for row in await people.list_all(conn):
+                person = dict(row)
+                held = await people.roles(conn, row["id"])
+                person["roles"] = sorted(({"role": r["role"], "department": r["department"]} for r in held),
+                                         key=lambda r: (order.get(r["role"], len(order)), r["department"] or ""))
+                result.append(person)
+            return result
 
     async def list_departments(self) -> list[dict]:
         async with self.db.read() as conn:
@@ -212,8 +236,7 @@ class PeopleService:
 
 def clean_name(text: str) -> str:
     """A name as typed, with control characters and extra spaces removed."""
-    printable = "".join(ch for ch in text if ch.isprintable())
-    return " ".join(printable.split())[:MAX_NAME]
+    return clean_line(text, MAX_NAME)
 
 
 def _require_lead(actor: Actor) -> None:
@@ -221,9 +244,18 @@ def _require_lead(actor: Actor) -> None:
         raise PermissionError("lead only")
 
 
+def _stale(person, name: str, username: str | None, client_lang: str) -> bool:
+    """Has the person's name, username or (not chosen) client language changed?"""
+    return (person["name"] != name or person["username"] != username
+            or (not person["lang_chosen"] and person["lang"] != client_lang))
+
+
 async def _actor(conn, person_id: int) -> Actor:
-    person = await people.get(conn, person_id)
-    role_rows = await people.roles(conn, person_id)
+    return _actor_of(await people.get(conn, person_id), await people.roles(conn, person_id))
+
+
+def _actor_of(person, role_rows) -> Actor:
+    person_id = person["id"]
     return Actor(
         id=person_id,
         name=person["name"],

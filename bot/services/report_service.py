@@ -18,6 +18,8 @@ from storage.files import FileStore
 from storage.repos import audits
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+MAX_REFERENCE = 64  # longer than any audit number
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
 class ReportError(ServiceError):
@@ -50,10 +52,11 @@ class ReportService:
     async def resolve(self, actor: Actor, reference: str) -> AuditRef:
         """The audit called ``reference`` (its number, or its id), if this person may have it."""
         _require_auditor(actor)
+        number, audit_id = parse_reference(reference)
         async with self.db.read() as conn:
-            row = await audits.by_number(conn, reference.strip())
-            if row is None and reference.strip().isdigit():
-                row = await audits.get(conn, int(reference))
+            row = await audits.by_number(conn, number)
+            if row is None and audit_id is not None:
+                row = await audits.get(conn, audit_id)
             if row is None:
                 raise ReportError("not_found")
             if not actor.is_lead and not await audits.is_member(conn, row["id"], actor.id):
@@ -91,6 +94,23 @@ class ReportService:
         out = self.settings.reports_dir / f"export-{stamp}.xlsx"
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_export(self.db, self.settings.tz, out)
+
+
+def parse_reference(reference: str) -> tuple[str, int | None]:
+    """(audit number, audit id or None) of what a person typed; ReportError('not_found') if neither.
+
+    An id is ASCII digits within SQLite's integer range: "²" or a 25-digit number is no id.
+    """
+    text = reference.strip()
+    if not text or len(text) > MAX_REFERENCE:
+        raise ReportError("not_found")
+    audit_id = None
+    if text.isascii() and text.isdigit():
+        value = int(text)
+        if not 0 < value <= MAX_ID:
+            raise ReportError("not_found")
+        audit_id = value
+    return text, audit_id
 
 
 def document_name(audit: AuditRef, suffix: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one
+from storage.db import fetch_one
 from storage.times import to_db
 
 
@@ -31,35 +31,60 @@ async def enqueue(
     return cur.rowcount == 1
 
 
-async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[aiosqlite.Row]:
-    return await fetch_all(
+async def claim_next(
+    conn: aiosqlite.Connection, now: datetime, lease_until: datetime, owner: str
+) -> tuple[aiosqlite.Row, bool] | None:
+    """Claim the next row due for sending: (the row, whether it is in doubt), or None.
+
+    A row is due when pending and its time has come, or when it was being sent and the
+    lease of whoever sent it ran out (a crash between Telegram's answer and marking it
+    sent): that row is in doubt, may have reached the person already, and is counted.
+    """
+    row = await fetch_one(
         conn,
-        "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-        (to_db(now), limit)
+        "SELECT id, state FROM outbox WHERE (state = 'pending' AND not_before <= ?)"
+        " OR (state = 'sending' AND lease_until <= ?) ORDER BY not_before, id LIMIT 1",
+        (to_db(now), to_db(now)),
     )
+    if row is None:
+        return None
+    in_doubt = row["state"] == "sending"
+    claimed = await fetch_one(
+        conn,
+        "UPDATE outbox SET state = 'sending', lease_until = ?, claimed_by = ?, attempts = attempts + 1,"
+        " in_doubt = in_doubt + ? WHERE id = ? AND state = ? RETURNING *",
+        (to_db(lease_until), owner, int(in_doubt), row["id"], row["state"]),
+    )
+    return (claimed, in_doubt) if claimed is not None else None
 
 
-async def next_due_at(conn: aiosqlite.Connection) -> str | None:
-    row = await fetch_one(conn, "SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
-    return row[0] if row else None
+async def release_leases(conn: aiosqlite.Connection, now: datetime) -> int:
+    """End every lease at start (one process owns the database): those rows are in doubt now."""
+    cur = await conn.execute("UPDATE outbox SET lease_until = ? WHERE state = 'sending'", (to_db(now),))
+    return cur.rowcount
+
+
+async def in_doubt_total(conn: aiosqlite.Connection) -> int:
+    row = await fetch_one(conn, "SELECT COALESCE(SUM(in_doubt), 0) AS n FROM outbox")
+    return int(row["n"]) if row else 0
 
 
 async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, at: datetime) -> None:
     await conn.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+        "UPDATE outbox SET state = 'sent', sent_at = ?, lease_until = NULL WHERE id = ?",
         (to_db(at), outbox_id),
     )
 
 
 async def retry_later(conn: aiosqlite.Connection, outbox_id: int, not_before: datetime, error: str) -> None:
     await conn.execute(
-        "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+        "UPDATE outbox SET state = 'pending', not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?",
         (to_db(not_before), error[:500], outbox_id),
     )
 
 
 async def mark_failed(conn: aiosqlite.Connection, outbox_id: int, state: str, error: str) -> None:
     await conn.execute(
-        "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+        "UPDATE outbox SET state = ?, lease_until = NULL, last_error = ? WHERE id = ?",
         (state, error[:500], outbox_id),
     )

@@ -182,7 +182,7 @@ def cmd_checklists_import(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(f"published {published.id} version {published.version} "
-          f"(a running bot offers it after its next start)")
+          f"(a running bot takes it in at the next /checklists or start)")
     return 0
 
 

@@ -38,6 +38,18 @@ class ChecklistFiles:
         self.archived_dir = self.root / "archived"
         self.versions_dir = self.root / "versions"
 
+    def signature(self) -> tuple:
+        """Names and modification times of the published and archived files (to notice changes)."""
+        found = []
+        for folder in (self.root, self.archived_dir):
+            if folder.is_dir():
+                for path in sorted(folder.glob("*.yaml")):
+                    try:
+                        found.append((str(path), path.stat().st_mtime_ns))
+                    except OSError:
+                        continue
+        return tuple(found)
+
     # --- drafts
 
     def save_draft(self, checklist: Checklist, owner: int) -> str:

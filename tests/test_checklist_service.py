@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from bot.checklists import bundled_dir, load_all
+from bot.clock import FakeClock
 from bot.services.checklist_service import ChecklistRefused, ChecklistService
 from bot.services.people_service import Actor
 from bot.settings import Settings
@@ -26,7 +27,7 @@ async def service(tmp_path):
     settings.prepare_data_dir()
     db = await Database(settings.database_path).open()
     live = load_all([settings.checklists_dir])
-    yield ChecklistService(db, None, settings, live)
+    yield ChecklistService(db, FakeClock(), settings, live)
     await db.close()
 
 
@@ -151,3 +152,15 @@ def test_command_line_template_import_publish_export(tmp_path):
     out = tmp_path / "out.xlsx"
     assert run("checklists", "export", "office-zh", "-o", str(out)).returncode == 0
     assert "ok (office-zh v1, 3 questions, zh)" in run("checklists", "validate", str(out)).stdout
+
+
+async def test_a_checklist_published_on_the_command_line_is_taken_in_by_the_running_bot(service):
+    other = ChecklistService(None, None, service.settings, {})  # the command line's own service
+    draft = other.check_and_draft(LEAD, "a.xlsx", book()).draft
+    other.publish_draft(draft.draft_id)
+    assert "office-zh" not in service.checklists
+    items = await service.overview(LEAD, enter=False)
+    assert "office-zh" in service.checklists and "office-zh" in [i.id for i in items]
+    (service.settings.checklists_dir / "broken.yaml").write_text("id: [", encoding="utf-8")
+    await service.overview(LEAD, enter=False)  # a broken file changes nothing
+    assert "office-zh" in service.checklists

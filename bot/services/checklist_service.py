@@ -13,7 +13,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import checklist_workbook as workbooks
-from bot.checklists import Checklist, EvidenceRule, bundled_dir, load_checklist
+from bot.checklists import (
+    Checklist,
+    ChecklistError,
+    EvidenceRule,
+    bundled_dir,
+    load_all,
+    load_checklist,
+)
 from bot.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
@@ -95,12 +102,14 @@ class ChecklistService:
         self.checklists = checklists  # the live dict the audit service offers (shared, updated in place)
         self.files = ChecklistFiles(settings.checklists_dir)
         self._lock = asyncio.Lock()
+        self._signature = self.files.signature()  # the files the live dict was loaded from
 
     # --- the list -------------------------------------------------------------------------------
 
     async def overview(self, actor: Actor, *, enter: bool = True) -> list[ChecklistRow]:
         """Every checklist (on offer, then archived); with ``enter`` a document sent next is imported."""
         _require_lead(actor)
+        await asyncio.to_thread(self.refresh)
         async with self.db.transaction() as conn:
             counts = await audits.count_by_checklist(conn)
             if enter:
@@ -110,6 +119,22 @@ class ChecklistService:
         rows += [_row(c, actor.lang, counts, True) for c in sorted(archived.values(), key=lambda c: c.id)
                  if c.id not in self.checklists]
         return rows
+
+    def refresh(self) -> bool:
+        """Take in what changed on disk since the start (a checklist published on the command
+        line while the bot runs); True when the live dict changed. A broken file changes nothing."""
+        signature = self.files.signature()
+        if signature == self._signature:
+            return False
+        try:
+            fresh = load_all([self.settings.checklists_dir])
+        except ChecklistError:
+            return False
+        self._signature = signature
+        for checklist_id in set(self.checklists) - set(fresh):
+            del self.checklists[checklist_id]
+        self.checklists.update(fresh)
+        return True
 
     async def workbook(self, actor: Actor, checklist_id: str | None) -> WorkbookFile:
         """One checklist as a workbook, or the blank template when ``checklist_id`` is None."""
@@ -186,6 +211,7 @@ class ChecklistService:
         self.files.publish(checklist)
         self.files.discard(draft_id)
         self.checklists[checklist.id] = checklist
+        self._signature = self.files.signature()
         return checklist
 
     def find(self, checklist_id: str) -> Checklist | None:
@@ -214,6 +240,7 @@ class ChecklistService:
                 raise ChecklistRefused("stale")
             self.files.archive(checklist)
             self.checklists.pop(checklist_id, None)
+            self._signature = self.files.signature()
         return await self.overview(actor, enter=False)
 
     async def restore(self, actor: Actor, checklist_id: str) -> list[ChecklistRow]:
@@ -225,6 +252,7 @@ class ChecklistService:
             if checklist is None:
                 raise ChecklistRefused("stale")
             self.checklists[checklist.id] = checklist
+            self._signature = self.files.signature()
         return await self.overview(actor, enter=False)
 
     # --- views ----------------------------------------------------------------------------------

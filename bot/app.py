@@ -37,6 +37,7 @@ COMMANDS = (
     ("status", "cmd_status"),
     ("overdue", "cmd_overdue"),
     ("export", "cmd_export"),
+    ("checklists", "cmd_checklists"),
     ("invite", "cmd_invite"),
     ("departments", "cmd_departments"),
     ("users", "cmd_users"),

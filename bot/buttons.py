@@ -244,3 +244,42 @@ class CapaEvidence(CapaButton, prefix="cpf"):
 class CapaTarget(Button, prefix="cpt"):
     capa: int
     day: date
+
+
+# --- the team's own checklists (/checklists) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistDownload(Button, prefix="clx"):
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ChecklistTemplate(Button, prefix="clt"):
+    pass
+
+
+@dataclass(frozen=True)
+class ChecklistArchive(Button, prefix="cla"):
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ChecklistRestore(Button, prefix="clr"):
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ChecklistImport(Button, prefix="cli"):
+    """Import the document the pressed message replies to."""
+
+
+@dataclass(frozen=True)
+class ChecklistPublish(Button, prefix="clp"):
+    draft: str
+    version: int
+
+
+@dataclass(frozen=True)
+class ChecklistDiscard(Button, prefix="cld"):
+    draft: str

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.prompts import Prompts, default_prompts
 from bot.services.audit_service import AuditService
 from bot.services.capa_service import CapaService
+from bot.services.checklist_service import ChecklistService
 from bot.services.dialog_service import DialogService
 from bot.services.inbox_service import InboxService
 from bot.services.notices import NoticeService
@@ -38,7 +39,7 @@ class Runtime:
     clock: Clock
     prompts: Prompts
     files: FileStore
-    checklists: dict[str, Checklist]
+    checklists: dict[str, Checklist]  # on offer now (the checklist service adds and archives)
     people: PeopleService
     dialogs: DialogService
     audit: AuditService
@@ -49,6 +50,7 @@ class Runtime:
     notices: NoticeService
     outbox: OutboxSender
     inbox: InboxService
+    checklist_admin: ChecklistService
 
     async def close(self) -> None:
         await self.db.close()
@@ -84,6 +86,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         notices=notices,
         outbox=OutboxSender(db, clock, notices, prompts, files),
         inbox=InboxService(db, clock, settings),
+        checklist_admin=ChecklistService(db, clock, settings, checklists),
     )
 
 

@@ -11,10 +11,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, audit, capa, dialog, errors, gate, lead, menu, report, start
+from bot.handlers import (
+    admin,
+    audit,
+    capa,
+    checklists,
+    dialog,
+    errors,
+    gate,
+    lead,
+    menu,
+    report,
+    start,
+)
 from bot.handlers.common import guarded
 from bot.handlers.dialog import Flow
-from bot.services import audit_service, capa_service, people_service
+from bot.services import audit_service, capa_service, checklist_service, people_service
 
 # Each dialog (dialog_state.flow): what takes the person's typed text and files in it.
 FLOWS: dict[str, Flow] = {
@@ -23,6 +35,8 @@ FLOWS: dict[str, Flow] = {
     capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media,
                                  explain_as=capa.explain_sending),
     people_service.FLOW: Flow(text=admin.on_admin_text),
+    checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
+                                 explain_as=checklists.explain_refusal),
 }
 
 COMMANDS = {
@@ -40,6 +54,7 @@ COMMANDS = {
     "capa": capa.capa_command,
     "status": lead.status_command,
     "overdue": lead.overdue_command,
+    "checklists": checklists.checklists_command,
 }
 
 
@@ -56,8 +71,10 @@ def register_handlers(application: Application) -> None:
             *report.callback_handlers(),
             *admin.callback_handlers(),
             *capa.callback_handlers(),
+            *checklists.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, on_text),
+            checklists.document_handler(FLOWS, on_media),
             MessageHandler(filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO,
                            on_media),
             MessageHandler(filters.ALL, dialog.on_other),

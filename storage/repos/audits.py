@@ -253,3 +253,8 @@ async def question_state(conn: aiosqlite.Connection, audit_id: int, question_id:
 
 async def remove_member(conn: aiosqlite.Connection, audit_id: int, person_id: int) -> None:
     await conn.execute("DELETE FROM audit_team WHERE audit_id = ? AND person_id = ?", (audit_id, person_id))
+
+async def count_by_checklist(conn: aiosqlite.Connection) -> dict[str, int]:
+    """How many audits used each checklist id (any version, any status)."""
+    rows = await fetch_all(conn, "SELECT checklist_id, COUNT(*) FROM audits GROUP BY checklist_id")
+    return {row[0]: int(row[1]) for row in rows}

@@ -1,6 +1,6 @@
 # make run  — set up .venv and run the bot (needs AUDITBOT_TOKEN, see README)
 # make demo — set up .venv and play a scripted audit against the local Bot API double
-# make test — set up .venv and run ruff and the test suite
+# make test — set up .venv and run ruff, import-linter and the test suite
 # make test-pg — the storage, service and end-to-end tests against a throwaway PostgreSQL cluster
 
 PYTHON ?= python3
@@ -24,6 +24,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q || { status=$$?; [ $$status -eq 5 ] && echo "pytest: no tests collected"; [ $$status -eq 5 ]; }
@@ -41,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/interview.py
 	$(BIN)/python benchmarks/reminders.py
 	$(BIN)/python benchmarks/report.py
+	$(BIN)/python benchmarks/checklists.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

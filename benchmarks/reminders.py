@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bot.clock import FakeClock
+from bot.runtime import bootstrap
 from bot.services.reminder_rules import Rules, reminder_windows
 from bot.services.reminder_service import ReminderService
 from bot.settings import Settings
@@ -130,16 +131,15 @@ async def explain(db: Database) -> None:
 async def main(actions: int, department_count: int, show_plan: bool) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)
-        settings.prepare_data_dir()
-        db = await Database(settings.database).open()
+        runtime = await bootstrap(settings, FakeClock(START))
+        db = runtime.db
         began = time.perf_counter()
         await populate(db, actions, department_count)
         print(f"{actions:,} open actions in {department_count} departments "
               f"({STAFF_PER_DEPARTMENT} staff each) inserted in {time.perf_counter() - began:.1f} s")
         if show_plan:
             await explain(db)
-        clock = FakeClock(START)
-        service = ReminderService(db, clock, settings)
+        clock, service = runtime.clock, runtime.reminders
         holds = HoldTimer(db)
 
         first_ms, first_rows = await timed_pass(service, clock, START)
@@ -158,14 +158,14 @@ async def main(actions: int, department_count: int, show_plan: bool) -> int:
         day_hold = holds.longest()
         print(f"  pass at the next midnight (the day's new stages):    {day_ms:8.1f} ms, {day_rows:,} rows"
               f" (longest transaction {day_hold:.0f} ms)")
-        await db.close()
+        await runtime.close()
 
         down_until = midnight + timedelta(days=3, hours=9)
         began = time.perf_counter()
-        db = await Database(settings.database).open()
+        runtime = await bootstrap(settings, FakeClock(down_until))
+        db = runtime.db
         holds = HoldTimer(db)
-        clock = FakeClock(down_until)
-        restarted = await ReminderService(db, clock, settings).plan()
+        restarted = await runtime.reminders.plan()
         restart_ms = (time.perf_counter() - began) * 1000
         restart_hold = holds.longest()
         print(f"  restart after 3 days down (open + recompute):        {restart_ms:8.1f} ms, "

@@ -11,29 +11,17 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot import checklists as checklist_loader
 from bot import webhook
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.handlers import register_handlers
 from bot.inbox import Inbox
-from bot.outbox_sender import OutboxSender
 from bot.prompts import LANGS, Prompts, default_prompts
 from bot.rate_limit import RetryingRateLimiter
-from bot.runtime import AuditContext, Runtime
-from bot.scheduler import notify_new_actions, schedule
-from bot.services.audit_service import AuditService
-from bot.services.capa_service import CapaService
-from bot.services.inbox_service import InboxService
-from bot.services.notices import NoticeService
-from bot.services.people_service import PeopleService
-from bot.services.reminder_service import ReminderService
-from bot.services.report_service import ReportService
-from bot.services.status_service import StatusService
+from bot.runtime import AuditContext, Runtime, bootstrap
+from bot.scheduler import schedule
 from bot.settings import Settings
 from bot.telegram_bot import AuditBot
-from storage.db import Database
-from storage.files import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +37,7 @@ COMMANDS = (
     ("status", "cmd_status"),
     ("overdue", "cmd_overdue"),
     ("export", "cmd_export"),
+    ("checklists", "cmd_checklists"),
     ("invite", "cmd_invite"),
     ("departments", "cmd_departments"),
     ("users", "cmd_users"),
@@ -92,32 +81,11 @@ def build_application(
 
 async def _post_init(application: Application) -> None:
     settings, clock, prompts = application.bot_data.pop("pending_runtime")
-    settings.prepare_data_dir()
-    db = await Database(settings.database).open()
-    runtime = Runtime(
-        settings=settings,
-        db=db,
-        clock=clock,
-        prompts=prompts,
-        files=FileStore(settings.evidence_dir),
-        checklists=checklist_loader.load_all([settings.checklists_dir]),
-        people=PeopleService(db, clock, settings),
-    )
-    reports = runtime.services["report"] = ReportService(db, clock, settings, runtime.files)
-    runtime.services["audit"] = AuditService(db, clock, settings, runtime.checklists, runtime.files,
-                                             on_photo=reports.photo_arrived)
-    status = runtime.services["status"] = StatusService(db, clock, settings)
-    runtime.services["capa"] = CapaService(db, clock, settings, runtime.files)
-    runtime.services["reminders"] = ReminderService(db, clock, settings)
-    notices = NoticeService(db, clock, settings, status)
-    runtime.services["outbox"] = OutboxSender(db, clock, notices, prompts, runtime.files)
-    runtime.services["inbox"] = InboxService(db, clock, settings)
-    application.bot_data["runtime"] = runtime
+    runtime = application.bot_data["runtime"] = await bootstrap(settings, clock, prompts=prompts)
     leftovers = runtime.files.remove_leftovers()
-    in_doubt = await runtime.services["outbox"].start()
+    in_doubt = await runtime.outbox.start()
     if leftovers or in_doubt:
         log.warning("after a crash: %d unfinished evidence files removed, %d notices in doubt", leftovers, in_doubt)
-    application.bot_data["notify_new_actions"] = notify_new_actions
     schedule(application)
     await register_commands(application, prompts)
 
@@ -125,7 +93,7 @@ async def _post_init(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     runtime: Runtime | None = application.bot_data.get("runtime")
     if runtime is not None:
-        await runtime.db.close()
+        await runtime.close()
 
 
 async def register_commands(application: Application, prompts: Prompts) -> None:
@@ -151,7 +119,7 @@ async def _start(application: Application, reminders: bool) -> None:
 
 async def _start_inbox(application: Application) -> Inbox:
     runtime: Runtime = application.bot_data["runtime"]
-    inbox = application.bot_data["inbox"] = Inbox(application, runtime.services["inbox"], runtime.clock,
+    inbox = application.bot_data["inbox"] = Inbox(application, runtime.inbox, runtime.clock,
                                                   heartbeat=runtime.settings.heartbeat_path)
     await inbox.start()
     return inbox

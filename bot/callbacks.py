@@ -8,7 +8,12 @@ handler checks the person's rights and the current state before acting on it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import types
+import typing
+from dataclasses import MISSING, dataclass, fields
+from datetime import date
+from enum import Enum
+from typing import Any, ClassVar, Self
 
 VERSION = "1"
 MAX_BYTES = 64
@@ -55,3 +60,100 @@ def unpack(data: str | None) -> Callback | None:
 def pattern(route: str) -> re.Pattern[str]:
     """The CallbackQueryHandler pattern of one route."""
     return re.compile(rf"^{VERSION}\|{route}(\||$)")
+
+
+# --- typed buttons ----------------------------------------------------------------------------
+
+ROUTES: dict[str, type[Button]] = {}
+
+
+class Button:
+    """Base of every button: a frozen dataclass per route, declared once (bot/buttons.py).
+
+    ``class Jump(Button, prefix="qj")`` with fields ``audit: int`` and ``index: int`` packs
+    to ``1|qj|<audit>|<index>``. Field types: int (non-negative), str, date, an Enum of
+    str values, a Literal, or any of these ``| None`` with a default of None (a trailing
+    None is left out of the data). ``parse`` gives None for anything else: the one check
+    of a press's shape, before any handler sees it.
+    """
+
+    prefix: ClassVar[str]
+
+    def __init_subclass__(cls, prefix: str | None = None, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        if prefix is not None:
+            if not _ROUTE.match(prefix) or prefix in ROUTES:
+                raise ValueError(f"bad or repeated button prefix {prefix!r}")
+            cls.prefix = prefix
+            ROUTES[prefix] = cls
+
+    def pack(self) -> str:
+        values = [getattr(self, f.name) for f in fields(self)]  # type: ignore[arg-type]
+        while values and values[-1] is None:
+            values.pop()
+        return pack(self.prefix, *(_wire(v) for v in values))
+
+    def __str__(self) -> str:
+        return self.pack()
+
+    @classmethod
+    def pattern(cls) -> re.Pattern[str]:
+        return pattern(cls.prefix)
+
+    @classmethod
+    def parse(cls, data: str | None) -> Self | None:
+        """The button of this route in ``data``; None for a stale, forged or foreign one."""
+        raw = unpack(data)
+        if raw is None or raw.route != cls.prefix:
+            return None
+        declared = fields(cls)  # type: ignore[arg-type]
+        if len(raw.args) > len(declared):
+            return None
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for i, f in enumerate(declared):
+            if i >= len(raw.args):
+                if f.default is MISSING:
+                    return None
+                continue
+            try:
+                values[f.name] = _convert(hints[f.name], raw.args[i])
+            except (ValueError, TypeError):
+                return None
+        try:
+            return cls(**values)
+        except (ValueError, TypeError):
+            return None
+
+
+def _wire(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _convert(kind: Any, text: str) -> Any:
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(kind) if a is not type(None)]
+        if len(options) != 1:
+            raise TypeError(kind)
+        return _convert(options[0], text)
+    if origin is typing.Literal:
+        for option in typing.get_args(kind):
+            if str(_wire(option)) == text:
+                return option
+        raise ValueError(text)
+    if kind is int:
+        if not text.isdigit() or len(text) > 12:
+            raise ValueError(text)
+        return int(text)
+    if kind is str:
+        return text
+    if kind is date:
+        return date.fromisoformat(text)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return kind(text)
+    raise TypeError(kind)

@@ -14,6 +14,10 @@ A checklist file looks like::
             text: {zh: ..., en: ...}
             guidance: {zh: ..., en: ...}
             evidence: optional   # required | optional | none
+
+A text may be in one language only ({zh: ...} or {en: ...}); a reader of the other
+language then sees the language the checklist has. Checklists also come in as Excel
+workbooks (bot/checklist_workbook.py).
 """
 
 from __future__ import annotations
@@ -41,22 +45,34 @@ class EvidenceRule(StrEnum):
 
 
 class Text(BaseModel):
-    """A text in both languages."""
+    """A text in Chinese, English or both (a checklist may be in one language only)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    zh: str = Field(min_length=1, max_length=1500)
-    en: str = Field(min_length=1, max_length=1500)
+    zh: str | None = Field(default=None, min_length=1, max_length=1500)
+    en: str | None = Field(default=None, min_length=1, max_length=1500)
 
     def get(self, lang: str) -> str:
-        """The text in ``lang``, falling back to English."""
-        return self.zh if lang == "zh" else self.en
+        """The text in ``lang``; the other language when this one is missing."""
+        first, other = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
+        return first or other or ""
+
+    def has(self, lang: str) -> bool:
+        return bool(self.zh if lang == "zh" else self.en)
 
     @field_validator("zh", "en")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _one_language(self) -> Text:
+        if self.zh is None and self.en is None:
+            raise ValueError("needs a text in zh or en (or both)")
+        return self
 
 
 class Question(BaseModel):
@@ -114,6 +130,12 @@ class Checklist(BaseModel):
                 return section, question
         return None
 
+    def languages(self) -> tuple[str, ...]:
+        """The languages every question is written in (else those any question has)."""
+        texts = [q.text for _, q in self.questions()]
+        every = tuple(lang for lang in LANGS if all(t.has(lang) for t in texts))
+        return every or tuple(lang for lang in LANGS if any(t.has(lang) for t in texts))
+
     def to_json(self) -> str:
         """The snapshot kept with an audit."""
         return self.model_dump_json()
@@ -143,9 +165,16 @@ def bundled_dir() -> Path:
 def load_checklist(path: Path) -> Checklist:
     """Load and validate one YAML file; raise ChecklistError naming every problem."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ChecklistError(path, [f"cannot read: {exc.strerror or exc}"]) from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChecklistError(path, [f"cannot read: {getattr(exc, 'strerror', None) or exc}"]) from None
+    return checklist_from_yaml(text, path)
+
+
+def checklist_from_yaml(text: str, path: Path) -> Checklist:
+    """Validate the YAML ``text`` of a checklist; ``path`` names it in the errors."""
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -173,10 +202,23 @@ def checklist_files(extra_dirs: Iterable[Path] = ()) -> list[Path]:
     return files
 
 
+def archived_ids(extra_dirs: Iterable[Path] = ()) -> set[str]:
+    """Ids archived in ``extra_dirs`` (a file in ``archived/`` and none published beside it)."""
+    found: set[str] = set()
+    for folder in extra_dirs:
+        archive = folder / "archived"
+        if archive.is_dir():
+            found.update(p.stem for p in archive.glob("*.yaml") if not (folder / p.name).exists())
+    return found
+
+
 def load_all(extra_dirs: Iterable[Path] = ()) -> dict[str, Checklist]:
-    """Every valid checklist by id; a later file with the same id wins."""
+    """Every valid checklist by id; a later file with the same id wins; archived ids are left out."""
+    extra_dirs = list(extra_dirs)
     result: dict[str, Checklist] = {}
     for path in checklist_files(extra_dirs):
         checklist = load_checklist(path)
         result[checklist.id] = checklist
+    for checklist_id in archived_ids(extra_dirs):
+        result.pop(checklist_id, None)
     return result

@@ -45,9 +45,23 @@ def _parser() -> argparse.ArgumentParser:
     lists_sub = lists.add_subparsers(title="checklist commands")
     ls = lists_sub.add_parser("list", help="the checklists the bot offers")
     ls.set_defaults(func=cmd_checklists_list)
-    validate = lists_sub.add_parser("validate", help="check YAML checklists (default: the bundled ones)")
+    validate = lists_sub.add_parser("validate", help="check checklist files, .yaml or .xlsx (default: those on offer)")
     validate.add_argument("files", nargs="*", type=Path)
+    validate.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the problems")
     validate.set_defaults(func=cmd_checklists_validate)
+    imp = lists_sub.add_parser("import", help="check a workbook (.xlsx) or .yaml and keep it as a draft")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--publish", action="store_true", help="publish it at once (on offer for new audits)")
+    imp.add_argument("--as-version", type=int, default=None, help="publish as this version")
+    imp.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the problems")
+    imp.set_defaults(func=cmd_checklists_import)
+    exp = lists_sub.add_parser("export", help="write a checklist as an .xlsx workbook")
+    exp.add_argument("id")
+    exp.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    exp.set_defaults(func=cmd_checklists_export)
+    tpl = lists_sub.add_parser("template", help="write the blank checklist workbook")
+    tpl.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    tpl.set_defaults(func=cmd_checklists_template)
 
     backup = sub.add_parser("backup", help="copy the live database and evidence files to a folder")
     backup.add_argument("dest", type=Path)
@@ -202,27 +216,99 @@ def cmd_checklists_list(args: argparse.Namespace) -> int:
             status = 1
             continue
         print(f"{checklist.id}  v{checklist.version}  {len(checklist.question_ids())} questions  "
-              f"{checklist.title.en} / {checklist.title.zh}  ({path})")
+              f"{' / '.join(t for t in (checklist.title.en, checklist.title.zh) if t)}  ({path})")
     return status
 
 
 def cmd_checklists_validate(args: argparse.Namespace) -> int:
+    from bot.checklist_workbook import read_checklist_file
+
     files = args.files or checklists.checklist_files(_extra_checklist_dirs())
     failed = 0
     ids: dict[str, Path] = {}
     for path in files:
         try:
-            checklist = checklists.load_checklist(path)
-        except checklists.ChecklistError as exc:
+            data = path.read_bytes()
+        except OSError as exc:
             failed += 1
-            for problem in exc.problems:
-                print(f"{path}: {problem}")
+            print(f"{path}: cannot read: {exc.strerror or exc}")
             continue
+        result = read_checklist_file(path.name, data)
+        if result.checklist is None:
+            failed += 1
+            for problem in result.problems:
+                print(f"{path}: {problem.line(args.lang)}")
+            continue
+        checklist = result.checklist
         if checklist.id in ids and not args.files:
             print(f"{path}: id: {checklist.id!r} is also the id of {ids[checklist.id]} (this one wins)")
         ids[checklist.id] = path
-        print(f"{path}: ok ({checklist.id} v{checklist.version}, {len(checklist.question_ids())} questions)")
+        print(f"{path}: ok ({checklist.id} v{checklist.version}, {len(checklist.question_ids())} questions, "
+              f"{'+'.join(checklist.languages())})")
     return 1 if failed else 0
+
+
+def _checklist_service():
+    from bot.services.checklist_service import ChecklistService
+
+    settings = load_settings()
+    live = checklists.load_all([settings.checklists_dir])
+    return ChecklistService(None, None, settings, live)
+
+
+def cmd_checklists_import(args: argparse.Namespace) -> int:
+    from bot.services.people_service import Actor
+
+    service = _checklist_service()
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"auditbot: {args.file}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    operator = Actor(id=0, name="command line", lang=args.lang, active=True, roles=frozenset({"lead"}))
+    outcome = service.check_and_draft(operator, args.file.name, data)
+    if outcome.draft is None:
+        for problem in outcome.problems:
+            print(f"{args.file}: {problem.line(args.lang)}")
+        if outcome.marked is not None:
+            marked = args.file.with_name(outcome.marked_name)
+            marked.write_bytes(outcome.marked)
+            print(f"{len(outcome.problems)} problems; the workbook with them marked: {marked}")
+        return 1
+    draft = outcome.draft
+    print(f"{args.file}: ok ({draft.id}, {draft.questions} questions in {len(draft.sections) + draft.more_sections}"
+          f" sections, {'+'.join(draft.languages)}); draft {draft.draft_id}")
+    if not args.publish:
+        print(f"not published: run again with --publish (it would be version {draft.version})")
+        return 0
+    published = service.publish_draft(draft.draft_id, args.as_version or draft.version)
+    if isinstance(published, int):
+        print(f"auditbot: {draft.id} already has version {published - 1}: use --as-version {published}",
+              file=sys.stderr)
+        return 1
+    print(f"published {published.id} version {published.version} "
+          f"(a running bot takes it in at the next /checklists or start)")
+    return 0
+
+
+def cmd_checklists_export(args: argparse.Namespace) -> int:
+    from bot.checklist_workbook import write_workbook
+
+    checklist = _checklist_service().find(args.id)
+    if checklist is None:
+        print(f"auditbot: no checklist {args.id!r} (see 'auditbot checklists list')", file=sys.stderr)
+        return 1
+    args.output.write_bytes(write_workbook(checklist))
+    print(f"export: {args.output} ({checklist.id} v{checklist.version}, {len(checklist.question_ids())} questions)")
+    return 0
+
+
+def cmd_checklists_template(args: argparse.Namespace) -> int:
+    from bot.checklist_workbook import write_workbook
+
+    args.output.write_bytes(write_workbook(None))
+    print(f"template: {args.output}")
+    return 0
 
 
 def _extra_checklist_dirs() -> list[Path]:
@@ -285,23 +371,21 @@ def _existing_database(settings) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.report import PdfFailed, PdfUnavailable, build_report, to_pdf
-    from storage.db import Database
-    from storage.files import FileStore
-    from storage.repos.reports import resolve_audit
+    from bot.report import PdfFailed, PdfUnavailable, to_pdf
+    from bot.runtime import bootstrap
 
     settings = load_settings()
-    path = _existing_database(settings)
+    _existing_database(settings)
 
     async def _report() -> Path | None:
-        async with Database(path) as db:
-            async with db.read() as conn:
-                audit = await resolve_audit(conn, args.audit)
+        rt = await bootstrap(settings)
+        try:
+            audit = await rt.report.find(args.audit)
             if audit is None:
                 return None
-            return await build_report(db, audit["id"], FileStore(settings.evidence_dir), settings.tz,
-                                      args.output, max_bytes=None,
-                                      photo_cache=settings.photo_cache_dir)
+            return await rt.report.build(audit, out=args.output, max_bytes=None)
+        finally:
+            await rt.close()
 
     written = asyncio.run(_report())
     if written is None:
@@ -319,15 +403,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.report import build_export
-    from storage.db import Database
+    from bot.runtime import bootstrap
 
     settings = load_settings()
-    path = _existing_database(settings)
+    _existing_database(settings)
 
     async def _export() -> Path:
-        async with Database(path) as db:
-            return await build_export(db, settings.tz, args.output)
+        rt = await bootstrap(settings)
+        try:
+            return await rt.report.export_to(args.output)
+        finally:
+            await rt.close()
 
     written = asyncio.run(_export())
     print(f"export: {written} ({written.stat().st_size / 1e6:.1f} MB)")

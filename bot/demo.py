@@ -119,6 +119,12 @@ class Script:
         self.double.send_photo(user, evidence_photo(number, caption))
         return (await self._replies(user, mark))[-1]
 
+    async def document(self, user, data: bytes, name: str):
+        print(f"\n👤 {user.first_name}: 📎 {name}")
+        mark = self.double.mark()
+        self.double.send_document(user, data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return (await self._replies(user, mark))[0]
+
     async def day_passes(self, app) -> None:
         """A day later: the scheduler's pass runs (reminders, digest) and we see what it sent."""
         from bot import scheduler
@@ -191,7 +197,9 @@ async def run_demo(data_dir: Path | None = None) -> int:
         await _audit(script, auditor)
         await _corrective_actions(script, app, lead, auditor, clerk)
         await _short_audit_in_english(script, lead)
-        reports = await _reports(script, lead, "A-2026-001") + await _reports(script, lead, "A-2026-002")
+        await _own_checklist(script, lead, folder)
+        reports = (await _reports(script, lead, "A-2026-001") + await _reports(script, lead, "A-2026-002")
+                   + await _reports(script, lead, "A-2026-003"))
         return _save_reports(script, folder, reports)
     finally:
         await stop_polling(app)
@@ -318,6 +326,66 @@ async def _short_audit_in_english(script: Script, lead) -> None:
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
     card = await script.say(lead, "Partial audit: clause 4 only; the rest follows in December.")
+    await script.press(lead, card, "Complete")
+
+
+# The lead's own checklist, Chinese only: (section, section title, id, clause, question, guidance, evidence)
+OWN_QUESTIONS = [
+    ("doc", "文件和记录", "doc-1", "7.5.2", "本科室的制度文件是否经审批后发布，并标明版本和生效日期？",
+     "抽取 3 份现行制度，核对审批单、版本号和生效日期。", "required"),
+    ("doc", None, "doc-2", "7.5.3", "作废文件是否及时收回或标识，防止误用？", "查看作废文件清单，现场抽查办公桌和共享盘。",
+     "optional"),
+    ("serve", "服务对象", "serve-1", "9.1.2", "是否收集办事群众的满意度并分析改进？", "查看近一季度满意度统计和改进记录。",
+     "必要"),  # the mistake of the first round: not an evidence rule
+    ("serve", None, "serve-2", "10.2", "投诉是否在规定时限内答复，并分析原因？", "抽取 2 件投诉，核对答复时限和原因分析。",
+     "required"),
+]
+
+
+async def _own_checklist(script: Script, lead, folder: Path) -> None:
+    """The lead downloads the blank template, fills in a Chinese-only checklist, gets one problem
+    back, fixes it, publishes, and runs an audit on it."""
+    import openpyxl
+
+    listing = await script.say(lead, "/checklists")
+    template = await script.press(lead, listing, "Blank template")
+    workbook = openpyxl.load_workbook(io.BytesIO(template.file_bytes))
+    sheet = workbook["questions"]
+    headers = [c.value for c in sheet[1]]
+    for row, values in enumerate(OWN_QUESTIONS, 2):
+        named = dict(zip(("section", "section_title::zh", "id", "clause", "question::zh", "guidance::zh",
+                          "evidence"), values, strict=True))
+        for name, value in named.items():
+            sheet.cell(row, headers.index(name) + 1, value)
+    settings = workbook["settings"]
+    s_headers = [c.value for c in settings[1]]
+    settings.cell(2, s_headers.index("id") + 1, "legal-office")
+    settings.cell(2, s_headers.index("title::zh") + 1, "法制办公室专项检查表")
+    path = folder / "法制办公室专项检查表.xlsx"
+    workbook.save(path)
+    print(f"\n   (the lead fills in the template in Excel, Chinese only: {path})")
+    await script.document(lead, path.read_bytes(), path.name)
+    marked = script.documents[-1][1]
+    fixed = openpyxl.load_workbook(io.BytesIO(marked))
+    fixed["questions"].cell(4, headers.index("evidence") + 1, "required")
+    fixed.save(path)
+    print("\n   (the lead opens the returned workbook, sees the red cell and its comment, picks 'required')")
+    draft = await script.document(lead, path.read_bytes(), path.name)
+    await script.press(lead, draft, "Publish")
+    card = await script.say(lead, "/audit")
+    card = await script.press(lead, card, "法制办公室专项")
+    card = await script.press(lead, card, "法制办公室")
+    card = await script.press(lead, card, "Plan confirmed")
+    card = await script.press(lead, card, "Start the questions")
+    for result, note in (("Conform", None), ("Minor NC", "两份作废制度仍在共享盘“现行文件”目录中。"),
+                         ("Conform", None), ("Conform", None)):
+        card = await script.press(lead, card, result)
+        if note:
+            card = await script.say(lead, note)
+        card = await script.press(lead, card, "Next")  # after the last question: the summary
+    card = await script.press(lead, card, "Closing meeting")
+    await script.press(lead, card, "Conclusions")
+    card = await script.say(lead, "Own checklist, first run: document control needs one correction.")
     await script.press(lead, card, "Complete")
 
 

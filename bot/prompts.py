@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-LANGS = ("zh", "en")
-DEFAULT_LANG = "en"
+from bot.vocabulary import DEFAULT_LANG, LANGS
+
 TELEGRAM_TEXT_LIMIT = 4096
 
 
@@ -44,6 +44,7 @@ class Prompts:
         )
         self._labels = {lang: _load_labels(self.root / lang) for lang in LANGS}
         self.env.globals["label"] = self.label
+        self._templates: set[str] | None = None
 
     def render(self, lang: str, name: str, /, **context: Any) -> str:
         """The text of template ``name`` in ``lang``, trimmed of surrounding blank lines."""
@@ -56,6 +57,14 @@ class Prompts:
         if text is None:
             text = self._labels[DEFAULT_LANG][key]
         return text.format(**values) if values else text
+
+    def has_label(self, key: str) -> bool:
+        return key in self._labels[DEFAULT_LANG]
+
+    def has_template(self, name: str) -> bool:
+        if self._templates is None:
+            self._templates = set(self.template_names(DEFAULT_LANG))
+        return name in self._templates
 
     def label_keys(self, lang: str) -> set[str]:
         return set(self._labels[_lang(lang)])

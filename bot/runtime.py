@@ -1,33 +1,93 @@
-"""What the handlers reach through the PTB context: services, prompts, the acting person."""
+"""The application's shared objects (one typed ``Runtime``, built by ``bootstrap``) and what
+the handlers reach through the PTB context: the runtime, prompts, the acting person."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot import checklists as checklist_loader
 from bot.checklists import Checklist
 from bot.clock import Clock
-from bot.prompts import Prompts
+from bot.prompts import Prompts, default_prompts
+from bot.services.audit_service import AuditService
+from bot.services.capa_service import CapaService
+from bot.services.checklist_service import ChecklistService
+from bot.services.dialog_service import DialogService
+from bot.services.inbox_service import InboxService
+from bot.services.notices import NoticeService
 from bot.services.people_service import Actor, PeopleService
+from bot.services.reminder_service import ReminderService
+from bot.services.report_service import ReportService
+from bot.services.status_service import StatusService
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
 
+if TYPE_CHECKING:
+    from bot.outbox_sender import OutboxSender
+
 
 @dataclass
 class Runtime:
-    """The application's shared objects, built once at start."""
+    """The application's shared objects, built once at start by ``bootstrap``."""
 
     settings: Settings
     db: Database
     clock: Clock
     prompts: Prompts
     files: FileStore
-    checklists: dict[str, Checklist]
+    checklists: dict[str, Checklist]  # on offer now (the checklist service adds and archives)
     people: PeopleService
-    services: dict[str, Any] = field(default_factory=dict)
+    dialogs: DialogService
+    audit: AuditService
+    capa: CapaService
+    report: ReportService
+    status: StatusService
+    reminders: ReminderService
+    notices: NoticeService
+    outbox: OutboxSender
+    inbox: InboxService
+    checklist_admin: ChecklistService
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: Prompts | None = None,
+                    db: Database | None = None) -> Runtime:
+    """Open the database (unless given one) and build every service once.
+
+    The app, the CLI, the demo, the tests and the benchmarks all start here.
+    """
+    from bot.outbox_sender import OutboxSender  # it renders keyboards with the handlers' helpers
+
+    clock = clock or Clock()
+    prompts = prompts or default_prompts()
+    settings.prepare_data_dir()
+    if db is None:
+        db = await Database(settings.database).open()
+    files = FileStore(settings.evidence_dir)
+    checklists = checklist_loader.load_all([settings.checklists_dir])
+    report = ReportService(db, clock, settings, files)
+    status = StatusService(db, clock, settings)
+    notices = NoticeService(db, clock, settings, status)
+    return Runtime(
+        settings=settings, db=db, clock=clock, prompts=prompts, files=files, checklists=checklists,
+        people=PeopleService(db, clock, settings),
+        dialogs=DialogService(db, clock),
+        audit=AuditService(db, clock, settings, checklists, files, on_photo=report.photo_arrived),
+        capa=CapaService(db, clock, settings, files),
+        report=report,
+        status=status,
+        reminders=ReminderService(db, clock, settings),
+        notices=notices,
+        outbox=OutboxSender(db, clock, notices, prompts, files),
+        inbox=InboxService(db, clock, settings),
+        checklist_admin=ChecklistService(db, clock, settings, checklists),
+    )
 
 
 class AuditContext(CallbackContext[ExtBot, dict, dict, dict]):

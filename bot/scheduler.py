@@ -23,33 +23,20 @@ PRUNE_JOB_NAME = "prune-inbox"
 
 async def tick(application: Application) -> None:
     """One pass: queue what is due now, then send what the outbox holds."""
-    services = application.bot_data["runtime"].services
-    await services["reminders"].plan()
-    await services["outbox"].drain(application.bot)
-
-
-async def drain(application: Application) -> None:
-    """Send what is queued now (after a handler queued a message for someone else)."""
-    await application.bot_data["runtime"].services["outbox"].drain(application.bot)
+    runtime = application.bot_data["runtime"]
+    await runtime.reminders.plan()
+    await runtime.outbox.drain(application.bot)
 
 
 def kick(application: Application) -> None:
-    """Send queued messages soon, without making the person who acted wait for them.
+    """The one way to say "something new to send": queue what is due now (the notices of
+    actions just created, a step someone is to be told of) and send it, in the background,
+    so the person who acted does not wait for other people's messages.
 
     While the bot is stopping nothing is started: the next pass after the restart sends them.
     """
     if application.running:
-        application.create_task(drain(application), name="outbox-drain")
-
-
-async def notify_new_actions(application: Application) -> None:
-    """Queue the notices of actions just created (an audit was completed) and send them soon.
-
-    Returns once they are queued; sending happens in the background, so the auditor who
-    completed the audit does not wait for the department's messages to go out.
-    """
-    await application.bot_data["runtime"].services["reminders"].plan()
-    kick(application)
+        application.create_task(tick(application), name="outbox-kick")
 
 
 async def _job(context: AuditContext) -> None:
@@ -57,7 +44,7 @@ async def _job(context: AuditContext) -> None:
 
 
 async def _prune_job(context: AuditContext) -> None:
-    await context.application.bot_data["runtime"].services["inbox"].prune()
+    await context.application.bot_data["runtime"].inbox.prune()
 
 
 def schedule(application: Application) -> None:

@@ -1,4 +1,4 @@
-"""Evidence files on disk, named by their SHA-256 and written atomically."""
+"""Evidence files on disk, named by their SHA-256; every file the bot writes, written atomically."""
 
 from __future__ import annotations
 
@@ -7,7 +7,27 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+
+def save_atomically(save: Callable[[str], None], out: Path, *, durable: bool = False) -> Path:
+    """Call ``save(temp_path)`` next to ``out``, then rename the temp file to ``out``, so a
+    reader never sees half a file. ``durable``: fsync the file and its folder too."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=out.suffix)
+    os.close(fd)
+    try:
+        save(tmp)
+        if durable:
+            _fsync(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_dir(out.parent)
+    return out
 
 
 class FileStore:
@@ -27,18 +47,7 @@ class FileStore:
         target = self.path_of(digest)
         if target.exists():
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        save_atomically(lambda tmp: Path(tmp).write_bytes(data), target, durable=True)
         return digest
 
     def get(self, sha256: str) -> bytes:
@@ -64,6 +73,14 @@ class FileStore:
 
     def all_files(self) -> list[Path]:
         return [p for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".tmp-")]
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -12,11 +12,8 @@ from PIL import Image
 
 from bot.checklists import load_all
 from bot.clock import FakeClock
-from bot.services.capa_service import CapaService
-from bot.services.notices import NoticeService
-from bot.services.people_service import Actor, PeopleService
-from bot.services.reminder_service import ReminderService
-from bot.services.status_service import StatusService
+from bot.runtime import Runtime, bootstrap
+from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database, fetch_all
 from storage.files import FileStore
@@ -105,41 +102,19 @@ async def cast(db: Database, department: str = DEPARTMENT) -> None:
     await add_person(db, STAFF, "staff", department)
 
 
-@dataclass
-class World:
-    """The corrective-action services on a temporary database, without Telegram."""
-
-    db: Database
-    clock: FakeClock
-    settings: Settings
-    files: FileStore
-    people: PeopleService
-    capa: CapaService
-    reminders: ReminderService
-    notices: NoticeService
-    status: StatusService
+class World(Runtime):
+    """The application's runtime (services on a temporary database), without Telegram."""
 
     async def actor(self, user: TgUser | int) -> Actor:
         return await self.people.get(user if isinstance(user, int) else user.id)
 
-    async def outbox(self, *, state: str | None = None) -> list[dict]:
+    async def outbox_rows(self, *, state: str | None = None) -> list[dict]:
         async with self.db.read() as conn:
             rows = [dict(r) for r in await fetch_all(conn, "SELECT * FROM outbox ORDER BY id")]
         return [r for r in rows if state is None or r["state"] == state]
 
-    async def close(self) -> None:
-        await self.db.close()
-
 
 async def open_world(data_dir: Path, clock: FakeClock | None = None) -> World:
     settings = Settings(data_dir=data_dir, database_url=databases.current(), _env_file=None)
-    settings.prepare_data_dir()
-    clock = clock or FakeClock(NOW)
-    db = await Database(settings.database).open()
-    files = FileStore(settings.evidence_dir)
-    status = StatusService(db, clock, settings)
-    return World(
-        db=db, clock=clock, settings=settings, files=files, people=PeopleService(db, clock, settings),
-        capa=CapaService(db, clock, settings, files), reminders=ReminderService(db, clock, settings),
-        notices=NoticeService(db, clock, settings, status), status=status,
-    )
+    runtime = await bootstrap(settings, clock or FakeClock(NOW))
+    return World(**vars(runtime))

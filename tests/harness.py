@@ -30,6 +30,8 @@ STRANGER = TgUser(id=9009, first_name="Eve", language_code="en")
 class BotHarness:
     """One bot process (in-process Application, or a subprocess for kill tests)."""
 
+    reply_timeout = 5.0  # seconds to wait for the bot's answer (a freshly started process needs more)
+
     def __init__(self, double: BotApiDouble, data_dir: Path, *, clock: Clock | None = None,
                  admin_ids: tuple[int, ...] = (LEAD.id,), rate_limit: bool = False, reminders: bool = False,
                  durable: bool = True):
@@ -102,22 +104,22 @@ class BotHarness:
 
     # --- conversation helpers ----------------------------------------------------------------
 
-    async def command(self, user: TgUser, command: str, args: str = "", timeout: float = 5.0) -> Sent:
+    async def command(self, user: TgUser, command: str, args: str = "", timeout: float | None = None) -> Sent:
         mark = self.double.mark()
         self.double.send_command(user, command, args)
-        return await self.double.reply_to(user, timeout=timeout, after=mark)
+        return await self.double.reply_to(user, timeout=timeout or self.reply_timeout, after=mark)
 
-    async def say(self, user: TgUser, text: str, timeout: float = 5.0) -> Sent:
+    async def say(self, user: TgUser, text: str, timeout: float | None = None) -> Sent:
         mark = self.double.mark()
         self.double.send_message(user, text)
-        return await self.double.reply_to(user, timeout=timeout, after=mark)
+        return await self.double.reply_to(user, timeout=timeout or self.reply_timeout, after=mark)
 
     async def press(self, user: TgUser, data: str, *, message_id: int | None = None,
-                    timeout: float = 5.0) -> Sent:
+                    timeout: float | None = None) -> Sent:
         """Press a button; returns the first message sent or edited in the chat after it."""
         mark = self.double.mark()
         self.double.press_button(user, data, message_id=message_id)
-        return await self.double.reply_to(user, timeout=timeout, after=mark)
+        return await self.double.reply_to(user, timeout=timeout or self.reply_timeout, after=mark)
 
     async def press_for_answer(self, user: TgUser, data: str, *, message_id: int | None = None,
                                check: bool = True) -> Sent:

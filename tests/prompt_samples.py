@@ -24,6 +24,7 @@ SAMPLES: dict[str, list[dict]] = {
     "unsupported_message": [{}],
     "unknown_command": [{}],
     "error": [{}],
+    "refusal": [{"key": "not_allowed"}, {"key": "audit_error_stale"}],
     "not_allowed": [{}],
     "lang_choose": [{}],
     "lang_set": [{}],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from bot.services.audit_service import (
     CARDS,
@@ -20,6 +20,7 @@ QUESTION = QuestionView(
     audit_id=1, number="A-2026-001", department=HOSTILE, index=11, total=74, section_index=2,
     section_title="7 Support " + HOSTILE, clause="7.5.3", text="Q? " * 100, guidance="G " * 200,
     evidence_rule="required", result="minor", notes=[LONG] * 12, evidence_count=5, answered=11,
+    answered_by=HOSTILE, answered_at=datetime(2026, 11, 2, 9, 30), replaced=("conform", HOSTILE),
 )
 BARE_QUESTION = QuestionView(
     audit_id=1, number="A-2026-001", department="Office", index=0, total=41, section_index=0,
@@ -65,7 +66,6 @@ SAMPLES: dict[str, list[dict]] = {
         {"done": Completed(1, "A-2026-001", [{"number": "NC1", "kind": "minor", "clause": "5.3"}], [1, 2],
                            "Office", 0, False)},
     ],
-    "audit_error": [{"code": c} for c in ("stale", "not_in_team", "due_unreadable", "field_empty")],
     "audit_use_buttons": [{}],
     "audit_evidence_needs_question": [{}],
     "audit_file_too_big": [{"size_mb": 30.5}],

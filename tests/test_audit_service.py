@@ -10,6 +10,7 @@ from bot.checklists import load_all
 from bot.clock import FakeClock
 from bot.services.audit_service import AuditError, AuditService
 from bot.services.dates import parse_date
+from bot.services.errors import NotAllowed
 from bot.services.people_service import Actor, PeopleService
 from bot.settings import Settings
 from storage.db import Database
@@ -57,6 +58,7 @@ async def test_only_auditors_in_the_team_or_leads(env):
     view, changed = await service.record_result(LEAD, audit_id, 0, "conform")  # a lead joins on first use
     assert changed and view.result == "conform"
     await service.toggle_member(AUDITOR, audit_id, OTHER.id)
+    await service.question(OTHER, audit_id, 1)  # the card of question 2 is the one they press on
     view, _ = await service.record_result(OTHER, audit_id, 1, "na")
     assert view.answered == 2
 
@@ -86,7 +88,9 @@ async def test_completion_needs_statement_and_required_evidence(env):
     await service.add_note(AUDITOR, audit_id, 0, "Two of five job descriptions are unsigned")
     await service.add_evidence(AUDITOR, audit_id, 0, kind="photo", data=jpeg(1), file_name=None,
                                mime_type="image/jpeg", caption=None, telegram_file_id="f1")
+    await service.question(AUDITOR, audit_id, 1)
     await service.record_result(AUDITOR, audit_id, 1, "observation")
+    await service.question(AUDITOR, audit_id, 2)
     await service.record_result(AUDITOR, audit_id, 2, "major")
     await service.add_note(AUDITOR, audit_id, 2, "No review of the 2026 plan")
     await service.add_evidence(AUDITOR, audit_id, 2, kind="photo", data=jpeg(2), file_name=None,
@@ -139,5 +143,5 @@ async def test_people_service_invites_are_single_use(env):
     assert first.result.value == "joined" and second.result.value == "used"
     async with db.read() as conn:  # the one who came too late is not kept
         assert await people.get(conn, 98) is None and (await people.get(conn, 99))["name"] == "N"
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         await people_service.create_invite(AUDITOR, "auditor", None)

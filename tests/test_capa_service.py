@@ -27,7 +27,7 @@ async def row(world, capa_id: int):
 
 
 async def kinds_to(world, chat_id: int) -> list[str]:
-    return [r["kind"] for r in await world.outbox() if r["chat_id"] == chat_id]
+    return [r["kind"] for r in await world.outbox_rows() if r["chat_id"] == chat_id]
 
 
 async def plan_it(world, staff, capa_id: int) -> None:
@@ -191,7 +191,7 @@ async def test_implementation_verification_rejection_and_closure(world):
     saved = await row(world, c)
     assert saved["state"] == "closed" and saved["effectiveness"].startswith("Sampled") and saved["closed_at"]
     assert await kinds_to(world, STAFF.id) == ["capa_rejected", "capa_closed"]
-    assert len({r["dedupe_key"] for r in await world.outbox()}) == len(await world.outbox())
+    assert len({r["dedupe_key"] for r in await world.outbox_rows()}) == len(await world.outbox_rows())
 
     for call in (world.capa.open(staff, c), world.capa.implement(staff, c), world.capa.ask_verdict(auditor, c, True)):
         with pytest.raises(CapaError) as err:

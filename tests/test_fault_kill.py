@@ -74,6 +74,7 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(double, tmp_p
     rng = random.Random(seed)
     print(f"\nAUDITBOT_FAULT_SEED={seed}")
     bot = BotHarness(double, tmp_path / "data")
+    bot.reply_timeout = 30.0  # a process just started, on a busy machine
     bot.start_process(**NO_QUIET_HOURS)
     try:
         assert "Hello" in (await bot.command(LEAD, "/start", timeout=30)).text

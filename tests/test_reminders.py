@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from bot.services.errors import NotAllowed
 from bot.services.reminder_service import ReminderService
 from storage.repos import findings
 from tests.capa_fixtures import (
@@ -36,9 +37,9 @@ async def world(tmp_path):
 async def pass_at(world, moment: datetime) -> list[tuple[str, int, str]]:
     """Move the clock, run one pass; the (kind, chat, key) rows it queued (digests left out)."""
     world.clock.set(moment)
-    before = {r["id"] for r in await world.outbox()}
+    before = {r["id"] for r in await world.outbox_rows()}
     await world.reminders.plan()
-    return [(r["kind"], r["chat_id"], r["dedupe_key"]) for r in await world.outbox()
+    return [(r["kind"], r["chat_id"], r["dedupe_key"]) for r in await world.outbox_rows()
             if r["id"] not in before and r["kind"] != "lead_digest"]
 
 
@@ -71,12 +72,12 @@ async def test_digest_once_a_day_from_nine_while_actions_are_open(world):
     await cast(world.db)
     world.clock.set(at(date(2026, 11, 2), 8, 59))
     await world.reminders.plan()
-    assert [r for r in await world.outbox() if r["kind"] == "lead_digest"] == []  # before 09:00
+    assert [r for r in await world.outbox_rows() if r["kind"] == "lead_digest"] == []  # before 09:00
     await make_action(world.db, due=DUE)
     for moment in (at(date(2026, 11, 2)), at(date(2026, 11, 2), 18), at(date(2026, 11, 3), 9, 30)):
         world.clock.set(moment)
         await world.reminders.plan()
-    digests = [(r["chat_id"], r["dedupe_key"]) for r in await world.outbox() if r["kind"] == "lead_digest"]
+    digests = [(r["chat_id"], r["dedupe_key"]) for r in await world.outbox_rows() if r["kind"] == "lead_digest"]
     assert digests == [(LEAD.id, f"digest:2026-11-02:{LEAD.id}"), (LEAD.id, f"digest:2026-11-03:{LEAD.id}")]
 
 
@@ -94,7 +95,7 @@ async def test_a_queued_stage_overtaken_by_a_later_one_is_not_sent(world):
     await pass_at(world, at(date(2026, 11, 2)))
     await pass_at(world, at(date(2026, 11, 30), 21))  # queued at night for 08:00 …
     await pass_at(world, at(date(2026, 12, 1), 0, 1))  # … but at midnight "1 day before" applies
-    rows = {json.loads(r["payload_json"])["stage"]: r for r in await world.outbox() if r["kind"] == "capa_reminder"}
+    rows = {json.loads(r["payload_json"])["stage"]: r for r in await world.outbox_rows() if r["kind"] == "capa_reminder"}
     assert set(rows) == {"before7", "before1"}
     world.clock.set(at(date(2026, 12, 1), 8))
     assert await world.notices.compose("capa_reminder", STAFF.id, rows["before7"]["payload_json"]) is None
@@ -106,11 +107,11 @@ async def test_quiet_hours_hold_everything_until_eight(world):
     await cast(world.db)
     await make_action(world.db, due=DUE)
     await pass_at(world, at(date(2026, 11, 2), 21, 30))
-    rows = await world.outbox()
+    rows = await world.outbox_rows()
     assert {datetime.fromisoformat(r["not_before"]) for r in rows} == {at(date(2026, 11, 3), 8)}
     assert {r["kind"] for r in rows} == {"capa_new", "lead_digest"}
     await pass_at(world, at(date(2026, 11, 25), 6))
-    before7 = (await world.outbox())[-1]
+    before7 = (await world.outbox_rows())[-1]
     assert datetime.fromisoformat(before7["not_before"]) == at(date(2026, 11, 25), 8)
 
 
@@ -119,7 +120,7 @@ async def test_reminders_stop_once_implemented_and_resume_when_rejected(world):
     action = await make_action(world.db, due=DUE)
     await pass_at(world, at(date(2026, 11, 2)))
     await pass_at(world, at(date(2026, 11, 25)))
-    (pending,) = [r for r in await world.outbox() if r["kind"] == "capa_reminder"]
+    (pending,) = [r for r in await world.outbox_rows() if r["kind"] == "capa_reminder"]
     async with world.db.transaction() as conn:
         await findings.update_capa(conn, action.capa_id, NOW, state="implemented")
     assert await world.notices.compose("capa_reminder", STAFF.id, pending["payload_json"]) is None
@@ -141,7 +142,7 @@ async def test_no_staff_yet_the_lead_is_told_and_the_action_waits(world, tmp_pat
     await make_action(world.db, due=DUE, department="财务科", audit_id=first.audit_id, index=1)
     assert await pass_at(world, at(date(2026, 11, 2))) == [
         ("capa_no_staff", LEAD.id, f"nostaff:{first.audit_id}:{LEAD.id}")]
-    notice = await world.notices.compose("capa_no_staff", LEAD.id, (await world.outbox())[0]["payload_json"])
+    notice = await world.notices.compose("capa_no_staff", LEAD.id, (await world.outbox_rows())[0]["payload_json"])
     assert notice.values["count"] == 2 and notice.values["department"] == "财务科"
     assert await pass_at(world, at(date(2026, 11, 3))) == []
 
@@ -149,9 +150,9 @@ async def test_no_staff_yet_the_lead_is_told_and_the_action_waits(world, tmp_pat
     queued = await pass_at(world, at(date(2026, 11, 4)))
     assert [(kind, chat) for kind, chat, _ in queued] == [
         ("capa_photos", STAFF.id), ("capa_new", STAFF.id), ("capa_new", STAFF.id)]  # photos before their card
-    photos = await world.notices.compose("capa_photos", STAFF.id, (await world.outbox())[-3]["payload_json"])
+    photos = await world.notices.compose("capa_photos", STAFF.id, (await world.outbox_rows())[-3]["payload_json"])
     assert len(photos.photos) == 2
-    assert await world.notices.compose("capa_no_staff", LEAD.id, (await world.outbox())[0]["payload_json"]) is None
+    assert await world.notices.compose("capa_no_staff", LEAD.id, (await world.outbox_rows())[0]["payload_json"]) is None
 
     await add_person(world.db, 3004, "staff", "财务科", at=at(date(2026, 11, 5)))  # a second contact, later
     queued = await pass_at(world, at(date(2026, 11, 5), 10))
@@ -199,6 +200,6 @@ async def test_status_overdue_and_digest(world):
     overdue = await world.status.overdue(lead)
     assert [(i["number"], i["days_late"], i["owners"]) for i in overdue.items] == [
         ("NC1", 32, "Li Clerk"), ("NC2", 13, "Li Clerk")]
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         await world.status.status(await world.actor(AUDITOR))
     assert (await world.status.digest(date(2026, 11, 2))).overdue.total == 2

@@ -11,35 +11,72 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, audit, capa, dialog, errors, gate, lead, report, start
+from bot.handlers import (
+    admin,
+    audit,
+    capa,
+    checklists,
+    dialog,
+    errors,
+    gate,
+    lead,
+    menu,
+    report,
+    start,
+)
+from bot.handlers.common import guarded
+from bot.handlers.dialog import Flow
+from bot.services import audit_service, capa_service, checklist_service, people_service
+
+# Each dialog (dialog_state.flow): what takes the person's typed text and files in it.
+FLOWS: dict[str, Flow] = {
+    audit_service.FLOW: Flow(text=audit.on_audit_text, media=audit.on_audit_media),
+    audit_service.NEW_FLOW: Flow(text=audit.on_new_audit_text),
+    capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media,
+                                 explain_as=capa.explain_sending),
+    people_service.FLOW: Flow(text=admin.on_admin_text),
+    checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
+                                 explain_as=checklists.explain_refusal),
+}
+
+COMMANDS = {
+    "start": menu.start_command,
+    "help": start.help_command,
+    "lang": start.lang_command,
+    "cancel": start.cancel,
+    "invite": admin.invite,
+    "departments": admin.departments,
+    "users": admin.users,
+    "audit": audit.audit_command,
+    "resume": audit.resume_command,
+    "report": report.report_command,
+    "export": report.export_command,
+    "capa": capa.capa_command,
+    "status": lead.status_command,
+    "overdue": lead.overdue_command,
+    "checklists": checklists.checklists_command,
+}
 
 
 def register_handlers(application: Application) -> None:
     """Every handler, in the order PTB tries them."""
+    on_text, on_media = dialog.router(FLOWS)
     application.add_handler(TypeHandler(object, gate.gate), group=-1)
     application.add_handlers(
         [
-            CommandHandler("start", start.start),
-            CommandHandler("help", start.help_command),
-            CommandHandler("lang", start.lang_command),
-            CommandHandler("cancel", start.cancel),
-            CommandHandler("invite", admin.invite),
-            CommandHandler("departments", admin.departments),
-            CommandHandler("users", admin.users),
-            *audit.command_handlers(),
-            *report.command_handlers(),
-            CommandHandler("capa", capa.capa_command),
-            CommandHandler("status", lead.status_command),
-            CommandHandler("overdue", lead.overdue_command),
+            *(CommandHandler(name, guarded(handler)) for name, handler in COMMANDS.items()),
+            *menu.callback_handlers(),
             *start.callback_handlers(),
             *audit.callback_handlers(),
             *report.callback_handlers(),
             *admin.callback_handlers(),
             *capa.callback_handlers(),
+            *checklists.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
-            MessageHandler(filters.TEXT, dialog.on_text),
+            MessageHandler(filters.TEXT, on_text),
+            checklists.document_handler(FLOWS, on_media),
             MessageHandler(filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO,
-                           dialog.on_media),
+                           on_media),
             MessageHandler(filters.ALL, dialog.on_other),
             CallbackQueryHandler(start.stale_button),
         ]
@@ -47,4 +84,4 @@ def register_handlers(application: Application) -> None:
     application.add_error_handler(errors.on_error)
 
 
-__all__ = ["CommandHandler", "register_handlers"]
+__all__ = ["FLOWS", "CommandHandler", "register_handlers"]

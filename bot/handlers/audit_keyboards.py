@@ -1,15 +1,16 @@
-"""The buttons of the audit cards (labels from prompts/, data from bot.callbacks)."""
+"""The buttons of the audit cards (labels from prompts/, data from bot.buttons)."""
 
 from __future__ import annotations
 
-from bot.callbacks import pack
+from bot import buttons as b
 from bot.runtime import AuditContext
-from bot.services.audit_service import CARDS, CardView, QuestionView, SummaryView
+from bot.services.audit_service import CARDS, CardView, QuestionView, Sections, SummaryView
+from bot.vocabulary import Result
 
-# Result buttons, three a row, in the order of PRODUCT.md; the code is what the button sends.
+# Result buttons, three a row, in the order of PRODUCT.md.
 RESULT_ROWS = (
-    (("c", "conform"), ("mi", "minor"), ("ma", "major")),
-    (("ob", "observation"), ("of", "ofi"), ("g", "good")),
+    (Result.conform, Result.minor, Result.major),
+    (Result.observation, Result.ofi, Result.good),
 )
 MAX_JUMPS = 8
 
@@ -17,19 +18,19 @@ MAX_JUMPS = 8
 def question_rows(context: AuditContext, q: QuestionView) -> list[list[tuple[str, str]]]:
     label = context.label
 
-    def result_button(code: str, result: str) -> tuple[str, str]:
+    def result_button(result: Result) -> tuple[str, str]:
         text = label(f"result_{result}")
-        return (f"✅ {text}" if q.result == result else text, pack("q", q.audit_id, q.index, code))
+        return (f"✅ {text}" if q.result == result else text, b.Question(q.audit_id, q.index, result.code).pack())
 
-    rows = [[result_button(code, result) for code, result in row] for row in RESULT_ROWS]
-    forward = ("btn_next", "next") if q.result else ("btn_skip", "skip")
-    rows.append([result_button("na", "na"), (label(forward[0]), pack("q", q.audit_id, q.index, forward[1]))])
-    rows.append([
-        (label("btn_back"), pack("q", q.audit_id, q.index, "back")),
-        (label("btn_sections"), pack("q", q.audit_id, q.index, "secs")),
-        (label("btn_pause"), pack("q", q.audit_id, q.index, "pause")),
-    ])
-    rows.append([(label("btn_summary"), pack("q", q.audit_id, q.index, "sum"))])
+    def move(key: str, to: b.Move) -> tuple[str, str]:
+        return label(key), b.Question(q.audit_id, q.index, to).pack()
+
+    rows = [[result_button(result) for result in row] for row in RESULT_ROWS]
+    forward = move("btn_next", b.Move.next) if q.result else move("btn_skip", b.Move.skip)
+    rows.append([result_button(Result.na), forward])
+    rows.append([move("btn_back", b.Move.back), move("btn_sections", b.Move.sections),
+                 move("btn_pause", b.Move.pause)])
+    rows.append([move("btn_summary", b.Move.summary)])
     return rows
 
 
@@ -38,57 +39,58 @@ def card_rows(context: AuditContext, view: CardView) -> list[list[tuple[str, str
     label = context.label
     fields = CARDS[view.card]
     rows = [
-        [(label("btn_edit", field=label(f"field_{name}")), pack("cf", view.audit_id, i))
+        [(label("btn_edit", field=label(f"field_{name}")), b.CardField(view.audit_id, i).pack())
          for i, name in enumerate(fields[start:start + 2], start)]
         for start in range(0, len(fields), 2)
     ]
     if view.card == "plan":
-        rows.append([(label("btn_team"), pack("ct", view.audit_id))])
-        rows.append([(label("btn_confirm_plan"), pack("cc", view.audit_id, "p"))])
+        rows.append([(label("btn_team"), b.Team(view.audit_id).pack())])
+        rows.append([(label("btn_confirm_plan"), b.ConfirmStage(view.audit_id, "p").pack())])
     else:
         mark = "✅" if view.values.get("scope_confirmed") else "⬜"
-        rows.append([(label("btn_scope_confirmed", mark=mark), pack("cs", view.audit_id))])
-        rows.append([(label("btn_start_questions"), pack("cc", view.audit_id, "o"))])
+        rows.append([(label("btn_scope_confirmed", mark=mark), b.ScopeToggle(view.audit_id).pack())])
+        rows.append([(label("btn_start_questions"), b.ConfirmStage(view.audit_id, "o").pack())])
     return rows
 
 
 def team_rows(context: AuditContext, audit_id: int, candidates: list[dict]) -> list[list[tuple[str, str]]]:
-    rows = [[(("✅ " if c["member"] else "➕ ") + c["name"], pack("ct", audit_id, c["id"]))] for c in candidates]
-    rows.append([(context.label("btn_back_to_plan"), pack("rs", audit_id))])
+    rows = [[(("✅ " if c["member"] else "➕ ") + c["name"], b.Team(audit_id, c["id"]).pack())] for c in candidates]
+    rows.append([(context.label("btn_back_to_plan"), b.Resume(audit_id).pack())])
     return rows
 
 
-def sections_rows(context: AuditContext, audit_id: int, sections: list[dict]) -> list[list[tuple[str, str]]]:
-    return [
-        [(f"{s['title']} ({s['done']}/{s['total']})", pack("qj", audit_id, s["index"]))] for s in sections
-    ]
+def sections_rows(context: AuditContext, s: Sections) -> list[list[tuple[str, str]]]:
+    rows = [[(f"{x['title']} ({x['done']}/{x['total']})", b.Jump(s.audit_id, x["index"]).pack())]
+            for x in s.sections]
+    rows.append([(context.label("btn_back_to_question", number=s.position + 1), b.Jump(s.audit_id, s.position).pack())])
+    return rows
 
 
 def summary_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, str]]]:
     label = context.label
     jumps: list[tuple[str, str]] = []
     for problem in s.problems:
-        jumps.append((label(f"btn_fix_{problem.kind}", clause=problem.clause), pack("qj", s.audit_id, problem.index)))
+        jumps.append((label(f"btn_fix_{problem.kind}", clause=problem.clause), b.Jump(s.audit_id, problem.index).pack()))
     for index, clause, _ in s.unanswered:
-        jumps.append((label("btn_jump", clause=clause, number=index + 1), pack("qj", s.audit_id, index)))
+        jumps.append((label("btn_jump", clause=clause, number=index + 1), b.Jump(s.audit_id, index).pack()))
     rows = [jumps[i:i + 2] for i in range(0, min(len(jumps), MAX_JUMPS), 2)]
-    rows.append([(label("btn_closing"), pack("cl", s.audit_id))])
+    rows.append([(label("btn_closing"), b.ToClosing(s.audit_id).pack())])
     return rows
 
 
 def closing_rows(context: AuditContext, view: CardView, s: SummaryView) -> list[list[tuple[str, str]]]:
     label = context.label
     fields = CARDS["closing"]
-    rows = [[(label("btn_edit", field=label(f"field_{name}")), pack("cf", view.audit_id, i))]
+    rows = [[(label("btn_edit", field=label(f"field_{name}")), b.CardField(view.audit_id, i).pack())]
             for i, name in enumerate(fields)]
     for index, clause, kind, due in s.due_dates:
         rows.append([(label("btn_due", clause=clause, kind=label(f"result_{kind}"), due=due.isoformat()),
-                      pack("dd", view.audit_id, index))])
-    rows.append([(label("btn_back_to_questions"), pack("cb", view.audit_id)),
-                 (label("btn_complete"), pack("fin", view.audit_id))])
+                      b.DueDate(view.audit_id, index).pack())])
+    rows.append([(label("btn_back_to_questions"), b.BackToQuestions(view.audit_id).pack()),
+                 (label("btn_complete"), b.Complete(view.audit_id).pack())])
     return rows
 
 
 def resume_rows(context: AuditContext, audits: list[dict]) -> list[list[tuple[str, str]]]:
-    return [[(f"{a['number']} · {a['department']} ({a['answered']}/{a['total']})", pack("rs", a["id"]))]
+    return [[(f"{a['number']} · {a['department']} ({a['answered']}/{a['total']})", b.Resume(a["id"]).pack())]
             for a in audits]

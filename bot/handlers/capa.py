@@ -13,38 +13,38 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
-from bot import callbacks
+from bot import buttons
 from bot.handlers import media
-from bot.handlers.common import Rows, edit_or_send, reply, toast
-from bot.handlers.dialog import MEDIA_HANDLERS, TEXT_HANDLERS
+from bot.handlers.common import Rows, answer, edit_or_send, on_press, reply
 from bot.runtime import AuditContext
 from bot.scheduler import kick
-from bot.services.capa_service import FLOW, CapaError, CapaService, Step
-from bot.services.people_service import Actor
+from bot.services.capa_service import CapaError, CapaService, Step
+from bot.services.errors import ServiceError
+from bot.vocabulary import CapaState
 from storage.files import FileStore
 
 Label = Callable[..., str]
 
 
 def service(context: AuditContext) -> CapaService:
-    return context.rt.services["capa"]
+    return context.rt.capa
 
 
 # --- keyboards (shared with the outbox sender) -------------------------------------------------
 
 def respond_rows(capa: dict, label: Label) -> Rows:
-    return [[(label("capa_btn_respond"), callbacks.pack("cpr", capa["id"]))]]
+    return [[(label("capa_btn_respond"), buttons.CapaOpen(capa["id"]).pack())]]
 
 
 def verify_rows(capa: dict, label: Label) -> Rows:
     rows: list[list[tuple[str, str]]] = []
     if capa["evidence_count"]:
-        rows.append([(label("capa_btn_evidence", n=capa["evidence_count"]), callbacks.pack("cpf", capa["id"]))])
-    if capa["state"] == "implemented":
-        rows.append([(label("capa_btn_accept"), callbacks.pack("cpa", capa["id"])),
-                     (label("capa_btn_reject"), callbacks.pack("cpj", capa["id"]))])
+        rows.append([(label("capa_btn_evidence", n=capa["evidence_count"]), buttons.CapaEvidence(capa["id"]).pack())])
+    if capa["state"] == CapaState.implemented:
+        rows.append([(label("capa_btn_accept"), buttons.CapaAccept(capa["id"]).pack()),
+                     (label("capa_btn_reject"), buttons.CapaReject(capa["id"]).pack())])
     return rows
 
 
@@ -58,7 +58,7 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     if kind == "capa_implemented":
         return verify_rows(capa, label)
     if kind in ("capa_planned", "capa_escalation"):
-        return [[(label("capa_btn_view"), callbacks.pack("cpv", capa["id"]))]]
+        return [[(label("capa_btn_view"), buttons.CapaView(capa["id"]).pack())]]
     return []
 
 
@@ -74,20 +74,20 @@ def target_choices(today: date, due: date) -> list[tuple[str, date]]:
 def step_rows(step: Step, today: date, label: Label) -> Rows:
     capa_id = step.capa["id"]
     if step.name == "why_more":
-        return [[(label("capa_btn_why_again"), callbacks.pack("cpw", capa_id)),
-                 (label("capa_btn_why_done"), callbacks.pack("cpn", capa_id))]]
+        return [[(label("capa_btn_why_again"), buttons.CapaWhyAgain(capa_id).pack()),
+                 (label("capa_btn_why_done"), buttons.CapaWhysDone(capa_id).pack())]]
     if step.name == "elsewhere":
-        return [[(label("capa_btn_not_elsewhere"), callbacks.pack("cpe", capa_id))]]
+        return [[(label("capa_btn_not_elsewhere"), buttons.CapaNotElsewhere(capa_id).pack())]]
     if step.name == "target":
-        return [[(label(key, date=day.isoformat()), callbacks.pack("cpt", capa_id, day.isoformat()))]
+        return [[(label(key, date=day.isoformat()), buttons.CapaTarget(capa_id, day).pack())]
                 for key, day in target_choices(today, step.capa["due_date"])]
     if step.name == "confirm":
-        return [[(label("capa_btn_confirm"), callbacks.pack("cpc", capa_id)),
-                 (label("capa_btn_start_over"), callbacks.pack("cps", capa_id))]]
+        return [[(label("capa_btn_confirm"), buttons.CapaConfirm(capa_id).pack()),
+                 (label("capa_btn_start_over"), buttons.CapaStartOver(capa_id).pack())]]
     if step.name == "planned":
-        return [[(label("capa_btn_implemented"), callbacks.pack("cpi", capa_id))]]
+        return [[(label("capa_btn_implemented"), buttons.CapaImplement(capa_id).pack())]]
     if step.name == "evidence":
-        return [[(label("capa_btn_submit"), callbacks.pack("cpd", capa_id))]]
+        return [[(label("capa_btn_submit"), buttons.CapaSubmit(capa_id).pack())]]
     if step.name == "verify":
         return verify_rows(step.capa, label)
     return []
@@ -103,41 +103,45 @@ async def show_step(update: Update, context: AuditContext, step: Step, *, edit: 
                problem=problem)
 
 
-async def explain(update: Update, context: AuditContext, error: CapaError, *, edit: bool = False) -> None:
-    """Tell the person in one line why nothing happened, and where they still are."""
-    if error.code in ("closed", "not_allowed", "not_found") and update.callback_query is None:
-        await service(context).leave(context.actor)
+async def _explain_step(update: Update, context: AuditContext, error: ServiceError, *, edit: bool) -> bool:
+    """A refusal that knows where the person still is: show that step with the problem."""
+    if not isinstance(error, CapaError) or (error.step is None and update.callback_query is not None):
+        return False
     if update.callback_query is not None:
-        await toast(update, context, f"capa_err_{error.code}", alert=error.step is None)
-        if error.step is not None:
-            await show_step(update, context, error.step, edit=edit)
-        return
-    if error.step is not None:
+        await answer(update, context, context.label(error.label_key), alert=False)
+        await show_step(update, context, error.step, edit=edit)
+    elif error.step is not None:
         await show_step(update, context, error.step, problem=error.code)
     elif error.code == "no_dialog":
         await reply(update, context, "no_dialog")
     else:
         await reply(update, context, "capa_problem", problem=error.code)
+    return True
 
 
-async def _press(update: Update, context: AuditContext, call: Callable[[CapaService, Actor, int], Awaitable[Step]],
-                 *, edit: bool = True, notify: bool = False) -> None:
-    """A button about one action: parse it, call the service, show the result."""
-    data = callbacks.unpack(update.callback_query.data)
-    try:
-        capa_id = data.int(0)
-    except (ValueError, IndexError, AttributeError):
-        await toast(update, context, "stale_button", alert=True)
-        return
-    try:
-        step = await call(service(context), context.actor, capa_id)
-    except CapaError as error:
-        await explain(update, context, error, edit=edit)
-        return
-    await update.callback_query.answer()
-    await show_step(update, context, step, edit=edit)
-    if notify:
-        kick(context.application)
+async def explain_editing(update: Update, context: AuditContext, error: ServiceError) -> bool:
+    return await _explain_step(update, context, error, edit=True)
+
+
+async def explain_sending(update: Update, context: AuditContext, error: ServiceError) -> bool:
+    return await _explain_step(update, context, error, edit=False)
+
+
+Call = Callable[[CapaService, AuditContext, Any], Awaitable[Step]]
+
+
+def _route(button: type[buttons.Button], call: Call, *, edit: bool = True,
+           notify: bool = False) -> BaseHandler:
+    """A button about one action: call the service, show the step it leads to."""
+
+    async def pressed(update: Update, context: AuditContext, button: Any) -> None:
+        step = await call(service(context), context, button)
+        await update.callback_query.answer()
+        await show_step(update, context, step, edit=edit)
+        if notify:
+            kick(context.application)
+
+    return on_press(button, pressed, explain_as=explain_editing if edit else explain_sending)
 
 
 # --- /capa ----------------------------------------------------------------------------------
@@ -146,82 +150,19 @@ async def capa_command(update: Update, context: AuditContext) -> None:
     """/capa: my department's open actions, and (auditors, leads) those waiting for verification."""
     lists = await service(context).lists(context.actor)
     rows = [[(context.label("capa_item", number=item["number"], audit=item["audit_number"],
-                            due=item["due_date"].isoformat()), callbacks.pack(route, item["id"]))]
-            for route, items in (("cpr", lists.answer), ("cpv", lists.verify)) for item in items]
+                            due=item["due_date"].isoformat()), route(item["id"]).pack())]
+            for route, items in ((buttons.CapaOpen, lists.answer), (buttons.CapaView, lists.verify))
+            for item in items]
     await reply(update, context, "capa_list", rows=rows, lists=lists)
 
 
 # --- buttons --------------------------------------------------------------------------------
 
-async def on_open(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.open(a, i), edit=False)
-
-
-async def on_view(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.verify_card(a, i), edit=False)
-
-
-async def on_why_again(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.why_again(a, i))
-
-
-async def on_why_done(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.whys_done(a, i))
-
-
-async def on_not_elsewhere(update: Update, context: AuditContext) -> None:
-    text = context.label("capa_not_elsewhere_text")
-    await _press(update, context, lambda s, a, i: s.give(a, i, "elsewhere", text))
-
-
-async def on_target(update: Update, context: AuditContext) -> None:
-    data = callbacks.unpack(update.callback_query.data)
-    try:
-        day = date.fromisoformat(data.args[1])
-    except (ValueError, IndexError, AttributeError):
-        await toast(update, context, "stale_button", alert=True)
-        return
-    await _press(update, context, lambda s, a, i: s.set_target(a, i, day))
-
-
-async def on_confirm(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.confirm(a, i), notify=True)
-
-
-async def on_start_over(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.start_over(a, i))
-
-
-async def on_implement(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.implement(a, i))
-
-
-async def on_submit(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.submit(a, i), notify=True)
-
-
-async def on_accept(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.ask_verdict(a, i, accept=True), edit=False)
-
-
-async def on_reject(update: Update, context: AuditContext) -> None:
-    await _press(update, context, lambda s, a, i: s.ask_verdict(a, i, accept=False), edit=False)
-
-
-async def on_evidence(update: Update, context: AuditContext) -> None:
+async def on_evidence(update: Update, context: AuditContext, button: buttons.CapaEvidence) -> None:
     """Send the implementation evidence files to whoever may see them."""
-    data = callbacks.unpack(update.callback_query.data)
-    try:
-        files = await service(context).evidence_files(context.actor, data.int(0))
-    except (ValueError, IndexError, AttributeError):
-        await toast(update, context, "stale_button", alert=True)
-        return
-    except CapaError as error:
-        await explain(update, context, error)
-        return
+    files = await service(context).evidence_files(context.actor, button.capa)
     if not files:
-        await toast(update, context, "capa_err_no_evidence", alert=True)
-        return
+        raise CapaError("no_evidence")
     await update.callback_query.answer()
     chat_id = update.effective_chat.id
     for row in files:
@@ -246,11 +187,7 @@ async def media_source(files: FileStore, row: dict) -> bytes | str:
 # --- typed text and files -----------------------------------------------------------------
 
 async def on_capa_text(update: Update, context: AuditContext, state: dict) -> None:
-    try:
-        step = await service(context).answer(context.actor, update.message.text)
-    except CapaError as error:
-        await explain(update, context, error)
-        return
+    step = await service(context).answer(context.actor, update.message.text)
     await show_step(update, context, step)
     if step.name in ("closed_done", "rejected_done"):
         kick(context.application)
@@ -258,24 +195,18 @@ async def on_capa_text(update: Update, context: AuditContext, state: dict) -> No
 
 async def on_capa_media(update: Update, context: AuditContext, state: dict) -> None:
     if state.get("awaiting") != "evidence":
-        await reply(update, context, "capa_problem", problem="media_not_now")
-        return
+        raise CapaError("media_not_now")
     try:
         incoming = await media.download(update.message)
     except media.TooBig:
-        await reply(update, context, "capa_problem", problem="too_big")
-        return
+        raise CapaError("too_big") from None
     if incoming is None:
         await reply(update, context, "unsupported_message")
         return
-    try:
-        step = await service(context).add_file(
-            context.actor, kind=incoming.kind, data=incoming.data, file_name=incoming.file_name,
-            mime_type=incoming.mime_type, telegram_file_id=incoming.telegram_file_id, caption=incoming.caption,
-        )
-    except CapaError as error:
-        await explain(update, context, error)
-        return
+    step = await service(context).add_file(
+        context.actor, kind=incoming.kind, data=incoming.data, file_name=incoming.file_name,
+        mime_type=incoming.mime_type, telegram_file_id=incoming.telegram_file_id, caption=incoming.caption,
+    )
     await show_step(update, context, step)
 
 
@@ -285,13 +216,20 @@ def _add_month(day: date) -> date:
 
 
 def callback_handlers() -> list[BaseHandler]:
-    routes = {
-        "cpr": on_open, "cpv": on_view, "cpw": on_why_again, "cpn": on_why_done, "cpe": on_not_elsewhere,
-        "cpt": on_target, "cpc": on_confirm, "cps": on_start_over, "cpi": on_implement, "cpd": on_submit,
-        "cpa": on_accept, "cpj": on_reject, "cpf": on_evidence,
-    }
-    return [CallbackQueryHandler(handler, pattern=callbacks.pattern(route)) for route, handler in routes.items()]
-
-
-TEXT_HANDLERS[FLOW] = on_capa_text
-MEDIA_HANDLERS[FLOW] = on_capa_media
+    b = buttons
+    return [
+        _route(b.CapaOpen, lambda s, c, p: s.open(c.actor, p.capa), edit=False),
+        _route(b.CapaView, lambda s, c, p: s.verify_card(c.actor, p.capa), edit=False),
+        _route(b.CapaWhyAgain, lambda s, c, p: s.why_again(c.actor, p.capa)),
+        _route(b.CapaWhysDone, lambda s, c, p: s.whys_done(c.actor, p.capa)),
+        _route(b.CapaNotElsewhere, lambda s, c, p: s.give(c.actor, p.capa, "elsewhere",
+                                                                      c.label("capa_not_elsewhere_text"))),
+        _route(b.CapaTarget, lambda s, c, p: s.set_target(c.actor, p.capa, p.day)),
+        _route(b.CapaConfirm, lambda s, c, p: s.confirm(c.actor, p.capa), notify=True),
+        _route(b.CapaStartOver, lambda s, c, p: s.start_over(c.actor, p.capa)),
+        _route(b.CapaImplement, lambda s, c, p: s.implement(c.actor, p.capa)),
+        _route(b.CapaSubmit, lambda s, c, p: s.submit(c.actor, p.capa), notify=True),
+        _route(b.CapaAccept, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=True), edit=False),
+        _route(b.CapaReject, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=False), edit=False),
+        on_press(b.CapaEvidence, on_evidence, explain_as=explain_sending),
+    ]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import Button
 from bot.runtime import AuditContext
+from bot.services.errors import ServiceError
+from bot.services.people_service import Actor
 
 # A row of (label text, callback_data) pairs; a url button uses ("text", "url:https://…").
 Rows = Sequence[Sequence[tuple[str, str]]]
@@ -63,12 +68,75 @@ async def toast(update: Update, context: AuditContext, key: str, /, *, alert: bo
     """
     if update.callback_query is None:
         return
-    text = context.label(key, **values)
+    await answer(update, context, context.label(key, **values), alert=alert)
+
+
+async def answer(update: Update, context: AuditContext, text: str, *, alert: bool) -> None:
+    """Answer a press with ``text``; as a message when the press was answered already or
+    too long ago (AuditBot then returns False instead of raising)."""
     if not await update.callback_query.answer(text, show_alert=alert) and update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=None)
 
 
-async def ack(update: Update) -> None:
-    """Answer a button press silently, so the client stops its spinner."""
+# --- refusals, in one place --------------------------------------------------------------------
+
+# A flow's own way to show a refusal (e.g. the step the person is still at, with the
+# problem); returns False to leave it to ``explain``.
+ExplainAs = Callable[[Update, AuditContext, ServiceError], Awaitable[bool]]
+
+
+async def explain(update: Update, context: AuditContext, error: ServiceError) -> None:
+    """Tell the person in one line, in their language, why that did not happen.
+
+    A press gets a popup (a short toast for quiet codes); typed text gets a reply: the
+    template named like the refusal when there is one, else its label.
+    """
+    key = error.label_key
+    prompts = context.rt.prompts
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        text = context.label(key) if prompts.has_label(key) else context.text(key)
+        await answer(update, context, text, alert=error.alert)
+    elif prompts.has_template(key):
+        await reply(update, context, key)
+    else:
+        await reply(update, context, "refusal", key=key)
+
+
+def guarded(handler: Callable[..., Awaitable[None]], *, explain_as: ExplainAs | None = None):
+    """``handler`` with its refusals explained (by ``explain_as`` first, when given)."""
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: AuditContext, *args: Any) -> None:
+        try:
+            await handler(update, context, *args)
+        except ServiceError as error:
+            if explain_as is None or not await explain_as(update, context, error):
+                await explain(update, context, error)
+
+    return run
+
+
+def on_press(
+    button: type[Button],
+    handler: Callable[[Update, AuditContext, Any], Awaitable[None]],
+    *,
+    who: Callable[[Actor], bool] | None = None,
+    explain_as: ExplainAs | None = None,
+) -> CallbackQueryHandler:
+    """The handler of one button route: parse the press, check who pressed, explain refusals.
+
+    A stale or forged press (not this route's shape) and one by a person whose roles do
+    not allow it are answered here; ``handler`` gets the typed button.
+    """
+    guarded_handler = guarded(handler, explain_as=explain_as)
+
+    async def run(update: Update, context: AuditContext) -> None:
+        pressed = button.parse(update.callback_query.data)
+        if pressed is None:
+            await toast(update, context, "stale_button", alert=True)
+        elif who is not None and not who(context.actor):
+            await toast(update, context, "not_allowed", alert=True)
+        else:
+            await guarded_handler(update, context, pressed)
+
+    return CallbackQueryHandler(run, pattern=button.pattern())

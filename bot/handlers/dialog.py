@@ -1,48 +1,47 @@
-"""Routes typed text and files to the dialog the person is in (kept in the database)."""
+"""Routes typed text and files to the dialog the person is in (kept in the database).
+
+Which handler takes a flow's text and files is declared once, in ``FLOWS`` beside
+``register_handlers`` (bot/handlers/__init__.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.handlers.common import reply
+from bot.handlers.common import ExplainAs, guarded, reply
 from bot.runtime import AuditContext
-from storage.repos import dialogs
 
 Handler = Callable[[Update, AuditContext, dict], Awaitable[None]]
 
-# flow name -> handler of typed text / of files; flows register themselves at import.
-TEXT_HANDLERS: dict[str, Handler] = {}
-MEDIA_HANDLERS: dict[str, Handler] = {}
+
+@dataclass(frozen=True)
+class Flow:
+    """What a dialog does with typed text and with files (None: it takes none)."""
+
+    text: Handler | None = None
+    media: Handler | None = None
+    explain_as: ExplainAs | None = None  # the flow's own way to show a refusal
 
 
-async def current_dialog(context: AuditContext) -> dict | None:
-    async with context.rt.db.read() as conn:
-        row = await dialogs.get(conn, context.actor.id)
-    if row is None:
-        return None
-    state = dict(row)
-    state["data"] = dialogs.data_of(row)
-    return state
+def router(flows: Mapping[str, Flow]) -> tuple[Handler, Handler]:
+    """The handlers of typed text and of files for the declared ``flows``."""
 
+    def route(kind: str, outside: str):
+        async def on_message(update: Update, context: AuditContext) -> None:
+            state = await context.rt.dialogs.current(context.actor)
+            flow = flows.get(state["flow"]) if state else None
+            handler = getattr(flow, kind) if flow is not None else None
+            if handler is None:
+                await reply(update, context, outside, actor=context.actor)  # hints follow the roles
+                return
+            await guarded(handler, explain_as=flow.explain_as)(update, context, state)
 
-async def on_text(update: Update, context: AuditContext) -> None:
-    state = await current_dialog(context)
-    handler = TEXT_HANDLERS.get(state["flow"]) if state else None
-    if handler is None:
-        await reply(update, context, "no_dialog")
-        return
-    await handler(update, context, state)
+        return on_message
 
-
-async def on_media(update: Update, context: AuditContext) -> None:
-    state = await current_dialog(context)
-    handler = MEDIA_HANDLERS.get(state["flow"]) if state else None
-    if handler is None:
-        await reply(update, context, "media_without_dialog", actor=context.actor)  # hints follow the roles
-        return
-    await handler(update, context, state)
+    return route("text", "no_dialog"), route("media", "media_without_dialog")
 
 
 async def on_other(update: Update, context: AuditContext) -> None:

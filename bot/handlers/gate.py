@@ -13,7 +13,7 @@ from bot.runtime import AuditContext
 
 
 async def gate(update: Update, context: AuditContext) -> None:
-    """Identify the person, drop redelivered updates, turn away strangers and group chats.
+    """Identify the person, turn away strangers and group chats.
 
     Nothing after the gate runs unless it lets the update through: a failure here stops
     the update (PTB would otherwise go on to the next handler group).

@@ -1,4 +1,4 @@
-"""The main menu's entries: (key, who may use it, what it does).
+"""/start (and joining by invite) and the main menu: (key, who may use it, what it does).
 
 Each entry runs the same function as its command, so a button and a command never differ.
 """
@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.ext import BaseHandler
 
-from bot.handlers import admin, audit, capa, lead, report, start
+from bot import buttons
+from bot.handlers import admin, audit, capa, checklists, lead, report, start
+from bot.handlers.common import on_press, reply
 from bot.runtime import AuditContext
-from bot.services.people_service import Actor
+from bot.services.errors import NotAllowed, StaleButton
+from bot.services.people_service import Actor, JoinResult
 
 Action = Callable[[Update, AuditContext], Awaitable[None]]
 
@@ -38,6 +42,50 @@ MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
     ("overdue", _lead, lead.overdue_command),
     ("users", _lead, admin.users),
     ("departments", _lead, admin.departments),
+    ("checklists", _lead, checklists.checklists_command),
     ("lang", _anyone, start.lang_command),
     ("help", _anyone, start.help_command),
 ]
+_BY_KEY = {key: (allowed, action) for key, allowed, action in MENU_ITEMS}
+
+
+def menu_rows(context: AuditContext) -> list[list[tuple[str, str]]]:
+    """The main menu's buttons for this person's roles."""
+    entries = [(context.label(f"menu_{key}"), buttons.Menu(key).pack())
+               for key, allowed, _ in MENU_ITEMS if allowed(context.actor)]
+    return [entries[i:i + 2] for i in range(0, len(entries), 2)] or [[]]
+
+
+async def show_menu(update: Update, context: AuditContext) -> None:
+    await reply(update, context, "menu", rows=menu_rows(context), actor=start.actor_view(context))
+
+
+async def start_command(update: Update, context: AuditContext) -> None:
+    """``/start`` shows the menu; ``/start <code>`` joins with an invite first."""
+    if context.args:
+        code = context.args[0][:64]
+        joined = await context.rt.people.join(context.actor, code, username=update.effective_user.username)
+        if joined.result in (JoinResult.invalid, JoinResult.expired, JoinResult.used):
+            if context.actor.known:
+                await reply(update, context, f"join_{joined.result.value}")
+            else:
+                await reply(update, context, "stranger")
+            return
+        context.actor = await context.rt.people.get(context.actor.id)
+        if joined.result is JoinResult.joined:
+            await reply(update, context, "joined", role=joined.role, department=joined.department)
+    await show_menu(update, context)
+
+
+async def on_menu(update: Update, context: AuditContext, button: buttons.Menu) -> None:
+    if button.key not in _BY_KEY:
+        raise StaleButton()
+    allowed, action = _BY_KEY[button.key]
+    if not allowed(context.actor):
+        raise NotAllowed()
+    await update.callback_query.answer()
+    await action(update, context)
+
+
+def callback_handlers() -> list[BaseHandler]:
+    return [on_press(buttons.Menu, on_menu)]

@@ -9,52 +9,43 @@ import logging
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler
 
-from bot import callbacks
-from bot.handlers.common import reply, toast
+from bot import buttons
+from bot.handlers.common import on_press, reply
 from bot.report import PdfFailed, PdfUnavailable
 from bot.runtime import AuditContext
-from bot.services.report_service import AuditRef, ReportError, ReportService, document_name
+from bot.services.report_service import AuditRef, ReportService, document_name
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
 
 
 def service(context: AuditContext) -> ReportService:
-    return context.rt.services["report"]
+    return context.rt.report
 
 
 async def report_command(update: Update, context: AuditContext) -> None:
     """``/report`` lists recent audits; ``/report <number> [pdf]`` sends the report."""
     args = context.args or []
-    try:
-        if not args:
-            audits = await service(context).choices(context.actor)
-            if not audits:
-                await reply(update, context, "report_none")
-                return
-            rows = [[(f"{a.number} · {a.department}", callbacks.pack("rp", a.id))] for a in audits]
-            await reply(update, context, "report_choose", rows=rows)
+    if not args:
+        audits = await service(context).choices(context.actor)
+        if not audits:
+            await reply(update, context, "report_none")
             return
-        want_pdf = len(args) > 1 and args[-1].lower() == "pdf"
-        reference = " ".join(args[:-1] if want_pdf else args)
-        audit = await service(context).resolve(context.actor, reference)
-    except ReportError as error:
-        await reply(update, context, f"report_{error.code}")
+        rows = [[(f"{a.number} · {a.department}", buttons.Report(a.id).pack())] for a in audits]
+        await reply(update, context, "report_choose", rows=rows)
         return
+    want_pdf = len(args) > 1 and args[-1].lower() == "pdf"
+    reference = " ".join(args[:-1] if want_pdf else args)
+    audit = await service(context).resolve(context.actor, reference)
     await send_report(update, context, audit, want_pdf=want_pdf)
 
 
-async def on_report_button(update: Update, context: AuditContext) -> None:
-    data = callbacks.unpack(update.callback_query.data)
-    try:
-        audit = await service(context).resolve(context.actor, str(data.int(0)))
-    except (ReportError, ValueError, IndexError, AttributeError):
-        await toast(update, context, "stale_button", alert=True)
-        return
+async def on_report_button(update: Update, context: AuditContext, button: buttons.Report) -> None:
+    audit = await service(context).resolve(context.actor, str(button.audit))
     await update.callback_query.answer()
-    await send_report(update, context, audit, want_pdf=len(data.args) > 1 and data.args[1] == "pdf")
+    await send_report(update, context, audit, want_pdf=button.format == "pdf")
 
 
 async def send_report(update: Update, context: AuditContext, audit: AuditRef, *, want_pdf: bool) -> None:
@@ -127,20 +118,13 @@ class _Progress:
 
 async def export_command(update: Update, context: AuditContext) -> None:
     """/export: the workbook of audits, answers, findings and actions (leads)."""
-    try:
-        path = await service(context).export(context.actor)
-    except ReportError as error:
-        await reply(update, context, f"report_{error.code}")
-        return
+    path = await service(context).export(context.actor)
     stamp = context.rt.clock.now().astimezone(context.rt.settings.tz).strftime("%Y-%m-%d")
     with path.open("rb") as handle:
         await context.bot.send_document(update.effective_chat.id, handle, filename=f"auditbot-export-{stamp}.xlsx",
                                         caption=context.text("export_ready"))
 
 
-def command_handlers() -> list[BaseHandler]:
-    return [CommandHandler("report", report_command), CommandHandler("export", export_command)]
-
 
 def callback_handlers() -> list[BaseHandler]:
-    return [CallbackQueryHandler(on_report_button, pattern=callbacks.pattern("rp"))]
+    return [on_press(buttons.Report, on_report_button)]

@@ -17,16 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from bot.checklists import Checklist
+from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import audits, findings, reports
 from storage.times import from_db
 
-RESULTS = ("conform", "minor", "major", "observation", "ofi", "good", "na")
-NC_KINDS = ("major", "minor")
-OTHER_FINDING_KINDS = ("observation", "ofi")
-FINDING_KINDS = (*NC_KINDS, *OTHER_FINDING_KINDS, "good")
-FINDING_PREFIX = {"major": "NC", "minor": "NC", "observation": "OBS", "ofi": "OFI", "good": "GP"}
+# The report's groupings of bot.vocabulary's results (said once there).
+RESULTS = tuple(Result)
+NC_KINDS = NONCONFORMITIES
+OTHER_FINDING_KINDS = (Result.observation, Result.ofi)
+FINDING_KINDS = FINDING_RESULTS
 PHOTO_MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 # XML 1.0 cannot hold C0 controls other than tab/newline/CR, U+FFFE/U+FFFF or lone surrogates.
@@ -352,10 +353,10 @@ def _findings(
         question.finding = clean_text(row["number"])
         result.append(Finding(question.finding, row["kind"], clean_text(row["statement"]),
                               question, actions.get(row["id"])))
-    numbered = Counter(FINDING_PREFIX[f.kind] for f in result)
+    numbered = Counter(_series(f.kind) for f in result)
     for question in questions.values():
         if question.result in FINDING_KINDS and not question.finding:
-            prefix = FINDING_PREFIX[question.result]
+            prefix = _series(question.result)
             numbered[prefix] += 1
             question.finding = f"{prefix}{numbered[prefix]}"
             result.append(Finding(question.finding, question.result, "", question, provisional=True))
@@ -364,11 +365,16 @@ def _findings(
 
 def _finding_order(finding: Finding) -> tuple[int, int, str]:
     """NC1, NC2, …, OBS1, …, OFI1, …, GP1: by prefix, then the number's value."""
-    prefixes = ("NC", "OBS", "OFI", "GP")
-    prefix = FINDING_PREFIX.get(finding.kind, "")
+    prefixes = tuple(Series)
+    prefix = _series(finding.kind)
     digits = "".join(ch for ch in finding.number if ch.isdigit())
     rank = prefixes.index(prefix) if prefix in prefixes else len(prefixes)
     return rank, int(digits) if digits else 0, finding.number
+
+
+def _series(kind: str) -> str:
+    """NC, OBS, OFI or GP: the numbering series of a finding's kind ('' for none)."""
+    return str(Result(kind).series or "") if kind in Result._value2member_map_ else ""
 
 
 def _card(text: str | None, card: type, tz: tzinfo) -> dict[str, Any]:

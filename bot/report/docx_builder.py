@@ -46,7 +46,6 @@ from docx.text.paragraph import Paragraph
 from PIL import Image
 
 from bot.prompts import default_prompts
-from bot.report.atomic import save_atomically
 from bot.report.data import (
     FINDING_KINDS,
     NC_KINDS,
@@ -59,6 +58,7 @@ from bot.report.data import (
     clean_text,
 )
 from bot.report.photos import PhotoCache, PhotoScaler, PhotoSource, ScaledPhoto
+from storage.files import save_atomically
 
 ProgressCallback = Callable[[int, int], None]
 

@@ -22,9 +22,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.checklists import Checklist
-from bot.report.atomic import save_atomically
 from bot.report.data import clean_text, days_late, json_dict, parse_date, root_causes
 from storage.db import Database
+from storage.files import save_atomically
 from storage.repos import reports
 from storage.times import from_db
 

@@ -1,17 +1,18 @@
 """The audit interview: plan, opening meeting, questions, closing meeting, completion.
 
-Everything is saved the moment it arrives; a person's place in an audit is kept in the
-database (audit_team.position), so a restart loses nothing. No Telegram here.
+Everything is saved the moment it arrives. A person's place in an audit (the question they
+are on) is kept once, with the audit's team (audit_team.position), so a restart loses
+nothing; their dialog (which audit typed text goes to, what typed input is awaited, which
+message is the live card) is in dialog_state, written only here. No Telegram here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.checklists import Checklist, EvidenceRule
@@ -20,16 +21,16 @@ from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor, clean_name
 from bot.services.text import clean_text
-from bot.services.thumbnails import make_thumbnail
+from bot.services.thumbnails import store_file
 from bot.settings import Settings
+from bot.vocabulary import NONCONFORMITIES, AuditStatus, Result, Role
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, departments, evidence, findings, people, trail
+from storage.repos import audits, departments, dialogs, evidence, findings, people, trail
+from storage.times import from_db
 
-RESULTS = ("conform", "minor", "major", "observation", "ofi", "good", "na")
-NONCONFORMITIES = ("major", "minor")
-# Numbering at completion: major and minor share the NC series.
-FINDING_SERIES = {"major": "NC", "minor": "NC", "observation": "OBS", "ofi": "OFI", "good": "GP"}
+FLOW = "audit"  # working in an audit: typed text and files go to it
+NEW_FLOW = "audit_new"  # choosing the checklist and department of a new audit
 CARDS = {
     "plan": ("audit_client", "objectives", "scope", "criteria", "location", "date", "participants"),
     "opening": ("attendees",),
@@ -43,9 +44,8 @@ MAX_NOTE = 4096  # Telegram's longest message: a note is kept whole
 class AuditError(ServiceError):
     """A request the audit cannot take; ``details`` say more (e.g. the problems found)."""
 
-    def __init__(self, code: str, **details: Any):
-        super().__init__(code)
-        self.details = details
+    prefix = "audit_error_"
+    quiet_codes = frozenset({"stale"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,9 @@ class QuestionView:
     notes: list[str]
     evidence_count: int
     answered: int
+    answered_by: str | None = None  # who recorded the result, and when (local time)
+    answered_at: datetime | None = None
+    replaced: tuple[str, str] | None = None  # (result, name): another person's answer this one replaced
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,16 @@ class CardView:
     card: str
     values: dict[str, Any]
     team: list[dict] = field(default_factory=list)
+    summary: SummaryView | None = None  # the closing card shows the summary too
+
+
+@dataclass(frozen=True)
+class Sections:
+    """The sections list, with the question the person was on (to go back to)."""
+
+    audit_id: int
+    sections: list[dict]
+    position: int
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,9 @@ class Completed:
     department: str = ""
     staff: int = 0  # active contacts of the department: none means the actions wait for one
     can_invite: bool = False  # the person who completed it may invite that contact (a lead)
+
+
+Stage = CardView | QuestionView
 
 
 class AuditService:
@@ -131,9 +147,50 @@ class AuditService:
             for c in sorted(self.checklists.values(), key=lambda c: c.id)
         ]
 
-    async def department_choices(self) -> list[dict]:
-        async with self.db.read() as conn:
+    async def begin(self, actor: Actor) -> list[dict]:
+        """/audit: the checklists to choose from (the person is now starting an audit)."""
+        _require_auditor(actor)
+        async with self.db.transaction() as conn:
+            await dialogs.put(conn, actor.id, flow=NEW_FLOW, at=self.clock.now())
+        return self.checklist_choices(actor.lang)
+
+    async def choose_checklist(self, actor: Actor, checklist_id: str) -> list[dict]:
+        """The checklist of the new audit is chosen: the departments to choose from."""
+        _require_auditor(actor)
+        if checklist_id not in self.checklists:
+            raise AuditError("stale")
+        async with self.db.transaction() as conn:
+            await dialogs.put(conn, actor.id, flow=NEW_FLOW, data={"checklist": checklist_id}, at=self.clock.now())
             return [dict(r) for r in await departments.list_active(conn)]
+
+    async def ask_new_department(self, actor: Actor) -> None:
+        """"➕ New department": the next text typed is its name."""
+        async with self.db.transaction() as conn:
+            data = await self._new_audit_dialog(conn, actor)
+            await dialogs.put(conn, actor.id, flow=NEW_FLOW, awaiting="department", data=data, at=self.clock.now())
+
+    async def create_for(self, actor: Actor, department_id: int, *, plan_defaults: dict[str, str]) -> CardView:
+        """The department of the new audit is chosen: create it; its plan card."""
+        async with self.db.read() as conn:
+            checklist_id = (await self._new_audit_dialog(conn, actor))["checklist"]
+        audit_id = await self.create(actor, checklist_id, department_id, plan_defaults=plan_defaults)
+        return await self.card(actor, audit_id)
+
+    async def new_department_typed(self, actor: Actor, name: str, *, plan_defaults: dict[str, str]) -> CardView:
+        """The name of a new department, typed while starting an audit: create both."""
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        if state is None or state["flow"] != NEW_FLOW or state["awaiting"] != "department":
+            raise ServiceError("audit_use_buttons")
+        department_id = await self.department_id_for(name)
+        return await self.create_for(actor, department_id, plan_defaults=plan_defaults)
+
+    async def _new_audit_dialog(self, conn, actor: Actor) -> dict:
+        state = await dialogs.get(conn, actor.id)
+        data = dialogs.data_of(state)
+        if state is None or state["flow"] != NEW_FLOW or data.get("checklist") not in self.checklists:
+            raise AuditError("stale")
+        return data
 
     async def department_id_for(self, name: str) -> int:
         """The id of the department called ``name``, creating it when new."""
@@ -167,41 +224,57 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="created", after={"number": number, "checklist": checklist.id,
                                                         "department": department["name"]})
+            await dialogs.put(conn, actor.id, flow=FLOW, audit_id=audit_id, at=now)
         return audit_id
 
-    # --- access -----------------------------------------------------------------------------
+    # --- access and the person's dialog -----------------------------------------------------
 
     async def _audit(self, conn, actor: Actor, audit_id: int, *, writable: bool = True):
-        """The audit row if ``actor`` may work on it; leads join the team on first use."""
+        """The audit (head, the person's place, their dialog) if ``actor`` may work on it.
+
+        Leads join the team on first use.
+        """
         _require_auditor(actor)
-        row = await audits.get_head(conn, audit_id)
+        row = await audits.press_context(conn, audit_id, actor.id)
         if row is None:
             raise AuditError("stale")
-        if not await audits.is_member(conn, audit_id, actor.id):
+        if not row["member"]:
             if not actor.is_lead:
                 raise AuditError("not_in_team")
             if writable:
                 await audits.add_member(conn, audit_id, actor.id, "auditor", self.clock.now())
-        if writable and row["status"] in ("completed", "cancelled"):
+        if writable and AuditStatus(row["status"]).closed:
             raise AuditError("audit_closed", number=row["number"])
         if audit_id not in self._snapshots:
             self._remember(audit_id, Checklist.from_json(await audits.checklist_json(conn, audit_id)))
         return row
 
-    async def ensure_access(self, actor: Actor, audit_id: int) -> None:
-        """Raise AuditError unless ``actor`` may see this audit (team member or lead)."""
-        async with self.db.read() as conn:
-            await self._audit(conn, actor, audit_id, writable=False)
+    async def _enter(self, conn, actor: Actor, row, *, message_id: int | None = None,
+                     awaiting: str | None = None, data: dict | None = None) -> None:
+        """Make this audit the person's dialog (``message_id``: the card they pressed).
 
-    async def question_count(self, actor: Actor, audit_id: int) -> int:
-        async with self.db.read() as conn:
-            return len(self.snapshot(await self._audit(conn, actor, audit_id, writable=False)).question_ids())
+        Writes only when something changes, so pressing on the live card costs nothing here.
+        """
+        here = row["dialog_flow"] == FLOW and row["dialog_audit_id"] == row["id"]
+        if message_id is None and here:
+            message_id = row["dialog_message_id"]
+        data = data or {}
+        same = (here and row["dialog_awaiting"] == awaiting and row["dialog_message_id"] == message_id
+                and json.loads(row["dialog_data_json"] or "{}") == data)
+        if not same:
+            await dialogs.put(conn, actor.id, flow=FLOW, audit_id=row["id"], awaiting=awaiting, data=data,
+                              message_id=message_id, at=self.clock.now())
 
-    async def current_index(self, actor: Actor, audit_id: int) -> int:
-        """The question this person is on in this audit (saved with every move)."""
-        async with self.db.read() as conn:
-            await self._audit(conn, actor, audit_id, writable=False)
-            return await audits.position(conn, audit_id, actor.id)
+    async def card_sent(self, actor: Actor, audit_id: int, message_id: int) -> int | None:
+        """A new card of ``audit_id`` went out as ``message_id``; the card it replaces (to remove)."""
+        async with self.db.transaction() as conn:
+            state = await dialogs.get(conn, actor.id)
+            if state is None or state["flow"] not in (FLOW, NEW_FLOW):
+                return None
+            old = state["message_id"]
+            if state["flow"] == FLOW and state["audit_id"] == audit_id:
+                await dialogs.set_message_id(conn, actor.id, message_id)
+            return old if old != message_id else None
 
     def snapshot(self, row) -> Checklist:
         """The checklist the audit was run with (parsed once per audit, kept for the next time)."""
@@ -216,23 +289,81 @@ class AuditService:
         self._snapshots[audit_id] = checklist
         return checklist
 
+    # --- where the person is ----------------------------------------------------------------
+
+    async def resume(self, actor: Actor, audit_id: int, *, message_id: int | None = None) -> Stage:
+        """Whatever the audit needs next from this person: its stage's card, or their question."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            await self._enter(conn, actor, row, message_id=message_id)
+            if row["status"] == AuditStatus.in_progress:
+                return await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)
+            return await self._stage_view(conn, row, actor)
+
+    async def _stage_view(self, conn, row, actor: Actor) -> CardView:
+        view = await self._card_view(conn, row, actor.lang)
+        if view.card == "closing":
+            summary = await self._summary(conn, row, actor)
+            view = CardView(**{**view.__dict__, "summary": summary})
+        return view
+
     # --- plan, opening and closing cards ---------------------------------------------------
 
     async def card(self, actor: Actor, audit_id: int) -> CardView:
         """The card of the audit's current stage (plan, opening or closing)."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            return await self._card_view(conn, row, actor.lang)
+            return await self._stage_view(conn, row, actor)
 
     async def _card_view(self, conn, row, lang: str) -> CardView:
-        card = {"planning": "plan", "opening": "opening", "closing": "closing"}.get(row["status"], "plan")
+        card = {AuditStatus.planning: "plan", AuditStatus.opening: "opening",
+                AuditStatus.closing: "closing"}.get(row["status"], "plan")
         values = json.loads(row[f"{card}_json"])
         team = [dict(t) for t in await audits.team(conn, row["id"])]
         return CardView(row["id"], row["number"], row["department"], self.snapshot(row).title.get(lang),
                         row["status"], card, values, team)
 
+    async def ask_field(self, actor: Actor, audit_id: int, index: int) -> tuple[str, Any]:
+        """An ✏️ button: the next text typed fills field ``index`` of the current card.
+
+        Returns (field name, its current value).
+        """
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            view = await self._card_view(conn, row, actor.lang)
+            if row["status"] not in (AuditStatus.planning, AuditStatus.opening, AuditStatus.closing) or not 0 <= index < len(CARDS[view.card]):
+                raise AuditError("stale")
+            name = CARDS[view.card][index]
+            await self._enter(conn, actor, row, awaiting="field", data={"card": view.card, "field": name})
+            return name, view.values.get(name)
+
+    async def ask_due(self, actor: Actor, audit_id: int, index: int) -> None:
+        """A due-date button on the closing card: the next text typed is the date."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] != AuditStatus.closing:
+                raise AuditError("stale")
+            _question_id(self.snapshot(row), index)
+            await self._enter(conn, actor, row, awaiting="due", data={"index": index})
+
+    async def typed(self, actor: Actor, text: str) -> tuple[Stage, str | None]:
+        """Text typed while working in an audit: the awaited card field or due date, else a
+        note on the person's question. Returns the view to show and what was saved."""
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        if state is None or state["flow"] != FLOW:
+            raise ServiceError("audit_use_buttons")
+        audit_id = state["audit_id"]
+        data = dialogs.data_of(state)
+        if state["awaiting"] == "field":
+            return await self.set_field(actor, audit_id, data["card"], data["field"], text), None
+        if state["awaiting"] == "due":
+            await self.set_due_date(actor, audit_id, int(data["index"]), text)
+            return await self.card(actor, audit_id), None
+        return await self.add_note(actor, audit_id, None, text), "note"
+
     async def set_field(self, actor: Actor, audit_id: int, card: str, name: str, value: str) -> CardView:
-        """Store one field of the plan/opening/closing card, as typed."""
+        """Store one field of the plan/opening/closing card, as typed (and stop waiting for it)."""
         if card not in CARDS or name not in CARDS[card]:
             raise AuditError("stale")
         text = clean_text(value)
@@ -249,45 +380,63 @@ class AuditService:
             await audits.set_card(conn, audit_id, card, values, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action=f"{card}.{name}", before=before, after=text)
-            return await self._card_view(conn, await audits.get_head(conn, audit_id), actor.lang)
+            await self._enter(conn, actor, row)
+            return await self._stage_view(conn, await audits.press_context(conn, audit_id, actor.id), actor)
 
     async def toggle_scope_confirmed(self, actor: Actor, audit_id: int) -> CardView:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
+            if row["status"] != AuditStatus.opening:
+                raise AuditError("stale")
             values = json.loads(row["opening_json"])
             values["scope_confirmed"] = not values.get("scope_confirmed", False)
             await audits.set_card(conn, audit_id, "opening", values, now)
             return await self._card_view(conn, await audits.get_head(conn, audit_id), actor.lang)
 
-    async def advance_stage(self, actor: Actor, audit_id: int, expected: str) -> str:
-        """Confirm the card of stage ``expected``; returns the new status.
+    async def advance_stage(self, actor: Actor, audit_id: int, expected: str) -> Stage:
+        """Confirm the card of stage ``expected``; returns what comes next.
 
         A second press of the same Confirm (double tap, old message) changes nothing.
         """
-        order = {"planning": "opening", "opening": "in_progress", "in_progress": "closing"}
+        order = {AuditStatus.planning: AuditStatus.opening, AuditStatus.opening: AuditStatus.in_progress,
+                 AuditStatus.in_progress: AuditStatus.closing}
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] != expected:
                 raise AuditError("stale")
             new = order[expected]
-            if expected == "opening":
+            if expected == AuditStatus.opening:
                 opening = json.loads(row["opening_json"])
                 opening["held_at"] = now.isoformat()
                 await audits.set_card(conn, audit_id, "opening", opening, now)
             await audits.set_status(conn, audit_id, new, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="status", before=expected, after=new)
-            return new
+            await self._enter(conn, actor, row)
+            row = await audits.press_context(conn, audit_id, actor.id)
+            if new == AuditStatus.in_progress:
+                return await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)
+            return await self._stage_view(conn, row, actor)
 
-    async def reopen_questions(self, actor: Actor, audit_id: int) -> None:
-        """From the closing card back to the questions."""
+    async def reopen_questions(self, actor: Actor, audit_id: int) -> SummaryView:
+        """From the closing card back to the questions: the summary."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            if row["status"] == "closing":
-                await audits.set_status(conn, audit_id, "in_progress", now)
+            if row["status"] == AuditStatus.closing:
+                await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
+            await self._enter(conn, actor, row)
+            return await self._summary(conn, await audits.press_context(conn, audit_id, actor.id), actor)
+
+    async def team(self, actor: Actor, audit_id: int, toggle: int | None = None
+                   ) -> tuple[CardView, list[dict], bool | None]:
+        """The team card: auditors who may be added, with whether they are in it; with
+        ``toggle``, that person is added or removed first (the third value: now in it)."""
+        member = None if toggle is None else await self.toggle_member(actor, audit_id, toggle)
+        view, candidates = await self.team_choices(actor, audit_id)
+        return view, candidates, member
 
     async def team_choices(self, actor: Actor, audit_id: int) -> tuple[CardView, list[dict]]:
         """Auditors who may be added to the team, with whether they are in it."""
@@ -295,8 +444,8 @@ class AuditService:
             row = await self._audit(conn, actor, audit_id)
             view = await self._card_view(conn, row, actor.lang)
             members = {t["id"] for t in view.team}
-            candidates = [dict(p) for p in await people.with_role(conn, "auditor")]
-            candidates += [dict(p) for p in await people.with_role(conn, "lead")
+            candidates = [dict(p) for p in await people.with_role(conn, Role.auditor)]
+            candidates += [dict(p) for p in await people.with_role(conn, Role.lead)
                            if p["id"] not in {c["id"] for c in candidates}]
         return view, [
             {"id": p["id"], "name": p["name"], "member": p["id"] in members}
@@ -310,7 +459,7 @@ class AuditService:
             row = await self._audit(conn, actor, audit_id)
             person = await people.get(conn, person_id)
             roles = {r["role"] for r in await people.roles(conn, person_id)}
-            if person is None or not person["active"] or not roles & {"auditor", "lead"} or person_id == actor.id:
+            if person is None or not person["active"] or not roles & {Role.auditor, Role.lead} or person_id == actor.id:
                 raise AuditError("stale")
             if person_id == row["created_by"]:
                 raise AuditError("stale")
@@ -326,77 +475,168 @@ class AuditService:
 
     # --- questions ----------------------------------------------------------------------------
 
-    async def question(self, actor: Actor, audit_id: int, index: int | None = None) -> QuestionView:
+    async def question(self, actor: Actor, audit_id: int, index: int | None = None, *,
+                       message_id: int | None = None) -> QuestionView:
         """Question ``index`` (default: where this person is) and remember the place."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            if row["status"] != "in_progress":
-                raise AuditError("not_in_questions", status=row["status"])
-            checklist = self.snapshot(row)
-            total = len(checklist.question_ids())
-            if index is None:
-                index = await audits.position(conn, audit_id, actor.id)
-            if not 0 <= index < total:
-                raise AuditError("stale")
-            await audits.set_position(conn, audit_id, actor.id, index)
-            return await self._question_view(conn, row, checklist, index, actor.lang)
+            return await self._go(conn, actor, row, row["position"] if index is None else index, message_id)
 
-    async def _question_view(self, conn, row, checklist: Checklist, index: int, lang: str) -> QuestionView:
-        """The question in the reader's language (the checklist is bilingual)."""
+    async def _go(self, conn, actor: Actor, row, index: int, message_id: int | None) -> QuestionView:
+        if row["status"] != AuditStatus.in_progress:
+            raise AuditError("not_in_questions", status=row["status"])
+        checklist = self.snapshot(row)
+        _question_id(checklist, index)
+        if row["position"] != index:
+            await audits.set_position(conn, row["id"], actor.id, index)
+        await self._enter(conn, actor, row, message_id=message_id)
+        return await self._question_view(conn, row, checklist, index, actor)
+
+    async def _on_card(self, conn, actor: Actor, audit_id: int, index: int):
+        """The audit, if the card of question ``index`` is the person's current one."""
+        row = await self._audit(conn, actor, audit_id)
+        if row["status"] != AuditStatus.in_progress:
+            raise AuditError("not_in_questions", status=row["status"])
+        if (row["position"] or 0) != index:
+            raise AuditError("stale_card")
+        return row
+
+    async def move(self, actor: Actor, audit_id: int, index: int, step: int, *,
+                   message_id: int | None = None) -> QuestionView | SummaryView:
+        """Next / Skip (``step`` 1) or Back (-1) from the card of question ``index``.
+
+        After the last question comes the summary; Back on the first question is refused
+        with a word on where to go instead.
+        """
+        async with self.db.transaction() as conn:
+            row = await self._on_card(conn, actor, audit_id, index)
+            target = index + step
+            if target < 0:
+                raise AuditError("first_question")
+            if target >= len(self.snapshot(row).question_ids()):
+                await self._enter(conn, actor, row, message_id=message_id)
+                return await self._summary(conn, row, actor)
+            return await self._go(conn, actor, row, target, message_id)
+
+    async def jump(self, actor: Actor, audit_id: int, index: int, *, message_id: int | None = None) -> QuestionView:
+        """To question ``index`` (from the sections list or the summary), back from closing if need be."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] == AuditStatus.closing:
+                await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
+                row = await audits.press_context(conn, audit_id, actor.id)
+            return await self._go(conn, actor, row, index, message_id)
+
+    async def pause(self, actor: Actor, audit_id: int, index: int) -> QuestionView:
+        """Pause on the card of question ``index``: the dialog ends, the place is kept."""
+        async with self.db.transaction() as conn:
+            row = await self._on_card(conn, actor, audit_id, index)
+            if row["dialog_flow"] is not None:
+                await dialogs.clear(conn, actor.id)
+            return await self._question_view(conn, row, self.snapshot(row), index, actor)
+
+    async def _question_view(self, conn, row, checklist: Checklist, index: int, actor: Actor,
+                             *, recorded: str | None = None, replaced: tuple[str, str] | None = None
+                             ) -> QuestionView:
+        """The question in the reader's language (the checklist is bilingual).
+
+        ``recorded``: the result this person just recorded (the view shows it without reading
+        it back).
+        """
         pairs = checklist.questions()
         section, question = pairs[index]
-        answer = await audits.answer(conn, row["id"], question.id)
-        notes = [n["text"] for n in await audits.notes(conn, row["id"], question.id)]
-        files = await evidence.of_audit(conn, row["id"], question.id)
-        answered = await audits.answer_count(conn, row["id"])
+        state = await audits.question_state(conn, row["id"], question.id)
+        result, by, at, answered = state["result"], state["answered_by_name"], from_db(state["answered_at"]), \
+            state["answered"]
+        if recorded is not None:
+            answered += 0 if result is not None else 1
+            result, by, at = recorded, actor.name, self.clock.now()
+        lang = actor.lang
         return QuestionView(
             audit_id=row["id"], number=row["number"], department=row["department"], index=index,
             total=len(pairs), section_index=checklist.sections.index(section),
             section_title=section.title.get(lang), clause=question.clause, text=question.text.get(lang),
             guidance=question.guidance.get(lang), evidence_rule=question.evidence.value,
-            result=answer["result"] if answer else None, notes=notes, evidence_count=len(files),
-            answered=answered,
+            result=result, notes=json.loads(state["notes_json"] or "[]"), evidence_count=state["evidence_count"],
+            answered=answered, answered_by=by, answered_at=at.astimezone(self.settings.tz) if at else None,
+            replaced=replaced,
         )
 
-    async def record_result(self, actor: Actor, audit_id: int, index: int, result: str) -> tuple[QuestionView, bool]:
-        """Set the result of question ``index``; the earlier one stays in the trail.
+    async def record_result(self, actor: Actor, audit_id: int, index: int, result: str, *,
+                            message_id: int | None = None) -> tuple[QuestionView, bool]:
+        """Set the result of question ``index`` (the card the person pressed on, checked to be
+        their current one); the earlier result stays in the trail.
 
-        Returns the view and whether anything changed (a double tap changes nothing).
+        Returns the view and whether anything changed (a double tap changes nothing). One
+        transaction: the audit with the person's place and dialog, the question's state, and
+        the writes a change needs.
         """
-        if result not in RESULTS:
+        if result not in Result.__members__:
             raise AuditError("stale")
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._audit(conn, actor, audit_id)
+            row = await self._on_card(conn, actor, audit_id, index)
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
-            if row["status"] != "in_progress":
-                raise AuditError("not_in_questions", status=row["status"])
-            current = await audits.answer(conn, audit_id, question_id)
-            changed = current is None or current["result"] != result
+            current = await audits.question_state(conn, audit_id, question_id)
+            before = current["result"]
+            changed = before != result
+            replaced = None
             if changed:
                 await audits.set_answer(conn, audit_id, question_id, result, actor.id, now)
                 await trail.record(conn, at=now, person_id=actor.id, entity="answer",
                                    entity_id=f"{audit_id}:{question_id}", action="result",
-                                   before=current["result"] if current else None, after=result)
+                                   before=before, after=result)
                 await audits.touch(conn, audit_id, now)
-            await audits.set_position(conn, audit_id, actor.id, index)
-            return await self._question_view(conn, row, checklist, index, actor.lang), changed
+                if before is not None and current["answered_by"] != actor.id:
+                    replaced = (before, current["answered_by_name"] or "")
+            await self._enter(conn, actor, row, message_id=message_id)
+            section, question = checklist.questions()[index]
+            answered = current["answered"] + (1 if before is None else 0)
+            by, at = (actor.name, now) if changed else (current["answered_by_name"], from_db(current["answered_at"]))
+            lang = actor.lang
+            view = QuestionView(
+                audit_id=audit_id, number=row["number"], department=row["department"], index=index,
+                total=len(checklist.question_ids()), section_index=checklist.sections.index(section),
+                section_title=section.title.get(lang), clause=question.clause, text=question.text.get(lang),
+                guidance=question.guidance.get(lang), evidence_rule=question.evidence.value, result=result,
+                notes=json.loads(current["notes_json"] or "[]"), evidence_count=current["evidence_count"],
+                answered=answered, answered_by=by, answered_at=at.astimezone(self.settings.tz) if at else None,
+                replaced=replaced,
+            )
+            return view, changed
 
-    async def add_note(self, actor: Actor, audit_id: int, index: int, text: str) -> QuestionView:
+    async def add_note(self, actor: Actor, audit_id: int, index: int | None, text: str) -> QuestionView:
+        """A note on question ``index`` (None: the one the person is on)."""
         note = clean_text(text, MAX_NOTE)
         if not note:
             raise AuditError("field_empty")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
+            if index is None:
+                if row["status"] != AuditStatus.in_progress:
+                    raise ServiceError("audit_use_buttons")
+                index = row["position"]
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
             note_id = await audits.add_note(conn, audit_id, question_id, actor.id, note, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
                                action="added", after={"question": question_id, "text": note})
             await audits.touch(conn, audit_id, now)
-            return await self._question_view(conn, row, checklist, index, actor.lang)
+            return await self._question_view(conn, row, checklist, index, actor)
+
+    async def evidence_here(self, actor: Actor) -> tuple[int, int]:
+        """(audit, question index) a file sent now is evidence for; refused outside the questions."""
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+            if state is None or state["flow"] != FLOW:
+                raise ServiceError("audit_evidence_needs_question")
+            row = await self._audit(conn, actor, state["audit_id"], writable=False)
+        if row["status"] != AuditStatus.in_progress:
+            raise ServiceError("audit_evidence_needs_question")
+        return row["id"], row["position"]
 
     async def add_evidence(
         self, actor: Actor, audit_id: int, index: int, *, kind: str, data: bytes, file_name: str | None,
@@ -405,11 +645,7 @@ class AuditService:
         """Store a file (by SHA-256, once) with a thumbnail for photos, and file it under the question."""
         async with self.db.read() as conn:  # check access before writing any file
             await self._audit(conn, actor, audit_id, writable=False)
-        sha = await asyncio.to_thread(self.files.put, data)
-        thumb_sha = None
-        if kind == "photo":
-            thumb = await asyncio.to_thread(make_thumbnail, data)
-            thumb_sha = await asyncio.to_thread(self.files.put, thumb) if thumb else None
+        sha, thumb_sha = await store_file(self.files, data, kind)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
@@ -423,33 +659,45 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
                                action="added", after={"question": question_id, "sha256": sha, "kind": kind})
             await audits.touch(conn, audit_id, now)
-            view = await self._question_view(conn, row, checklist, index, actor.lang)
+            view = await self._question_view(conn, row, checklist, index, actor)
         if kind == "photo" and self.on_photo is not None:
             self.on_photo(sha)
         return view
 
-    async def sections(self, actor: Actor, audit_id: int) -> list[dict]:
-        """Sections with their first question index and how many are answered."""
-        async with self.db.read() as conn:
-            row = await self._audit(conn, actor, audit_id, writable=False)
+    async def sections(self, actor: Actor, audit_id: int, index: int | None = None) -> Sections:
+        """Sections with their first question index and how many are answered (from the card
+        of question ``index``, when given, which must be the person's current one)."""
+        async with self.db.transaction() as conn:
+            if index is None:
+                row = await self._audit(conn, actor, audit_id, writable=False)
+            else:
+                row = await self._on_card(conn, actor, audit_id, index)
             answered = await audits.answers(conn, audit_id)
         checklist = self.snapshot(row)
-        result, index = [], 0
+        result, start = [], 0
         for section in checklist.sections:
             done = sum(1 for q in section.questions if q.id in answered)
-            result.append({"index": index, "title": section.title.get(actor.lang), "done": done,
+            result.append({"index": start, "title": section.title.get(actor.lang), "done": done,
                            "total": len(section.questions)})
-            index += len(section.questions)
-        return result
+            start += len(section.questions)
+        return Sections(audit_id, result, row["position"] or 0)
 
     # --- summary and completion ---------------------------------------------------------------
 
-    async def summary(self, actor: Actor, audit_id: int) -> SummaryView:
-        async with self.db.read() as conn:
-            row = await self._audit(conn, actor, audit_id, writable=False)
-            answers = await audits.answers(conn, audit_id)
-            note_counts = await audits.note_counts(conn, audit_id)
-            evidence_counts = await audits.evidence_counts(conn, audit_id)
+    async def summary(self, actor: Actor, audit_id: int, index: int | None = None) -> SummaryView:
+        """The summary (from the card of question ``index``, when given: checked to be current)."""
+        async with self.db.transaction() as conn:
+            if index is None:
+                row = await self._audit(conn, actor, audit_id, writable=False)
+            else:
+                row = await self._on_card(conn, actor, audit_id, index)
+            return await self._summary(conn, row, actor)
+
+    async def _summary(self, conn, row, actor: Actor) -> SummaryView:
+        audit_id = row["id"]
+        answers = await audits.answers(conn, audit_id)
+        note_counts = await audits.note_counts(conn, audit_id)
+        evidence_counts = await audits.evidence_counts(conn, audit_id)
         checklist = self.snapshot(row)
         lang = actor.lang
         counts = Counter(a["result"] for a in answers.values())
@@ -471,11 +719,11 @@ class AuditService:
                 due.append((index, question.clause, answer["result"],
                             date.fromisoformat(picked) if picked else default))
         return SummaryView(audit_id, row["number"], row["department"], row["status"],
-                           len(checklist.question_ids()), {r: counts.get(r, 0) for r in RESULTS},
+                           len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
                            unanswered, problems, due)
 
     def default_due_date(self, result: str) -> date:
-        days = self.settings.major_due_days if result == "major" else self.settings.minor_due_days
+        days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days
         return self.clock.now().astimezone(self.settings.tz).date() + timedelta(days=days)
 
     async def set_due_date(self, actor: Actor, audit_id: int, index: int, due: date | str) -> None:
@@ -499,35 +747,37 @@ class AuditService:
             closing = json.loads(row["closing_json"])
             closing.setdefault("due_dates", {})[str(index)] = due.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
+            await self._enter(conn, actor, row)
 
     async def complete(self, actor: Actor, audit_id: int) -> Completed:
-        """Number the findings and create one corrective action per nonconformity."""
-        summary = await self.summary(actor, audit_id)
-        if summary.problems:
-            raise AuditError("cannot_complete", problems=summary.problems)
-        due_by_index = {index: due for index, _, _, due in summary.due_dates}
+        """Check completeness, number the findings and create one corrective action per
+        nonconformity, in one transaction; the person's dialog ends."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            if row["status"] != "closing":
+            if row["status"] != AuditStatus.closing:
                 raise AuditError("stale")
+            summary = await self._summary(conn, row, actor)
+            if summary.problems:
+                raise AuditError("cannot_complete", problems=summary.problems)
+            due_by_index = {index: due for index, _, _, due in summary.due_dates}
             checklist = self.snapshot(row)
             answers = await audits.answers(conn, audit_id)
             serial: Counter[str] = Counter()
             made, capa_ids = [], []
             for index, (_, question) in enumerate(checklist.questions()):
                 answer = answers.get(question.id)
-                if answer is None or answer["result"] not in FINDING_SERIES:
+                kind = Result(answer["result"]) if answer is not None and answer["result"] in Result.__members__ \
+                    else None
+                if kind is None or kind.series is None:
                     continue
-                kind = answer["result"]
-                series = FINDING_SERIES[kind]
-                serial[series] += 1
-                number = f"{series}{serial[series]}"
+                serial[kind.series] += 1
+                number = f"{kind.series}{serial[kind.series]}"
                 statement = "\n".join(n["text"] for n in await audits.notes(conn, audit_id, question.id))
                 finding_id = await findings.add_finding(conn, audit_id=audit_id, question_id=question.id,
                                                         kind=kind, number=number, statement=statement, at=now)
                 made.append({"number": number, "kind": kind, "clause": question.clause})
-                if kind in NONCONFORMITIES:
+                if kind.is_nonconformity:
                     capa_id = await findings.add_capa(
                         conn, finding_id=finding_id, audit_id=audit_id, department_id=row["department_id"],
                         auditor_id=answer["answered_by"], due_date=due_by_index[index], at=now)
@@ -535,15 +785,18 @@ class AuditService:
             closing = json.loads(row["closing_json"])
             closing["held_at"] = closing.get("held_at") or now.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
-            await audits.set_status(conn, audit_id, "completed", now)
+            await audits.set_status(conn, audit_id, AuditStatus.completed, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="completed", after={"findings": [m["number"] for m in made]})
             staff = len(await people.staff_of(conn, row["department_id"])) if capa_ids else 0
+            if row["dialog_flow"] is not None:
+                await dialogs.clear(conn, actor.id)
         return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)
 
     # --- lists ---------------------------------------------------------------------------------
 
     async def unfinished(self, actor: Actor) -> list[dict]:
+        _require_auditor(actor)
         async with self.db.read() as conn:
             rows = await audits.unfinished_of(conn, actor.id)
         result = []
@@ -564,4 +817,3 @@ def _question_id(checklist: Checklist, index: int) -> str:
 def _require_auditor(actor: Actor) -> None:
     if not actor.is_auditor or not actor.active:
         raise AuditError("not_allowed")
-

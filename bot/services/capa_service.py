@@ -8,20 +8,21 @@ Rights and state are checked on every call, never only when a list is shown.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.report.data import root_causes
 from bot.services.dates import parse_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules, not_before
 from bot.services.text import clean_text
-from bot.services.thumbnails import make_thumbnail
+from bot.services.thumbnails import store_file
 from bot.settings import Settings
+from bot.vocabulary import CapaState, Role
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import capa as capa_repo
@@ -34,10 +35,13 @@ MAX_WHYS = 5
 MAX_TARGET_DAYS = 3 * 366
 LIST_LIMIT = 20  # per list: the message stays within 4096 characters
 _FIELDS = {"correction": "correction", "elsewhere": "elsewhere", "plan": "action_plan"}
+_GONE = ("closed", "not_allowed", "not_found")  # the action is no longer the person's to answer
 
 
 class CapaError(ServiceError):
     """A refusal about an action; ``step`` (when given) is where the person still is."""
+
+    prefix = "capa_err_"
 
     def __init__(self, code: str, step: Step | None = None):
         super().__init__(code)
@@ -98,11 +102,11 @@ class CapaService:
             _require_staff(actor, row)
             state = await dialogs.get(conn, actor.id)
             here = _dialog_on(state, capa_id)
-            if row["state"] == "closed":
+            if row["state"] == CapaState.closed:
                 raise CapaError("closed")
-            if row["state"] == "implemented":
+            if row["state"] == CapaState.implemented:
                 return Step("waiting", await self._view(conn, row, now))
-            if row["state"] == "planned":
+            if row["state"] == CapaState.planned:
                 if here and state["awaiting"] == "evidence":
                     return Step("evidence", await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
                 name = "planned"
@@ -130,7 +134,18 @@ class CapaService:
     # --- staff: the plan -------------------------------------------------------------------
 
     async def answer(self, actor: Actor, text: str) -> Step:
-        """Typed text in the corrective-action dialog: whatever the current step asks for."""
+        """Typed text in the corrective-action dialog: whatever the current step asks for.
+
+        When the action is gone from the person (closed, not theirs), so is the dialog.
+        """
+        try:
+            return await self._answer(actor, text)
+        except CapaError as error:
+            if error.code in _GONE:
+                await self.leave(actor)
+            raise
+
+    async def _answer(self, actor: Actor, text: str) -> Step:
         state = await self._dialog(actor)
         awaiting = state["awaiting"]
         if awaiting in ("effectiveness", "reject_reason"):
@@ -140,9 +155,9 @@ class CapaService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if awaiting == "planned":  # the plan is confirmed: only its buttons go on from here
-                row = await self._staff_row(conn, actor, state["capa_id"], "planned")
+                row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
                 raise CapaError("use_buttons", Step("planned", await self._view(conn, row, now)))
-            row = await self._staff_row(conn, actor, state["capa_id"], "open")
+            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.open)
             step = plan_step(row, awaiting)
             if step in ("why_more", "confirm"):
                 raise CapaError("use_buttons", Step(step, await self._view(conn, row, now)))
@@ -157,7 +172,7 @@ class CapaService:
         """A quick-answer button: the same as typing ``text`` at ``step``."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != step and not _still_open(row, step, current):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -172,7 +187,7 @@ class CapaService:
     async def set_target(self, actor: Actor, capa_id: int, day: date) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("target", "confirm"):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -182,13 +197,13 @@ class CapaService:
         """The plan is complete: the action becomes 'planned' and the auditor is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != "confirm":
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
-            await findings.update_capa(conn, capa_id, now, state="planned", planned_at=to_db(now))
+            await findings.update_capa(conn, capa_id, now, state=CapaState.planned, planned_at=to_db(now))
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="planned", before="open", after=_plan_of(row))
+                               action="planned", before=CapaState.open, after=_plan_of(row))
             await self._notify_auditor(conn, row, "capa_planned", now)
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="planned", at=now)
             return Step("planned", await self._view(conn, await _load(conn, capa_id), now))
@@ -197,7 +212,7 @@ class CapaService:
         """Clear the unconfirmed plan and ask again from the correction (the trail keeps the old one)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             await findings.update_capa(conn, capa_id, now, correction=None, root_cause_json="[]",
                                        elsewhere=None, action_plan=None, target_date=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
@@ -211,7 +226,7 @@ class CapaService:
         """Start giving evidence of implementation (notes, photos, documents)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "planned")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
             state = await dialogs.get(conn, actor.id)
             added = dialogs.data_of(state).get("added", 0) if _dialog_on(state, capa_id) else 0
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="evidence",
@@ -223,17 +238,27 @@ class CapaService:
         telegram_file_id: str | None, caption: str | None,
     ) -> Step:
         """A file sent while giving evidence; stored by its SHA-256 and filed under the action."""
+        try:
+            return await self._add_file(actor, kind=kind, data=data, file_name=file_name, mime_type=mime_type,
+                                        telegram_file_id=telegram_file_id, caption=caption)
+        except CapaError as error:
+            if error.code in _GONE:
+                await self.leave(actor)
+            raise
+
+    async def _add_file(
+        self, actor: Actor, *, kind: str, data: bytes, file_name: str | None, mime_type: str | None,
+        telegram_file_id: str | None, caption: str | None,
+    ) -> Step:
         state = await self._dialog(actor)
         if state["awaiting"] != "evidence":
             raise CapaError("media_not_now")
         async with self.db.read() as conn:  # check before writing any file
-            await self._staff_row(conn, actor, state["capa_id"], "planned")
-        sha = await asyncio.to_thread(self.files.put, data)
-        thumb = await asyncio.to_thread(make_thumbnail, data) if kind == "photo" else None
-        thumb_sha = await asyncio.to_thread(self.files.put, thumb) if thumb else None
+            await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
+        sha, thumb_sha = await store_file(self.files, data, kind)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, state["capa_id"], "planned")
+            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, capa_id=row["id"],
                 thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
@@ -247,15 +272,15 @@ class CapaService:
         """Implementation done: the action waits for the auditor, who is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "planned")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
             state = await dialogs.get(conn, actor.id)
             if not _dialog_on(state, capa_id) or state["awaiting"] != "evidence":
                 raise CapaError("step_done", Step("planned", await self._view(conn, row, now)))
             if not dialogs.data_of(state).get("added"):
                 raise CapaError("evidence_needed", Step("evidence", await self._view(conn, row, now)))
-            await findings.update_capa(conn, capa_id, now, state="implemented", implemented_at=to_db(now))
+            await findings.update_capa(conn, capa_id, now, state=CapaState.implemented, implemented_at=to_db(now))
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="implemented", before="planned", after=row["implementation"])
+                               action="implemented", before=CapaState.planned, after=row["implementation"])
             await self._notify_auditor(conn, row, "capa_implemented", now)
             await dialogs.clear(conn, actor.id)
             return Step("waiting", await self._view(conn, await _load(conn, capa_id), now))
@@ -268,7 +293,7 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
-            _require_state(row, "implemented")
+            _require_state(row, CapaState.implemented)
             name = "effectiveness" if accept else "reject_reason"
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
             return Step(name, await self._view(conn, row, now))
@@ -279,19 +304,19 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
-            _require_state(row, "implemented")
+            _require_state(row, CapaState.implemented)
             if not text or len(text) > MAX_TEXT:
                 raise CapaError("too_long" if text else "empty", Step(awaiting, await self._view(conn, row, now)))
             if awaiting == "effectiveness":
-                await findings.update_capa(conn, capa_id, now, state="closed", effectiveness=text,
+                await findings.update_capa(conn, capa_id, now, state=CapaState.closed, effectiveness=text,
                                            closed_at=to_db(now))
                 action, name, kind = "closed", "closed_done", "capa_closed"
             else:
-                await findings.update_capa(conn, capa_id, now, state="planned", rejection_reason=text,
+                await findings.update_capa(conn, capa_id, now, state=CapaState.planned, rejection_reason=text,
                                            implemented_at=None)
                 action, name, kind = "rejected", "rejected_done", "capa_rejected"
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action=action, before="implemented", after=text)
+                               action=action, before=CapaState.implemented, after=text)
             await self._notify_staff(conn, row, kind, now)
             await dialogs.clear(conn, actor.id)
             return Step(name, await self._view(conn, await _load(conn, capa_id), now))
@@ -316,17 +341,17 @@ class CapaService:
         row = await _load(conn, capa_id)
         _require_staff(actor, row)
         if row["state"] != expected:
-            if row["state"] == "closed":
+            if row["state"] == CapaState.closed:
                 raise CapaError("closed")
-            name = "waiting" if row["state"] == "implemented" else (
-                "planned" if row["state"] == "planned" else plan_step(row, None))
+            name = "waiting" if row["state"] == CapaState.implemented else (
+                "planned" if row["state"] == CapaState.planned else plan_step(row, None))
             raise CapaError("step_done", Step(name, await self._view(conn, row, self.clock.now())))
         return row
 
     async def _choose(self, actor: Actor, capa_id: int, awaiting: str) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "open")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("why_more", "why") or not _whys(row):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -373,7 +398,7 @@ class CapaService:
         text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, "planned")
+            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
             if not text or len(text) > MAX_TEXT:
                 raise CapaError("too_long" if text else "empty", Step("evidence", await self._view(conn, row, now)))
             joined = "\n".join(part for part in (row["implementation"], text) if part)
@@ -394,7 +419,7 @@ class CapaService:
         if auditor is not None and auditor["active"]:
             recipients = [row["auditor_id"]]
         else:
-            recipients = [p["id"] for p in await people.with_role(conn, "lead")]
+            recipients = [p["id"] for p in await people.with_role(conn, Role.lead)]
         await self._enqueue(conn, row, kind, recipients, now)
 
     async def _notify_staff(self, conn: Any, row: Any, kind: str, now: datetime) -> None:
@@ -506,18 +531,14 @@ def _require_verifier(actor: Actor, row: Any) -> None:
 
 
 def _require_state(row: Any, expected: str) -> None:
-    if row["state"] == "closed":
+    if row["state"] == CapaState.closed:
         raise CapaError("closed")
     if row["state"] != expected:
         raise CapaError("step_done")
 
 
 def _whys(row: Any) -> list[str]:
-    try:
-        value = json.loads(row["root_cause_json"] or "[]")
-    except ValueError:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
+    return root_causes(row["root_cause_json"])
 
 
 def _plan_of(row: Any) -> dict[str, Any]:
@@ -543,4 +564,3 @@ def _summary(row: Any, today: date) -> dict[str, Any]:
     return {"id": row["id"], "number": row["number"], "kind": row["kind"], "audit_number": row["audit_number"],
             "department": row["department"], "state": row["state"], "due_date": due,
             "days_left": (due - today).days}
-

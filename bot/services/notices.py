@@ -20,6 +20,7 @@ from bot.services.capa_service import capa_view
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
+from bot.vocabulary import CapaState
 from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
@@ -28,10 +29,10 @@ STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "cap
 LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update")
 # The action states in which a notice about it still applies.
 VALID_STATES = {
-    "capa_new": ("open", "planned"),
-    "capa_photos": ("open", "planned"),
-    "capa_reminder": ("open", "planned"),
-    "capa_escalation": ("open", "planned"),
+    "capa_new": (CapaState.open, CapaState.planned),
+    "capa_photos": (CapaState.open, CapaState.planned),
+    "capa_reminder": (CapaState.open, CapaState.planned),
+    "capa_escalation": (CapaState.open, CapaState.planned),
     "capa_planned": ("planned", "implemented"),
     "capa_implemented": ("implemented",),
     "capa_rejected": ("planned",),

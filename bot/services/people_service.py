@@ -8,14 +8,18 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.services.errors import NotAllowed, PeopleError, StaleButton
 from bot.services.text import clean_line
 from bot.settings import Settings
+from bot.vocabulary import Role
 from storage.db import Database
-from storage.repos import departments, invites, people, trail
+from storage.repos import departments, dialogs, invites, people, trail
 from storage.times import from_db
 
-INVITE_ROLES = ("auditor", "staff")
+INVITE_ROLES = (Role.auditor, Role.staff)
+GRANTABLE_ROLES = (Role.auditor, Role.lead)
 MAX_NAME = 80
+FLOW = "admin"
 
 
 @dataclass(frozen=True)
@@ -31,16 +35,16 @@ class Actor:
 
     @property
     def is_lead(self) -> bool:
-        return "lead" in self.roles
+        return Role.lead in self.roles
 
     @property
     def is_auditor(self) -> bool:
         """Auditors and leads run audits."""
-        return bool(self.roles & {"auditor", "lead"})
+        return bool(self.roles & {Role.auditor, Role.lead})
 
     @property
     def is_staff(self) -> bool:
-        return "staff" in self.roles
+        return Role.staff in self.roles
 
     @property
     def known(self) -> bool:
@@ -97,7 +101,7 @@ class PeopleService:
         now = self.clock.now()
         async with self.db.transaction(claim=False) as conn:
             await people.upsert(conn, user_id, name=name, username=username, lang=client_lang, at=now)
-            if admin and await people.add_role(conn, user_id, "lead", None, now):
+            if admin and await people.add_role(conn, user_id, Role.lead, None, now):
                 await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
                                    action="role_added", after={"role": "lead", "via": "admin_ids"})
             return await _actor(conn, user_id)
@@ -108,6 +112,19 @@ class PeopleService:
                 return None
             return await _actor(conn, person_id)
 
+    async def person(self, actor: Actor, person_id: int) -> Actor:
+        """A person's card for a lead."""
+        _require_lead(actor)
+        found = await self.get(person_id)
+        if found is None:
+            raise StaleButton()
+        return found
+
+    async def leads(self) -> list[tuple[int, str]]:
+        """(id, language) of the active leads."""
+        async with self.db.read() as conn:
+            return [(row["id"], row["lang"]) for row in await people.with_role(conn, Role.lead)]
+
     async def set_lang(self, actor: Actor, lang: str) -> Actor:
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -116,10 +133,9 @@ class PeopleService:
 
     async def create_invite(self, actor: Actor, role: str, department_name: str | None) -> Invite:
         """A one-time code for ``role`` (staff need a department; an unknown one is created)."""
-        if not actor.is_lead:
-            raise PermissionError("only leads invite")
+        _require_lead(actor)
         if role not in INVITE_ROLES:
-            raise ValueError(role)
+            raise PeopleError("invite_usage")
         now = self.clock.now()
         code = secrets.token_urlsafe(12)
         department_id = None
@@ -129,7 +145,7 @@ class PeopleService:
             if role == "staff":
                 name = clean_name(department_name or "")
                 if not name:
-                    raise ValueError("department")
+                    raise PeopleError("invite_usage")
                 department_id, created = await departments.get_or_create(conn, name, now)
                 name = (await departments.get(conn, department_id))["name"]
             await invites.create(
@@ -182,33 +198,60 @@ class PeopleService:
         async with self.db.read() as conn:
             return [dict(row) for row in await departments.list_active(conn)]
 
+    async def ask_department_name(self, actor: Actor, department_id: int) -> str:
+        """A lead starts renaming a department: the next text they type is its new name.
+
+        Returns the current name.
+        """
+        _require_lead(actor)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            current = await departments.get(conn, department_id)
+            if current is None or not current["active"]:
+                raise StaleButton()
+            await dialogs.put(conn, actor.id, flow=FLOW, awaiting="department_name",
+                              data={"department_id": department_id}, at=now)
+        return current["name"]
+
+    async def typed(self, actor: Actor, text: str) -> str:
+        """Text typed in the lead's admin dialog (the new name of a department); the new name."""
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        data = dialogs.data_of(state)
+        if state is None or state["flow"] != FLOW or state["awaiting"] != "department_name" \
+                or "department_id" not in data:
+            raise PeopleError("no_dialog")
+        return await self.rename_department(actor, data["department_id"], text)
+
     async def rename_department(self, actor: Actor, department_id: int, new_name: str) -> str:
-        """Rename; raises ValueError('taken') when another department has that name."""
+        """Rename (and end the lead's rename dialog); refuses a name another department has."""
         _require_lead(actor)
         name = clean_name(new_name)
         if not name:
-            raise ValueError("empty")
+            raise PeopleError("department_name_empty")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             current = await departments.get(conn, department_id)
             if current is None:
-                raise LookupError(department_id)
+                await _leave(conn, actor)
+                raise PeopleError("no_dialog")
             other = await departments.by_name(conn, name)
             if other is not None and other["id"] != department_id:
-                raise ValueError("taken")
+                raise PeopleError("department_name_taken")
             await departments.rename(conn, department_id, name)
             await trail.record(conn, at=now, person_id=actor.id, entity="department", entity_id=department_id,
                                action="renamed", before=current["name"], after=name)
+            await _leave(conn, actor)
         return name
 
     async def set_active(self, actor: Actor, person_id: int, active: bool) -> None:
         _require_lead(actor)
         if person_id == actor.id and not active:
-            raise ValueError("self")
+            raise StaleButton()
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if await people.get(conn, person_id) is None:
-                raise LookupError(person_id)
+                raise StaleButton()
             await people.set_active(conn, person_id, active, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
                                action="activated" if active else "deactivated")
@@ -216,14 +259,12 @@ class PeopleService:
     async def toggle_role(self, actor: Actor, person_id: int, role: str) -> bool:
         """Grant or withdraw auditor/lead; returns whether the person now holds it."""
         _require_lead(actor)
-        if role not in ("auditor", "lead"):
-            raise ValueError(role)
-        if person_id == actor.id and role == "lead":
-            raise ValueError("self")
+        if role not in GRANTABLE_ROLES or (person_id == actor.id and role == Role.lead):
+            raise StaleButton()
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if await people.get(conn, person_id) is None:
-                raise LookupError(person_id)
+                raise StaleButton()
             if await people.remove_role(conn, person_id, role):
                 held = False
             else:
@@ -241,7 +282,13 @@ def clean_name(text: str) -> str:
 
 def _require_lead(actor: Actor) -> None:
     if not actor.is_lead:
-        raise PermissionError("lead only")
+        raise NotAllowed()
+
+
+async def _leave(conn, actor: Actor) -> None:
+    state = await dialogs.get(conn, actor.id)
+    if state is not None and state["flow"] == FLOW:
+        await dialogs.clear(conn, actor.id)
 
 
 def _stale(person, name: str, username: str | None, client_lang: str) -> bool:
@@ -262,5 +309,5 @@ def _actor_of(person, role_rows) -> Actor:
         lang=person["lang"],
         active=bool(person["active"]),
         roles=frozenset(r["role"] for r in role_rows),
-        staff_departments=tuple(r["department_id"] for r in role_rows if r["role"] == "staff"),
+        staff_departments=tuple(r["department_id"] for r in role_rows if r["role"] == Role.staff),
     )

@@ -6,16 +6,16 @@ import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.clock import Clock
 from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
-from bot.report.pdf import find_soffice
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits
+from storage.repos import audits, reports
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 MAX_REFERENCE = 64  # longer than any audit number
@@ -24,6 +24,8 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 class ReportError(ServiceError):
     """A refusal about a report (not found, not allowed)."""
+
+    prefix = "report_"
 
 
 @dataclass(frozen=True)
@@ -54,22 +56,32 @@ class ReportService:
         _require_auditor(actor)
         number, audit_id = parse_reference(reference)
         async with self.db.read() as conn:
-            row = await audits.by_number(conn, number)
-            if row is None and audit_id is not None:
-                row = await audits.get(conn, audit_id)
+            row = await reports.resolve_audit(conn, number, audit_id)
             if row is None:
                 raise ReportError("not_found")
             if not actor.is_lead and not await audits.is_member(conn, row["id"], actor.id):
                 raise ReportError("not_found")  # say nothing of audits one may not see
         return AuditRef(row["id"], row["number"], row["department"], row["status"])
 
-    async def build(self, audit: AuditRef, *, on_progress: ProgressCallback | None = None) -> Path:
-        """The .docx in the reports folder, under Telegram's 50 MB (photos shrink if needed)."""
-        stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
-        out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
+    async def find(self, reference: str) -> AuditRef | None:
+        """The audit called ``reference``, for the command line (which has every right)."""
+        try:
+            number, audit_id = parse_reference(reference)
+        except ReportError:
+            return None
+        async with self.db.read() as conn:
+            row = await reports.resolve_audit(conn, number, audit_id)
+        return None if row is None else AuditRef(row["id"], row["number"], row["department"], row["status"])
+
+    async def build(self, audit: AuditRef, *, on_progress: ProgressCallback | None = None,
+                    out: Path | None = None, **limits: Any) -> Path:
+        """The .docx (default: in the reports folder, under Telegram's 50 MB: photos shrink if needed)."""
+        if out is None:
+            stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
+            out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_report(self.db, audit.id, self.files, self.settings.tz, out, on_progress=on_progress,
-                                  photo_cache=self.settings.photo_cache_dir, now=self.clock.now())
+                                  photo_cache=self.settings.photo_cache_dir, now=self.clock.now(), **limits)
 
     def photo_arrived(self, sha256: str) -> None:
         """Scale a new evidence photo for reports in the background (best effort)."""
@@ -77,10 +89,6 @@ class ReportService:
         task = asyncio.get_running_loop().run_in_executor(None, warm_photo, path, self.settings.photo_cache_dir)
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
-
-    @staticmethod
-    def pdf_available() -> bool:
-        return find_soffice() is not None
 
     @staticmethod
     async def pdf(docx: Path) -> Path:
@@ -91,7 +99,10 @@ class ReportService:
         if not actor.is_lead:
             raise ReportError("not_allowed")
         stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
-        out = self.settings.reports_dir / f"export-{stamp}.xlsx"
+        return await self.export_to(self.settings.reports_dir / f"export-{stamp}.xlsx")
+
+    async def export_to(self, out: Path) -> Path:
+        """The .xlsx workbook of everything, written to ``out``."""
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_export(self.db, self.settings.tz, out)
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.clock import Clock
+from bot.services.errors import NotAllowed
 from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules
 from bot.settings import Settings
@@ -82,4 +83,4 @@ class StatusService:
 
 def _require_lead(actor: Actor) -> None:
     if not actor.is_lead:
-        raise PermissionError("lead only")
+        raise NotAllowed()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from storage.files import FileStore
 
 THUMB_EDGE = 320
 
@@ -21,3 +24,11 @@ def make_thumbnail(data: bytes, edge: int = THUMB_EDGE) -> bytes | None:
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
+
+
+async def store_file(files: FileStore, data: bytes, kind: str) -> tuple[str, str | None]:
+    """Store an evidence file by its SHA-256, and a thumbnail of a photo: (sha, thumbnail sha or None)."""
+    sha = await asyncio.to_thread(files.put, data)
+    thumb = await asyncio.to_thread(make_thumbnail, data) if kind == "photo" else None
+    thumb_sha = await asyncio.to_thread(files.put, thumb) if thumb else None
+    return sha, thumb_sha

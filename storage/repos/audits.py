@@ -10,6 +10,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import execute, fetch_all, fetch_one, fetch_value
+from storage.dialect import is_postgres
 from storage.times import to_db
 
 _WITH_DEPARTMENT = "SELECT a.*, d.name AS department FROM audits a JOIN departments d ON d.id = a.department_id"
@@ -253,3 +254,47 @@ async def note_counts(conn: AsyncConnection, audit_id: int) -> dict[str, int]:
         {"audit_id": audit_id},
     )
     return {row["question_id"]: int(row["n"]) for row in rows}
+
+
+# --- one round trip per press ------------------------------------------------------------------
+
+async def press_context(conn: AsyncConnection, audit_id: int, person_id: int) -> RowMapping | None:
+    """The audit's head, whether the person is in its team and where, and the person's dialog."""
+    return await fetch_one(
+        conn,
+        f"SELECT {_HEAD}, d.name AS department, t.person_id IS NOT NULL AS member, t.position,"
+        " s.flow AS dialog_flow, s.audit_id AS dialog_audit_id, s.awaiting AS dialog_awaiting,"
+        " s.data_json AS dialog_data_json, s.message_id AS dialog_message_id"
+        " FROM audits a JOIN departments d ON d.id = a.department_id"
+        " LEFT JOIN audit_team t ON t.audit_id = a.id AND t.person_id = :person_id"
+        " LEFT JOIN dialog_state s ON s.person_id = :person_id"
+        " WHERE a.id = :audit_id",
+        {"person_id": person_id, "audit_id": audit_id},
+    )
+
+
+async def question_state(conn: AsyncConnection, audit_id: int, question_id: str) -> RowMapping:
+    """A question's answer (who, when), its notes, its evidence count, and the audit's answer count."""
+    notes_json = (
+        "(SELECT CAST(json_agg(n.text ORDER BY n.id) AS TEXT) FROM notes n"
+        "  WHERE n.audit_id = :a AND n.question_id = :q)"
+        if is_postgres(conn) else
+        "(SELECT json_group_array(text) FROM"
+        "  (SELECT text FROM notes WHERE audit_id = :a AND question_id = :q ORDER BY id))"
+    )
+    return await fetch_one(
+        conn,
+        "SELECT x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
+        " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
+        " (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :q) AS evidence_count,"
+        f" {notes_json} AS notes_json"
+        " FROM (SELECT 1 AS one) AS one LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :q"
+        " LEFT JOIN people p ON p.id = x.answered_by",
+        {"a": audit_id, "q": question_id},
+    )
+
+
+async def count_by_checklist(conn: AsyncConnection) -> dict[str, int]:
+    """How many audits used each checklist id (any version, any status)."""
+    rows = await fetch_all(conn, "SELECT checklist_id, COUNT(*) AS n FROM audits GROUP BY checklist_id")
+    return {row["checklist_id"]: int(row["n"]) for row in rows}

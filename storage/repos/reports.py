@@ -15,12 +15,11 @@ from storage.dialect import joined
 from storage.repos import audits
 
 
-async def resolve_audit(conn: AsyncConnection, ref: str) -> RowMapping | None:
-    """The audit whose number is ``ref`` (any case), else whose id is ``ref``; None if neither."""
-    ref = ref.strip()
-    row = await audits.by_number(conn, ref)
-    if row is None and ref.isdigit():
-        row = await audits.get(conn, int(ref))
+async def resolve_audit(conn: AsyncConnection, number: str, audit_id: int | None) -> RowMapping | None:
+    """The audit numbered ``number`` (any case), else the one with ``audit_id``; None if neither."""
+    row = await audits.by_number(conn, number)
+    if row is None and audit_id is not None:
+        row = await audits.get(conn, audit_id)
     return row
 
 

@@ -1,0 +1,285 @@
+"""Every button of the bot, declared once: its route prefix and typed fields.
+
+The wire format is bot.callbacks' ``1|<prefix>|<field>|…`` (at most 64 bytes), the same
+as buttons already on people's screens. A handler receives the parsed button; the one
+wrapper in bot/handlers/common.py answers a stale or forged press before it gets there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from bot.callbacks import Button
+from bot.vocabulary import Result
+
+
+@dataclass(frozen=True)
+class AuditButton(Button):
+    """A button about one audit."""
+
+    audit: int
+
+
+@dataclass(frozen=True)
+class QuestionButton(Button):
+    """A button about one question (by its index in the checklist) of an audit."""
+
+    audit: int
+    index: int
+
+
+# --- starting an audit -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChooseChecklist(Button, prefix="ac"):
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ChooseDepartment(Button, prefix="ad"):
+    department: int
+
+
+@dataclass(frozen=True)
+class NewDepartment(Button, prefix="adn"):
+    pass
+
+
+# --- plan, opening and closing cards -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardField(Button, prefix="cf"):
+    audit: int
+    field: int  # index into the card's fields
+
+
+class ScopeToggle(AuditButton, prefix="cs"):
+    pass
+
+
+@dataclass(frozen=True)
+class ConfirmStage(Button, prefix="cc"):
+    audit: int
+    stage: Literal["p", "o"]  # plan, opening
+
+    @property
+    def status(self) -> str:
+        """The audit status whose card this confirms."""
+        return "planning" if self.stage == "p" else "opening"
+
+
+@dataclass(frozen=True)
+class Team(Button, prefix="ct"):
+    audit: int
+    person: int | None = None  # None: show the team card
+
+
+class Resume(AuditButton, prefix="rs"):
+    pass
+
+
+# --- questions -------------------------------------------------------------------------------
+
+
+class Move(StrEnum):
+    """What a question card's button does besides recording a result."""
+
+    next = "next"
+    skip = "skip"
+    back = "back"
+    pause = "pause"
+    sections = "secs"
+    summary = "sum"
+
+
+@dataclass(frozen=True)
+class Question(Button, prefix="q"):
+    """A question card's button: a result's code (Result.code) or a Move."""
+
+    audit: int
+    index: int
+    action: str
+
+    def __post_init__(self) -> None:
+        if Result.from_code(self.action) is None and self.action not in Move._value2member_map_:
+            raise ValueError(self.action)
+
+    @property
+    def result(self) -> Result | None:
+        return Result.from_code(self.action)
+
+    @property
+    def move(self) -> Move | None:
+        return None if self.result is not None else Move(self.action)
+
+
+class Jump(QuestionButton, prefix="qj"):
+    pass
+
+
+# --- summary and closing ---------------------------------------------------------------------
+
+
+class ToClosing(AuditButton, prefix="cl"):
+    pass
+
+
+class BackToQuestions(AuditButton, prefix="cb"):
+    pass
+
+
+class DueDate(QuestionButton, prefix="dd"):
+    pass
+
+
+class Complete(AuditButton, prefix="fin"):
+    pass
+
+
+# --- reports, people, menu, language ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report(Button, prefix="rp"):
+    audit: int
+    format: Literal["pdf"] | None = None
+
+
+@dataclass(frozen=True)
+class RenameDepartment(Button, prefix="dr"):
+    department: int
+
+
+@dataclass(frozen=True)
+class Person(Button, prefix="u"):
+    person: int
+
+
+@dataclass(frozen=True)
+class PersonRole(Button, prefix="ur"):
+    person: int
+    role: Literal["auditor", "lead"]
+
+
+@dataclass(frozen=True)
+class PersonActive(Button, prefix="ua"):
+    person: int
+    active: Literal[0, 1]
+
+
+@dataclass(frozen=True)
+class Menu(Button, prefix="m"):
+    key: str
+
+
+@dataclass(frozen=True)
+class Lang(Button, prefix="lang"):
+    lang: Literal["zh", "en"]
+
+
+# --- corrective actions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapaButton(Button):
+    """A button about one corrective action."""
+
+    capa: int
+
+
+class CapaOpen(CapaButton, prefix="cpr"):
+    pass
+
+
+class CapaView(CapaButton, prefix="cpv"):
+    pass
+
+
+class CapaWhyAgain(CapaButton, prefix="cpw"):
+    pass
+
+
+class CapaWhysDone(CapaButton, prefix="cpn"):
+    pass
+
+
+class CapaNotElsewhere(CapaButton, prefix="cpe"):
+    pass
+
+
+class CapaConfirm(CapaButton, prefix="cpc"):
+    pass
+
+
+class CapaStartOver(CapaButton, prefix="cps"):
+    pass
+
+
+class CapaImplement(CapaButton, prefix="cpi"):
+    pass
+
+
+class CapaSubmit(CapaButton, prefix="cpd"):
+    pass
+
+
+class CapaAccept(CapaButton, prefix="cpa"):
+    pass
+
+
+class CapaReject(CapaButton, prefix="cpj"):
+    pass
+
+
+class CapaEvidence(CapaButton, prefix="cpf"):
+    pass
+
+
+@dataclass(frozen=True)
+class CapaTarget(Button, prefix="cpt"):
+    capa: int
+    day: date
+
+
+# --- the team's own checklists (/checklists) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistDownload(Button, prefix="clx"):
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ChecklistTemplate(Button, prefix="clt"):
+    pass
+
+
+@dataclass(frozen=True)
+class ChecklistArchive(Button, prefix="cla"):
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ChecklistRestore(Button, prefix="clr"):
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ChecklistImport(Button, prefix="cli"):
+    """Import the document the pressed message replies to."""
+
+
+@dataclass(frozen=True)
+class ChecklistPublish(Button, prefix="clp"):
+    draft: str
+    version: int
+
+
+@dataclass(frozen=True)
+class ChecklistDiscard(Button, prefix="cld"):
+    draft: str

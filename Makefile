@@ -1,13 +1,14 @@
 # make run  — set up .venv and run the bot (needs AUDITBOT_TOKEN, see README)
 # make demo — set up .venv and play a scripted audit against the local Bot API double
 # make test — set up .venv and run ruff, import-linter and the test suite
+# make test-pg — the storage, service and end-to-end tests against a throwaway PostgreSQL cluster
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint bench clean
+.PHONY: run demo test test-pg lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,15 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q || { status=$$?; [ $$status -eq 5 ] && echo "pytest: no tests collected"; [ $$status -eq 5 ]; }
+
+# Tests that touch the database; each gets a fresh database on the cluster tests/pg_cluster.sh starts.
+PG_TESTS := tests/test_storage.py tests/test_migrations.py tests/test_db_copy.py \
+	tests/test_audit_service.py tests/test_capa_service.py tests/test_reminders.py \
+	tests/test_report.py tests/test_export.py tests/test_inbox.py \
+	tests/test_e2e_*.py tests/test_capa_e2e.py tests/test_reminders_e2e.py
+
+test-pg: $(STAMP)
+	tests/pg_cluster.sh $(BIN)/python -m pytest -q $(PG_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/interview.py

@@ -61,6 +61,7 @@ from telegram.ext import (  # noqa: E402
 from bot.app import start_polling, stop_polling  # noqa: E402
 from bot.concurrency import PerChatUpdateProcessor  # noqa: E402
 from bot.rate_limit import RetryingRateLimiter  # noqa: E402
+from storage.db import fetch_value  # noqa: E402
 from storage.repos import people  # noqa: E402
 from tests.audit_fixtures import jpeg, write_sixty_question_checklist  # noqa: E402
 from tests.botapi_double import MESSAGE_METHODS, BotApiDouble, Sent, TgUser  # noqa: E402
@@ -297,8 +298,7 @@ async def check_database(harness: BotHarness, args: argparse.Namespace) -> list[
     errors = []
     async with harness.db.read() as conn:
         for table, count in expected.items():
-            async with conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
-                (found,) = await cur.fetchone()
+            found = await fetch_value(conn, f"SELECT COUNT(*) FROM {table}")
             if found != count:
                 errors.append(f"database: {found} {table}, expected {count}")
     return errors

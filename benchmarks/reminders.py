@@ -26,12 +26,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
 from bot.clock import FakeClock
 from bot.runtime import bootstrap
 from bot.services.reminder_rules import Rules, reminder_windows
 from bot.services.reminder_service import ReminderService
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, execute, fetch_value
 from storage.times import to_db
 
 START = datetime(2026, 11, 2, 1, 0, 30, tzinfo=UTC)  # 09:00:30 in Asia/Shanghai
@@ -60,22 +62,28 @@ async def populate(db: Database, actions: int, department_count: int, seed: int 
         capa_rows.append((i, i, audit, audit, 100 + audit % 50, rng.choice(("open", "planned")), due.isoformat(),
                           told, long_ago, long_ago))
     async with db.transaction() as conn:
-        await conn.executemany("INSERT INTO departments(id, name, created_at) VALUES (?, ?, ?)", departments)
-        await conn.executemany("INSERT INTO people(id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", people)
-        await conn.executemany(
-            "INSERT INTO person_roles(person_id, role, department_id, created_at) VALUES (?, ?, ?, ?)", roles)
-        await conn.executemany(
-            "INSERT INTO audits(id, number, checklist_id, checklist_version, checklist_json, department_id, lang,"
-            " status, created_by, created_at, updated_at) VALUES (?, ?, 'bench', 1, '{}', ?, 'zh', 'completed', ?, ?, ?)",
-            [(a, n, d, by, at, at) for a, n, d, by, at in audits])
-        await conn.executemany(
-            "INSERT INTO findings(id, audit_id, question_id, kind, number, statement, created_at)"
-            " VALUES (?, ?, ?, 'minor', ?, ?, ?)", finding_rows)
-        await conn.executemany(
-            "INSERT INTO capa(id, finding_id, audit_id, department_id, auditor_id, state, due_date, notified_at,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", capa_rows)
+        await insert_many(conn, "departments", ("id", "name", "created_at"), departments)
+        await insert_many(conn, "people", ("id", "name", "created_at", "updated_at"), people)
+        await insert_many(conn, "person_roles", ("person_id", "role", "department_id", "created_at"), roles)
+        await insert_many(
+            conn, "audits", ("id", "number", "department_id", "created_by", "created_at", "updated_at"),
+            [(a, n, d, by, at, at) for a, n, d, by, at in audits],
+            checklist_id="bench", checklist_version=1, checklist_json="{}", lang="zh", status="completed")
+        await insert_many(
+            conn, "findings", ("id", "audit_id", "question_id", "number", "statement", "created_at"),
+            finding_rows, kind="minor")
+        await insert_many(
+            conn, "capa", ("id", "finding_id", "audit_id", "department_id", "auditor_id", "state", "due_date",
+                           "notified_at", "created_at", "updated_at"), capa_rows)
     async with db.read() as conn:
-        await conn.execute("ANALYZE")
+        await execute(conn, "ANALYZE")
+
+
+async def insert_many(conn, table: str, columns: tuple[str, ...], rows: list[tuple], **constant: object) -> None:
+    """Insert ``rows`` (tuples in the order of ``columns``) in one executemany."""
+    names = (*columns, *constant)
+    sql = f"INSERT INTO {table}({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
+    await conn.execute(text(sql), [{**dict(zip(columns, row, strict=True)), **constant} for row in rows])
 
 
 class HoldTimer:
@@ -116,9 +124,8 @@ async def explain(db: Database) -> None:
     for name, where in (("reminders", capa._STAGE_DUE), ("escalations", capa._ESCALATION_DUE)):
         print(f"  query plan, {name}:")
         async with db.read() as conn:
-            async with conn.execute(f"EXPLAIN QUERY PLAN SELECT c.id {where}", params) as cur:
-                for row in await cur.fetchall():
-                    print("   ", row[3])
+            for row in (await execute(conn, capa._sql(conn, f"EXPLAIN QUERY PLAN SELECT c.id {where}"), params)):
+                print("   ", row[3])
 
 
 async def main(actions: int, department_count: int, show_plan: bool) -> int:
@@ -164,7 +171,7 @@ async def main(actions: int, department_count: int, show_plan: bool) -> int:
         print(f"  restart after 3 days down (open + recompute):        {restart_ms:8.1f} ms, "
               f"{restarted.total:,} rows (longest transaction {restart_hold:.0f} ms)")
         async with db.read() as conn:
-            (outbox_rows,) = await (await conn.execute("SELECT COUNT(*) FROM outbox")).fetchone()
+            outbox_rows = await fetch_value(conn, "SELECT COUNT(*) FROM outbox")
         await db.close()
         print(f"  outbox rows at the end: {outbox_rows:,}")
     ok = pass_ms < 200 and max(day_hold, restart_hold) < 200 and restart_ms < 2000

@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true", help="also make a PDF of it with LibreOffice")
     report.set_defaults(func=cmd_report)
 
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(title="database commands")
+    upgrade = db_sub.add_parser("upgrade", help="apply the schema migrations to the configured database")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    copy = db_sub.add_parser("copy", help="copy the configured SQLite database into an empty PostgreSQL one")
+    copy.add_argument("--to", required=True, metavar="URL", help="the target, e.g. postgresql://user@host/db")
+    copy.set_defaults(func=cmd_db_copy)
+
     export = sub.add_parser("export", help="write every audit, answer, finding and action to a workbook")
     export.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
     export.set_defaults(func=cmd_export)
@@ -98,7 +106,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.require_token()
     settings.prepare_data_dir()
-    lock = hold_data_dir(settings.data_dir)  # noqa: F841 - held until the process ends
+    # One process per SQLite database; PostgreSQL is shared by replicas.
+    lock = hold_data_dir(settings.data_dir) if settings.database_path is not None else None  # noqa: F841
+    _check_database(settings)
     _logging(args.verbose)
     application = build_application(settings)
     asyncio.run(run_until_stopped(application, settings))
@@ -132,6 +142,66 @@ def cmd_health(args: argparse.Namespace) -> int:
     if age > HEARTBEAT_MAX_AGE:
         print(f"auditbot: unhealthy: Telegram last answered {age:.0f} s ago", file=sys.stderr)
         return 1
+    return 0
+
+
+def _database_variable(settings) -> str:
+    return "AUDITBOT_DATABASE_URL" if settings.database_url else "AUDITBOT_DATA_DIR"
+
+
+def _check_database(settings) -> None:
+    """Open (and migrate) the database once; a SettingsError naming the variable when that fails."""
+    from storage.db import DatabaseUnavailable, probe
+
+    try:
+        asyncio.run(probe(settings.database))
+    except DatabaseUnavailable as exc:
+        raise SettingsError(f"{_database_variable(settings)}: {exc}") from None
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.url import normalise, shown
+
+    settings = load_settings()
+    if settings.database_path is not None:
+        settings.prepare_data_dir()
+    _check_database(settings)
+    print(f"db upgrade: {shown(normalise(settings.database))} is at the newest schema")
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from storage.copy import CopyRefused, copy_database
+    from storage.db import DatabaseUnavailable, probe
+    from storage.url import normalise, shown
+
+    settings = load_settings()
+    source = settings.database_path
+    if source is None:
+        raise SettingsError("AUDITBOT_DATABASE_URL: db copy reads a SQLite database; point it at the SQLite file")
+    if not source.exists():
+        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {source}")
+    try:
+        target = normalise(args.to) if "://" in args.to else None
+    except ValueError as exc:
+        raise SettingsError(f"--to: {exc}") from None
+    if target is None or target.get_backend_name() != "postgresql":
+        raise SettingsError("--to: give a PostgreSQL URL (postgresql://user@host/db)")
+
+    def report(copied) -> None:
+        print(f"  {copied.table}: {copied.rows} rows")
+
+    print(f"db copy: {source} -> {shown(target)}")
+    url = target.render_as_string(hide_password=False)
+    try:
+        asyncio.run(probe(url))
+        copied = asyncio.run(copy_database(source, url, progress=report))
+    except CopyRefused as exc:
+        print(f"auditbot: db copy: {exc}; nothing was copied", file=sys.stderr)
+        return 1
+    except DatabaseUnavailable as exc:
+        raise SettingsError(f"--to: {exc}") from None
+    print(f"db copy: {len(copied)} tables, {sum(c.rows for c in copied)} rows, counts match")
     return 0
 
 
@@ -252,16 +322,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from storage.db import Database
 
     settings = load_settings()
-    if not settings.database_path.exists():
-        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {settings.database_path}")
+    source = settings.database_path
+    if source is None:
+        raise SettingsError("AUDITBOT_DATABASE_URL: backup copies the SQLite file; back up PostgreSQL with pg_dump")
+    if not source.exists():
+        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {source}")
     dest: Path = args.dest
     dest.mkdir(parents=True, exist_ok=True)
-    target = dest / settings.database_path.name
+    target = dest / source.name
     if target.exists():
         target.unlink()
 
     async def _backup() -> None:
-        db = await Database(settings.database_path).open()
+        db = await Database(source).open()
         try:
             await db.backup(target)
         finally:
@@ -288,11 +361,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(args.data_dir))
 
 
-def _existing_database(settings) -> Path:
-    """The database of AUDITBOT_DATA_DIR; a SettingsError when there is none."""
-    if not settings.database_path.exists():
-        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {settings.database_path}")
-    return settings.database_path
+def _existing_database(settings) -> str:
+    """The configured database; a SettingsError when it is a SQLite file that does not exist."""
+    path = settings.database_path
+    if path is not None and not path.exists():
+        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {path}")
+    _check_database(settings)
+    return settings.database
 
 
 def cmd_report(args: argparse.Namespace) -> int:

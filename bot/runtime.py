@@ -68,7 +68,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
     prompts = prompts or default_prompts()
     settings.prepare_data_dir()
     if db is None:
-        db = await Database(settings.database_path).open()
+        db = await Database(settings.database).open()
     files = FileStore(settings.evidence_dir)
     checklists = checklist_loader.load_all([settings.checklists_dir])
     report = ReportService(db, clock, settings, files)

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.url import normalise, sqlite_url
+
 PREFIX = "AUDITBOT_"
 
 
@@ -35,6 +37,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     timezone: str = "Asia/Shanghai"
     api_url: str = "https://api.telegram.org"
+    # Default: the SQLite file in the data dir; postgresql://user:pass@host/db for a shared server.
+    database_url: str | None = None
 
     # CAPA timings (PRODUCT.md: "All numbers are settings").
     major_due_days: int = Field(30, ge=1, le=3650)
@@ -81,6 +85,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if "://" not in value:
+            raise ValueError(f"{value.strip()!r} is not a database URL (sqlite:///path or postgresql://user@host/db)")
+        return normalise(value.strip()).render_as_string(hide_password=False)
 
     @field_validator("webhook_url")
     @classmethod
@@ -139,13 +152,20 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def database(self) -> str:
+        """The database URL: AUDITBOT_DATABASE_URL, else the SQLite file in the data dir."""
+        return self.database_url or sqlite_url(self.data_dir / "auditbot.sqlite3")
+
+    @property
+    def database_path(self) -> Path | None:
+        """The SQLite file of the database (None on PostgreSQL)."""
+        url = normalise(self.database)
+        return Path(url.database) if url.get_backend_name() == "sqlite" else None
+
+    @property
     def heartbeat_path(self) -> Path:
         """Touched by the polling loop each time Telegram answers (``auditbot health``)."""
         return self.data_dir / "heartbeat"
-
-    @property
-    def database_path(self) -> Path:
-        return self.data_dir / "auditbot.sqlite3"
 
     @property
     def evidence_dir(self) -> Path:

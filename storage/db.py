@@ -1,64 +1,103 @@
-"""The one aiosqlite connection of the bot: pragmas, migrations, transactions.
+"""The bot's database: SQLite (the embedded default) or PostgreSQL, through SQLAlchemy Core.
 
 SQLite serialises writers anyway; one connection guarded by an asyncio lock keeps each
-unit of work (a transaction) from interleaving with another task's statements.
+unit of work (a transaction) from interleaving with another task's statements, and every
+write transaction begins IMMEDIATE. PostgreSQL gets a pool and one transaction per unit of
+work; write transactions queue behind one advisory lock, so the services' read-then-write
+steps (audit numbers, state changes) keep the one-writer-at-a-time semantics they were
+written for, across tasks and processes. Reads run concurrently on both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
+from sqlalchemy import event, text
+from sqlalchemy.engine import CursorResult, RowMapping
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.elements import TextClause
 
-from storage import claims
+from storage import claims, migrate
+from storage.url import normalise, shown
 
 PRAGMAS = (
+    "PRAGMA busy_timeout=5000",
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
 )
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+Params = Mapping[str, Any] | None
+_READING = "auditbot_reading"  # an execution option: read() begins DEFERRED on SQLite
+_WRITE_LOCK = 0x6175646974_01
+CONNECT_TIMEOUT = 10
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """The numbered migrations shipped with the package: (number, name, sql)."""
-    folder = resources.files("storage.migrations")
-    found = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened: one line saying which and why."""
+
+
+def create_engine(target: Path | str) -> AsyncEngine:
+    """An engine for ``target`` (a file path or a URL) with the SQLite behaviour the bot needs."""
+    url = normalise(target)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": CONNECT_TIMEOUT})
+    engine = create_async_engine(url, poolclass=StaticPool)
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    reading = conn.get_execution_options().get(_READING, False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
-    """Owns the connection; use ``transaction()`` for writes and ``read()`` for reads."""
+    """Owns the engine; use ``transaction()`` for writes and ``read()`` for reads."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path) if str(path) != ":memory:" else path
-        self._conn: aiosqlite.Connection | None = None
+    def __init__(self, target: Path | str):
+        self.url = normalise(target)
+        self.dialect = self.url.get_backend_name()
+        self.path = Path(self.url.database) if self.dialect == "sqlite" else None
+        self._engine: AsyncEngine | None = None
+        self._held: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
     async def open(self) -> Database:
-        conn = await aiosqlite.connect(str(self.path), isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        for pragma in PRAGMAS:
-            await conn.execute(pragma)
-        self._conn = conn
-        await self._migrate()
+        engine = create_engine(self.url)
+        try:
+            await migrate.upgrade(engine)
+            if self.dialect == "sqlite":
+                self._held = await engine.connect()
+        except BaseException:
+            await engine.dispose()
+            raise
+        self._engine = engine
         return self
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
+        engine, self._engine = self._engine, None
+        held, self._held = self._held, None
+        if held is not None:
+            await held.close()
+        if engine is not None:
+            await engine.dispose()
 
     async def __aenter__(self) -> Database:
         return await self.open()
@@ -67,14 +106,26 @@ class Database:
         await self.close()
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
             raise RuntimeError("database is not open")
-        return self._conn
+        return self._engine
 
     @asynccontextmanager
-    async def transaction(self, *, claim: bool = True) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        """SQLite: the one connection, held under the lock; PostgreSQL: one from the pool."""
+        if self.dialect == "sqlite":
+            async with self._lock:
+                if self._held is None:
+                    raise RuntimeError("database is not open")
+                yield self._held
+        else:
+            async with self.engine.connect() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def transaction(self, *, claim: bool = True) -> AsyncIterator[AsyncConnection]:
+        """BEGIN (IMMEDIATE on SQLite, behind the write lock on PostgreSQL) … COMMIT, rolled back on any exception.
 
         With ``claim`` (the default), the update this task is handling is claimed in the
         same transaction (storage/claims.py); ``claim=False`` is for bookkeeping that is not
@@ -83,83 +134,94 @@ class Database:
         from storage.repos import inbox
 
         pending = claims.unclaimed() if claim else None
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
+        async with self._connection() as conn:
+            async with conn.begin():
+                if self.dialect == "postgresql":
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
                 if pending is not None and not await inbox.claim(conn, pending.update_id, pending.at):
                     raise claims.AlreadyHandled(pending.update_id)
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
-                await conn.execute("COMMIT")
-                if pending is not None:
-                    pending.claimed = True
+            if pending is not None:
+                pending.claimed = True
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection for reads that must not see another task's open transaction."""
-        async with self._lock:
-            yield self.conn
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that must not see another task's open transaction.
+
+        On SQLite the transaction begins DEFERRED: a snapshot, without the write lock.
+        """
+        async with self._connection() as conn:
+            await conn.execution_options(**{_READING: True})
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                await conn.execution_options(**{_READING: False})
 
     async def schema_version(self) -> int:
+        """The number of the newest migration applied (0001 → 1)."""
         async with self.read() as conn:
-            return await _schema_version(conn)
-
-    async def _migrate(self) -> None:
-        conn = self.conn
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        current = await _schema_version(conn)
-        for number, name, sql in migrations():
-            if number <= current:
-                continue
-            # executescript() commits first; the script carries its own transaction so a
-            # failing migration leaves the schema as it was.
-            script = (
-                "BEGIN IMMEDIATE;\n"
-                f"{sql}\n;"
-                f"INSERT INTO schema_version(version, applied_at) VALUES ({number}, datetime('now'));\n"
-                "COMMIT;"
-            )
-            try:
-                await conn.executescript(script)
-            except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                raise RuntimeError(f"migration {name} failed: {exc}") from exc
+            return await migrate.current(conn)
 
     async def integrity_check(self) -> str:
         async with self.read() as conn:
-            async with conn.execute("PRAGMA integrity_check") as cur:
-                row = await cur.fetchone()
-        return str(row[0])
+            if self.dialect != "sqlite":
+                await conn.execute(text("SELECT 1"))
+                return "ok"
+            return str((await conn.execute(text("PRAGMA integrity_check"))).scalar_one())
 
     async def backup(self, dest: Path) -> None:
-        """Online backup of the live database into ``dest``."""
-        async with self._lock:
+        """Online backup of the live SQLite database into ``dest``."""
+        if self.dialect != "sqlite":
+            raise RuntimeError("backup copies SQLite databases; use pg_dump for PostgreSQL")
+        async with self._connection() as conn:
+            raw = await conn.get_raw_connection()
+            source = raw.driver_connection
             target = await aiosqlite.connect(str(dest))
             try:
-                await self.conn.backup(target)
+                await source.backup(target)
             finally:
                 await target.close()
 
 
-async def _schema_version(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row else 0
+async def probe(target: Path | str) -> None:
+    """Open (and migrate) the database once; DatabaseUnavailable with the reason when it fails."""
+    db = Database(target)
+    try:
+        await db.open()
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise DatabaseUnavailable(
+            f"cannot open {shown(db.url)} ({reason[0] if reason else type(exc).__name__})"
+        ) from None
+    finally:
+        await db.close()
 
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: tuple | list = ()) -> sqlite3.Row | None:
-    """The first row of a query in one round trip to the database thread."""
-    rows = await conn.execute_fetchall(sql, params)
-    return rows[0] if rows else None
+def _sql(sql: str | TextClause) -> TextClause:
+    return text(sql) if isinstance(sql, str) else sql
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
-    """All rows of a query in one round trip (execute + fetch + close would be three)."""
-    return list(await conn.execute_fetchall(sql, params))
+def without_nul(value: Any) -> Any:
+    """Text without NUL characters, which PostgreSQL cannot store (on both databases, alike)."""
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+async def execute(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> CursorResult:
+    """Run one statement with named binds (``:name``)."""
+    return await conn.execute(_sql(sql), {k: without_nul(v) for k, v in (params or {}).items()})
+
+
+async def fetch_one(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> RowMapping | None:
+    """The first row of a query (``row["col"]``, ``dict(row)``), or None."""
+    return (await execute(conn, sql, params)).mappings().first()
+
+
+async def fetch_all(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> list[RowMapping]:
+    """All rows of a query (``row["col"]``, ``dict(row)``)."""
+    return list((await execute(conn, sql, params)).mappings().all())
+
+
+async def fetch_value(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> Any:
+    """The first column of the first row (None when there is no row)."""
+    return (await execute(conn, sql, params)).scalar()

@@ -15,9 +15,10 @@ from bot.clock import FakeClock
 from bot.runtime import Runtime, bootstrap
 from bot.services.people_service import Actor
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, fetch_all
 from storage.files import FileStore
 from storage.repos import audits, departments, evidence, findings, people
+from tests import databases
 from tests.harness import AUDITOR, LEAD, STAFF, TgUser
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai: FakeClock's default
@@ -109,12 +110,11 @@ class World(Runtime):
 
     async def outbox_rows(self, *, state: str | None = None) -> list[dict]:
         async with self.db.read() as conn:
-            async with conn.execute("SELECT * FROM outbox ORDER BY id") as cur:
-                rows = [dict(r) for r in await cur.fetchall()]
+            rows = [dict(r) for r in await fetch_all(conn, "SELECT * FROM outbox ORDER BY id")]
         return [r for r in rows if state is None or r["state"] == state]
 
 
 async def open_world(data_dir: Path, clock: FakeClock | None = None) -> World:
-    settings = Settings(data_dir=data_dir, _env_file=None)
+    settings = Settings(data_dir=data_dir, database_url=databases.current(), _env_file=None)
     runtime = await bootstrap(settings, clock or FakeClock(NOW))
     return World(**vars(runtime))

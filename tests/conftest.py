@@ -6,6 +6,7 @@ import pytest
 
 from bot.clock import FakeClock
 from tests.botapi_double import BotApiDouble
+from tests.databases import fresh_database  # noqa: F401  (autouse: a database per test on PostgreSQL)
 from tests.harness import BotHarness
 
 

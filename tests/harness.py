@@ -17,6 +17,7 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.clock import Clock, FakeClock
 from bot.settings import Settings
 from storage.db import Database
+from tests import databases
 from tests.botapi_double import BotApiDouble, Sent, TgUser
 
 LEAD = TgUser(id=1001, first_name="Lena", last_name="Lead", username="lena", language_code="en")
@@ -50,6 +51,7 @@ class BotHarness:
             api_url=self.double.url,
             data_dir=self.data_dir,
             admin_ids=self.admin_ids,
+            database_url=databases.current(),
             _env_file=None,
         )
 
@@ -89,6 +91,8 @@ class BotHarness:
             AUDITBOT_ADMIN_IDS=",".join(str(i) for i in self.admin_ids),
             **extra_env,
         )
+        if databases.current():
+            env["AUDITBOT_DATABASE_URL"] = databases.current()
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -129,7 +133,10 @@ class BotHarness:
 
     async def join(self, user: TgUser, role: str, department: str = "") -> None:
         """Have the lead invite ``user`` and ``user`` join with the link."""
-        created = await self.command(LEAD, "/invite", f"{role} {department}".strip())
+        mark = self.double.mark()
+        self.double.send_command(LEAD, "/invite", f"{role} {department}".strip())
+        created = await self.double.wait_for(  # a notice to the lead (outbox) may come first
+            lambda s: s.chat_id == LEAD.id and "start=" in (s.text or ""), after=mark, timeout=5.0)
         code = created.text.split("start=")[1].split()[0]
         await self.command(user, "/start", code)
         await self.settle()

@@ -2,7 +2,7 @@
 
 Everything is written through the storage repositories, as the bot would. Typical use::
 
-    async with Database(tmp_path / "db.sqlite3") as db:
+    async with Database(target(tmp_path / "db.sqlite3")) as db:
         files = FileStore(tmp_path / "evidence")
         audit = await create_sample_audit(db, files, lang="zh", questions=20, photos=6)
 

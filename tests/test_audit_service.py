@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.files import FileStore
 from storage.repos import departments, people, trail
 from tests.audit_fixtures import jpeg
+from tests.databases import target
 
 AUDITOR = Actor(id=1, name="Ann", lang="en", active=True, roles=frozenset({"auditor"}))
 OTHER = Actor(id=2, name="Bob", lang="en", active=True, roles=frozenset({"auditor"}))
@@ -28,7 +29,7 @@ STAFF = Actor(id=4, name="Zhao", lang="zh", active=True, roles=frozenset({"staff
 async def env(tmp_path):
     clock = FakeClock()
     settings = Settings(data_dir=tmp_path, _env_file=None)
-    db = await Database(tmp_path / "db.sqlite3").open()
+    db = await Database(target(tmp_path / "db.sqlite3")).open()
     async with db.transaction() as conn:
         for actor in (AUDITOR, OTHER, LEAD, STAFF):
             await people.upsert(conn, actor.id, name=actor.name, username=None, lang=actor.lang, at=clock.now())

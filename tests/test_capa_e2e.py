@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
+from storage.db import execute
 from storage.files import FileStore
 from storage.repos import findings
 from tests.botapi_double import MESSAGE_METHODS
@@ -151,7 +152,7 @@ async def test_an_action_through_rejection_to_closure_with_every_reminder_once(b
 
     async with bot.db.read() as conn:
         closed = await findings.get_capa(conn, action.capa_id)
-        (rows,) = await (await conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")).fetchone()
+        (rows,) = (await execute(conn, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'")).fetchone()
     assert closed["state"] == "closed" and closed["effectiveness"].startswith("抽查") and rows == 0
 
 

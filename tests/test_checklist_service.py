@@ -25,7 +25,7 @@ AUDITOR = Actor(id=2, name="Wang", lang="zh", active=True, roles=frozenset({"aud
 async def service(tmp_path):
     settings = Settings(data_dir=tmp_path, _env_file=None)
     settings.prepare_data_dir()
-    db = await Database(settings.database_path).open()
+    db = await Database(settings.database).open()
     live = load_all([settings.checklists_dir])
     yield ChecklistService(db, FakeClock(), settings, live)
     await db.close()

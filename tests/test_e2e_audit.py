@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from storage.db import execute, fetch_all, fetch_one
 from tests.audit_fixtures import jpeg, start_audit, write_sixty_question_checklist
 from tests.harness import AUDITOR_EN, BotHarness
 
@@ -130,16 +131,17 @@ async def test_whole_sixty_question_audit(sixty, clock):
 
 async def check_database(bot: BotHarness) -> None:
     async with bot.db.read() as conn:
-        rows = await (await conn.execute("SELECT question_id, result FROM answers ORDER BY rowid")).fetchall()
+        rows = await fetch_all(conn, "SELECT question_id, result FROM answers ORDER BY answered_at")
         answers = {r["question_id"]: r["result"] for r in rows}
-        notes = await (await conn.execute("SELECT COUNT(*) FROM notes")).fetchone()
-        photos = await (await conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM evidence")).fetchone()
-        findings = await (await conn.execute("SELECT number, kind FROM findings ORDER BY id")).fetchall()
-        capa = await (await conn.execute("SELECT due_date, state FROM capa ORDER BY id")).fetchall()
-        trail = await (await conn.execute(
-            "SELECT before_json, after_json FROM audit_trail WHERE entity = 'answer' AND entity_id LIKE '%:q1-4'"
-        )).fetchall()
-        audit = await (await conn.execute("SELECT status, plan_json, opening_json, closing_json FROM audits")).fetchone()
+        notes = (await execute(conn, "SELECT COUNT(*) FROM notes")).fetchone()
+        photos = (await execute(conn, "SELECT COUNT(*), COUNT(DISTINCT sha256) FROM evidence")).fetchone()
+        findings = await fetch_all(conn, "SELECT number, kind FROM findings ORDER BY id")
+        capa = await fetch_all(conn, "SELECT due_date, state FROM capa ORDER BY id")
+        trail = await fetch_all(
+            conn, "SELECT before_json, after_json FROM audit_trail WHERE entity = 'answer' AND entity_id LIKE :pattern",
+            {"pattern": "%:q1-4"},
+        )
+        audit = await fetch_one(conn, "SELECT status, plan_json, opening_json, closing_json FROM audits")
 
     result_codes = {"Conform": "conform", "Minor NC": "minor", "Major NC": "major", "Observation": "observation",
                     "OFI": "ofi", "Good practice": "good", "N/A": "na"}

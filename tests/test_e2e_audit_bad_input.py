@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from storage.db import execute
 from tests.audit_fixtures import jpeg, start_audit, through_opening
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, STRANGER, BotHarness
 
@@ -16,7 +17,7 @@ async def first_question(bot: BotHarness, user=AUDITOR_EN, department="Office"):
 
 async def answers(bot: BotHarness) -> list:
     async with bot.db.read() as conn:
-        return list(await (await conn.execute("SELECT question_id, result FROM answers")).fetchall())
+        return list((await execute(conn, "SELECT question_id, result FROM answers")).fetchall())
 
 
 async def test_text_and_sticker_where_a_button_is_needed(bot):
@@ -40,7 +41,7 @@ async def test_double_tap_records_one_answer(bot):
     assert second.text == "Already recorded: Conform"
     assert len(await answers(bot)) == 1
     async with bot.db.read() as conn:
-        trail = await (await conn.execute("SELECT COUNT(*) FROM audit_trail WHERE entity = 'answer'")).fetchone()
+        trail = (await execute(conn, "SELECT COUNT(*) FROM audit_trail WHERE entity = 'answer'")).fetchone()
     assert trail[0] == 1
 
 
@@ -97,7 +98,7 @@ async def test_file_over_twenty_megabytes(bot):
     reply = await bot.double.reply_to(AUDITOR_EN, after=mark)
     assert "30.0 MB" in reply.text and "20 MB" in reply.text
     async with bot.db.read() as conn:
-        assert (await (await conn.execute("SELECT COUNT(*) FROM evidence")).fetchone())[0] == 0
+        assert ((await execute(conn, "SELECT COUNT(*) FROM evidence")).fetchone())[0] == 0
 
 
 async def test_photo_with_no_audit_open(bot):
@@ -126,7 +127,7 @@ async def test_edited_message_is_not_applied(bot):
     reply = await bot.double.reply_to(AUDITOR_EN, after=mark)
     assert "Edited messages are not applied" in reply.text
     async with bot.db.read() as conn:
-        notes = [r[0] for r in await (await conn.execute("SELECT text FROM notes")).fetchall()]
+        notes = [r[0] for r in (await execute(conn, "SELECT text FROM notes")).fetchall()]
     assert notes == ["first version"]
 
 

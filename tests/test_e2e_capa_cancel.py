@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from storage.db import execute, fetch_one
 from tests.capa_fixtures import DEPARTMENT, DUE, add_person, cast, local, make_action
 from tests.defect_fixtures import label
 from tests.harness import STAFF, BotHarness, TgUser
@@ -38,7 +39,7 @@ async def test_not_found_elsewhere_still_works_after_cancel(bot: BotHarness, clo
     toasts = [s.text for s in bot.double.sent[mark:] if s.method == "answerCallbackQuery" and s.text]
     assert toasts == []  # no "this step is done" popup
     async with bot.db.read() as conn:
-        row = await (await conn.execute("SELECT elsewhere FROM capa")).fetchone()
+        row = await fetch_one(conn, "SELECT elsewhere FROM capa")
     assert row["elsewhere"] == label(user, "capa_not_elsewhere_text")
     # the dialog goes on from there: typed text is the action plan
     card = await bot.say(user, "Revise the template; HR checks quarterly." if user is STAFF_EN else "修订模板。")
@@ -49,11 +50,11 @@ async def test_not_found_elsewhere_before_any_root_cause_is_still_refused(bot: B
     """The button cannot skip the root cause: pressed on an old card after 'start over', it is refused."""
     card = await to_elsewhere_step(bot, clock, STAFF_EN)
     async with bot.db.transaction() as conn:
-        await conn.execute("UPDATE capa SET root_cause_json = '[]'")
+        await execute(conn, "UPDATE capa SET root_cause_json = '[]'")
     mark = bot.double.mark()
     bot.double.press_button(STAFF_EN, card.button("Not found elsewhere"), message_id=card.message_id)
     await bot.double.wait_for(lambda s: s.method == "answerCallbackQuery", after=mark)
     await bot.settle()
     async with bot.db.read() as conn:
-        row = await (await conn.execute("SELECT elsewhere FROM capa")).fetchone()
+        row = await fetch_one(conn, "SELECT elsewhere FROM capa")
     assert row["elsewhere"] is None

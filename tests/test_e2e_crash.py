@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from storage.db import execute
+from tests import databases
 from tests.audit_fixtures import start_audit, through_opening
 from tests.harness import AUDITOR_EN, LEAD, BotHarness
 
@@ -55,12 +57,13 @@ async def test_kill_between_updates_loses_nothing(process_bot):
     await asyncio.sleep(0)
     from storage.db import Database
 
-    db = await Database(bot.data_dir / "auditbot.sqlite3").open()
+    db = await Database(bot.settings().database).open()
     try:
         assert await db.integrity_check() == "ok"
+        assert db.dialect == ("postgresql" if databases.ON_POSTGRES else "sqlite")
         async with db.read() as conn:
-            answers = await (await conn.execute("SELECT result FROM answers")).fetchall()
-            notes = await (await conn.execute("SELECT text FROM notes")).fetchall()
+            answers = (await execute(conn, "SELECT result FROM answers")).fetchall()
+            notes = (await execute(conn, "SELECT text FROM notes")).fetchall()
         assert [a[0] for a in answers] == ["minor"]
         assert [n[0] for n in notes] == ["Two job descriptions unsigned"]
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from storage.db import execute
 from tests.defect_fixtures import body_text, fetch_report, label, one_nc_audit
 from tests.harness import AUDITOR, AUDITOR_EN, STAFF, BotHarness
 
@@ -20,9 +21,9 @@ async def test_caption_stays_with_its_photo(bot: BotHarness, user):
     await bot.settle()
 
     async with bot.db.read() as conn:
-        notes = [r[0] for r in await (await conn.execute("SELECT text FROM notes")).fetchall()]
-        captions = [r[0] for r in await (await conn.execute("SELECT caption FROM evidence")).fetchall()]
-        statements = [r[0] for r in await (await conn.execute("SELECT statement FROM findings")).fetchall()]
+        notes = [r[0] for r in (await execute(conn, "SELECT text FROM notes")).fetchall()]
+        captions = [r[0] for r in (await execute(conn, "SELECT caption FROM evidence")).fetchall()]
+        statements = [r[0] for r in (await execute(conn, "SELECT statement FROM findings")).fetchall()]
     assert notes == [note]
     assert captions == [CAPTION]
     assert statements == [note]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from storage.db import fetch_all, fetch_value
 from tests.audit_fixtures import start_audit, through_opening
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness
 
@@ -16,7 +17,7 @@ async def first_question(bot: BotHarness, user=AUDITOR_EN, department="Office"):
 
 async def notes(bot: BotHarness) -> list[str]:
     async with bot.db.read() as conn:
-        return [r["text"] for r in await (await conn.execute("SELECT text FROM notes ORDER BY id")).fetchall()]
+        return [r["text"] for r in await fetch_all(conn, "SELECT text FROM notes ORDER BY id")]
 
 
 # --- 6: /report with a reference that is no number ---------------------------------------------
@@ -65,7 +66,7 @@ async def test_a_card_field_too_long_to_keep_is_refused_not_cut(bot, user):
     refused = await bot.say(user, "x" * 2500)
     assert ("longer than 2,000 characters" if user is AUDITOR_EN else "超过 2000 字") in refused.text
     async with bot.db.read() as conn:
-        plan_json = (await (await conn.execute("SELECT plan_json FROM audits")).fetchone())[0]
+        plan_json = await fetch_value(conn, "SELECT plan_json FROM audits")
     assert "xxx" not in plan_json
     plan = await bot.say(user, "Check licensing")
     assert "Check licensing" in plan.text

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from storage.db import fetch_all
 from storage.repos import people
 from tests.harness import AUDITOR_EN, LEAD, STRANGER
 
 
 async def _inbox_rows(bot, where: str = "1 = 1") -> list[dict]:
     async with bot.db.read() as conn:
-        rows = await conn.execute_fetchall(
-            f"SELECT update_id, state, attempts, last_error FROM inbox WHERE {where} ORDER BY update_id")
+        rows = await fetch_all(
+            conn, f"SELECT update_id, state, attempts, last_error FROM inbox WHERE {where} ORDER BY update_id")
     return [dict(r) for r in rows]
 
 

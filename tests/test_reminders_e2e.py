@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import scheduler
+from storage.db import fetch_all
 from storage.repos import people
 from tests.capa_fixtures import DEPARTMENT, DUE, add_person, cast, local, make_action
 from tests.harness import AUDITOR, LEAD, STAFF, BotHarness, TgUser
@@ -14,7 +15,7 @@ SECOND_STAFF = TgUser(id=3011, first_name="Sun", language_code="en")
 
 async def outbox(bot: BotHarness) -> list[dict]:
     async with bot.db.read() as conn:
-        return [dict(r) for r in await (await conn.execute("SELECT * FROM outbox ORDER BY id")).fetchall()]
+        return [dict(r) for r in await fetch_all(conn, "SELECT * FROM outbox ORDER BY id")]
 
 
 def cards_to(bot: BotHarness, chat_id: int, marker: str) -> list[str]:

@@ -31,6 +31,7 @@ from bot.report.pdf import PdfUnavailable, find_soffice, to_pdf
 from bot.report.photos import PhotoCache, scale_file, scale_photo
 from storage.db import Database
 from storage.files import FileStore
+from tests.databases import target
 from tests.report_fixtures import (
     HOSTILE_TEXT,
     NOW,
@@ -45,7 +46,7 @@ CJK_STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption
 
 @pytest.fixture
 async def db(tmp_path):
-    async with Database(tmp_path / "auditbot.sqlite3") as database:
+    async with Database(target(tmp_path / "auditbot.sqlite3")) as database:
         yield database
 
 

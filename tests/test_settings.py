@@ -99,3 +99,47 @@ def test_bad_timezone_stops_run_with_one_line():
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "AUDITBOT_TIMEZONE" in lines[0]
+
+
+def test_database_url_defaults_to_the_sqlite_file_and_takes_postgresql(tmp_path):
+    settings = load_settings(data_dir=tmp_path)
+    assert settings.database == f"sqlite+aiosqlite:///{tmp_path / 'auditbot.sqlite3'}"
+    assert settings.database_path == tmp_path / "auditbot.sqlite3"
+    settings = load_settings(database_url="postgresql://bot:secret@db.example:5432/auditbot")
+    assert settings.database == "postgresql+asyncpg://bot:secret@db.example:5432/auditbot"
+    assert settings.database_path is None
+    settings = load_settings(database_url="postgres://bot@db.example/auditbot?sslmode=require")
+    assert settings.database == "postgresql+asyncpg://bot@db.example/auditbot?ssl=require"
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("mysql://root@localhost/audit", "'mysql' is not supported"),
+        ("localhost:5432/audit", "is not a database URL"),
+        ("postgresql://bot@localhost", "names no database"),
+        ("postgresql://bot@[::1/audit", "is not a database URL"),
+    ],
+)
+def test_malformed_database_url_stops_run_with_one_line(value, fragment):
+    result = _run_cli("run", env={"AUDITBOT_TOKEN": "1:abcdefgh", "AUDITBOT_DATABASE_URL": value})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("auditbot: AUDITBOT_DATABASE_URL: "), lines
+    assert fragment in lines[0]
+
+
+def test_unreachable_database_stops_run_with_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://bot:hunter2@127.0.0.1:{port}/auditbot"
+    result = _run_cli("run", env={"AUDITBOT_TOKEN": "1:abcdefgh", "AUDITBOT_DATABASE_URL": url,
+                                  "AUDITBOT_DATA_DIR": str(tmp_path / "data")})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("auditbot: AUDITBOT_DATABASE_URL: cannot open postgresql+asyncpg://bot:***@127.0.0.1:")
+    assert "hunter2" not in result.stderr and "Traceback" not in result.stderr

@@ -12,31 +12,35 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, migrations
+from storage.db import Database, execute, fetch_value
 from storage.files import FileStore
+from storage.migrate import head_version
 from storage.repos import departments, people, trail
+from tests.databases import ON_POSTGRES, sqlite_only, target
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(tmp_path):
-    database = await Database(tmp_path / "t.sqlite3").open()
+    database = await Database(target(tmp_path / "t.sqlite3")).open()
     yield database
     await database.close()
 
 
 async def test_migrations_applied_once_with_pragmas(tmp_path, db):
-    assert await db.schema_version() == max(n for n, _, _ in migrations())
-    async with db.read() as conn:
-        async with conn.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone())[0] == "wal"
-        async with conn.execute("PRAGMA foreign_keys") as cur:
-            assert (await cur.fetchone())[0] == 1
+    assert await db.schema_version() == head_version() == 3
+    if not ON_POSTGRES:
+        async with db.read() as conn:
+            assert await fetch_value(conn, "PRAGMA journal_mode") == "wal"
+            assert await fetch_value(conn, "PRAGMA foreign_keys") == 1
+            assert await fetch_value(conn, "PRAGMA synchronous") == 1
+            assert await fetch_value(conn, "PRAGMA busy_timeout") == 5000
     await db.close()
-    again = await Database(tmp_path / "t.sqlite3").open()
-    assert await again.schema_version() == max(n for n, _, _ in migrations())
+    again = await Database(target(tmp_path / "t.sqlite3")).open()
+    assert await again.schema_version() == head_version()
     await again.close()
 
 
@@ -54,12 +58,12 @@ async def test_trail_is_append_only(db):
         await people.upsert(conn, 1, name="A", username=None, lang="en", at=NOW)
         await trail.record(conn, at=NOW, person_id=1, entity="x", entity_id=1, action="set",
                            before={"v": 1}, after={"v": 2})
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         async with db.transaction() as conn:
-            await conn.execute("UPDATE audit_trail SET action = 'forged'")
-    with pytest.raises(sqlite3.IntegrityError):
+            await execute(conn, "UPDATE audit_trail SET action = 'forged'")
+    with pytest.raises(IntegrityError):
         async with db.transaction() as conn:
-            await conn.execute("DELETE FROM audit_trail")
+            await execute(conn, "DELETE FROM audit_trail")
     async with db.read() as conn:
         rows = await trail.entries(conn, "x", 1)
     assert [r["action"] for r in rows] == ["set"]
@@ -108,7 +112,7 @@ WRITER = textwrap.dedent(
 
 
 async def test_kill_during_writes_leaves_a_sound_database(tmp_path):
-    path = tmp_path / "crash.sqlite3"
+    path = target(tmp_path / "crash.sqlite3")
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
                             cwd=os.getcwd())
     assert proc.stdout.readline().strip() == b"writing"
@@ -119,15 +123,14 @@ async def test_kill_during_writes_leaves_a_sound_database(tmp_path):
     try:
         assert await db.integrity_check() == "ok"
         async with db.read() as conn:
-            async with conn.execute("SELECT COUNT(*) FROM departments") as cur:
-                deps = (await cur.fetchone())[0]
-            async with conn.execute("SELECT COUNT(*) FROM audit_trail") as cur:
-                entries = (await cur.fetchone())[0]
+            deps = await fetch_value(conn, "SELECT COUNT(*) FROM departments")
+            entries = await fetch_value(conn, "SELECT COUNT(*) FROM audit_trail")
         assert deps >= 50 and deps == entries  # each transaction is all or nothing
     finally:
         await db.close()
 
 
+@sqlite_only
 async def test_backup_command_copies_live_database_and_evidence(tmp_path, monkeypatch):
     data = tmp_path / "data"
     monkeypatch.setenv("AUDITBOT_DATA_DIR", str(data))
@@ -197,3 +200,57 @@ async def test_a_claim_commits_with_its_effect_or_not_at_all(db):
         claims.CURRENT.reset(token)
     async with db.read() as conn:
         assert await departments.by_name(conn, "Twice") is None
+
+
+async def test_reads_never_see_another_tasks_open_transaction(db):
+    import asyncio
+
+    inside, state = asyncio.Event(), {"open": False}
+
+    async def writer():
+        async with db.transaction() as conn:
+            await departments.get_or_create(conn, "Pending", NOW)
+            state["open"] = True
+            inside.set()
+            await asyncio.sleep(0.1)
+        state["open"] = False
+
+    async def reader():
+        await inside.wait()
+        async with db.read() as conn:
+            seen = await departments.by_name(conn, "pending")
+        return seen is not None, state["open"]
+
+    _, (saw_row, writer_still_open) = await asyncio.gather(writer(), reader())
+    assert not (saw_row and writer_still_open)
+
+
+@sqlite_only
+async def test_sqlite_writes_begin_immediate_and_reads_deferred(db):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(sql))
+    async with db.read() as conn:
+        await departments.by_name(conn, "x")
+    async with db.transaction() as conn:
+        await departments.get_or_create(conn, "x", NOW)
+    assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
+
+
+async def test_write_transactions_take_turns(db):
+    """Read-then-write steps (like numbering an audit) never interleave, on either database."""
+    import asyncio
+
+    from storage.db import fetch_value
+
+    async def numbered():
+        async with db.transaction() as conn:
+            count = await fetch_value(conn, "SELECT COUNT(*) FROM departments")
+            await asyncio.sleep(0.02)
+            await departments.get_or_create(conn, f"dept {count}", NOW)
+
+    await asyncio.gather(*(numbered() for _ in range(5)))
+    async with db.read() as conn:
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM departments") == 5

@@ -7,6 +7,7 @@ import pytest
 
 from bot.app import build_application, start_webhook, stop_polling
 from bot.settings import Settings, SettingsError, load_settings
+from storage.db import fetch_all
 from tests.harness import LEAD, STRANGER
 
 URL = "https://bot.example.org/hook/telegram"
@@ -53,7 +54,7 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_kept(double, 
         assert (await client.post("/hook/telegram", json=update, headers=headers)).status_code == 403
     db = application.bot_data["runtime"].db
     async with db.read() as conn:
-        assert await conn.execute_fetchall("SELECT * FROM inbox") == []
+        assert await fetch_all(conn, "SELECT * FROM inbox") == []
 
 
 async def test_a_malformed_body_gets_400(double, hooked):

@@ -9,6 +9,10 @@ pass queues sit together in the key index (a restart's catch-up writes far fewer
 Which stage went out last is kept in capa.reminded_stage (the escalation: capa.escalated_at),
 as notified_at keeps the notice itself, so a pass reads a column instead of probing the
 outbox for every open action; a staff member who joins later gets the stages still to come.
+
+The SQL is written once; ``_sql`` fills in the few spellings of each database: the windows
+table (json_each / jsonb_array_elements), ``json_object``, and the join that fixes the loop
+order (SQLite's CROSS JOIN … ON; a plain JOIN on PostgreSQL, whose planner needs no help).
 """
 
 from __future__ import annotations
@@ -17,29 +21,43 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-import aiosqlite
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_all, fetch_one
+from storage.db import execute, fetch_all, fetch_value
+from storage.dialect import is_postgres
 from storage.times import to_db
 
 # A window: actions due on that date are in that stage, which began at that moment (UTC).
 WindowRow = tuple[date, str, datetime]
 
 # The windows of a pass as a table, passed as one JSON parameter.
-_WINDOWS = (
-    "(SELECT json_extract(value, '$[0]') AS due, json_extract(value, '$[1]') AS stage,"
-    " json_extract(value, '$[2]') AS starts_at FROM json_each(:windows)) AS w"
-)
-# Open actions of the windows, told before the stage began. CROSS JOIN fixes the loop order:
-# each window (one due date) finds its actions through the (state, due_date) index; the
-# planner cannot know how few rows json_each yields.
-_IN_WINDOWS = f"FROM {_WINDOWS} CROSS JOIN capa c ON c.state IN ('open', 'planned') AND c.due_date = w.due"
-_STAGE_DUE = f"{_IN_WINDOWS} WHERE c.notified_at < w.starts_at AND c.reminded_stage IS NOT w.stage"
+_WINDOWS = {
+    "sqlite": "(SELECT json_extract(value, '$[0]') AS due, json_extract(value, '$[1]') AS stage,"
+              " json_extract(value, '$[2]') AS starts_at FROM json_each(:windows)) AS w",
+    "postgresql": "(SELECT v.value ->> 0 AS due, v.value ->> 1 AS stage, v.value ->> 2 AS starts_at"
+                  " FROM jsonb_array_elements(CAST(:windows AS jsonb)) AS v(value)) AS w",
+}
+# Open actions of the windows, told before the stage began. On SQLite CROSS JOIN fixes the
+# loop order: each window (one due date) finds its actions through the (state, due_date)
+# index; the planner cannot know how few rows json_each yields.
+_IN_WINDOWS = "FROM {windows} {join} capa c ON c.state IN ('open', 'planned') AND c.due_date = w.due"
+_STAGE_DUE = f"{_IN_WINDOWS} WHERE c.notified_at < w.starts_at AND c.reminded_stage IS DISTINCT FROM w.stage"
 _ESCALATION_DUE = f"{_IN_WINDOWS} AND c.escalated_at IS NULL WHERE c.notified_at < w.starts_at"
-_ACTIVE = "CROSS JOIN people p ON p.id = r.person_id AND p.active = 1"
+_ACTIVE = "{join} people p ON p.id = r.person_id AND p.active = 1"
 _LEADS = f"FROM person_roles r {_ACTIVE} WHERE r.role = 'lead'"
 _STAFF = "SELECT 1 FROM person_roles r JOIN people p ON p.id = r.person_id AND p.active = 1 WHERE r.role = 'staff'"
-_INSERT = "INSERT OR IGNORE INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
+_INSERT = "INSERT INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
+# The SELECTs feeding it order their rows (the outbox sends in id order) and carry a WHERE:
+# SQLite needs one before an upsert clause that follows joins.
+_IGNORE = "ON CONFLICT DO NOTHING"
+
+
+def _sql(conn: AsyncConnection, template: str) -> str:
+    if is_postgres(conn):
+        return template.format(windows=_WINDOWS["postgresql"], join="JOIN", json_object="json_build_object")
+    return template.format(windows=_WINDOWS["sqlite"], join="CROSS JOIN", json_object="json_object")
 
 
 def _params(
@@ -49,14 +67,14 @@ def _params(
     return {"windows": json.dumps(rows), "not_before": to_db(not_before), "at": to_db(at), "limit": limit}
 
 
-async def earliest_open_due(conn: aiosqlite.Connection) -> date | None:
+async def earliest_open_due(conn: AsyncConnection) -> date | None:
     """The earliest due date of an action the staff still have to work on."""
-    row = await fetch_one(conn, "SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned')")
-    return date.fromisoformat(row[0]) if row and row[0] else None
+    value = await fetch_value(conn, "SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned')")
+    return date.fromisoformat(value) if value else None
 
 
 async def enqueue_reminders(
-    conn: aiosqlite.Connection, windows: Sequence[WindowRow], *, not_before: datetime, at: datetime, limit: int
+    conn: AsyncConnection, windows: Sequence[WindowRow], *, not_before: datetime, at: datetime, limit: int
 ) -> tuple[int, int]:
     """Queue each window's stage for the staff of its actions, unless that stage went out already.
 
@@ -66,131 +84,134 @@ async def enqueue_reminders(
     actions = await _pick(conn, f"SELECT c.id, c.department_id, c.due_date, w.stage {_STAGE_DUE} LIMIT :limit", params)
     if not actions:
         return 0, 0
-    cur = await conn.execute(
-        f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id, 'capa_reminder',"
-        " json_object('capa_id', d.id, 'stage', d.stage), :not_before, :at"
-        " FROM temp.picked d CROSS JOIN person_roles r ON r.department_id = d.department_id AND r.role = 'staff'"
-        f" {_ACTIVE}",
+    result = await execute(conn, _sql(conn,
+        f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id,"
+        " 'capa_reminder', {json_object}('capa_id', d.id, 'stage', d.stage), :not_before, :at"
+        " FROM picked d {join} person_roles r ON r.department_id = d.department_id AND r.role = 'staff'"
+        f" {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}"),
         params,
     )
-    queued = cur.rowcount
-    await conn.execute(
-        "UPDATE capa SET reminded_stage = (SELECT d.stage FROM temp.picked d WHERE d.id = capa.id)"
-        " WHERE id IN (SELECT id FROM temp.picked)"
+    await execute(
+        conn,
+        "UPDATE capa SET reminded_stage = (SELECT d.stage FROM picked d WHERE d.id = capa.id)"
+        " WHERE id IN (SELECT id FROM picked)",
     )
-    return actions, queued
+    return actions, result.rowcount
 
 
-async def last_picked_due(conn: aiosqlite.Connection) -> date | None:
+async def last_picked_due(conn: AsyncConnection) -> date | None:
     """The latest due date among the actions the last chunk took (earlier windows are done)."""
-    row = await fetch_one(conn, "SELECT MAX(due_date) FROM temp.picked")
-    return date.fromisoformat(row[0]) if row and row[0] else None
+    value = await fetch_value(conn, "SELECT MAX(due_date) FROM picked")
+    return date.fromisoformat(value) if value else None
 
 
 async def enqueue_escalations(
-    conn: aiosqlite.Connection, windows: Sequence[WindowRow], *, not_before: datetime, at: datetime, limit: int
+    conn: AsyncConnection, windows: Sequence[WindowRow], *, not_before: datetime, at: datetime, limit: int
 ) -> tuple[int, int]:
     """Tell every lead, once, about actions late past the escalation limit (at most ``limit``)."""
     params = _params(not_before, at, windows, limit)
     actions = await _pick(conn, f"SELECT c.id, c.department_id, c.due_date, w.stage {_ESCALATION_DUE} LIMIT :limit", params)
     if not actions:
         return 0, 0
-    cur = await conn.execute(
-        f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id, 'capa_escalation',"
-        " json_object('capa_id', d.id), :not_before, :at"
-        f" FROM temp.picked d CROSS JOIN person_roles r ON r.role = 'lead' {_ACTIVE}",
+    result = await execute(conn, _sql(conn,
+        f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id,"
+        " 'capa_escalation', {json_object}('capa_id', d.id), :not_before, :at"
+        f" FROM picked d {{join}} person_roles r ON r.role = 'lead' {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}"),
         params,
     )
-    queued = cur.rowcount
-    await conn.execute("UPDATE capa SET escalated_at = :at WHERE id IN (SELECT id FROM temp.picked)", params)
-    return actions, queued
+    await execute(conn, "UPDATE capa SET escalated_at = :at WHERE id IN (SELECT id FROM picked)", params)
+    return actions, result.rowcount
 
 
-async def _pick(conn: aiosqlite.Connection, select: str, params: dict[str, object]) -> int:
-    """Fill the connection's scratch table temp.picked (id, department_id, due_date, stage)."""
-    await conn.execute(
+async def _pick(conn: AsyncConnection, select: str, params: dict[str, object]) -> int:
+    """Fill the connection's scratch table ``picked`` (id, department_id, due_date, stage)."""
+    await execute(
+        conn,
         "CREATE TEMP TABLE IF NOT EXISTS picked"
-        " (id INTEGER PRIMARY KEY, department_id INTEGER NOT NULL, due_date TEXT NOT NULL, stage TEXT NOT NULL)"
+        " (id BIGINT PRIMARY KEY, department_id BIGINT NOT NULL, due_date TEXT NOT NULL, stage TEXT NOT NULL)",
     )
-    await conn.execute("DELETE FROM temp.picked")
-    cur = await conn.execute(f"INSERT INTO temp.picked {select}", params)
-    return cur.rowcount
+    await execute(conn, "DELETE FROM picked")
+    result = await execute(conn, _sql(conn, f"INSERT INTO picked {select}"), params)
+    return result.rowcount
 
 
-async def enqueue_new_actions(conn: aiosqlite.Connection, *, not_before: datetime, at: datetime) -> int:
+async def enqueue_new_actions(conn: AsyncConnection, *, not_before: datetime, at: datetime) -> int:
     """Queue each open action to every active staff member of its department not told yet.
 
     Two rows per pair, in order: the finding's photos (when it has any), then the card.
     Pairs are actions nobody was told of, and actions told before the person joined.
     """
-    cur = await conn.execute(
+    result = await execute(conn, _sql(conn,
         f"{_INSERT}"
         " WITH staff AS (SELECT r.person_id, r.department_id, r.created_at FROM person_roles r"
         f"  {_ACTIVE} WHERE r.role = 'staff'),"
         " pairs(capa_id, person_id) AS ("
-        "  SELECT c.id, s.person_id FROM staff s CROSS JOIN capa c ON c.department_id = s.department_id"
+        "  SELECT c.id, s.person_id FROM staff s {join} capa c ON c.department_id = s.department_id"
         "   AND c.notified_at IS NULL AND c.state IN ('open', 'planned')"
         "  UNION"
-        "  SELECT c.id, s.person_id FROM staff s CROSS JOIN capa c ON c.department_id = s.department_id"
+        "  SELECT c.id, s.person_id FROM staff s {join} capa c ON c.department_id = s.department_id"
         "   AND c.notified_at < s.created_at WHERE c.state IN ('open', 'planned')),"
         " parts(part, seq) AS (VALUES ('photos', 0), ('new', 1))"
         " SELECT 'capa:' || x.capa_id || ':' || parts.part || ':' || x.person_id, x.person_id,"
-        " 'capa_' || parts.part, json_object('capa_id', x.capa_id), :not_before, :at"
-        " FROM pairs x JOIN parts"
+        " 'capa_' || parts.part, {json_object}('capa_id', x.capa_id), :not_before, :at"
+        " FROM pairs x CROSS JOIN parts"
         " WHERE parts.part = 'new' OR EXISTS (SELECT 1 FROM capa c JOIN findings f ON f.id = c.finding_id"
         "  JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
         "  WHERE c.id = x.capa_id)"
-        " ORDER BY x.person_id, x.capa_id, parts.seq",
+        f" ORDER BY x.person_id, x.capa_id, parts.seq {_IGNORE}"),
         _params(not_before, at),
     )
-    return cur.rowcount
+    return result.rowcount
 
 
-async def mark_notified(conn: aiosqlite.Connection, at: datetime) -> int:
+async def mark_notified(conn: AsyncConnection, at: datetime) -> int:
     """Stamp the actions whose department has staff now (their notices were just queued)."""
-    cur = await conn.execute(
-        "UPDATE capa SET notified_at = ? WHERE id IN (SELECT c.id FROM (SELECT DISTINCT r.department_id"
-        f"  FROM person_roles r {_ACTIVE} WHERE r.role = 'staff') s CROSS JOIN capa c"
-        "  ON c.department_id = s.department_id AND c.notified_at IS NULL WHERE c.state IN ('open', 'planned'))",
-        (to_db(at),),
+    result = await execute(conn, _sql(conn,
+        "UPDATE capa SET notified_at = :at WHERE id IN (SELECT c.id FROM (SELECT DISTINCT r.department_id"
+        f"  FROM person_roles r {_ACTIVE} WHERE r.role = 'staff') s {{join}} capa c"
+        "  ON c.department_id = s.department_id AND c.notified_at IS NULL WHERE c.state IN ('open', 'planned'))"),
+        {"at": to_db(at)},
     )
-    return cur.rowcount
+    return result.rowcount
 
 
-async def enqueue_no_staff(conn: aiosqlite.Connection, *, not_before: datetime, at: datetime) -> int:
+async def enqueue_no_staff(conn: AsyncConnection, *, not_before: datetime, at: datetime) -> int:
     """Tell the leads, once per audit, that its actions wait for the department to get staff."""
-    cur = await conn.execute(
+    result = await execute(conn, _sql(conn,
         f"{_INSERT}"
         " SELECT 'nostaff:' || c.audit_id || ':' || p.id, p.id, 'capa_no_staff',"
-        " json_object('audit_id', c.audit_id), :not_before, :at"
+        " {json_object}('audit_id', c.audit_id), :not_before, :at"
         " FROM (SELECT DISTINCT audit_id, department_id FROM capa WHERE notified_at IS NULL"
         "  AND state IN ('open', 'planned')) c"
-        f" CROSS JOIN person_roles r ON r.role = 'lead' {_ACTIVE}"
-        f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id)",
+        f" {{join}} person_roles r ON r.role = 'lead' {_ACTIVE}"
+        f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id)"
+        f" ORDER BY c.audit_id, p.id {_IGNORE}"),
         _params(not_before, at),
     )
-    return cur.rowcount
+    return result.rowcount
 
 
 async def enqueue_digests(
-    conn: aiosqlite.Connection, day: date, *, not_before: datetime, at: datetime
+    conn: AsyncConnection, day: date, *, not_before: datetime, at: datetime
 ) -> int:
     """The day's digest for every active lead."""
-    cur = await conn.execute(
+    result = await execute(conn, _sql(conn,
         f"{_INSERT}"
-        " SELECT 'digest:' || :day || ':' || p.id, p.id, 'lead_digest', json_object('day', :day),"
-        f" :not_before, :at {_LEADS}",
+        " SELECT 'digest:' || CAST(:day AS TEXT) || ':' || p.id, p.id, 'lead_digest',"
+        " {json_object}('day', CAST(:day AS TEXT)),"
+        f" :not_before, :at {_LEADS} ORDER BY p.id {_IGNORE}"),
         {**_params(not_before, at), "day": day.isoformat()},
     )
-    return cur.rowcount
+    return result.rowcount
 
 
-async def waiting_for_staff(conn: aiosqlite.Connection, audit_id: int) -> int:
+async def waiting_for_staff(conn: AsyncConnection, audit_id: int) -> int:
     """How many actions of an audit nobody in the department was told of yet."""
-    (count,) = await fetch_one(
+    count = await fetch_value(
         conn,
-        "SELECT COUNT(*) FROM capa WHERE audit_id = ? AND notified_at IS NULL AND state IN ('open', 'planned')",
-        (audit_id,)
+        "SELECT COUNT(*) FROM capa WHERE audit_id = :audit_id AND notified_at IS NULL"
+        " AND state IN ('open', 'planned')",
+        {"audit_id": audit_id},
     )
     return int(count)
 
@@ -204,43 +225,41 @@ _LIST = (
 
 
 async def open_of_departments(
-    conn: aiosqlite.Connection, department_ids: Sequence[int], limit: int
-) -> list[aiosqlite.Row]:
+    conn: AsyncConnection, department_ids: Sequence[int], limit: int
+) -> list[RowMapping]:
     """Actions not closed yet of the given departments, earliest due first."""
     if not department_ids:
         return []
-    marks = ", ".join("?" for _ in department_ids)
-    return await fetch_all(
-        conn,
-        f"{_LIST} WHERE c.department_id IN ({marks}) AND c.state != 'closed'"
-        " ORDER BY c.due_date, c.id LIMIT ?",
-        (*department_ids, limit)
-    )
+    query = text(
+        f"{_LIST} WHERE c.department_id IN :department_ids AND c.state != 'closed'"
+        " ORDER BY c.due_date, c.id LIMIT :limit"
+    ).bindparams(bindparam("department_ids", expanding=True))
+    return await fetch_all(conn, query, {"department_ids": list(department_ids), "limit": limit})
 
 
 async def waiting_verification(
-    conn: aiosqlite.Connection, auditor_id: int | None, limit: int
-) -> list[aiosqlite.Row]:
+    conn: AsyncConnection, auditor_id: int | None, limit: int
+) -> list[RowMapping]:
     """Implemented actions of one auditor (None: of everyone), longest waiting first."""
+    mine = "" if auditor_id is None else " AND c.auditor_id = :auditor_id"
     return await fetch_all(
         conn,
-        f"{_LIST} WHERE c.state = 'implemented' AND (? IS NULL OR c.auditor_id = ?)"
-        " ORDER BY c.implemented_at, c.id LIMIT ?",
-        (auditor_id, auditor_id, limit)
+        f"{_LIST} WHERE c.state = 'implemented'{mine} ORDER BY c.implemented_at, c.id LIMIT :limit",
+        {"auditor_id": auditor_id, "limit": limit},
     )
 
 
-async def question_photos(conn: aiosqlite.Connection, capa_id: int, limit: int) -> list[aiosqlite.Row]:
+async def question_photos(conn: AsyncConnection, capa_id: int, limit: int) -> list[RowMapping]:
     """The photos the auditor took on the finding's question."""
     return await fetch_all(
         conn,
         "SELECT e.* FROM capa c JOIN findings f ON f.id = c.finding_id"
         " JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
-        " WHERE c.id = ? ORDER BY e.id LIMIT ?",
-        (capa_id, limit)
+        " WHERE c.id = :capa_id ORDER BY e.id LIMIT :limit",
+        {"capa_id": capa_id, "limit": limit},
     )
 
 
-async def count_evidence(conn: aiosqlite.Connection, capa_id: int) -> int:
-    (count,) = await fetch_one(conn, "SELECT COUNT(*) FROM evidence WHERE capa_id = ?", (capa_id,))
+async def count_evidence(conn: AsyncConnection, capa_id: int) -> int:
+    count = await fetch_value(conn, "SELECT COUNT(*) FROM evidence WHERE capa_id = :capa_id", {"capa_id": capa_id})
     return int(count)

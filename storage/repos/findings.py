@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import aiosqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_all, fetch_one
+from storage.db import execute, fetch_all, fetch_one, fetch_value
 from storage.times import to_db
 
 
 async def add_finding(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     audit_id: int,
     question_id: str,
@@ -20,25 +21,27 @@ async def add_finding(
     statement: str,
     at: datetime,
 ) -> int:
-    cur = await conn.execute(
+    new_id = await fetch_value(
+        conn,
         "INSERT INTO findings(audit_id, question_id, kind, number, statement, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (audit_id, question_id, kind, number, statement, to_db(at)),
+        " VALUES (:audit_id, :question_id, :kind, :number, :statement, :created_at) RETURNING id",
+        {"audit_id": audit_id, "question_id": question_id, "kind": kind, "number": number,
+         "statement": statement, "created_at": to_db(at)},
     )
-    return int(cur.lastrowid)
+    return int(new_id)
 
 
-async def of_audit(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
+async def of_audit(conn: AsyncConnection, audit_id: int) -> list[RowMapping]:
     return await fetch_all(
         conn,
         "SELECT f.*, c.id AS capa_id, c.state AS capa_state, c.due_date FROM findings f"
-        " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = ? ORDER BY f.id",
-        (audit_id,)
+        " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = :audit_id ORDER BY f.id",
+        {"audit_id": audit_id},
     )
 
 
 async def add_capa(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     finding_id: int,
     audit_id: int,
@@ -47,46 +50,51 @@ async def add_capa(
     due_date: date,
     at: datetime,
 ) -> int:
-    cur = await conn.execute(
+    new_id = await fetch_value(
+        conn,
         "INSERT INTO capa(finding_id, audit_id, department_id, auditor_id, due_date, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (finding_id, audit_id, department_id, auditor_id, due_date.isoformat(), to_db(at), to_db(at)),
+        " VALUES (:finding_id, :audit_id, :department_id, :auditor_id, :due_date, :at, :at) RETURNING id",
+        {"finding_id": finding_id, "audit_id": audit_id, "department_id": department_id,
+         "auditor_id": auditor_id, "due_date": due_date.isoformat(), "at": to_db(at)},
     )
-    return int(cur.lastrowid)
+    return int(new_id)
 
 
-async def get_capa(conn: aiosqlite.Connection, capa_id: int) -> aiosqlite.Row | None:
+async def get_capa(conn: AsyncConnection, capa_id: int) -> RowMapping | None:
     return await fetch_one(
         conn,
         "SELECT c.*, f.number, f.kind, f.statement, f.question_id, a.number AS audit_number,"
         " a.checklist_json, a.lang AS audit_lang, d.name AS department"
         " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
-        " JOIN departments d ON d.id = c.department_id WHERE c.id = ?",
-        (capa_id,)
+        " JOIN departments d ON d.id = c.department_id WHERE c.id = :id",
+        {"id": capa_id},
     )
 
 
-async def update_capa(conn: aiosqlite.Connection, capa_id: int, at: datetime, **fields: object) -> None:
+_CAPA_FIELDS = frozenset({
+    "state", "due_date", "correction", "root_cause_json", "elsewhere", "action_plan", "target_date",
+    "implementation", "effectiveness", "rejection_reason", "notified_at", "planned_at",
+    "implemented_at", "closed_at",
+})
+
+
+async def update_capa(conn: AsyncConnection, capa_id: int, at: datetime, **fields: object) -> None:
     """Set the named columns of one action (names are code, never user input)."""
-    allowed = {
-        "state", "due_date", "correction", "root_cause_json", "elsewhere", "action_plan", "target_date",
-        "implementation", "effectiveness", "rejection_reason", "notified_at", "planned_at",
-        "implemented_at", "closed_at",
-    }
-    unknown = set(fields) - allowed
+    unknown = set(fields) - _CAPA_FIELDS
     if unknown:
         raise ValueError(f"unknown capa fields: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = ?" for name in fields)
-    await conn.execute(
-        f"UPDATE capa SET {assignments}, updated_at = ? WHERE id = ?",
-        (*fields.values(), to_db(at), capa_id),
+    assignments = ", ".join(f"{name} = :{name}" for name in fields)
+    await execute(
+        conn,
+        f"UPDATE capa SET {assignments}, updated_at = :updated_at WHERE id = :capa_id",
+        {**fields, "updated_at": to_db(at), "capa_id": capa_id},
     )
 
 
-async def capas_of_audit(conn: aiosqlite.Connection, audit_id: int) -> list[aiosqlite.Row]:
+async def capas_of_audit(conn: AsyncConnection, audit_id: int) -> list[RowMapping]:
     return await fetch_all(
         conn,
         "SELECT c.*, f.number, f.kind, f.statement, f.question_id FROM capa c"
-        " JOIN findings f ON f.id = c.finding_id WHERE c.audit_id = ? ORDER BY f.id",
-        (audit_id,)
+        " JOIN findings f ON f.id = c.finding_id WHERE c.audit_id = :audit_id ORDER BY f.id",
+        {"audit_id": audit_id},
     )

@@ -4,60 +4,66 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_all
+from storage.db import execute, fetch_all, fetch_value
 from storage.times import to_db
 
 ERROR_CHARS = 500
 
 
-async def add(conn: aiosqlite.Connection, update_id: int, chat_key: str, raw_json: str, at: datetime) -> bool:
+async def add(conn: AsyncConnection, update_id: int, chat_key: str, raw_json: str, at: datetime) -> bool:
     """Keep a fetched update; False when it was kept before (a redelivery)."""
-    cur = await conn.execute(
-        "INSERT INTO inbox(update_id, chat_key, raw_json, received_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(update_id) DO NOTHING",
-        (update_id, chat_key, raw_json, to_db(at)),
+    result = await execute(
+        conn,
+        "INSERT INTO inbox(update_id, chat_key, raw_json, received_at)"
+        " VALUES (:update_id, :chat_key, :raw_json, :at) ON CONFLICT(update_id) DO NOTHING",
+        {"update_id": update_id, "chat_key": chat_key, "raw_json": raw_json, "at": to_db(at)},
     )
-    return cur.rowcount == 1
+    return result.rowcount == 1
 
 
-async def pending(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
+async def pending(conn: AsyncConnection) -> list[RowMapping]:
     """Updates not handled yet (after a crash), oldest first."""
     return await fetch_all(
         conn, "SELECT update_id, chat_key, raw_json, attempts FROM inbox WHERE state = 'pending' ORDER BY update_id"
     )
 
 
-async def claim(conn: aiosqlite.Connection, update_id: int, at: datetime) -> bool:
+async def claim(conn: AsyncConnection, update_id: int, at: datetime) -> bool:
     """Mark a pending update handled (in the transaction of its effect); False if it was already."""
-    cur = await conn.execute(
-        "UPDATE inbox SET state = 'done', raw_json = '', handled_at = ? WHERE update_id = ? AND state = 'pending'",
-        (to_db(at), update_id),
-    )
-    return cur.rowcount == 1
-
-
-async def failed(conn: aiosqlite.Connection, update_id: int, error: str) -> int:
-    """Count a failed attempt at a pending update; returns the attempts so far."""
-    rows = await fetch_all(
+    result = await execute(
         conn,
-        "UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE update_id = ? AND state = 'pending'"
-        " RETURNING attempts",
-        (error[:ERROR_CHARS], update_id),
+        "UPDATE inbox SET state = 'done', raw_json = '', handled_at = :at"
+        " WHERE update_id = :update_id AND state = 'pending'",
+        {"at": to_db(at), "update_id": update_id},
     )
-    return int(rows[0]["attempts"]) if rows else 0
+    return result.rowcount == 1
 
 
-async def set_aside(conn: aiosqlite.Connection, update_id: int, reason: str, at: datetime) -> bool:
+async def failed(conn: AsyncConnection, update_id: int, error: str) -> int:
+    """Count a failed attempt at a pending update; returns the attempts so far."""
+    attempts = await fetch_value(
+        conn,
+        "UPDATE inbox SET attempts = attempts + 1, last_error = :error"
+        " WHERE update_id = :update_id AND state = 'pending' RETURNING attempts",
+        {"error": error[:ERROR_CHARS], "update_id": update_id},
+    )
+    return int(attempts or 0)
+
+
+async def set_aside(conn: AsyncConnection, update_id: int, reason: str, at: datetime) -> bool:
     """A poison update: kept (raw) for a person to look at, never handled again."""
-    cur = await conn.execute(
-        "UPDATE inbox SET state = 'poison', last_error = ?, handled_at = ? WHERE update_id = ? AND state = 'pending'",
-        (reason[:ERROR_CHARS], to_db(at), update_id),
+    result = await execute(
+        conn,
+        "UPDATE inbox SET state = 'poison', last_error = :reason, handled_at = :at"
+        " WHERE update_id = :update_id AND state = 'pending'",
+        {"reason": reason[:ERROR_CHARS], "at": to_db(at), "update_id": update_id},
     )
-    return cur.rowcount == 1
+    return result.rowcount == 1
 
 
-async def prune(conn: aiosqlite.Connection, before: datetime) -> None:
+async def prune(conn: AsyncConnection, before: datetime) -> None:
     """Forget handled updates older than ``before`` (their redeliveries are long over)."""
-    await conn.execute("DELETE FROM inbox WHERE state = 'done' AND handled_at < ?", (to_db(before),))
+    await execute(conn, "DELETE FROM inbox WHERE state = 'done' AND handled_at < :before", {"before": to_db(before)})

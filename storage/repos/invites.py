@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_one
+from storage.db import execute, fetch_one
 from storage.times import to_db
 
 
 async def create(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     code: str,
     role: str,
@@ -20,26 +21,30 @@ async def create(
     at: datetime,
     expires_at: datetime,
 ) -> None:
-    await conn.execute(
+    await execute(
+        conn,
         "INSERT INTO invites(code, role, department_id, created_by, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (code, role, department_id, created_by, to_db(at), to_db(expires_at)),
+        " VALUES (:code, :role, :department_id, :created_by, :created_at, :expires_at)",
+        {"code": code, "role": role, "department_id": department_id, "created_by": created_by,
+         "created_at": to_db(at), "expires_at": to_db(expires_at)},
     )
 
 
-async def get(conn: aiosqlite.Connection, code: str) -> aiosqlite.Row | None:
+async def get(conn: AsyncConnection, code: str) -> RowMapping | None:
     return await fetch_one(
         conn,
         "SELECT i.*, d.name AS department FROM invites i"
-        " LEFT JOIN departments d ON d.id = i.department_id WHERE i.code = ?",
-        (code,)
+        " LEFT JOIN departments d ON d.id = i.department_id WHERE i.code = :code",
+        {"code": code},
     )
 
 
-async def redeem(conn: aiosqlite.Connection, code: str, person_id: int, at: datetime) -> bool:
+async def redeem(conn: AsyncConnection, code: str, person_id: int, at: datetime) -> bool:
     """Mark the invite used; False if it was used or has expired meanwhile."""
-    cur = await conn.execute(
-        "UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL AND expires_at > ?",
-        (person_id, to_db(at), code, to_db(at)),
+    result = await execute(
+        conn,
+        "UPDATE invites SET used_by = :person_id, used_at = :at"
+        " WHERE code = :code AND used_by IS NULL AND expires_at > :at",
+        {"person_id": person_id, "at": to_db(at), "code": code},
     )
-    return cur.rowcount == 1
+    return result.rowcount == 1

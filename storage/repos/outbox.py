@@ -6,14 +6,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_one
+from storage.db import execute, fetch_one, fetch_value
 from storage.times import to_db
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     dedupe_key: str,
     chat_id: int,
@@ -23,17 +24,21 @@ async def enqueue(
     at: datetime,
 ) -> bool:
     """Queue a message; False when one with the same key was queued before."""
-    cur = await conn.execute(
-        "INSERT OR IGNORE INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (dedupe_key, chat_id, kind, json.dumps(payload, ensure_ascii=False), to_db(not_before), to_db(at)),
+    result = await execute(
+        conn,
+        "INSERT INTO outbox(dedupe_key, chat_id, kind, payload_json, not_before, created_at)"
+        " VALUES (:dedupe_key, :chat_id, :kind, :payload_json, :not_before, :created_at)"
+        " ON CONFLICT DO NOTHING",
+        {"dedupe_key": dedupe_key, "chat_id": chat_id, "kind": kind,
+         "payload_json": json.dumps(payload, ensure_ascii=False), "not_before": to_db(not_before),
+         "created_at": to_db(at)},
     )
-    return cur.rowcount == 1
+    return result.rowcount == 1
 
 
 async def claim_next(
-    conn: aiosqlite.Connection, now: datetime, lease_until: datetime, owner: str
-) -> tuple[aiosqlite.Row, bool] | None:
+    conn: AsyncConnection, now: datetime, lease_until: datetime, owner: str
+) -> tuple[RowMapping, bool] | None:
     """Claim the next row due for sending: (the row, whether it is in doubt), or None.
 
     A row is due when pending and its time has come, or when it was being sent and the
@@ -42,49 +47,55 @@ async def claim_next(
     """
     row = await fetch_one(
         conn,
-        "SELECT id, state FROM outbox WHERE (state = 'pending' AND not_before <= ?)"
-        " OR (state = 'sending' AND lease_until <= ?) ORDER BY not_before, id LIMIT 1",
-        (to_db(now), to_db(now)),
+        "SELECT id, state FROM outbox WHERE (state = 'pending' AND not_before <= :now)"
+        " OR (state = 'sending' AND lease_until <= :now) ORDER BY not_before, id LIMIT 1",
+        {"now": to_db(now)},
     )
     if row is None:
         return None
     in_doubt = row["state"] == "sending"
     claimed = await fetch_one(
         conn,
-        "UPDATE outbox SET state = 'sending', lease_until = ?, claimed_by = ?, attempts = attempts + 1,"
-        " in_doubt = in_doubt + ? WHERE id = ? AND state = ? RETURNING *",
-        (to_db(lease_until), owner, int(in_doubt), row["id"], row["state"]),
+        "UPDATE outbox SET state = 'sending', lease_until = :lease_until, claimed_by = :owner,"
+        " attempts = attempts + 1, in_doubt = in_doubt + :doubt WHERE id = :id AND state = :state RETURNING *",
+        {"lease_until": to_db(lease_until), "owner": owner, "doubt": int(in_doubt), "id": row["id"],
+         "state": row["state"]},
     )
     return (claimed, in_doubt) if claimed is not None else None
 
 
-async def release_leases(conn: aiosqlite.Connection, now: datetime) -> int:
+async def release_leases(conn: AsyncConnection, now: datetime) -> int:
     """End every lease at start (one process owns the database): those rows are in doubt now."""
-    cur = await conn.execute("UPDATE outbox SET lease_until = ? WHERE state = 'sending'", (to_db(now),))
-    return cur.rowcount
+    result = await execute(
+        conn, "UPDATE outbox SET lease_until = :now WHERE state = 'sending'", {"now": to_db(now)}
+    )
+    return result.rowcount
 
 
-async def in_doubt_total(conn: aiosqlite.Connection) -> int:
-    row = await fetch_one(conn, "SELECT COALESCE(SUM(in_doubt), 0) AS n FROM outbox")
-    return int(row["n"]) if row else 0
+async def in_doubt_total(conn: AsyncConnection) -> int:
+    return int(await fetch_value(conn, "SELECT COALESCE(SUM(in_doubt), 0) FROM outbox"))
 
 
-async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, at: datetime) -> None:
-    await conn.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, lease_until = NULL WHERE id = ?",
-        (to_db(at), outbox_id),
+async def mark_sent(conn: AsyncConnection, outbox_id: int, at: datetime) -> None:
+    await execute(
+        conn,
+        "UPDATE outbox SET state = 'sent', sent_at = :at, lease_until = NULL WHERE id = :id",
+        {"at": to_db(at), "id": outbox_id},
     )
 
 
-async def retry_later(conn: aiosqlite.Connection, outbox_id: int, not_before: datetime, error: str) -> None:
-    await conn.execute(
-        "UPDATE outbox SET state = 'pending', not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?",
-        (to_db(not_before), error[:500], outbox_id),
+async def retry_later(conn: AsyncConnection, outbox_id: int, not_before: datetime, error: str) -> None:
+    await execute(
+        conn,
+        "UPDATE outbox SET state = 'pending', not_before = :not_before, lease_until = NULL, last_error = :error"
+        " WHERE id = :id",
+        {"not_before": to_db(not_before), "error": error[:500], "id": outbox_id},
     )
 
 
-async def mark_failed(conn: aiosqlite.Connection, outbox_id: int, state: str, error: str) -> None:
-    await conn.execute(
-        "UPDATE outbox SET state = ?, lease_until = NULL, last_error = ? WHERE id = ?",
-        (state, error[:500], outbox_id),
+async def mark_failed(conn: AsyncConnection, outbox_id: int, state: str, error: str) -> None:
+    await execute(
+        conn,
+        "UPDATE outbox SET state = :state, lease_until = NULL, last_error = :error WHERE id = :id",
+        {"state": state, "error": error[:500], "id": outbox_id},
     )

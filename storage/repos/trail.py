@@ -6,14 +6,19 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_all
+from storage.db import execute, fetch_all
 from storage.times import to_db
 
 
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
 async def record(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     at: datetime,
     person_id: int | None,
@@ -24,25 +29,19 @@ async def record(
     after: Any = None,
 ) -> None:
     """Append one entry to the trail."""
-    await conn.execute(
+    await execute(
+        conn,
         "INSERT INTO audit_trail(at, person_id, entity, entity_id, action, before_json, after_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            to_db(at),
-            person_id,
-            entity,
-            str(entity_id),
-            action,
-            None if before is None else json.dumps(before, ensure_ascii=False, default=str),
-            None if after is None else json.dumps(after, ensure_ascii=False, default=str),
-        ),
+        " VALUES (:at, :person_id, :entity, :entity_id, :action, :before_json, :after_json)",
+        {"at": to_db(at), "person_id": person_id, "entity": entity, "entity_id": str(entity_id),
+         "action": action, "before_json": _json(before), "after_json": _json(after)},
     )
 
 
-async def entries(conn: aiosqlite.Connection, entity: str, entity_id: object) -> list[aiosqlite.Row]:
+async def entries(conn: AsyncConnection, entity: str, entity_id: object) -> list[RowMapping]:
     """The entries of one entity, oldest first."""
     return await fetch_all(
         conn,
-        "SELECT * FROM audit_trail WHERE entity = ? AND entity_id = ? ORDER BY id",
-        (entity, str(entity_id))
+        "SELECT * FROM audit_trail WHERE entity = :entity AND entity_id = :entity_id ORDER BY id",
+        {"entity": entity, "entity_id": str(entity_id)},
     )

@@ -65,6 +65,13 @@ async def test_error_reaches_a_chinese_user_in_chinese_and_the_leads_once(bot, c
     await bot.command(AUDITOR, "/audit")
     await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "RuntimeError" in (s.text or ""), after=mark)
 
+    async def broken_lang(actor, lang):
+        raise RuntimeError("disk on fire")
+
+    runtime.people.set_lang = broken_lang  # a press fails: the popup is in Chinese too
+    popup = await bot.press_for_answer(AUDITOR, "1|lang|en", check=False)
+    assert "出了点问题" in popup.text and popup.params.get("show_alert") is True
+
 
 async def test_newest_card_keeps_working_after_cancel_of_a_field_prompt(bot):
     """Defect 3: /cancel drops only the pending prompt; the card keeps working."""

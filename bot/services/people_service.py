@@ -93,9 +93,9 @@ class PeopleService:
             if update_id is not None and not await processed.claim(conn, update_id, now):
                 return None
             await people.upsert(conn, user_id, name=name[:MAX_NAME], username=username, lang=client_lang, at=now)
-            if user_id in self.settings.admin_ids and await people.add_role(conn, user_id, "lead", None, now):
+            if user_id in self.settings.admin_ids and await people.add_role(conn, user_id, Role.lead, None, now):
                 await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
-                                   action="role_added", after={"role": "lead", "via": "admin_ids"})
+                                   action="role_added", after={"role": Role.lead, "via": "admin_ids"})
             return await _actor(conn, user_id)
 
     async def get(self, person_id: int) -> Actor | None:
@@ -134,7 +134,7 @@ class PeopleService:
         created = False
         name = None
         async with self.db.transaction() as conn:
-            if role == "staff":
+            if role == Role.staff:
                 name = clean_name(department_name or "")
                 if not name:
                     raise PeopleError("invite_usage")

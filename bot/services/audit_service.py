@@ -293,7 +293,7 @@ class AuditService:
             row = await self._audit(conn, actor, audit_id)
             await self._enter(conn, actor, row, message_id=message_id)
             if row["status"] == AuditStatus.in_progress:
-                return await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)
+                return await self._question_view(conn, row, self.snapshot(row), _position(row), actor)
             return await self._stage_view(conn, row, actor)
 
     async def _stage_view(self, conn, row, actor: Actor) -> CardView:
@@ -411,7 +411,7 @@ class AuditService:
             await self._enter(conn, actor, row)
             row = await audits.press_context(conn, audit_id, actor.id)
             if new == AuditStatus.in_progress:
-                return await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)
+                return await self._question_view(conn, row, self.snapshot(row), _position(row), actor)
             return await self._stage_view(conn, row, actor)
 
     async def reopen_questions(self, actor: Actor, audit_id: int) -> SummaryView:
@@ -474,7 +474,7 @@ class AuditService:
         """Question ``index`` (default: where this person is) and remember the place."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            return await self._go(conn, actor, row, row["position"] if index is None else index, message_id)
+            return await self._go(conn, actor, row, _position(row) if index is None else index, message_id)
 
     async def _go(self, conn, actor: Actor, row, index: int, message_id: int | None) -> QuestionView:
         if row["status"] != AuditStatus.in_progress:
@@ -491,7 +491,7 @@ class AuditService:
         row = await self._audit(conn, actor, audit_id)
         if row["status"] != AuditStatus.in_progress:
             raise AuditError("not_in_questions", status=row["status"])
-        if (row["position"] or 0) != index:
+        if _position(row) != index:
             raise AuditError("stale_card")
         return row
 
@@ -612,7 +612,7 @@ class AuditService:
             if index is None:
                 if row["status"] != AuditStatus.in_progress:
                     raise ServiceError("audit_use_buttons")
-                index = row["position"]
+                index = _position(row)
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
             note_id = await audits.add_note(conn, audit_id, question_id, actor.id, note, now)
@@ -630,7 +630,7 @@ class AuditService:
             row = await self._audit(conn, actor, state["audit_id"], writable=False)
         if row["status"] != AuditStatus.in_progress:
             raise ServiceError("audit_evidence_needs_question")
-        return row["id"], row["position"]
+        return row["id"], _position(row)
 
     async def add_evidence(
         self, actor: Actor, audit_id: int, index: int, *, kind: str, data: bytes, file_name: str | None,
@@ -674,7 +674,7 @@ class AuditService:
             result.append({"index": start, "title": section.title.get(actor.lang), "done": done,
                            "total": len(section.questions)})
             start += len(section.questions)
-        return Sections(audit_id, result, row["position"] or 0)
+        return Sections(audit_id, result, _position(row))
 
     # --- summary and completion ---------------------------------------------------------------
 
@@ -798,6 +798,11 @@ class AuditService:
             result.append({"id": row["id"], "number": row["number"], "department": row["department"],
                            "status": row["status"], "answered": row["answered"], "total": total})
         return result
+
+
+def _position(row) -> int:
+    """The question the person is on (0 before they are in the team: a lead's first visit)."""
+    return row["position"] or 0
 
 
 def _question_id(checklist: Checklist, index: int) -> str:

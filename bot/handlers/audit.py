@@ -115,7 +115,8 @@ async def audit_command(update: Update, context: AuditContext) -> None:
 
 
 async def on_checklist(update: Update, context: AuditContext, button: buttons.ChooseChecklist) -> None:
-    departments = await service(context).choose_checklist(context.actor, button.checklist)
+    departments = await service(context).choose_checklist(context.actor, button.checklist,
+                                                          message_id=_pressed_id(update))
     await update.callback_query.answer()
     rows = [[(d["name"], buttons.ChooseDepartment(d["id"]).pack())] for d in departments]
     rows.append([(context.label("audit_new_department"), buttons.NewDepartment().pack())])

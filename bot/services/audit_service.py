@@ -150,20 +150,25 @@ class AuditService:
             await dialogs.put(conn, actor.id, flow=NEW_FLOW, at=self.clock.now())
         return self.checklist_choices(actor.lang)
 
-    async def choose_checklist(self, actor: Actor, checklist_id: str) -> list[dict]:
-        """The checklist of the new audit is chosen: the departments to choose from."""
+    async def choose_checklist(self, actor: Actor, checklist_id: str, *, message_id: int | None = None
+                               ) -> list[dict]:
+        """The checklist of the new audit is chosen (on message ``message_id``, which the
+        audit's first card replaces): the departments to choose from."""
         _require_auditor(actor)
         if checklist_id not in self.checklists:
             raise AuditError("stale")
         async with self.db.transaction() as conn:
-            await dialogs.put(conn, actor.id, flow=NEW_FLOW, data={"checklist": checklist_id}, at=self.clock.now())
+            await dialogs.put(conn, actor.id, flow=NEW_FLOW, data={"checklist": checklist_id},
+                              message_id=message_id, at=self.clock.now())
             return [dict(r) for r in await departments.list_active(conn)]
 
     async def ask_new_department(self, actor: Actor) -> None:
         """"➕ New department": the next text typed is its name."""
         async with self.db.transaction() as conn:
+            state = await dialogs.get(conn, actor.id)
             data = await self._new_audit_dialog(conn, actor)
-            await dialogs.put(conn, actor.id, flow=NEW_FLOW, awaiting="department", data=data, at=self.clock.now())
+            await dialogs.put(conn, actor.id, flow=NEW_FLOW, awaiting="department", data=data,
+                              message_id=state["message_id"], at=self.clock.now())
 
     async def create_for(self, actor: Actor, department_id: int, *, plan_defaults: dict[str, str]) -> CardView:
         """The department of the new audit is chosen: create it; its plan card."""
@@ -220,7 +225,9 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="created", after={"number": number, "checklist": checklist.id,
                                                         "department": department["name"]})
-            await dialogs.put(conn, actor.id, flow=FLOW, audit_id=audit_id, at=now)
+            state = await dialogs.get(conn, actor.id)  # the picker's message: the plan card replaces it
+            picker = state["message_id"] if state is not None and state["flow"] == NEW_FLOW else None
+            await dialogs.put(conn, actor.id, flow=FLOW, audit_id=audit_id, message_id=picker, at=now)
         return audit_id
 
     # --- access and the person's dialog -----------------------------------------------------

@@ -229,11 +229,7 @@ async def on_audit_text(update: Update, context: AuditContext, state: dict) -> N
 async def on_audit_media(update: Update, context: AuditContext, state: dict) -> None:
     """A photo, document or voice message: evidence for the open question."""
     audit_id, index = await service(context).evidence_here(context.actor)
-    try:
-        incoming = await media.download(update.message)
-    except media.TooBig as too_big:
-        await reply(update, context, "audit_file_too_big", size_mb=round((too_big.size or 0) / 1048576, 1))
-        return
+    incoming = await media.download(update.message)
     if incoming is None:
         await reply(update, context, "unsupported_message")
         return

@@ -1,8 +1,10 @@
 """The audit interview over Telegram: /audit, /resume, the cards and their buttons.
 
 What happens when an auditor presses a result (Minor NC …): ``on_question`` here, and
-``AuditService.record_result``. Each handler makes one service call and shows its result;
-the service keeps the person's place and dialog in the database, never in memory.
+``AuditService.record_result``. Each handler makes one service call and shows its result
+(a file: where it goes is checked before it is downloaded, then it is stored); the service
+keeps the person's place and dialog in the database, never in memory. A refusal is a
+``ServiceError`` the wrapper of bot/handlers/common.py explains.
 """
 
 from __future__ import annotations

@@ -23,7 +23,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.checklists import Checklist
 from bot.report.atomic import save_atomically
-from bot.report.data import clean_text, days_late, json_dict, parse_date, root_causes
+from bot.report.data import (
+    clean_text,
+    conformity_rate,
+    days_late,
+    json_dict,
+    parse_date,
+    root_causes,
+)
 from storage.db import Database
 from storage.repos import reports
 from storage.times import from_db
@@ -136,9 +143,8 @@ def _answered(row: dict[str, Any], ctx: _Context) -> int:
 
 
 def _rate(row: dict[str, Any], ctx: _Context) -> float | None:
-    """Conform ÷ (answered − not applicable), as in the report."""
-    applicable = _answered(row, ctx) - row["results"]["na"]
-    return row["results"]["conform"] / applicable if applicable else None
+    """The conformity rate, as in the report."""
+    return conformity_rate(row["results"])
 
 
 def _late(row: dict[str, Any], ctx: _Context) -> int:

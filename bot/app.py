@@ -29,6 +29,7 @@ from bot.services.notices import NoticeService
 from bot.services.people_service import PeopleService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
+from bot.services.review_service import ReviewService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
 from bot.telegram_bot import AuditBot
@@ -49,6 +50,7 @@ COMMANDS = (
     ("status", "cmd_status"),
     ("overdue", "cmd_overdue"),
     ("export", "cmd_export"),
+    ("review", "cmd_review"),
     ("invite", "cmd_invite"),
     ("departments", "cmd_departments"),
     ("users", "cmd_users"),
@@ -112,6 +114,7 @@ async def _post_init(application: Application) -> None:
     notices = NoticeService(db, clock, settings, status)
     runtime.services["outbox"] = OutboxSender(db, clock, notices, prompts, runtime.files)
     runtime.services["inbox"] = InboxService(db, clock, settings)
+    runtime.services["review"] = ReviewService(db, clock, settings)
     application.bot_data["runtime"] = runtime
     leftovers = runtime.files.remove_leftovers()
     in_doubt = await runtime.services["outbox"].start()

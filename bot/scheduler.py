@@ -25,7 +25,17 @@ async def tick(application: Application) -> None:
     """One pass: queue what is due now, then send what the outbox holds."""
     services = application.bot_data["runtime"].services
     await services["reminders"].plan()
+    await _snapshot(services)
     await services["outbox"].drain(application.bot)
+
+
+async def _snapshot(services: dict) -> None:
+    """Yesterday's figures for the management review's trends, once a day (one read otherwise)."""
+    if "review" in services:
+        try:
+            await services["review"].snapshot_if_due()
+        except Exception:
+            log.exception("the daily review snapshot failed; the next pass tries again")
 
 
 async def drain(application: Application) -> None:

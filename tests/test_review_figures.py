@@ -58,6 +58,7 @@ async def test_corrective_actions(db):
     assert sorted(actions.days_to_close) == [36, 38]
     assert actions.mean_days == pytest.approx(37) and actions.median_days == pytest.approx(37)
     assert actions.rejected == 1 and figures.rejected[0].finding == "NC1"
+    assert figures.rejected[0].reason == "No evidence of training"  # from the audit trail
     lab = {line.name: line for line in figures.actions_by_department}["Lab"]
     assert (lab.open, lab.overdue, lab.closed) == (1, 1, 0)
     # on the due date itself an action is not overdue yet

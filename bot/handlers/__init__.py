@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, audit, capa, dialog, errors, gate, lead, report, start
+from bot.handlers import admin, audit, capa, dialog, errors, gate, lead, report, review, start
 
 
 def register_handlers(application: Application) -> None:
@@ -28,6 +28,7 @@ def register_handlers(application: Application) -> None:
             CommandHandler("users", admin.users),
             *audit.command_handlers(),
             *report.command_handlers(),
+            *review.command_handlers(),
             CommandHandler("capa", capa.capa_command),
             CommandHandler("status", lead.status_command),
             CommandHandler("overdue", lead.overdue_command),

@@ -60,8 +60,13 @@ def conformity_rate(counts: Mapping[str, int]) -> float | None:
     are not answers. The one definition of the rate: the audit report, the export and the
     management review all use it.
     """
-    applicable = sum(counts.get(result, 0) for result in RESULTS if result != "na")
+    applicable = applicable_answers(counts)
     return counts.get("conform", 0) / applicable if applicable else None
+
+
+def applicable_answers(counts: Mapping[str, int]) -> int:
+    """Answered questions less those not applicable: the denominator of the conformity rate."""
+    return sum(counts.get(result, 0) for result in RESULTS if result != "na")
 
 
 def parse_date(text: object) -> date | None:

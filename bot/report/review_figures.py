@@ -21,6 +21,7 @@ show; the builders only draw. The definitions, as the document's annex states th
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.checklists import Checklist
-from bot.report.data import NC_KINDS, RESULTS, clean_text, conformity_rate, parse_date
+from bot.report.data import NC_KINDS, applicable_answers, clean_text, conformity_rate, parse_date
 from storage.db import Database
 from storage.repos import review
 from storage.times import from_db
@@ -163,6 +164,10 @@ class AuditLine:
     def rate(self) -> float | None:
         return conformity_rate(self.counts)
 
+    @property
+    def applicable(self) -> int:
+        return applicable_answers(self.counts)
+
 
 @dataclass
 class RateLine:
@@ -182,7 +187,7 @@ class RateLine:
 
     @property
     def applicable(self) -> int:
-        return sum(self.counts[r] for r in RESULTS if r != "na")
+        return applicable_answers(self.counts)
 
 
 @dataclass
@@ -423,8 +428,17 @@ def _actions(figures, in_period, rows, departments, tz) -> None:
             target.rejected += row["rejections"] > 0
         if row["rejections"] > 0:
             figures.rejected.append(Rejected(audit.number, clean_text(row["number"]), name, row["rejections"],
-                                             row["state"], clean_text(row["rejection_reason"])))
+                                             row["state"], _trail_text(row["last_rejection"])))
     figures.actions_by_department = sorted(by_department.values(), key=lambda line: line.name.casefold())
+
+
+def _trail_text(text: str | None) -> str:
+    """A trail entry's JSON value (the reason given) as clean text."""
+    try:
+        value = json.loads(text) if text else ""
+    except ValueError:
+        value = text
+    return clean_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def _trend(rows) -> list[SnapshotDay]:

@@ -78,11 +78,14 @@ async def actions(conn: aiosqlite.Connection, lo: datetime, hi: datetime, today:
     (from the audit trail)."""
     return await fetch_all(
         conn,
-        "SELECT c.id, c.audit_id, c.department_id, c.state, c.closed_at, c.rejection_reason,"
+        "SELECT c.id, c.audit_id, c.department_id, c.state, c.closed_at,"
         f" {ORIGINAL_DUE} AS original_due, f.number, f.kind, f.question_id,"
         f" CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END AS overdue,"
         " (SELECT COUNT(*) FROM audit_trail t WHERE t.entity = 'capa'"
-        "   AND t.entity_id = CAST(c.id AS TEXT) AND t.action = 'rejected') AS rejections"
+        "   AND t.entity_id = CAST(c.id AS TEXT) AND t.action = 'rejected') AS rejections,"
+        " (SELECT t.after_json FROM audit_trail t WHERE t.entity = 'capa'"
+        "   AND t.entity_id = CAST(c.id AS TEXT) AND t.action = 'rejected' ORDER BY t.id DESC LIMIT 1)"
+        "   AS last_rejection"
         " FROM capa c JOIN audits a ON a.id = c.audit_id JOIN findings f ON f.id = c.finding_id"
         f" WHERE {_DONE_IN} ORDER BY a.completed_at, c.id",
         {**_bounds(lo, hi), "today": today.isoformat()},

@@ -1,7 +1,7 @@
 """The management-review pack for the bot and the CLI: figures, then the .docx and the .xlsx.
 
     figures = await load_review(db, period, tz, today)
-    await asyncio.to_thread(render_review, figures, lang, "review.docx")
+    await asyncio.to_thread(bot.report.review_docx.render_review, figures, lang, "review.docx")
 
 or ``await build_review(...)``, which does both documents in a worker thread.
 """
@@ -12,13 +12,10 @@ import asyncio
 from datetime import date, tzinfo
 from pathlib import Path
 
-from bot.report.review_docx import render_review
 from bot.report.review_figures import Period, PeriodError, ReviewFigures, load_review, parse_period
-from bot.report.review_xlsx import write_review_workbook
 from storage.db import Database
 
-__all__ = ["Period", "PeriodError", "ReviewFigures", "build_review", "load_review", "parse_period",
-           "render_review", "write_review_workbook"]
+__all__ = ["Period", "PeriodError", "ReviewFigures", "build_review", "load_review", "parse_period"]
 
 
 async def build_review(db: Database, period: Period, tz: tzinfo, today: date, lang: str,
@@ -27,6 +24,10 @@ async def build_review(db: Database, period: Period, tz: tzinfo, today: date, la
     figures = await load_review(db, period, tz, today)
 
     def write() -> None:
+        # imported here: matplotlib takes a second to import, and only the review needs it
+        from bot.report.review_docx import render_review
+        from bot.report.review_xlsx import write_review_workbook
+
         render_review(figures, lang, docx_path)
         if xlsx_path is not None:
             write_review_workbook(figures, lang, xlsx_path)

@@ -167,7 +167,7 @@ class _ReviewBuilder(_ReportBuilder):
         for key, section in INPUTS:
             where = self.t("inputs_here", n=section + 1) if section else self.t("inputs_elsewhere")
             rows.append((self.t(f"input_{key}"), where))
-        grid = _Grid(self, (11.6, CONTENT_WIDTH.cm - 11.6), headers=(self.t("col_input"), self.t("col_where")))
+        grid = _Grid(self, (9.6, CONTENT_WIDTH.cm - 9.6), headers=(self.t("col_input"), self.t("col_where")))
         for label, where in rows:
             grid.row((label, where), fills=(None, None if where == self.t("inputs_elsewhere") else LABEL_FILL))
         self.para()

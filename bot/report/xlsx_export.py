@@ -229,9 +229,10 @@ def _sheet(sheet: Worksheet, columns: Sequence[Column], records: list[dict[str, 
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for record in records:
+    for row, record in enumerate(records, 2):
         sheet.append([_cell_value(column.get(record, ctx)) for column in columns])
-        _format_row(sheet[sheet.max_row], columns)
+        # sheet.cell is a lookup; sheet[sheet.max_row] scans every cell (quadratic in the rows)
+        _format_row([sheet.cell(row, index) for index in range(1, len(columns) + 1)], columns)
     for index, column in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"

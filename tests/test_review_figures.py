@@ -104,3 +104,17 @@ def test_bad_periods(text, code):
 def test_default_is_the_last_twelve_months():
     assert default_period(TODAY) == Period(date(2025, 12, 1), TODAY)
     assert parse_period("", date(2024, 2, 29)) == Period(date(2023, 3, 1), date(2024, 2, 29))
+
+
+async def test_charts_fall_back_cleanly_without_a_cjk_font(db, tmp_path, monkeypatch):
+    import docx
+
+    from bot.report import review_charts
+    from bot.report.review_docx import render_review
+
+    monkeypatch.setattr(review_charts, "chart_font", lambda: None)
+    assert review_charts._categories(["办公室", "Lab"]) == ["1", "Lab"]
+    figures = await load_review(db, parse_period("2026", TODAY), TZ, TODAY)
+    document = docx.Document(str(render_review(figures, "zh", tmp_path / "r.docx")))
+    assert len(document.inline_shapes) == 4
+    assert any("没有中文字体" in p.text for p in document.paragraphs)

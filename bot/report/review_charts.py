@@ -59,8 +59,6 @@ def chart_font() -> str | None:
     return found
 
 
-def font_description() -> str:
-    return chart_font() or "DejaVu Sans (no CJK font found: non-Latin names shown as row numbers)"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from bot.report.docx_builder import (
 from bot.report.review_figures import FINDING_COLUMNS, ReviewFigures
 
 MAX_ROWS = 60  # longer lists (audits, repeats, rejections) are cut here: the workbook has them all
-MAX_CHART_CATEGORIES = 20
+MAX_CHART_CATEGORIES = 30
 CHART_SIZE = (int(CONTENT_WIDTH), int(CONTENT_WIDTH * charts.HEIGHT_IN / charts.WIDTH_IN))
 DECISION_TOPICS = ("a", "b", "c")
 DECISION_ROWS = 3  # blank rows per 9.3.3 topic
@@ -148,7 +148,7 @@ class _ReviewBuilder(_ReportBuilder):
             return rows[:MAX_ROWS]
         return rows
 
-    def _chart(self, png: bytes, caption: str, names: Sequence[str] = ()) -> None:
+    def _chart(self, png: bytes, caption: str, names: Sequence[str] = (), total: int = 0) -> None:
         self.charts += 1
         paragraph = self.para()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -156,6 +156,8 @@ class _ReviewBuilder(_ReportBuilder):
         self.pictures.add(paragraph, png, CHART_SIZE, f"Chart {self.charts}", caption)
         if any(not charts._drawable(name) for name in names):
             caption = f"{caption} {self.t('chart_numbers')}"
+        if total > len(names) and names:
+            caption = f"{caption} {self.t('chart_cut', shown=len(names), total=total)}"
         self.para(self.t("chart_caption", n=self.charts, caption=caption), "Caption").alignment = \
             WD_ALIGN_PARAGRAPH.CENTER
 
@@ -197,7 +199,7 @@ class _ReviewBuilder(_ReportBuilder):
         self._chart(charts.bar_chart([line.name for line in shown],
                                      [charts.Series(self.legend("col_rate"), [line.rate for line in shown],
                                                     charts.COLORS["rate"])], percent=True),
-                    self.t("chart_rate_department"), [line.name for line in shown])
+                    self.t("chart_rate_department"), [line.name for line in shown], len(lines))
         self.heading(self.t("h_rate_quarter"), level=2)
         quarters = figures.by_quarter
         self._table((4.6, 3.0, 3.0, 3.0, 3.0), [self.t(k) for k in (
@@ -212,7 +214,7 @@ class _ReviewBuilder(_ReportBuilder):
             self.para(self.t("no_quarter_chart"), "Caption")
         self.heading(self.t("h_audit_list"), level=2)
         rows = self._cut(figures.audits, self.t("what_audits"))
-        self._table((3.0, 5.6, 2.8, 2.6, 2.6), [self.t(k) for k in (
+        self._table((2.6, 5.4, 2.6, 2.8, 2.6), [self.t(k) for k in (
             "col_audit", "col_department", "col_completed", "col_rate", "col_nc")],
             [(a.number, a.department, a.completed_on.isoformat(), percent(a.rate), a.nonconformities)
              for a in rows])
@@ -229,7 +231,7 @@ class _ReviewBuilder(_ReportBuilder):
         if not figures.by_clause:
             self.para(self.t("no_findings"))
         else:
-            self._table((2.4, 2.3, 2.3, 2.3, 2.3, 2.3, 2.7), [self.t("col_clause"), *kinds, self.t("col_total"),
+            self._table((2.0, 2.3, 2.3, 2.7, 1.6, 1.8, 2.0), [self.t("col_clause"), *kinds, self.t("col_total"),
                                                                self.t("col_repeats")],
                         [(c.name, *(c.kinds[k] for k in FINDING_COLUMNS), c.total, c.repeats)
                          for c in figures.by_clause],
@@ -239,9 +241,10 @@ class _ReviewBuilder(_ReportBuilder):
             self._chart(charts.bar_chart(
                 [c.name for c in shown],
                 [charts.Series(self.legend(f"kind_{k}"), [c.kinds[k] for c in shown], charts.COLORS[k])
-                 for k in FINDING_COLUMNS]), self.t("chart_by_clause"))
+                 for k in FINDING_COLUMNS]), self.t("chart_by_clause"), [c.name for c in shown],
+                len(figures.by_clause))
             self.heading(self.t("h_by_department"), level=2)
-            self._table((5.0, 2.0, 2.0, 2.0, 2.0, 1.8, 1.8), [self.t("col_department"), *kinds, self.t("col_total"),
+            self._table((4.4, 2.1, 2.1, 2.6, 1.5, 1.7, 2.0), [self.t("col_department"), *kinds, self.t("col_total"),
                                                                self.t("col_repeats")],
                         [(d.name, *(d.kinds[k] for k in FINDING_COLUMNS), d.total, d.repeats)
                          for d in figures.findings_by_department])
@@ -276,7 +279,7 @@ class _ReviewBuilder(_ReportBuilder):
         self.para(self.t("actions_as_of", day=figures.today.isoformat()), "Caption")
         self.heading(self.t("h_actions_department"), level=2)
         lines = figures.actions_by_department
-        self._table((4.2, 1.7, 1.7, 1.9, 1.7, 2.2, 1.8, 1.6), [self.t(k) for k in (
+        self._table((3.6, 1.6, 1.5, 1.8, 1.7, 2.2, 2.2, 2.0), [self.t(k) for k in (
             "col_department", "col_raised", "col_open", "col_overdue", "col_closed", "col_on_time",
             "col_median", "col_rejected")],
             [(a.name, a.raised, a.open, a.overdue, a.closed, percent(a.on_time_rate), number(a.median_days),
@@ -289,7 +292,7 @@ class _ReviewBuilder(_ReportBuilder):
              charts.Series(self.legend("col_open_not_overdue"), [a.open - a.overdue for a in shown],
                            charts.COLORS["open"]),
              charts.Series(self.legend("col_overdue"), [a.overdue for a in shown], charts.COLORS["overdue"])]),
-            self.t("chart_actions"), [a.name for a in shown])
+            self.t("chart_actions"), [a.name for a in shown], len(lines))
         self.heading(self.t("h_rejected"), level=2)
         if not figures.rejected:
             self.para(self.t("no_rejected"))
@@ -334,8 +337,9 @@ class _ReviewBuilder(_ReportBuilder):
                 grid.row((str(n), self.t(f"topic_{topic}") if index == 0 else "", "", "", ""))
                 grid.table.rows[-1].height = Cm(1.2)
         self.para()
-        self._key_values([(self.t("f_meeting_date"), " "), (self.t("f_attendees"), " "),
-                          (self.t("f_chair"), " ")])
+        blank = lambda cell: None  # noqa: E731 - a cell left empty to write in
+        self._key_values([(self.t("f_meeting_date"), blank), (self.t("f_attendees"), blank),
+                          (self.t("f_chair"), blank)])
 
     # annex: definitions
 
@@ -347,4 +351,5 @@ class _ReviewBuilder(_ReportBuilder):
         for key in keys:
             grid.row((self.t(f"def_{key}_name"), self.t(f"def_{key}")), fills=(LABEL_FILL,))
         self.para()
-        self.para(self.t("chart_font", font=charts.font_description()), "Caption")
+        font = charts.chart_font()
+        self.para(self.t("chart_font", font=font) if font else self.t("chart_font_missing"), "Caption")

@@ -77,3 +77,24 @@ async def test_snapshot_once_a_day(tmp_path):
                 "SELECT s.closed_in_day FROM review_snapshots s JOIN departments d ON d.id = s.department_id"
                 " WHERE s.day = '2026-03-20' AND d.name = 'Ops'")
         assert ops[0][0] == 1
+
+
+def test_review_opens_in_libreoffice_with_chinese_charts(tmp_path, monkeypatch):
+    import shutil
+
+    import pytest
+
+    from bot.report.pdf import find_soffice, to_pdf
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    _data_dir(tmp_path, monkeypatch)
+    out = tmp_path / "review.docx"
+    assert cli.main(["review", "--from", "2026-01-01", "--to", "2026-12-31", "-o", str(out), "--lang", "zh"]) == 0
+    pdf = to_pdf(out)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        import subprocess
+
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "审核结果" in text and "决定与措施" in text

@@ -34,6 +34,7 @@ CJK_FAMILIES = (
 _FONT_GLOBS = ("/usr/share/fonts/**/*CJK*", "/usr/share/fonts/**/wqy*", "/usr/share/fonts/**/*Han*",
                "/usr/local/share/fonts/**/*CJK*")
 DPI = 150
+MIN_SLOTS = 6  # bar charts are laid out for at least this many categories
 WIDTH_IN, HEIGHT_IN = 6.3, 2.9  # 16 cm × 7.4 cm at 100 %
 COLORS = {"major": "#C00000", "minor": "#ED7D31", "observation": "#FFC000", "ofi": "#5B9BD5",
           "rate": "#1F3864", "open": "#5B9BD5", "overdue": "#C00000", "closed": "#70AD47"}
@@ -135,6 +136,8 @@ def bar_chart(names: Sequence[str], series: Sequence[Series], *, percent: bool =
             offset = (index - (len(series) - 1) / 2) * width
             axes.bar([p + offset for p in positions], values, width, label=one.label, color=one.color)
     axes.set_xticks(list(positions), labels)
+    pad = max(0.0, (MIN_SLOTS - len(labels)) / 2)  # a lone bar stays a bar, not a wall
+    axes.set_xlim(-0.5 - pad, len(labels) - 0.5 + pad)
     if percent:
         axes.set_ylim(0, 1.0)
         axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -85,6 +85,8 @@ async def test_review_in_chinese_with_the_daily_trend(bot, clock):
     assert "每日快照" in workbook.sheetnames
     trend = list(workbook["每日快照"].iter_rows(min_row=2, values_only=True))
     assert [(row[1], row[2]) for row in trend] == [(1, 1), (1, 1)]  # Lab's action is open and overdue
+    by_department = list(workbook["各部门每日快照"].iter_rows(min_row=2, values_only=True))
+    assert [row[1:] for row in by_department] == [("Lab", 1, 1, 0), ("Ops", 0, 0, 0)] * 2
 
 
 async def test_an_empty_period_says_so_without_charts(bot):

@@ -261,6 +261,15 @@ class SnapshotDay:
     closed: int
 
 
+@dataclass(frozen=True)
+class DepartmentDay:
+    day: date
+    department: str
+    open: int
+    overdue: int
+    closed: int
+
+
 @dataclass
 class ReviewFigures:
     period: Period
@@ -278,6 +287,7 @@ class ReviewFigures:
     actions_by_department: list[ActionLine] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     trend: list[SnapshotDay] = field(default_factory=list)
+    trend_by_department: list[DepartmentDay] = field(default_factory=list)
 
     @property
     def done(self) -> int:
@@ -345,6 +355,9 @@ async def load_review(db: Database, period: Period, tz: tzinfo, today: date) -> 
     _findings(figures, audits, in_period, finding_rows, departments, clause_of)
     _actions(figures, in_period, action_rows, departments, tz)
     figures.trend = _trend(snapshot_rows)
+    figures.trend_by_department = [
+        DepartmentDay(date.fromisoformat(r["day"]), clean_text(r["department"]), r["open_actions"],
+                      r["overdue_actions"], r["closed_in_day"]) for r in snapshot_rows]
     return figures
 
 

@@ -76,6 +76,10 @@ def write_review_workbook(figures: ReviewFigures, lang: str, out_path: Path | st
         ("sheet_trend", [col("col_day", "day", 12, DATE_FORMAT), col("col_open", "open", 10),
                          col("col_overdue", "overdue", 10), col("col_closed_in_day", "closed", 12)],
          [_fields(day) for day in figures.trend]),
+        ("sheet_trend_department", [col("col_day", "day", 12, DATE_FORMAT), col("col_department", "department", 24),
+                                    col("col_open", "open", 10), col("col_overdue", "overdue", 10),
+                                    col("col_closed_in_day", "closed", 12)],
+         [_fields(day) for day in figures.trend_by_department]),
         ("sheet_definitions", [col("col_figure", "figure", 30), col("col_definition", "definition", 100)],
          [{"figure": t(f"def_{key}_name"), "definition": t(f"def_{key}")} for key in DEFINITIONS]),
     ]

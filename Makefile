@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/interview.py
 	$(BIN)/python benchmarks/reminders.py
 	$(BIN)/python benchmarks/report.py
+	$(BIN)/python benchmarks/review.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

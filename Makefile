@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/reminders.py
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/checklists.py
+	$(BIN)/python benchmarks/review.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

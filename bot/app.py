@@ -38,6 +38,7 @@ COMMANDS = (
     ("overdue", "cmd_overdue"),
     ("export", "cmd_export"),
     ("checklists", "cmd_checklists"),
+    ("review", "cmd_review"),
     ("invite", "cmd_invite"),
     ("departments", "cmd_departments"),
     ("users", "cmd_users"),

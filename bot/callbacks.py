@@ -106,24 +106,36 @@ class Button:
         raw = unpack(data)
         if raw is None or raw.route != cls.prefix:
             return None
-        declared = fields(cls)  # type: ignore[arg-type]
+        declared = _shape(cls)
         if len(raw.args) > len(declared):
             return None
-        hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
-        for i, f in enumerate(declared):
+        for i, (name, kind, required) in enumerate(declared):
             if i >= len(raw.args):
-                if f.default is MISSING:
+                if required:
                     return None
                 continue
             try:
-                values[f.name] = _convert(hints[f.name], raw.args[i])
+                values[name] = _convert(kind, raw.args[i])
             except (ValueError, TypeError):
                 return None
         try:
             return cls(**values)
         except (ValueError, TypeError):
             return None
+
+
+_SHAPES: dict[type, tuple[tuple[str, Any, bool], ...]] = {}
+
+
+def _shape(cls: type) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, type, required) of each field of a button class, worked out once."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        hints = typing.get_type_hints(cls)
+        shape = _SHAPES[cls] = tuple((f.name, hints[f.name], f.default is MISSING)
+                                     for f in fields(cls))  # type: ignore[arg-type]
+    return shape
 
 
 def _wire(value: object) -> object:

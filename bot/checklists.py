@@ -32,7 +32,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-LANGS = ("zh", "en")
+from bot.vocabulary import LANGS
+
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,40}$"
 
 

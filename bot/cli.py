@@ -88,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write every audit, answer, finding and action to a workbook")
     export.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
     export.set_defaults(func=cmd_export)
+
+    review = sub.add_parser("review", help="write the management-review pack (ISO 9001 9.3.2) of a period")
+    review.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-01-01")
+    review.add_argument("--to", dest="end", required=True, help="last day, e.g. 2026-12-31")
+    review.add_argument("-o", "--output", type=Path, required=True, help="the .docx file to write")
+    review.add_argument("--xlsx", type=Path, default=None, help="also write its figures to this .xlsx")
+    review.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the pack (default: en)")
+    review.set_defaults(func=cmd_review)
     return parser
 
 
@@ -417,6 +425,35 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     written = asyncio.run(_export())
     print(f"export: {written} ({written.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from bot.report.review import PeriodError, build_review, parse_period
+    from storage.db import Database
+
+    settings = load_settings()
+    path = _existing_database(settings)
+    today = datetime.now(settings.tz).date()
+    try:
+        period = parse_period(f"{args.start}..{args.end}", today)
+    except PeriodError as exc:
+        problem = {"reversed": "--to is before --from", "too_long": "the period is longer than ten years"}
+        print(f"auditbot: {problem.get(exc.code, 'give --from and --to as dates, e.g. 2026-01-01')}",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+    async def _review():
+        async with Database(path) as db:
+            return await build_review(db, period, settings.tz, today, args.lang, args.output, args.xlsx)
+
+    figures = asyncio.run(_review())
+    print(f"review: {args.output} ({args.output.stat().st_size / 1e6:.1f} MB), {period.label()},"
+          f" {figures.done} audits")
+    if args.xlsx:
+        print(f"figures: {args.xlsx}")
     return 0
 
 

@@ -21,6 +21,7 @@ from bot.services.notices import NoticeService
 from bot.services.people_service import Actor, PeopleService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
+from bot.services.review_service import ReviewService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
 from storage.db import Database
@@ -51,6 +52,7 @@ class Runtime:
     outbox: OutboxSender
     inbox: InboxService
     checklist_admin: ChecklistService
+    review: ReviewService
 
     async def close(self) -> None:
         await self.db.close()
@@ -87,6 +89,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         outbox=OutboxSender(db, clock, notices, prompts, files),
         inbox=InboxService(db, clock, settings),
         checklist_admin=ChecklistService(db, clock, settings, checklists),
+        review=ReviewService(db, clock, settings),
     )
 
 

@@ -25,7 +25,16 @@ async def tick(application: Application) -> None:
     """One pass: queue what is due now, then send what the outbox holds."""
     runtime = application.bot_data["runtime"]
     await runtime.reminders.plan()
+    await _snapshot(runtime)
     await runtime.outbox.drain(application.bot)
+
+
+async def _snapshot(runtime) -> None:
+    """Yesterday's figures for the management review's trends, once a day (one read otherwise)."""
+    try:
+        await runtime.review.snapshot_if_due()
+    except Exception:
+        log.exception("the daily review snapshot failed; the next pass tries again")
 
 
 def kick(application: Application) -> None:

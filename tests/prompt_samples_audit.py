@@ -68,7 +68,7 @@ SAMPLES: dict[str, list[dict]] = {
     ],
     "audit_use_buttons": [{}],
     "audit_evidence_needs_question": [{}],
-    "audit_file_too_big": [{"size_mb": 30.5}],
+    "file_too_big": [{"size_mb": 30.5}, {"size_mb": None}],
     "audit_nothing_to_resume": [{}],
     "audit_resume_list": [{"audits": []}],
 }

@@ -32,7 +32,7 @@ CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "day
 STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confirm", "planned", "evidence",
          "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done")
 PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
-            "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now", "too_big",
+            "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now",
             "no_evidence")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,

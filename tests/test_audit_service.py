@@ -145,3 +145,14 @@ async def test_people_service_invites_are_single_use(env):
         assert await people.get(conn, 98) is None and (await people.get(conn, 99))["name"] == "N"
     with pytest.raises(NotAllowed):
         await people_service.create_invite(AUDITOR, "auditor", None)
+
+
+async def test_a_lead_outside_the_team_starts_at_the_first_question(env):
+    service, department_id, _, _ = env
+    audit_id = await started(service, department_id)
+    assert (await service.question(LEAD, audit_id)).index == 0  # joins the team on first use
+    assert (await service.resume(LEAD, audit_id)).index == 0
+    view, _ = await service.record_result(LEAD, audit_id, 0, "conform")
+    assert view.answered_by == LEAD.name
+    with pytest.raises(AuditError, match="stale_card"):
+        await service.record_result(LEAD, audit_id, 1, "conform")  # a card the lead is not on

@@ -22,6 +22,7 @@ from bot.handlers import (
     lead,
     menu,
     report,
+    review,
     start,
 )
 from bot.handlers.common import guarded
@@ -55,6 +56,7 @@ COMMANDS = {
     "status": lead.status_command,
     "overdue": lead.overdue_command,
     "checklists": checklists.checklists_command,
+    "review": review.review_command,
 }
 
 

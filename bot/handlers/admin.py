@@ -68,10 +68,10 @@ async def _person_card(update: Update, context: AuditContext, person_id: int) ->
         [
             (context.label("role_toggle", role=context.label("role_auditor"),
                            mark="✓" if Role.auditor in person.roles else "✗"),
-             buttons.PersonRole(person_id, "auditor").pack()),
+             buttons.PersonRole(person_id, Role.auditor).pack()),
             (context.label("role_toggle", role=context.label("role_lead"),
                            mark="✓" if person.is_lead else "✗"),
-             buttons.PersonRole(person_id, "lead").pack()),
+             buttons.PersonRole(person_id, Role.lead).pack()),
         ],
         [(context.label("deactivate" if person.active else "activate"),
           buttons.PersonActive(person_id, 0 if person.active else 1).pack())],

@@ -1,8 +1,10 @@
 """The audit interview over Telegram: /audit, /resume, the cards and their buttons.
 
 What happens when an auditor presses a result (Minor NC …): ``on_question`` here, and
-``AuditService.record_result``. Each handler makes one service call and shows its result;
-the service keeps the person's place and dialog in the database, never in memory.
+``AuditService.record_result``. Each handler makes one service call and shows its result
+(a file: where it goes is checked before it is downloaded, then it is stored); the service
+keeps the person's place and dialog in the database, never in memory. A refusal is a
+``ServiceError`` the wrapper of bot/handlers/common.py explains.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ async def audit_command(update: Update, context: AuditContext) -> None:
 
 
 async def on_checklist(update: Update, context: AuditContext, button: buttons.ChooseChecklist) -> None:
-    departments = await service(context).choose_checklist(context.actor, button.checklist)
+    departments = await service(context).choose_checklist(context.actor, button.checklist,
+                                                          message_id=_pressed_id(update))
     await update.callback_query.answer()
     rows = [[(d["name"], buttons.ChooseDepartment(d["id"]).pack())] for d in departments]
     rows.append([(context.label("audit_new_department"), buttons.NewDepartment().pack())])
@@ -228,11 +231,7 @@ async def on_audit_text(update: Update, context: AuditContext, state: dict) -> N
 async def on_audit_media(update: Update, context: AuditContext, state: dict) -> None:
     """A photo, document or voice message: evidence for the open question."""
     audit_id, index = await service(context).evidence_here(context.actor)
-    try:
-        incoming = await media.download(update.message)
-    except media.TooBig as too_big:
-        await reply(update, context, "audit_file_too_big", size_mb=round((too_big.size or 0) / 1048576, 1))
-        return
+    incoming = await media.download(update.message)
     if incoming is None:
         await reply(update, context, "unsupported_message")
         return

@@ -89,15 +89,16 @@ async def explain(update: Update, context: AuditContext, error: ServiceError) ->
     """Tell the person in one line, in their language, why that did not happen.
 
     A press gets a popup (a short toast for quiet codes); typed text gets a reply: the
-    template named like the refusal when there is one, else its label.
+    template named like the refusal when there is one, else its label. The refusal's
+    ``details`` fill the template.
     """
-    key = error.label_key
+    key, details = error.label_key, error.details
     prompts = context.rt.prompts
     if update.callback_query is not None:
-        text = context.label(key) if prompts.has_label(key) else context.text(key)
+        text = context.label(key, **details) if prompts.has_label(key) else context.text(key, **details)
         await answer(update, context, text, alert=error.alert)
     elif prompts.has_template(key):
-        await reply(update, context, key)
+        await reply(update, context, key, **details)
     else:
         await reply(update, context, "refusal", key=key)
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from telegram import Message
 from telegram.error import BadRequest
 
+from bot.services.errors import ServiceError
+
 # The Bot API lets bots download files up to 20 MB.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 
@@ -23,11 +25,12 @@ class Incoming:
     caption: str | None
 
 
-class TooBig(Exception):
-    """The file is over the download limit; ``size`` is what Telegram reported."""
+class TooBig(ServiceError):
+    """The file is over the download limit; ``size`` is what Telegram reported (a refusal:
+    the person is told its size, in MB, by prompt ``file_too_big``)."""
 
     def __init__(self, size: int | None):
-        super().__init__(size)
+        super().__init__("file_too_big", size_mb=round(size / 1048576, 1) if size else None)
         self.size = size
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -51,6 +52,22 @@ def days_late(due: date | None, done_on: date | None, today: date) -> int:
     if due is None:
         return 0
     return max(0, ((done_on or today) - due).days)
+
+
+def conformity_rate(counts: Mapping[str, int]) -> float | None:
+    """Conform ÷ (answered − not applicable); None when nothing applicable was answered.
+
+    ``counts`` are questions per result; results outside RESULTS (skipped, unanswered)
+    are not answers. The one definition of the rate: the audit report, the export and the
+    management review all use it.
+    """
+    applicable = applicable_answers(counts)
+    return counts.get("conform", 0) / applicable if applicable else None
+
+
+def applicable_answers(counts: Mapping[str, int]) -> int:
+    """Answered questions less those not applicable: the denominator of the conformity rate."""
+    return sum(counts.get(result, 0) for result in RESULTS if result != "na")
 
 
 def parse_date(text: object) -> date | None:
@@ -188,10 +205,8 @@ class ReportData:
         return sum(1 for q in self.questions if q.result)
 
     def conformity_rate(self) -> float | None:
-        """Conform ÷ (answered − not applicable); None when nothing applicable was answered."""
-        counts = self.counts()
-        applicable = self.answered() - counts["na"]
-        return counts["conform"] / applicable if applicable else None
+        """Conform ÷ (answered − not applicable): ``conformity_rate`` of this audit's counts."""
+        return conformity_rate(self.counts())
 
     def with_result(self, result: str | None) -> list[QuestionResult]:
         return [q for q in self.questions if q.result == result]

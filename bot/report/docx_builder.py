@@ -541,7 +541,7 @@ class _ReportBuilder:
         section.different_first_page_header_footer = True
         header = section.header.paragraphs[0]
         header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        self.text(header, self.t("header", number=self.data.number, department=self.data.department))
+        self.text(header, self._header_text())
         _bottom_border(header)
         footer = section.footer.paragraphs[0]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -552,6 +552,9 @@ class _ReportBuilder:
                 _field(footer, "NUMPAGES", "1")
             elif part:
                 footer.add_run(part)
+
+    def _header_text(self) -> str:
+        return self.t("header", number=self.data.number, department=self.data.department)
 
     def _cover(self) -> None:
         data = self.data

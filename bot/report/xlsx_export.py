@@ -22,7 +22,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.checklists import Checklist
-from bot.report.data import clean_text, days_late, json_dict, parse_date, root_causes
+from bot.report.data import (
+    clean_text,
+    conformity_rate,
+    days_late,
+    json_dict,
+    parse_date,
+    root_causes,
+)
 from storage.db import Database
 from storage.files import save_atomically
 from storage.repos import reports
@@ -136,9 +143,8 @@ def _answered(row: dict[str, Any], ctx: _Context) -> int:
 
 
 def _rate(row: dict[str, Any], ctx: _Context) -> float | None:
-    """Conform ÷ (answered − not applicable), as in the report."""
-    applicable = _answered(row, ctx) - row["results"]["na"]
-    return row["results"]["conform"] / applicable if applicable else None
+    """The conformity rate, as in the report."""
+    return conformity_rate(row["results"])
 
 
 def _late(row: dict[str, Any], ctx: _Context) -> int:
@@ -223,9 +229,10 @@ def _sheet(sheet: Worksheet, columns: Sequence[Column], records: list[dict[str, 
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for record in records:
+    for row, record in enumerate(records, 2):
         sheet.append([_cell_value(column.get(record, ctx)) for column in columns])
-        _format_row(sheet[sheet.max_row], columns)
+        # sheet.cell is a lookup; sheet[sheet.max_row] scans every cell (quadratic in the rows)
+        _format_row([sheet.cell(row, index) for index in range(1, len(columns) + 1)], columns)
     for index, column in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"

@@ -154,20 +154,25 @@ class AuditService:
             await dialogs.put(conn, actor.id, flow=NEW_FLOW, at=self.clock.now())
         return self.checklist_choices(actor.lang)
 
-    async def choose_checklist(self, actor: Actor, checklist_id: str) -> list[dict]:
-        """The checklist of the new audit is chosen: the departments to choose from."""
+    async def choose_checklist(self, actor: Actor, checklist_id: str, *, message_id: int | None = None
+                               ) -> list[dict]:
+        """The checklist of the new audit is chosen (on message ``message_id``, which the
+        audit's first card replaces): the departments to choose from."""
         _require_auditor(actor)
         if checklist_id not in self.checklists:
             raise AuditError("stale")
         async with self.db.transaction() as conn:
-            await dialogs.put(conn, actor.id, flow=NEW_FLOW, data={"checklist": checklist_id}, at=self.clock.now())
+            await dialogs.put(conn, actor.id, flow=NEW_FLOW, data={"checklist": checklist_id},
+                              message_id=message_id, at=self.clock.now())
             return [dict(r) for r in await departments.list_active(conn)]
 
     async def ask_new_department(self, actor: Actor) -> None:
         """"➕ New department": the next text typed is its name."""
         async with self.db.transaction() as conn:
+            state = await dialogs.get(conn, actor.id)
             data = await self._new_audit_dialog(conn, actor)
-            await dialogs.put(conn, actor.id, flow=NEW_FLOW, awaiting="department", data=data, at=self.clock.now())
+            await dialogs.put(conn, actor.id, flow=NEW_FLOW, awaiting="department", data=data,
+                              message_id=state["message_id"], at=self.clock.now())
 
     async def create_for(self, actor: Actor, department_id: int, *, plan_defaults: dict[str, str]) -> CardView:
         """The department of the new audit is chosen: create it; its plan card."""
@@ -224,7 +229,9 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="created", after={"number": number, "checklist": checklist.id,
                                                         "department": department["name"]})
-            await dialogs.put(conn, actor.id, flow=FLOW, audit_id=audit_id, at=now)
+            state = await dialogs.get(conn, actor.id)  # the picker's message: the plan card replaces it
+            picker = state["message_id"] if state is not None and state["flow"] == NEW_FLOW else None
+            await dialogs.put(conn, actor.id, flow=FLOW, audit_id=audit_id, message_id=picker, at=now)
         return audit_id
 
     # --- access and the person's dialog -----------------------------------------------------
@@ -297,7 +304,7 @@ class AuditService:
             row = await self._audit(conn, actor, audit_id)
             await self._enter(conn, actor, row, message_id=message_id)
             if row["status"] == AuditStatus.in_progress:
-                return await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)
+                return await self._question_view(conn, row, self.snapshot(row), _position(row), actor)
             return await self._stage_view(conn, row, actor)
 
     async def _stage_view(self, conn, row, actor: Actor) -> CardView:
@@ -417,7 +424,7 @@ class AuditService:
             await self._enter(conn, actor, row)
             row = await audits.press_context(conn, audit_id, actor.id)
             if new == AuditStatus.in_progress:
-                return await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)
+                return await self._question_view(conn, row, self.snapshot(row), _position(row), actor)
             return await self._stage_view(conn, row, actor)
 
     async def reopen_questions(self, actor: Actor, audit_id: int) -> SummaryView:
@@ -480,7 +487,7 @@ class AuditService:
         """Question ``index`` (default: where this person is) and remember the place."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
-            return await self._go(conn, actor, row, row["position"] if index is None else index, message_id)
+            return await self._go(conn, actor, row, _position(row) if index is None else index, message_id)
 
     async def _go(self, conn, actor: Actor, row, index: int, message_id: int | None) -> QuestionView:
         if row["status"] != AuditStatus.in_progress:
@@ -497,7 +504,7 @@ class AuditService:
         row = await self._audit(conn, actor, audit_id)
         if row["status"] != AuditStatus.in_progress:
             raise AuditError("not_in_questions", status=row["status"])
-        if (row["position"] or 0) != index:
+        if _position(row) != index:
             raise AuditError("stale_card")
         return row
 
@@ -618,7 +625,7 @@ class AuditService:
             if index is None:
                 if row["status"] != AuditStatus.in_progress:
                     raise ServiceError("audit_use_buttons")
-                index = row["position"]
+                index = _position(row)
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
             note_id = await audits.add_note(conn, audit_id, question_id, actor.id, note, now)
@@ -636,7 +643,7 @@ class AuditService:
             row = await self._audit(conn, actor, state["audit_id"], writable=False)
         if row["status"] != AuditStatus.in_progress:
             raise ServiceError("audit_evidence_needs_question")
-        return row["id"], row["position"]
+        return row["id"], _position(row)
 
     async def add_evidence(
         self, actor: Actor, audit_id: int, index: int, *, kind: str, data: bytes, file_name: str | None,
@@ -680,7 +687,7 @@ class AuditService:
             result.append({"index": start, "title": section.title.get(actor.lang), "done": done,
                            "total": len(section.questions)})
             start += len(section.questions)
-        return Sections(audit_id, result, row["position"] or 0)
+        return Sections(audit_id, result, _position(row))
 
     # --- summary and completion ---------------------------------------------------------------
 
@@ -805,6 +812,11 @@ class AuditService:
             result.append({"id": row["id"], "number": row["number"], "department": row["department"],
                            "status": row["status"], "answered": row["answered"], "total": total})
         return result
+
+
+def _position(row) -> int:
+    """The question the person is on (0 before they are in the team: a lead's first visit)."""
+    return row["position"] or 0
 
 
 def _question_id(checklist: Checklist, index: int) -> str:

@@ -20,7 +20,7 @@ from bot.services.capa_service import capa_view
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
-from bot.vocabulary import CapaState
+from bot.vocabulary import CapaState, Role
 from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
@@ -67,7 +67,7 @@ class NoticeService:
             if person is None or not person["active"]:
                 return None
             roles = {(r["role"], r["department_id"]) for r in await people.roles(conn, chat_id)}
-            if kind in LEAD_KINDS and ("lead", 0) not in roles:
+            if kind in LEAD_KINDS and (Role.lead, 0) not in roles:
                 return None
             values: dict[str, Any] | None
             photos: list[dict[str, Any]] = []
@@ -123,7 +123,7 @@ class NoticeService:
             if person is None or person["blocked_bot"]:
                 return
             await people.set_blocked(conn, chat_id, True, now)
-            for lead in await people.with_role(conn, "lead"):
+            for lead in await people.with_role(conn, Role.lead):
                 if lead["id"] != chat_id:
                     await outbox.enqueue(
                         conn, dedupe_key=f"blocked:{chat_id}:{outbox_id}:{lead['id']}", chat_id=lead["id"],
@@ -138,7 +138,7 @@ async def _about_action(
     row = await findings.get_capa(conn, payload["capa_id"])
     if row is None or row["state"] not in VALID_STATES[kind]:
         return None
-    if kind in STAFF_KINDS and ("staff", row["department_id"]) not in roles:
+    if kind in STAFF_KINDS and (Role.staff, row["department_id"]) not in roles:
         return None
     values: dict[str, Any] = {"capa": await capa_view(conn, row, today)}
     if kind == "capa_reminder":

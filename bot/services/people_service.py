@@ -103,7 +103,7 @@ class PeopleService:
             await people.upsert(conn, user_id, name=name, username=username, lang=client_lang, at=now)
             if admin and await people.add_role(conn, user_id, Role.lead, None, now):
                 await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
-                                   action="role_added", after={"role": "lead", "via": "admin_ids"})
+                                   action="role_added", after={"role": Role.lead, "via": "admin_ids"})
             return await _actor(conn, user_id)
 
     async def get(self, person_id: int) -> Actor | None:
@@ -142,7 +142,7 @@ class PeopleService:
         created = False
         name = None
         async with self.db.transaction() as conn:
-            if role == "staff":
+            if role == Role.staff:
                 name = clean_name(department_name or "")
                 if not name:
                     raise PeopleError("invite_usage")

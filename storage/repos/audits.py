@@ -10,7 +10,6 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import execute, fetch_all, fetch_one, fetch_value
-from storage.dialect import is_postgres
 from storage.times import to_db
 
 _WITH_DEPARTMENT = "SELECT a.*, d.name AS department FROM audits a JOIN departments d ON d.id = a.department_id"
@@ -274,21 +273,20 @@ async def press_context(conn: AsyncConnection, audit_id: int, person_id: int) ->
 
 
 async def question_state(conn: AsyncConnection, audit_id: int, question_id: str) -> RowMapping:
-    """A question's answer (who, when), its notes, its evidence count, and the audit's answer count."""
-    notes_json = (
-        "(SELECT CAST(json_agg(n.text ORDER BY n.id) AS TEXT) FROM notes n"
-        "  WHERE n.audit_id = :a AND n.question_id = :q)"
-        if is_postgres(conn) else
-        "(SELECT json_group_array(text) FROM"
-        "  (SELECT text FROM notes WHERE audit_id = :a AND question_id = :q ORDER BY id))"
-    )
+    """A question's answer (who, when), its notes (a JSON list), its evidence count, and the
+    audit's answer count, in one round trip."""
+    if conn.dialect.name == "sqlite":
+        notes = ("(SELECT json_group_array(text) FROM"
+                 " (SELECT text FROM notes WHERE audit_id = :a AND question_id = :q ORDER BY id))")
+    else:
+        notes = "(SELECT json_agg(text ORDER BY id)::text FROM notes WHERE audit_id = :a AND question_id = :q)"
     return await fetch_one(
         conn,
         "SELECT x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
         " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
         " (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :q) AS evidence_count,"
-        f" {notes_json} AS notes_json"
-        " FROM (SELECT 1 AS one) AS one LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :q"
+        f" {notes} AS notes_json"
+        " FROM (SELECT 1 AS one) AS here LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :q"
         " LEFT JOIN people p ON p.id = x.answered_by",
         {"a": audit_id, "q": question_id},
     )

@@ -138,7 +138,10 @@ class Inbox:
                 item, _ = queue.popleft()
                 async with self._slots:
                     try:
-                        await self._handle(item)
+                        if self.service.shared:
+                            await self._handle_shared(item)
+                        else:
+                            await self._handle(item)
                     except Exception:  # the inbox itself failed (database gone): stays pending
                         log.exception("update %s: could not be handled; it stays in the inbox", item.update_id)
                 waiter = self._waiters.pop(item.update_id, None)
@@ -148,6 +151,17 @@ class Inbox:
             self._workers.pop(chat_key, None)
             if not queue:
                 self._queues.pop(chat_key, None)
+
+    async def _handle_shared(self, item: Incoming) -> None:
+        """Replicas: hold the chat, then handle its pending updates up to this one, in order.
+
+        Another replica may have handled this update already (a retried webhook request), or
+        died leaving earlier ones of the chat pending: the inbox, read under the chat's
+        lock, says what is left.
+        """
+        async with self.service.chat_turn(item.chat_key):
+            for left in await self.service.pending_of_chat(item.chat_key, item.update_id):
+                await self._handle(left)
 
     async def _handle(self, item: Incoming) -> None:
         try:

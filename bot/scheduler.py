@@ -24,8 +24,9 @@ PRUNE_JOB_NAME = "prune-inbox"
 async def tick(application: Application) -> None:
     """One pass: queue what is due now, then send what the outbox holds."""
     runtime = application.bot_data["runtime"]
-    await runtime.reminders.plan()
-    await _snapshot(runtime)
+    if await runtime.leader.held():  # replicas: one plans, every one sends
+        await runtime.reminders.plan()
+        await _snapshot(runtime)
     await runtime.outbox.drain(application.bot)
 
 
@@ -53,7 +54,9 @@ async def _job(context: AuditContext) -> None:
 
 
 async def _prune_job(context: AuditContext) -> None:
-    await context.application.bot_data["runtime"].inbox.prune()
+    runtime = context.application.bot_data["runtime"]
+    if await runtime.leader.held():
+        await runtime.inbox.prune()
 
 
 def schedule(application: Application) -> None:

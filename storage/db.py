@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.engine import CursorResult, RowMapping
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import TextClause
@@ -225,6 +225,20 @@ async def probe(target: Path | str) -> None:
         ) from None
     finally:
         await db.close()
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Is ``exc`` the database being away (restarting, unreachable, locked), not a bug?
+
+    Work that failed so is waited for and tried again, not counted against an update.
+    """
+    if isinstance(exc, claims.AlreadyHandled):
+        return False
+    if isinstance(exc, (OSError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError))
+    return False
 
 
 def _sql(sql: str | TextClause) -> TextClause:

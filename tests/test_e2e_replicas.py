@@ -220,6 +220,35 @@ async def test_two_replicas_one_killed_mid_way_lose_and_double_nothing(double, t
     assert received >= COMPLETING and received - sent <= in_doubt
 
 
-@pytest.fixture(autouse=True)
-def _no_sqlite():
-    assert databases.current() is not None
+async def test_postgresql_restarted_under_load_loses_nothing(bot):
+    """The server restarts while an auditor types notes: the bot waits and goes on."""
+    restart = os.environ.get("AUDITBOT_TEST_PG_RESTART")
+    if not restart:
+        pytest.skip("needs tests/pg_cluster.sh (make test-pg)")
+    auditor = TgUser(id=7999, first_name="Rita", last_name="Restart", language_code="en")
+    await bot.command(LEAD, "/start")
+    await bot.join(auditor, "auditor")
+    plan = await start_audit(bot, auditor, "functional", "Office")
+    await through_opening(bot, auditor, plan)
+    await bot.settle()
+    mark = double_mark = bot.double.mark()
+    restarting = asyncio.create_task(asyncio.to_thread(subprocess.run, restart, shell=True, check=True,
+                                                       capture_output=True, timeout=60))
+    texts = [f"note {n} typed while the database restarts" for n in range(12)]
+    for text in texts:
+        bot.double.send_message(auditor, text)
+        await asyncio.sleep(0.1)
+    await restarting
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        saved = [s for s in bot.double.sent[mark:] if s.chat_id == auditor.id and "Note saved" in (s.text or "")]
+        if len(saved) == len(texts):
+            break
+        await asyncio.sleep(0.2)
+    await bot.settle()
+    async with bot.db.read() as conn:
+        notes = [r["text"] for r in await fetch_all(conn, "SELECT text FROM notes ORDER BY id")]
+        pending = await fetch_value(conn, "SELECT COUNT(*) FROM inbox WHERE state <> 'done'")
+    assert notes == texts and pending == 0  # each once, in order
+    assert not [s for s in bot.double.sent[double_mark:] if s.chat_id == auditor.id
+                and (s.text or "").startswith("Something went wrong")]

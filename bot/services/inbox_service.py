@@ -68,6 +68,10 @@ class InboxService:
             rows = await inbox.pending_of_chat(conn, chat_key, up_to)
         return [Incoming(r["update_id"], r["chat_key"], json.loads(r["raw_json"]), r["attempts"]) for r in rows]
 
+    async def is_pending(self, update_id: int) -> bool:
+        async with self.db.read() as conn:
+            return await inbox.is_pending(conn, update_id)
+
     async def handled(self, update_id: int) -> None:
         """Mark an update handled whose handling wrote nothing (a menu, a refusal)."""
         async with self.db.transaction(claim=False) as conn:

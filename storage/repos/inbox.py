@@ -41,6 +41,13 @@ async def pending_of_chat(conn: AsyncConnection, chat_key: str, up_to: int) -> l
     )
 
 
+async def is_pending(conn: AsyncConnection, update_id: int) -> bool:
+    return bool(await fetch_value(
+        conn, "SELECT COUNT(*) FROM inbox WHERE update_id = :update_id AND state = 'pending'",
+        {"update_id": update_id},
+    ))
+
+
 async def claim(conn: AsyncConnection, update_id: int, at: datetime) -> bool:
     """Mark a pending update handled (in the transaction of its effect); False if it was already."""
     result = await execute(

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
 JOB_NAME = "capa-reminders"
+KICKS = "outbox-kicks"  # bot_data: the passes kicked off and still running
 PRUNE_JOB_NAME = "prune-inbox"
 
 
@@ -46,7 +47,10 @@ def kick(application: Application) -> None:
     While the bot is stopping nothing is started: the next pass after the restart sends them.
     """
     if application.running:
-        application.create_task(tick(application), name="outbox-kick")
+        task = application.create_task(tick(application), name="outbox-kick")
+        kicks: set = application.bot_data.setdefault(KICKS, set())  # whoever waits for quiet (tests)
+        kicks.add(task)
+        task.add_done_callback(kicks.discard)
 
 
 async def _job(context: AuditContext) -> None:

@@ -27,6 +27,8 @@ their cost (the echo floor carries the same overhead).
     .venv/bin/python benchmarks/interview.py --auditors 20   # a quick smoke run
     .venv/bin/python benchmarks/interview.py --only bot      # one side, JSON result line
     .venv/bin/python benchmarks/interview.py --no-inbox      # the bot without its inbox, for comparison
+    .venv/bin/python benchmarks/interview.py --database postgresql://user@host/postgres --replicas 2
+        # also: the bot as 2 webhook replicas on a fresh database of that PostgreSQL server
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,6 +138,13 @@ class BenchDouble(BotApiDouble):
             if waiter is not None and not waiter.done():
                 waiter.set_result((time.perf_counter(), sent))
         return sent
+
+    def take_updates(self) -> list[dict]:
+        """Everything waiting for delivery, now counted as delivered (the webhook pusher's)."""
+        taken, self._pending = self._pending, []
+        if taken:
+            self._max_delivered_update_id = max(self._max_delivered_update_id, taken[-1]["update_id"])
+        return taken
 
     def expect_reply(self, chat_id: int) -> asyncio.Future:
         """A future for the next message the bot sends or edits in ``chat_id``."""
@@ -291,6 +301,125 @@ async def bench_bot(args: argparse.Namespace) -> dict:
     return summarize("bot", out, seconds, double)
 
 
+async def bench_replicas(args: argparse.Namespace) -> dict:
+    """The bot as ``--replicas`` webhook processes on a fresh database of ``--database``.
+
+    The benchmark plays Telegram: each update waiting in the double is POSTed to the
+    replicas in turn as soon as it is there (a user has at most one update outstanding,
+    so each chat's order holds). The replicas' own memory is not in this process's RSS.
+    """
+    import os
+    import signal
+    import socket
+    import subprocess
+
+    import httpx
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from storage.db import Database
+    from storage.url import normalise
+
+    server = normalise(args.database)
+    name = f"bench_{int(time.time())}_{random.randrange(1 << 20)}"
+
+    async def admin(sql: str) -> None:
+        engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    await admin(f"CREATE DATABASE {name}")
+    url = server.set(database=name).render_as_string(hide_password=False)
+    users = make_users(args.auditors)
+    rng = random.Random(args.seed)
+    scripts = [(u, auditor_script(k, args.questions, rng)) for k, u in enumerate(users)]
+    photos = make_photos(args.auditors, args.questions)
+    procs: list[subprocess.Popen] = []
+    double = BenchDouble()
+    await double.start()
+    client = httpx.AsyncClient(timeout=REPLY_TIMEOUT, limits=httpx.Limits(max_connections=256))
+    try:
+        with tempfile.TemporaryDirectory(prefix="auditbot-bench-") as tmp:
+            data_dir = Path(tmp) / "data"
+            sections = 6 if args.questions % 6 == 0 else 1
+            write_sixty_question_checklist(data_dir / "checklists", questions=args.questions, sections=sections)
+            async with Database(url) as db, db.transaction(claim=False) as conn:
+                now = datetime.now(UTC)
+                for user in users:  # the lead's invites, done directly
+                    await people.upsert(conn, user.id, name=f"{user.first_name} {user.last_name}",
+                                        username=None, lang="en", at=now)
+                    await people.add_role(conn, user.id, "auditor", None, now)
+            ports = []
+            for _ in range(args.replicas):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", 0))
+                    ports.append(sock.getsockname()[1])
+            for port in ports:
+                env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITBOT_")}
+                env.update(AUDITBOT_TOKEN=double.token, AUDITBOT_API_URL=double.url,
+                           AUDITBOT_DATA_DIR=str(data_dir), AUDITBOT_DATABASE_URL=url,
+                           AUDITBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+                           AUDITBOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}", AUDITBOT_WEBHOOK_SECRET="bench")
+                procs.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            for port in ports:
+                for _ in range(600):
+                    try:
+                        if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.1)
+            turn = iter(range(1 << 62))
+            in_flight: set[asyncio.Task] = set()
+
+            async def deliver(update: dict) -> None:
+                for _ in range(100):
+                    port = ports[next(turn) % len(ports)]
+                    try:
+                        answer = await client.post(f"http://127.0.0.1:{port}/telegram", json=update,
+                                                   headers={"X-Telegram-Bot-Api-Secret-Token": "bench"})
+                        if answer.status_code == 200:
+                            return
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.05)
+
+            async def push() -> None:
+                while True:
+                    for update in double.take_updates():
+                        task = asyncio.create_task(deliver(update))
+                        in_flight.add(task)
+                        task.add_done_callback(in_flight.discard)
+                    await double._wait_change(1.0)
+
+            pusher = asyncio.create_task(push())
+            try:
+                out, seconds = await drive(double, scripts, photos, args)
+            finally:
+                pusher.cancel()
+                await asyncio.gather(pusher, *in_flight, return_exceptions=True)
+            async with Database(url) as db, db.read() as conn:
+                answers = await fetch_value(conn, "SELECT COUNT(*) FROM answers")
+            if answers != args.auditors * args.questions:
+                out.errors.append(f"answers: {answers} in the database, {args.auditors * args.questions} expected")
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        await client.aclose()
+        await double.stop()
+        await admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return summarize(f"pg×{args.replicas}", out, seconds, double)
+
+
 async def check_database(harness: BotHarness, args: argparse.Namespace) -> list[str]:
     """What the auditors entered is all there (so the run measured real work, not errors)."""
     n, q = args.auditors, args.questions
@@ -425,11 +554,11 @@ def print_report(args: argparse.Namespace, results: dict[str, dict]) -> bool:
     header = f"{'':<6}{'updates':>9}{'seconds':>9}{'upd/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}" \
              f"{'max ms':>9}{'RSS MB':>9}"
     print(header)
-    for side in ("echo", "bot"):
+    for side in ("echo", "bot", "bot-pg"):
         r = results.get(side)
         if r is None:
             continue
-        print(f"{side:<6}{r['updates']:>9}{r['seconds']:>9.1f}{r['updates_per_s']:>9.0f}{r['p50_ms']:>9.1f}"
+        print(f"{r['side']:<6}{r['updates']:>9}{r['seconds']:>9.1f}{r['updates_per_s']:>9.0f}{r['p50_ms']:>9.1f}"
               f"{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['max_ms']:>9.1f}{r['peak_rss_mb']:>9.0f}")
     bot = results.get("bot")
     if bot and bot["by_kind"]:
@@ -464,6 +593,11 @@ def print_report(args: argparse.Namespace, results: dict[str, dict]) -> bool:
                   f"{share:.0%} of echo {echo['updates_per_s']:.0f} upd/s (target ≥ "
                   f"{TARGET_THROUGHPUT_SHARE:.0%})")
             ok = ok and tp_ok
+    pg = results.get("bot-pg")
+    if pg and bot and bot["updates_per_s"]:
+        print(f"INFO  {pg['side']} on PostgreSQL: {pg['updates_per_s']:.0f} upd/s "
+              f"({pg['updates_per_s'] / bot['updates_per_s']:.0%} of the SQLite bot), p95 {pg['p95_ms']:.1f} ms "
+              f"(SQLite {bot['p95_ms']:.1f} ms); the replicas' RSS is their own, not in the figure above")
     print("RSS is each process's peak (ru_maxrss) and includes the double and the simulated users.")
     return ok
 
@@ -483,7 +617,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "distributed (default 0: no pause)")
     parser.add_argument("--no-inbox", action="store_true",
                         help="the bot without its inbox (python-telegram-bot's updater): what the inbox costs")
-    parser.add_argument("--only", choices=("bot", "echo"),
+    parser.add_argument("--database", help="also run the bot on this PostgreSQL server (a fresh database is made "
+                                           "and dropped), as --replicas webhook processes")
+    parser.add_argument("--replicas", type=int, default=2, help="webhook replicas with --database (default 2)")
+    parser.add_argument("--only", choices=("bot", "echo", "bot-pg"),
                         help="run one side in this process and print its figures as JSON")
     args = parser.parse_args(argv)
     if args.auditors < 1 or args.questions < 1:
@@ -494,7 +631,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def run_side(args: argparse.Namespace) -> dict:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return asyncio.run(bench_bot(args) if args.only == "bot" else bench_echo(args))
+    bench = {"bot": bench_bot, "echo": bench_echo, "bot-pg": bench_replicas}[args.only]
+    return asyncio.run(bench(args))
 
 
 def run_child(side: str, argv: list[str]) -> dict:
@@ -516,7 +654,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if result["error_count"] else 0
     # The echo floor first, then the bot; each in its own process (its own peak RSS).
     started = time.perf_counter()
-    results = {side: run_child(side, argv) for side in ("echo", "bot")}
+    sides = ("echo", "bot", "bot-pg") if args.database else ("echo", "bot")
+    results = {side: run_child(side, argv) for side in sides}
     ok = print_report(args, results)
     print(f"(whole run: {time.perf_counter() - started:.0f} s)")
     return 0 if ok else 1

@@ -25,6 +25,7 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.services.inbox_service import MAX_ATTEMPTS, InboxService, Incoming
 from storage import claims
+from storage.db import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ class Inbox:
         self.clock = clock
         self._queues: dict[str, deque[tuple[Incoming, Update | None]]] = {}
         self._workers: dict[str, asyncio.Task] = {}
-        self._waiters: dict[int, asyncio.Future] = {}
+        self._waiters: dict[int, list[asyncio.Future]] = {}  # webhook requests waiting for their update
+        self._queued: set[int] = set()  # update ids queued or being handled here
         self._slots = asyncio.Semaphore(max_concurrent)
         self._poller: asyncio.Task | None = None
         self.heartbeat = heartbeat  # touched after every answer from getUpdates (``auditbot health``)
@@ -82,14 +84,21 @@ class Inbox:
     # --- in -----------------------------------------------------------------------------------
 
     async def accept(self, raw: dict[str, Any]) -> None:
-        """Keep one update (a webhook request) and return once it was handled."""
+        """Keep one update (a webhook request) and return once it was handled.
+
+        Telegram sends an update again when it got no 200: it may be handled already, being
+        handled here, or left pending by a replica that died; only the last is handled again.
+        """
         item = incoming(raw)
         fresh = await self.service.keep([item])
-        if not fresh:
-            return  # Telegram sent it again: it is handled or being handled
         done = asyncio.get_running_loop().create_future()
-        self._waiters[item.update_id] = done
-        self._enqueue(item)
+        self._waiters.setdefault(item.update_id, []).append(done)
+        if fresh or self.service.shared:
+            self._enqueue(item)  # replicas: the chat's turn reads what is still pending
+        elif item.update_id not in self._queued and not await self.service.is_pending(item.update_id):
+            self._finished(item.update_id)
+        elif item.update_id not in self._queued:
+            self._enqueue(item)
         await done
 
     async def _poll(self, poll_timeout: float) -> None:
@@ -117,13 +126,28 @@ class Inbox:
             batch = [incoming(raw) for raw in raw_updates or () if isinstance(raw, dict) and "update_id" in raw]
             if not batch:
                 continue
-            for item in await self.service.keep(batch):  # committed before the offset confirms them
+            fresh = await self._keep(batch)  # committed before the offset confirms them
+            for item in fresh:
                 self._enqueue(item)
             offset = max(item.update_id for item in batch) + 1
+
+    async def _keep(self, batch: list[Incoming]) -> list[Incoming]:
+        """Keep a fetched batch, waiting out a database that is away (the offset waits too)."""
+        pause = POLL_BACKOFF[0]
+        while True:
+            try:
+                return await self.service.keep(batch)
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                log.warning("the database is away (%s); keeping the updates again in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, POLL_BACKOFF[1])
 
     # --- handling -------------------------------------------------------------------------------
 
     def _enqueue(self, item: Incoming) -> None:
+        self._queued.add(item.update_id)
         queue = self._queues.setdefault(item.chat_key, deque())
         queue.append((item, None))
         if item.chat_key not in self._workers:
@@ -133,21 +157,48 @@ class Inbox:
     async def _work(self, chat_key: str) -> None:
         """Handle one chat's updates one after another, in the order they came."""
         queue = self._queues[chat_key]
+        pause = POLL_BACKOFF[0]
         try:
             while queue:
-                item, _ = queue.popleft()
+                item, _ = queue[0]
                 async with self._slots:
                     try:
-                        await self._handle(item)
-                    except Exception:  # the inbox itself failed (database gone): stays pending
+                        if self.service.shared:
+                            await self._handle_shared(item)
+                        else:
+                            await self._handle(item)
+                    except Exception as exc:
+                        if unavailable(exc):  # not the update's fault: the same one again, later
+                            log.warning("update %s waits for the database (%s); again in %.0f s",
+                                        item.update_id, exc, pause)
+                            await asyncio.sleep(pause)
+                            pause = min(pause * 2, POLL_BACKOFF[1])
+                            continue
                         log.exception("update %s: could not be handled; it stays in the inbox", item.update_id)
-                waiter = self._waiters.pop(item.update_id, None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                pause = POLL_BACKOFF[0]
+                queue.popleft()
+                self._finished(item.update_id)
         finally:
             self._workers.pop(chat_key, None)
             if not queue:
                 self._queues.pop(chat_key, None)
+
+    def _finished(self, update_id: int) -> None:
+        self._queued.discard(update_id)
+        for waiter in self._waiters.pop(update_id, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _handle_shared(self, item: Incoming) -> None:
+        """Replicas: hold the chat, then handle its pending updates up to this one, in order.
+
+        Another replica may have handled this update already (a retried webhook request), or
+        died leaving earlier ones of the chat pending: the inbox, read under the chat's
+        lock, says what is left.
+        """
+        async with self.service.chat_turn(item.chat_key):
+            for left in await self.service.pending_of_chat(item.chat_key, item.update_id):
+                await self._handle(left)
 
     async def _handle(self, item: Incoming) -> None:
         try:
@@ -171,6 +222,8 @@ class Inbox:
             if claim.error is None:
                 await self.service.handled(item.update_id)
                 return
+            if unavailable(claim.error):  # the database went away mid-way: wait, then the same again
+                raise claim.error
             attempts = await self.service.failed(item.update_id, repr(claim.error))
             if attempts >= MAX_ATTEMPTS:
                 log.error("update %s failed %d times, set aside: %r", item.update_id, attempts, claim.error)

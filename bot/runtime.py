@@ -26,6 +26,7 @@ from bot.services.status_service import StatusService
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
+from storage.leader import Leadership
 
 if TYPE_CHECKING:
     from bot.outbox_sender import OutboxSender
@@ -53,8 +54,10 @@ class Runtime:
     inbox: InboxService
     checklist_admin: ChecklistService
     review: ReviewService
+    leader: Leadership  # whether this replica runs the once-only passes
 
     async def close(self) -> None:
+        await self.leader.release()
         await self.db.close()
 
 
@@ -90,6 +93,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         inbox=InboxService(db, clock, settings),
         checklist_admin=ChecklistService(db, clock, settings, checklists),
         review=ReviewService(db, clock, settings),
+        leader=Leadership(db),
     )
 
 

@@ -18,14 +18,16 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
 JOB_NAME = "capa-reminders"
+KICKS = "outbox-kicks"  # bot_data: the passes kicked off and still running
 PRUNE_JOB_NAME = "prune-inbox"
 
 
 async def tick(application: Application) -> None:
     """One pass: queue what is due now, then send what the outbox holds."""
     runtime = application.bot_data["runtime"]
-    await runtime.reminders.plan()
-    await _snapshot(runtime)
+    if await runtime.leader.held():  # replicas: one plans, every one sends
+        await runtime.reminders.plan()
+        await _snapshot(runtime)
     await runtime.outbox.drain(application.bot)
 
 
@@ -45,7 +47,10 @@ def kick(application: Application) -> None:
     While the bot is stopping nothing is started: the next pass after the restart sends them.
     """
     if application.running:
-        application.create_task(tick(application), name="outbox-kick")
+        task = application.create_task(tick(application), name="outbox-kick")
+        kicks: set = application.bot_data.setdefault(KICKS, set())  # whoever waits for quiet (tests)
+        kicks.add(task)
+        task.add_done_callback(kicks.discard)
 
 
 async def _job(context: AuditContext) -> None:
@@ -53,7 +58,9 @@ async def _job(context: AuditContext) -> None:
 
 
 async def _prune_job(context: AuditContext) -> None:
-    await context.application.bot_data["runtime"].inbox.prune()
+    runtime = context.application.bot_data["runtime"]
+    if await runtime.leader.held():
+        await runtime.inbox.prune()
 
 
 def schedule(application: Application) -> None:

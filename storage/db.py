@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.engine import CursorResult, RowMapping
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import TextClause
@@ -37,6 +37,7 @@ PRAGMAS = (
 Params = Mapping[str, Any] | None
 _READING = "auditbot_reading"  # an execution option: read() begins DEFERRED on SQLite
 _WRITE_LOCK = 0x6175646974_01
+_CHAT_LOCKS = 0x61756474  # the namespace of the per-chat locks (two-key advisory locks)
 CONNECT_TIMEOUT = 10
 
 
@@ -144,6 +145,34 @@ class Database:
             if pending is not None:
                 pending.claimed = True
 
+    @property
+    def single_process(self) -> bool:
+        """SQLite: one bot process owns the database (bot/instance_lock.py); PostgreSQL: replicas."""
+        return self.dialect == "sqlite"
+
+    @asynccontextmanager
+    async def exclusive(self, namespace: int, key: str) -> AsyncIterator[None]:
+        """Across processes, one holder of (``namespace``, ``key``) at a time; waits its turn.
+
+        PostgreSQL: a session advisory lock on a connection of its own, released when the
+        block ends or the process dies. SQLite: nothing to do (one process).
+        """
+        if self.single_process:
+            yield
+            return
+        async with self.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            params = {"ns": namespace, "key": key}
+            await conn.execute(text("SELECT pg_advisory_lock(:ns, hashtext(:key))"), params)
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:ns, hashtext(:key))"), params)
+
+    def chat_turn(self, chat_key: str):
+        """One process at a time handles a chat's updates (in order across replicas)."""
+        return self.exclusive(_CHAT_LOCKS, chat_key)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads that must not see another task's open transaction.
@@ -196,6 +225,20 @@ async def probe(target: Path | str) -> None:
         ) from None
     finally:
         await db.close()
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Is ``exc`` the database being away (restarting, unreachable, locked), not a bug?
+
+    Work that failed so is waited for and tried again, not counted against an update.
+    """
+    if isinstance(exc, claims.AlreadyHandled):
+        return False
+    if isinstance(exc, (OSError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError))
+    return False
 
 
 def _sql(sql: str | TextClause) -> TextClause:

@@ -142,5 +142,9 @@ class BotHarness:
         await self.settle()
 
     async def settle(self) -> None:
+        """Until the bot is quiet: nothing to deliver, no call in flight, no kicked-off pass running."""
         await self.double.wait_idle(quiet=0.1)
+        while self.app is not None and (kicks := self.app.bot_data.get(scheduler.KICKS)):
+            await asyncio.gather(*list(kicks), return_exceptions=True)
+            await self.double.wait_idle(quiet=0.1)
         await asyncio.sleep(0)

@@ -35,5 +35,7 @@ trap cleanup EXIT INT TERM
     >/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
 
 export AUDITBOT_TEST_DATABASE_URL="postgresql://auditbot@127.0.0.1:$port/postgres"
+# For the test that restarts the server under load.
+export AUDITBOT_TEST_PG_RESTART="${run_as[*]} $bindir/pg_ctl -D $tmp/data -l $tmp/server.log -w -t 60 restart -m fast"
 echo "pg_cluster: $("$bindir/postgres" --version) on 127.0.0.1:$port" >&2
 "$@"

@@ -27,7 +27,7 @@ from bot.handlers.audit_keyboards import (
     summary_rows,
     team_rows,
 )
-from bot.handlers.common import Rows, explain, keyboard, on_press, reply, toast
+from bot.handlers.common import Rows, edit_or_send, explain, keyboard, on_press, reply, toast
 from bot.runtime import AuditContext
 from bot.services.audit_service import (
     CARDS,
@@ -198,7 +198,7 @@ async def on_question(update: Update, context: AuditContext, button: buttons.Que
     if move is buttons.Move.pause:
         view = await svc.pause(actor, button.audit, button.index)
         await update.callback_query.answer()
-        await update.callback_query.edit_message_text(context.text("audit_paused", q=view))
+        await edit_or_send(update, context, "audit_paused", q=view)
         return
     if move is buttons.Move.sections:
         sections = await svc.sections(actor, button.audit, button.index)
@@ -265,10 +265,10 @@ async def on_due_date(update: Update, context: AuditContext, button: buttons.Due
 
 async def on_complete(update: Update, context: AuditContext, button: buttons.Complete) -> None:
     done = await service(context).complete(context.actor, button.audit)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(context.text("audit_completed", done=done))
-    if done.capa_ids:
+    if done.capa_ids:  # saved: the department's notices go out whatever happens to this message
         scheduler.kick(context.application)
+    await update.callback_query.answer()
+    await edit_or_send(update, context, "audit_completed", done=done)
 
 
 # --- resume ------------------------------------------------------------------------------------

@@ -53,6 +53,25 @@ class InboxService:
             rows = await inbox.pending(conn)
         return [Incoming(r["update_id"], r["chat_key"], json.loads(r["raw_json"]), r["attempts"]) for r in rows]
 
+    @property
+    def shared(self) -> bool:
+        """Other processes (replicas) handle updates from the same inbox."""
+        return not self.db.single_process
+
+    def chat_turn(self, chat_key: str):
+        """Hold a chat for this process while its updates are handled (replicas)."""
+        return self.db.chat_turn(chat_key)
+
+    async def pending_of_chat(self, chat_key: str, up_to: int) -> list[Incoming]:
+        """The chat's updates still pending up to ``up_to`` (a replica that died left some)."""
+        async with self.db.read() as conn:
+            rows = await inbox.pending_of_chat(conn, chat_key, up_to)
+        return [Incoming(r["update_id"], r["chat_key"], json.loads(r["raw_json"]), r["attempts"]) for r in rows]
+
+    async def is_pending(self, update_id: int) -> bool:
+        async with self.db.read() as conn:
+            return await inbox.is_pending(conn, update_id)
+
     async def handled(self, update_id: int) -> None:
         """Mark an update handled whose handling wrote nothing (a menu, a refusal)."""
         async with self.db.transaction(claim=False) as conn:

@@ -94,6 +94,10 @@ class NoticeService:
             return await outbox.claim_next(conn, now, now + lease, owner)
 
     async def release_leases(self) -> int:
+        """After a restart of the one process (SQLite): its rows being sent are in doubt now.
+        Replicas (PostgreSQL) wait for the lease instead: the sender may be alive."""
+        if not self.db.single_process:
+            return 0
         async with self.db.transaction(claim=False) as conn:
             return await outbox.release_leases(conn, self.clock.now())
 

@@ -31,6 +31,23 @@ async def pending(conn: AsyncConnection) -> list[RowMapping]:
     )
 
 
+async def pending_of_chat(conn: AsyncConnection, chat_key: str, up_to: int) -> list[RowMapping]:
+    """A chat's updates not handled yet, up to ``up_to``, oldest first (replicas: in order)."""
+    return await fetch_all(
+        conn,
+        "SELECT update_id, chat_key, raw_json, attempts FROM inbox"
+        " WHERE chat_key = :chat_key AND state = 'pending' AND update_id <= :up_to ORDER BY update_id",
+        {"chat_key": chat_key, "up_to": up_to},
+    )
+
+
+async def is_pending(conn: AsyncConnection, update_id: int) -> bool:
+    return bool(await fetch_value(
+        conn, "SELECT COUNT(*) FROM inbox WHERE update_id = :update_id AND state = 'pending'",
+        {"update_id": update_id},
+    ))
+
+
 async def claim(conn: AsyncConnection, update_id: int, at: datetime) -> bool:
     """Mark a pending update handled (in the transaction of its effect); False if it was already."""
     result = await execute(

@@ -45,10 +45,12 @@ async def claim_next(
     lease of whoever sent it ran out (a crash between Telegram's answer and marking it
     sent): that row is in doubt, may have reached the person already, and is counted.
     """
+    # PostgreSQL: a row another replica is claiming right now is skipped, not waited for.
+    skip_locked = "" if conn.dialect.name == "sqlite" else " FOR UPDATE SKIP LOCKED"
     row = await fetch_one(
         conn,
         "SELECT id, state FROM outbox WHERE (state = 'pending' AND not_before <= :now)"
-        " OR (state = 'sending' AND lease_until <= :now) ORDER BY not_before, id LIMIT 1",
+        f" OR (state = 'sending' AND lease_until <= :now) ORDER BY not_before, id LIMIT 1{skip_locked}",
         {"now": to_db(now)},
     )
     if row is None:

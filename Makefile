@@ -32,7 +32,8 @@ test: $(STAMP) lint
 # Tests that touch the database; each gets a fresh database on the cluster tests/pg_cluster.sh starts.
 PG_TESTS := tests/test_storage.py tests/test_migrations.py tests/test_db_copy.py \
 	tests/test_audit_service.py tests/test_capa_service.py tests/test_reminders.py \
-	tests/test_report.py tests/test_export.py tests/test_inbox.py \
+	tests/test_report.py tests/test_export.py tests/test_inbox.py tests/test_review_figures.py \
+	tests/test_checklist_service.py \
 	tests/test_e2e_*.py tests/test_capa_e2e.py tests/test_reminders_e2e.py
 
 test-pg: $(STAMP)

@@ -176,7 +176,8 @@ class Inbox:
                             continue
                         log.exception("update %s: could not be handled; it stays in the inbox", item.update_id)
                 pause = POLL_BACKOFF[0]
-                queue.popleft()
+                if queue:  # stop() empties the queues: what is left stays pending for the next start
+                    queue.popleft()
                 self._finished(item.update_id)
         finally:
             self._workers.pop(chat_key, None)

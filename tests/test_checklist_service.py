@@ -16,6 +16,7 @@ from bot.settings import Settings
 from storage.checklist_files import to_yaml
 from storage.db import Database
 from tests.checklist_books import book
+from tests.databases import current
 
 LEAD = Actor(id=1, name="Lena", lang="en", active=True, roles=frozenset({"lead"}))
 AUDITOR = Actor(id=2, name="Wang", lang="zh", active=True, roles=frozenset({"auditor"}))
@@ -23,7 +24,7 @@ AUDITOR = Actor(id=2, name="Wang", lang="zh", active=True, roles=frozenset({"aud
 
 @pytest.fixture
 async def service(tmp_path):
-    settings = Settings(data_dir=tmp_path, _env_file=None)
+    settings = Settings(data_dir=tmp_path, database_url=current(), _env_file=None)
     settings.prepare_data_dir()
     db = await Database(settings.database).open()
     live = load_all([settings.checklists_dir])

@@ -78,3 +78,11 @@ def test_cli_copies_into_postgresql_then_refuses_a_non_empty_target(tmp_path):
     assert again.returncode == 1
     lines = again.stderr.strip().splitlines()
     assert len(lines) == 1 and "not empty" in lines[0] and "Traceback" not in again.stderr
+
+
+def test_db_upgrade_migrates_the_configured_database(tmp_path):
+    data = data_dir_with_fixture(tmp_path)
+    result = _cli("db", "upgrade", data=data)
+    assert result.returncode == 0, result.stderr
+    assert "is at the newest schema" in result.stdout
+    assert row_counts(data / "auditbot.sqlite3")["alembic_version"] == 1

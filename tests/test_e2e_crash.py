@@ -70,6 +70,7 @@ async def test_kill_between_updates_loses_nothing(process_bot):
         await db.close()
 
 
+@databases.sqlite_only
 async def test_a_second_process_on_the_same_sqlite_database_is_refused(process_bot):
     import os
     import subprocess

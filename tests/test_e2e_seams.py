@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from storage.repos import trail
 from tests.audit_fixtures import start_audit, through_opening
+from tests.databases import sqlite_only
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF
 
 
@@ -146,6 +147,7 @@ def card_audit_id(card) -> int:
     return int(card.button("Conform").split("|")[2])
 
 
+@sqlite_only
 async def test_an_auditors_press_costs_two_transactions_and_at_most_ten_statements(bot):
     card = await to_first_question(bot)
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)  # warm the caches

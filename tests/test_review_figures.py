@@ -9,6 +9,7 @@ import pytest
 
 from bot.report.review_figures import Period, PeriodError, default_period, load_review, parse_period
 from storage.db import Database
+from tests.databases import target
 from tests.review_fixtures import build_history
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -17,7 +18,7 @@ TODAY = date(2026, 11, 30)
 
 @pytest.fixture
 async def db(tmp_path):
-    async with Database(tmp_path / "db.sqlite3") as database:
+    async with Database(target(tmp_path / "db.sqlite3")) as database:
         await build_history(database)
         yield database
 

@@ -55,20 +55,22 @@ async def test_only_auditors_in_the_team_or_leads(env):
     audit_id = await started(service, department_id)
     with pytest.raises(AuditError, match="not_in_team"):
         await service.record_result(OTHER, audit_id, 0, "conform")
-    view, changed = await service.record_result(LEAD, audit_id, 0, "conform")  # a lead joins on first use
-    assert changed and view.result == "conform"
+    done = await service.record_result(LEAD, audit_id, 0, "conform")  # a lead joins on first use
+    assert done.changed and done.result == "conform"
+    assert done.moved_on and done.view.index == 1  # one tap: the next question
     await service.toggle_member(AUDITOR, audit_id, OTHER.id)
     await service.question(OTHER, audit_id, 1)  # the card of question 2 is the one they press on
-    view, _ = await service.record_result(OTHER, audit_id, 1, "na")
-    assert view.answered == 2
+    done = await service.record_result(OTHER, audit_id, 1, "na")
+    assert done.view.answered == 2 and done.view.index == 2
 
 
 async def test_changing_an_answer_keeps_the_old_one_in_the_trail(env):
     service, department_id, _, db = env
     audit_id = await started(service, department_id)
     await service.record_result(AUDITOR, audit_id, 0, "conform")
-    _, changed = await service.record_result(AUDITOR, audit_id, 0, "conform")
-    assert not changed
+    done = await service.record_result(AUDITOR, audit_id, 0, "conform")  # a double tap: already moved on
+    assert not done.changed and done.view.index == 1
+    await service.question(AUDITOR, audit_id, 0)  # Back
     await service.record_result(AUDITOR, audit_id, 0, "major")
     async with db.read() as conn:
         entries = await trail.entries(conn, "answer", f"{audit_id}:resp-1")
@@ -95,6 +97,7 @@ async def test_completion_needs_statement_and_required_evidence(env):
     await service.add_note(AUDITOR, audit_id, 2, "No review of the 2026 plan")
     await service.add_evidence(AUDITOR, audit_id, 2, kind="photo", data=jpeg(2), file_name=None,
                                mime_type="image/jpeg", caption=None, telegram_file_id="f2")
+    await service.add_note(AUDITOR, audit_id, 1, "Training records are kept on paper only")
     await service.set_due_date(AUDITOR, audit_id, 2, date(2026, 12, 24))
     await service.advance_stage(AUDITOR, audit_id, "in_progress")
     done = await service.complete(AUDITOR, audit_id)
@@ -152,7 +155,7 @@ async def test_a_lead_outside_the_team_starts_at_the_first_question(env):
     audit_id = await started(service, department_id)
     assert (await service.question(LEAD, audit_id)).index == 0  # joins the team on first use
     assert (await service.resume(LEAD, audit_id)).index == 0
-    view, _ = await service.record_result(LEAD, audit_id, 0, "conform")
-    assert view.answered_by == LEAD.name
+    done = await service.record_result(LEAD, audit_id, 0, "minor")
+    assert done.view.answered_by == LEAD.name and not done.moved_on
     with pytest.raises(AuditError, match="stale_card"):
         await service.record_result(LEAD, audit_id, 1, "conform")  # a card the lead is not on

@@ -185,14 +185,18 @@ async def on_question(update: Update, context: AuditContext, button: buttons.Que
     """Every button of a question card: a result, Next, Back, Skip, Pause, Sections, Summary."""
     svc, actor, card = service(context), context.actor, _pressed_id(update)
     if button.result is not None:
-        view, changed = await svc.record_result(actor, button.audit, button.index, button.result, message_id=card)
-        if view.replaced is not None:
-            await toast(update, context, "audit_replaced", result=context.label(f"result_{view.result}"),
-                        before=context.label(f"result_{view.replaced[0]}"), name=view.replaced[1])
+        done = await svc.record_result(actor, button.audit, button.index, button.result, message_id=card)
+        result = context.label(f"result_{done.result}")
+        if done.replaced is not None:
+            await toast(update, context, "audit_replaced", result=result,
+                        before=context.label(f"result_{done.replaced[0]}"), name=done.replaced[1])
+        elif done.moved_on:  # one tap: recorded, and the next question is shown
+            await toast(update, context, "audit_recorded_moved" if done.changed else "audit_already_recorded_moved",
+                        result=result, number=done.index + 1)
         else:
-            await toast(update, context, "audit_recorded" if changed else "audit_already_recorded",
-                        result=context.label(f"result_{view.result}"))
-        await show(update, context, view)
+            await toast(update, context, "audit_recorded" if done.changed else "audit_already_recorded",
+                        result=result)
+        await show(update, context, done.view)
         return
     move = button.move
     if move is buttons.Move.pause:

@@ -23,7 +23,7 @@ from bot.services.people_service import Actor, clean_name
 from bot.services.text import clean_text
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import NONCONFORMITIES, AuditStatus, Result, Role
+from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, AuditStatus, Result, Role
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import audits, departments, dialogs, evidence, findings, people, trail
@@ -126,6 +126,23 @@ class Completed:
 
 
 Stage = CardView | QuestionView
+ONE_TAP = (Result.conform, Result.na)  # recorded and moved on in one tap
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A result pressed on question ``index``: what now shows (that question, or the next
+    one and the summary after a one-tap result)."""
+
+    result: Result
+    changed: bool  # False: the same result again (a double tap)
+    replaced: tuple[str, str] | None  # (result, name): another person's answer this one replaced
+    index: int
+    view: QuestionView | SummaryView
+
+    @property
+    def moved_on(self) -> bool:
+        return not isinstance(self.view, QuestionView) or self.view.index != self.index
 
 
 class AuditService:
@@ -543,76 +560,89 @@ class AuditService:
                 await dialogs.clear(conn, actor.id)
             return await self._question_view(conn, row, self.snapshot(row), index, actor)
 
-    async def _question_view(self, conn, row, checklist: Checklist, index: int, actor: Actor,
-                             *, recorded: str | None = None, replaced: tuple[str, str] | None = None
-                             ) -> QuestionView:
-        """The question in the reader's language (the checklist is bilingual).
+    async def _question_view(self, conn, row, checklist: Checklist, index: int, actor: Actor) -> QuestionView:
+        """The question in the reader's language (the checklist is bilingual)."""
+        state = await audits.question_state(conn, row["id"], checklist.question_ids()[index])
+        return self._view_of(row, checklist, index, actor, state)
 
-        ``recorded``: the result this person just recorded (the view shows it without reading
-        it back).
-        """
-        pairs = checklist.questions()
-        section, question = pairs[index]
-        state = await audits.question_state(conn, row["id"], question.id)
-        result, by, at, answered = state["result"], state["answered_by_name"], from_db(state["answered_at"]), \
-            state["answered"]
-        if recorded is not None:
-            answered += 0 if result is not None else 1
-            result, by, at = recorded, actor.name, self.clock.now()
+    def _view_of(self, row, checklist: Checklist, index: int, actor: Actor, state, *, answered: int | None = None,
+                 result: str | None = None, by: str | None = None, at: datetime | None = None,
+                 replaced: tuple[str, str] | None = None) -> QuestionView:
+        """Question ``index`` as the card shows it, from its ``state`` (audits.question_state);
+        ``result``, ``by``, ``at``: what was just recorded, not read back."""
+        section, question = checklist.questions()[index]
+        if result is None:
+            result, by, at = state["result"], state["answered_by_name"], from_db(state["answered_at"])
         lang = actor.lang
         return QuestionView(
             audit_id=row["id"], number=row["number"], department=row["department"], index=index,
-            total=len(pairs), section_index=checklist.sections.index(section),
+            total=len(checklist.question_ids()), section_index=checklist.sections.index(section),
             section_title=section.title.get(lang), clause=question.clause, text=question.text.get(lang),
             guidance=question.guidance.get(lang), evidence_rule=question.evidence.value,
             result=result, notes=json.loads(state["notes_json"] or "[]"), evidence_count=state["evidence_count"],
-            answered=answered, answered_by=by, answered_at=at.astimezone(self.settings.tz) if at else None,
-            replaced=replaced,
+            answered=state["answered"] if answered is None else answered, answered_by=by,
+            answered_at=at.astimezone(self.settings.tz) if at else None, replaced=replaced,
         )
 
     async def record_result(self, actor: Actor, audit_id: int, index: int, result: str, *,
-                            message_id: int | None = None) -> tuple[QuestionView, bool]:
+                            message_id: int | None = None) -> Recorded:
         """Set the result of question ``index`` (the card the person pressed on, checked to be
         their current one); the earlier result stays in the trail.
 
-        Returns the view and whether anything changed (a double tap changes nothing). One
-        transaction: the audit with the person's place and dialog, the question's state, and
-        the writes a change needs.
+        Conform and N/A move on at once (one tap): the view is then the next question (or the
+        summary after the last one). A second tap of the same one-tap result on the card that
+        already moved on changes nothing. One transaction: the audit with the person's place
+        and dialog, the question's state (and the next one's), and the writes a change needs.
         """
-        if result not in Result.__members__:
+        kind = Result.__members__.get(result)
+        if kind is None:
             raise AuditError("stale")
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._on_card(conn, actor, audit_id, index)
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] != AuditStatus.in_progress:
+                raise AuditError("not_in_questions", status=row["status"])
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
-            current = await audits.question_state(conn, audit_id, question_id)
+            total = len(checklist.question_ids())
+            position = _position(row)
+            one_tap = kind in ONE_TAP
+            if position != index:
+                if one_tap and position == index + 1:  # a double tap: the card already moved on
+                    current = await audits.question_state(conn, audit_id, question_id)
+                    if current["result"] == kind:
+                        view = await self._question_view(conn, row, checklist, position, actor)
+                        return Recorded(kind, False, None, index, view)
+                raise AuditError("stale_card")
+            following = index + 1 if one_tap and index + 1 < total else None
+            if following is not None:
+                current, upcoming = await audits.question_states(conn, audit_id, question_id,
+                                                                 checklist.question_ids()[following])
+            else:
+                current, upcoming = await audits.question_state(conn, audit_id, question_id), None
             before = current["result"]
-            changed = before != result
+            changed = before != kind
             replaced = None
             if changed:
-                await audits.set_answer(conn, audit_id, question_id, result, actor.id, now)
+                await audits.set_answer(conn, audit_id, question_id, kind, actor.id, now)
                 await trail.record(conn, at=now, person_id=actor.id, entity="answer",
                                    entity_id=f"{audit_id}:{question_id}", action="result",
-                                   before=before, after=result)
+                                   before=before, after=kind)
                 await audits.touch(conn, audit_id, now)
                 if before is not None and current["answered_by"] != actor.id:
                     replaced = (before, current["answered_by_name"] or "")
             await self._enter(conn, actor, row, message_id=message_id)
-            section, question = checklist.questions()[index]
             answered = current["answered"] + (1 if before is None else 0)
+            if one_tap and following is None:  # the last question: the summary comes next
+                return Recorded(kind, changed, replaced, index, await self._summary(conn, row, actor))
+            if following is not None:
+                await audits.set_position(conn, audit_id, actor.id, following)
+                view = self._view_of(row, checklist, following, actor, upcoming, answered=answered)
+                return Recorded(kind, changed, replaced, index, view)
             by, at = (actor.name, now) if changed else (current["answered_by_name"], from_db(current["answered_at"]))
-            lang = actor.lang
-            view = QuestionView(
-                audit_id=audit_id, number=row["number"], department=row["department"], index=index,
-                total=len(checklist.question_ids()), section_index=checklist.sections.index(section),
-                section_title=section.title.get(lang), clause=question.clause, text=question.text.get(lang),
-                guidance=question.guidance.get(lang), evidence_rule=question.evidence.value, result=result,
-                notes=json.loads(current["notes_json"] or "[]"), evidence_count=current["evidence_count"],
-                answered=answered, answered_by=by, answered_at=at.astimezone(self.settings.tz) if at else None,
-                replaced=replaced,
-            )
-            return view, changed
+            view = self._view_of(row, checklist, index, actor, current, answered=answered, result=kind,
+                                 by=by, at=at, replaced=replaced)
+            return Recorded(kind, changed, replaced, index, view)
 
     async def add_note(self, actor: Actor, audit_id: int, index: int | None, text: str) -> QuestionView:
         """A note on question ``index`` (None: the one the person is on)."""
@@ -702,9 +732,7 @@ class AuditService:
 
     async def _summary(self, conn, row, actor: Actor) -> SummaryView:
         audit_id = row["id"]
-        answers = await audits.answers(conn, audit_id)
-        note_counts = await audits.note_counts(conn, audit_id)
-        evidence_counts = await audits.evidence_counts(conn, audit_id)
+        answers = await audits.answer_rows(conn, audit_id)
         checklist = self.snapshot(row)
         lang = actor.lang
         counts = Counter(a["result"] for a in answers.values())
@@ -716,10 +744,10 @@ class AuditService:
             if answer is None:
                 unanswered.append((index, question.clause, question.text.get(lang)))
                 continue
+            if answer["result"] in FINDING_RESULTS and not answer["notes"]:
+                problems.append(Problem(index, question.clause, "statement"))  # every finding needs one
             if answer["result"] in NONCONFORMITIES:
-                if not note_counts.get(question.id):
-                    problems.append(Problem(index, question.clause, "statement"))
-                if question.evidence is EvidenceRule.required and not evidence_counts.get(question.id):
+                if question.evidence is EvidenceRule.required and not answer["files"]:
                     problems.append(Problem(index, question.clause, "evidence"))
                 default = self.default_due_date(answer["result"])
                 picked = chosen_due.get(str(index))

@@ -272,24 +272,50 @@ async def press_context(conn: AsyncConnection, audit_id: int, person_id: int) ->
     )
 
 
+def _state_select(conn: AsyncConnection, q: str, order: int) -> str:
+    if conn.dialect.name == "sqlite":
+        notes = ("(SELECT json_group_array(text) FROM"
+                 f" (SELECT text FROM notes WHERE audit_id = :a AND question_id = :{q} ORDER BY id))")
+    else:
+        notes = f"(SELECT json_agg(text ORDER BY id)::text FROM notes WHERE audit_id = :a AND question_id = :{q})"
+    return (
+        f"SELECT {order} AS ord, x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
+        " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
+        f" (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :{q}) AS evidence_count,"
+        f" {notes} AS notes_json"
+        f" FROM (SELECT 1 AS one) AS here LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :{q}"
+        " LEFT JOIN people p ON p.id = x.answered_by"
+    )
+
+
 async def question_state(conn: AsyncConnection, audit_id: int, question_id: str) -> RowMapping:
     """A question's answer (who, when), its notes (a JSON list), its evidence count, and the
     audit's answer count, in one round trip."""
-    if conn.dialect.name == "sqlite":
-        notes = ("(SELECT json_group_array(text) FROM"
-                 " (SELECT text FROM notes WHERE audit_id = :a AND question_id = :q ORDER BY id))")
-    else:
-        notes = "(SELECT json_agg(text ORDER BY id)::text FROM notes WHERE audit_id = :a AND question_id = :q)"
-    return await fetch_one(
+    return await fetch_one(conn, _state_select(conn, "q", 0), {"a": audit_id, "q": question_id})
+
+
+async def question_states(conn: AsyncConnection, audit_id: int, first: str, second: str) -> tuple[RowMapping, RowMapping]:
+    """``question_state`` of two questions (the one answered, the one shown next) in one round trip."""
+    rows = await fetch_all(
         conn,
-        "SELECT x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
-        " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
-        " (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :q) AS evidence_count,"
-        f" {notes} AS notes_json"
-        " FROM (SELECT 1 AS one) AS here LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :q"
-        " LEFT JOIN people p ON p.id = x.answered_by",
-        {"a": audit_id, "q": question_id},
+        f"SELECT * FROM ({_state_select(conn, 'q0', 0)} UNION ALL {_state_select(conn, 'q1', 1)}) AS two ORDER BY ord",
+        {"a": audit_id, "q0": first, "q1": second},
     )
+    return rows[0], rows[1]
+
+
+async def answer_rows(conn: AsyncConnection, audit_id: int) -> dict[str, RowMapping]:
+    """Every answer of an audit with who recorded it and the question's note and file counts,
+    in one round trip (the summary's reading)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT x.question_id, x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
+        " (SELECT COUNT(*) FROM notes n WHERE n.audit_id = x.audit_id AND n.question_id = x.question_id) AS notes,"
+        " (SELECT COUNT(*) FROM evidence e WHERE e.audit_id = x.audit_id AND e.question_id = x.question_id) AS files"
+        " FROM answers x LEFT JOIN people p ON p.id = x.answered_by WHERE x.audit_id = :a",
+        {"a": audit_id},
+    )
+    return {row["question_id"]: row for row in rows}
 
 
 async def count_by_checklist(conn: AsyncConnection) -> dict[str, int]:

@@ -237,20 +237,21 @@ async def _audit(script: Script, auditor) -> None:
             raise RuntimeError(f"demo: expected question {number} ({question.id}, {question.clause}), "
                                f"the card shows {shown.group(0)}")
         result, note, photo = ANSWERS.get(question.id, ("符合", None, None))
-        card = await script.press(auditor, card, result)
+        one_tap = result in ONE_TAP  # Conform and N/A record and move on in one tap
+        if not one_tap:
+            card = await script.press(auditor, card, result)
         if note:
             card = await script.say(auditor, note)
         if photo:
             card = await script.photo(auditor, number, photo)
-        if number == 10:
+        card = await script.press(auditor, card, result if one_tap else "下一题")
+        if number == total:  # past the last question: the summary
+            break
+        number += 1
+        if number == 11:
             await script.press(auditor, card, "暂停")
             print("\n   (the auditor takes a phone call; later …)")
             card = await script.say(auditor, "/resume")
-        if number == total:
-            break
-        card = await script.press(auditor, card, "下一题")
-        number += 1
-    card = await script.press(auditor, card, "下一题")  # past the last question: the summary
     card = await script.press(auditor, card, "末次会议")
     await script.press(auditor, card, "审核结论")
     card = await script.say(auditor, "质量管理体系基本有效运行；发文登记和岗位说明书管理需要纠正。")
@@ -318,15 +319,28 @@ async def _short_audit_in_english(script: Script, lead) -> None:
         question = questions[number - 1]
         if question.id != question_id or (int(shown.group(1)), shown.group(3)) != (number, question.clause):
             raise RuntimeError(f"demo: expected question {number} ({question_id}), the card shows {shown.group(0)}")
-        card = await script.press(lead, card, result)
-        if note:
-            card = await script.say(lead, note)
-        card = await script.press(lead, card, "Next")
+        card = await _answer(script, lead, card, result, note)
     card = await script.press(lead, card, "Summary")
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
     card = await script.say(lead, "Partial audit: clause 4 only; the rest follows in December.")
     await script.press(lead, card, "Complete")
+
+
+ONE_TAP = ("符合", "不适用", "Conform", "N/A")
+
+
+async def _answer(script: Script, user, card, result: str, note: str | None):
+    """One English question: Conform and N/A in one tap (a note first); a finding, its
+    statement, then Next."""
+    if result in ONE_TAP:
+        if note:
+            card = await script.say(user, note)
+        return await script.press(user, card, result)
+    card = await script.press(user, card, result)
+    if note:
+        card = await script.say(user, note)
+    return await script.press(user, card, "Next")
 
 
 # The lead's own checklist, Chinese only: (section, section title, id, clause, question, guidance, evidence)
@@ -379,10 +393,7 @@ async def _own_checklist(script: Script, lead, folder: Path) -> None:
     card = await script.press(lead, card, "Start the questions")
     for result, note in (("Conform", None), ("Minor NC", "两份作废制度仍在共享盘“现行文件”目录中。"),
                          ("Conform", None), ("Conform", None)):
-        card = await script.press(lead, card, result)
-        if note:
-            card = await script.say(lead, note)
-        card = await script.press(lead, card, "Next")  # after the last question: the summary
+        card = await _answer(script, lead, card, result, note)  # after the last question: the summary
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
     card = await script.say(lead, "Own checklist, first run: document control needs one correction.")

@@ -138,6 +138,10 @@ class DueDate(QuestionButton, prefix="dd"):
 
 
 class Complete(AuditButton, prefix="fin"):
+    """Complete the audit: asks for confirmation first (CompleteConfirmed does it)."""
+
+
+class CompleteConfirmed(AuditButton, prefix="fiy"):
     pass
 
 

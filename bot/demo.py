@@ -255,7 +255,8 @@ async def _audit(script: Script, auditor) -> None:
     card = await script.press(auditor, card, "末次会议")
     await script.press(auditor, card, "审核结论")
     card = await script.say(auditor, "质量管理体系基本有效运行；发文登记和岗位说明书管理需要纠正。")
-    await script.press(auditor, card, "完成审核")
+    card = await script.press(auditor, card, "完成审核")
+    await script.press(auditor, card, "确认完成")
 
 
 async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None:
@@ -324,7 +325,8 @@ async def _short_audit_in_english(script: Script, lead) -> None:
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
     card = await script.say(lead, "Partial audit: clause 4 only; the rest follows in December.")
-    await script.press(lead, card, "Complete")
+    card = await script.press(lead, card, "Complete")
+    await script.press(lead, card, "Yes, complete")
 
 
 ONE_TAP = ("符合", "不适用", "Conform", "N/A")
@@ -397,7 +399,8 @@ async def _own_checklist(script: Script, lead, folder: Path) -> None:
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
     card = await script.say(lead, "Own checklist, first run: document control needs one correction.")
-    await script.press(lead, card, "Complete")
+    card = await script.press(lead, card, "Complete")
+    await script.press(lead, card, "Yes, complete")
 
 
 async def _reports(script: Script, lead, number: str) -> list[tuple[str, bytes]]:

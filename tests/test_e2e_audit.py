@@ -104,8 +104,8 @@ async def test_whole_sixty_question_audit(sixty, clock):
         if i == PAUSE_AT:
             paused = await bot.press(user, card.button("Pause"), message_id=card.message_id)
             assert "paused at question 21/60" in paused.text
-            assert paused.reply_markup is None
-            card = await bot.command(user, "/resume")
+            assert [t for row in paused.buttons for t, _ in row] == ["⏯ Resume", "☰ Menu"]  # the next steps
+            card = await bot.press(user, paused.button("Resume"), message_id=paused.message_id)
         if i == RESTART_AT:
             await bot.restart()
             card = await bot.command(user, "/resume")
@@ -131,7 +131,8 @@ async def test_whole_sixty_question_audit(sixty, clock):
     assert "could not read that date" in refused.text
     closing = await bot.say(user, "2027-01-31")
     assert "due 2027-01-31" in closing.text
-    done = await bot.press(user, closing.button("Complete"), message_id=closing.message_id)
+    confirm = await bot.press(user, closing.button("Complete"), message_id=closing.message_id)
+    done = await bot.press(user, confirm.button("Yes, complete"), message_id=confirm.message_id)
     assert "Audit A-2026-001 completed" in done.text
     assert "NC1" in done.text and "OBS1" in done.text and "OFI1" in done.text and "GP1" in done.text
 

@@ -42,6 +42,7 @@ def script(audit_id: int) -> list[tuple[str, object]]:
     steps.append(("press", callbacks.pack("q", audit_id, QUESTIONS, "sum")))
     steps.append(("press", callbacks.pack("cl", audit_id)))
     steps.append(("press", callbacks.pack("fin", audit_id)))
+    steps.append(("press", callbacks.pack("fiy", audit_id)))  # the confirmation
     return steps
 
 

@@ -21,13 +21,15 @@ from bot.handlers import media
 from bot.handlers.audit_keyboards import (
     card_rows,
     closing_rows,
+    completed_rows,
+    paused_rows,
     question_rows,
     resume_rows,
     sections_rows,
     summary_rows,
     team_rows,
 )
-from bot.handlers.common import Rows, explain, keyboard, on_press, reply, toast
+from bot.handlers.common import Rows, edit_or_send, explain, keyboard, on_press, reply, toast
 from bot.runtime import AuditContext
 from bot.services.audit_service import (
     CARDS,
@@ -96,7 +98,8 @@ async def _explain_completion(update: Update, context: AuditContext, error: Serv
     if not isinstance(error, AuditError) or error.code != "cannot_complete":
         return False
     await explain(update, context, error)
-    button = buttons.Complete.parse(update.callback_query.data)
+    data = update.callback_query.data
+    button = buttons.Complete.parse(data) or buttons.CompleteConfirmed.parse(data)
     await show(update, context, await service(context).summary(context.actor, button.audit))
     return True
 
@@ -202,7 +205,7 @@ async def on_question(update: Update, context: AuditContext, button: buttons.Que
     if move is buttons.Move.pause:
         view = await svc.pause(actor, button.audit, button.index)
         await update.callback_query.answer()
-        await update.callback_query.edit_message_text(context.text("audit_paused", q=view))
+        await edit_or_send(update, context, "audit_paused", rows=paused_rows(context, view), q=view)
         return
     if move is buttons.Move.sections:
         sections = await svc.sections(actor, button.audit, button.index)
@@ -268,9 +271,18 @@ async def on_due_date(update: Update, context: AuditContext, button: buttons.Due
 
 
 async def on_complete(update: Update, context: AuditContext, button: buttons.Complete) -> None:
+    """✅ Complete: say what will happen, and ask."""
+    preview = await service(context).completion_preview(context.actor, button.audit)
+    await update.callback_query.answer()
+    rows = [[(context.label("btn_complete_confirm"), buttons.CompleteConfirmed(button.audit).pack())],
+            [(context.label("btn_complete_not_yet"), buttons.Resume(button.audit).pack())]]
+    await edit_or_send(update, context, "audit_complete_confirm", rows=rows, p=preview)
+
+
+async def on_complete_confirmed(update: Update, context: AuditContext, button: buttons.CompleteConfirmed) -> None:
     done = await service(context).complete(context.actor, button.audit)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(context.text("audit_completed", done=done))
+    await edit_or_send(update, context, "audit_completed", rows=completed_rows(context, done), done=done)
     if done.capa_ids:
         scheduler.kick(context.application)
 
@@ -306,4 +318,5 @@ def callback_handlers() -> list[BaseHandler]:
         b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,
     }
     return [*(on_press(button, handler, who=_auditor) for button, handler in routes.items()),
-            on_press(b.Complete, on_complete, who=_auditor, explain_as=_explain_completion)]
+            on_press(b.Complete, on_complete, who=_auditor, explain_as=_explain_completion),
+            on_press(b.CompleteConfirmed, on_complete_confirmed, who=_auditor, explain_as=_explain_completion)]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from bot import buttons as b
 from bot.runtime import AuditContext
-from bot.services.audit_service import CARDS, CardView, QuestionView, Sections, SummaryView
+from bot.services.audit_service import (
+    CARDS,
+    CardView,
+    Completed,
+    QuestionView,
+    Sections,
+    SummaryView,
+)
 from bot.vocabulary import Result
 
 # Result buttons, three a row, in the order of PRODUCT.md.
@@ -94,3 +101,15 @@ def closing_rows(context: AuditContext, view: CardView, s: SummaryView) -> list[
 def resume_rows(context: AuditContext, audits: list[dict]) -> list[list[tuple[str, str]]]:
     return [[(f"{a['number']} · {a['department']} ({a['answered']}/{a['total']})", b.Resume(a["id"]).pack())]
             for a in audits]
+
+
+def paused_rows(context: AuditContext, q: QuestionView) -> list[list[tuple[str, str]]]:
+    """After Pause: back into this audit, or the menu."""
+    return [[(context.label("btn_resume_here"), b.Resume(q.audit_id).pack()),
+             (context.label("btn_menu"), b.Menu("main").pack())]]
+
+
+def completed_rows(context: AuditContext, done: Completed) -> list[list[tuple[str, str]]]:
+    """After completion: its report, or another unfinished audit."""
+    return [[(context.label("btn_report_of", number=done.number), b.Report(done.audit_id).pack()),
+             (context.label("btn_resume_another"), b.Menu("resume").pack())]]

@@ -125,6 +125,18 @@ class Completed:
     can_invite: bool = False  # the person who completed it may invite that contact (a lead)
 
 
+@dataclass(frozen=True)
+class CompletionPreview:
+    """What completing the audit will do (the confirmation asks before it happens)."""
+
+    audit_id: int
+    number: str
+    department: str
+    findings: dict[str, int]  # per series (NC, OBS, OFI, GP), those with any
+    actions: int  # corrective actions to create (one per nonconformity)
+    staff: int  # active contacts of the department who will receive them
+
+
 Stage = CardView | QuestionView
 ONE_TAP = (Result.conform, Result.na)  # recorded and moved on in one tap
 
@@ -783,6 +795,25 @@ class AuditService:
             closing.setdefault("due_dates", {})[str(index)] = due.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
             await self._enter(conn, actor, row)
+
+    async def completion_preview(self, actor: Actor, audit_id: int) -> CompletionPreview:
+        """Complete was pressed: what completing will do, for the person to confirm; refused
+        (``cannot_complete``) while something blocks it."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] != AuditStatus.closing:
+                raise AuditError("stale")
+            summary = await self._summary(conn, row, actor)
+            if summary.problems:
+                raise AuditError("cannot_complete", problems=summary.problems)
+            series: Counter[str] = Counter()
+            for result, n in summary.counts.items():
+                kind = Result(result).series
+                if kind is not None and n:
+                    series[kind] += n
+            actions = len(summary.due_dates)
+            staff = len(await people.staff_of(conn, row["department_id"])) if actions else 0
+        return CompletionPreview(audit_id, row["number"], row["department"], dict(series), actions, staff)
 
     async def complete(self, actor: Actor, audit_id: int) -> Completed:
         """Check completeness, number the findings and create one corrective action per

@@ -1,0 +1,146 @@
+"""Issue 11, "the auditor's year", end to end through the Bot API double: one tap per
+conforming answer, statements for every finding, a completion that says what it will do,
+and messages that end a flow offering the next step."""
+
+from __future__ import annotations
+
+from tests.audit_fixtures import start_audit, through_opening
+from tests.defect_fixtures import complete_from, label
+from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, BotHarness, TgUser
+
+STAFF_TWO = TgUser(id=3004, first_name="Qian", last_name="Clerk", language_code="en")
+
+
+class Taps:
+    """Presses and commands of one person, counted."""
+
+    def __init__(self, bot: BotHarness, user: TgUser):
+        self.bot, self.user, self.count = bot, user, 0
+
+    async def press(self, sent, text: str):
+        self.count += 1
+        return await self.bot.press(self.user, sent.button(text), message_id=sent.message_id)
+
+
+async def test_a_41_question_audit_all_conform_takes_48_taps(bot: BotHarness):
+    """Item 1: one tap per Conform; the whole audit: 4 taps to the first question, 41
+    answers, closing meeting, Complete, confirm."""
+    await bot.join(AUDITOR_EN, "auditor")
+    taps = Taps(bot, AUDITOR_EN)
+    card = await bot.command(AUDITOR_EN, "/audit")
+    card = await taps.press(card, "functional")
+    await taps.press(card, "➕")
+    card = await bot.say(AUDITOR_EN, "Office")  # the new department's name is typed, not tapped
+    card = await taps.press(card, "✅")  # the plan
+    card = await taps.press(card, "▶")  # the opening meeting
+    for number in range(1, 42):
+        assert f"<b>{number}/41</b>" in card.text, card.text
+        card = await taps.press(card, "Conform")
+    assert "Summary" in card.text and "Conform: 41" in card.text and "Unanswered: 0 of 41" in card.text
+    card = await taps.press(card, "Closing meeting")
+    card = await taps.press(card, "Complete")
+    done = await taps.press(card, "Yes, complete")
+    assert "Audit A-2026-001 completed" in done.text and "No findings" in done.text
+    assert taps.count == 48  # (with an existing department: its button instead of ➕, also 48)
+
+
+async def test_one_tap_toast_names_the_question_and_back_changes_it(bot: BotHarness):
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    toast = await bot.press_for_answer(AUDITOR_EN, card.button("N/A"), message_id=card.message_id)
+    assert toast.text == "Recorded: N/A for question 1. ◀ Back changes it."
+    await bot.settle()
+    card = bot.double.last_bot_message(AUDITOR_EN.id)
+    assert "2/41" in card["text"]
+    card = await bot.press(AUDITOR_EN, "1|q|1|1|back", message_id=card["message_id"])
+    assert "<b>1/41</b>" in card.text and "✅ N/A" in str(card.buttons)
+    card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
+    assert "<b>1/41</b>" in card.text and "✅ Minor NC" in str(card.buttons)  # a finding stays for its statement
+    assert "Next" in str(card.buttons)
+
+
+async def test_every_finding_needs_a_statement_before_completion(bot: BotHarness):
+    """Item 2: an OFI, an observation and a good practice without a statement block completion."""
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    for result in ("OFI", "Observation", "Good practice"):
+        card = await bot.press(AUDITOR_EN, card.button(result), message_id=card.message_id)
+        card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("N/A"), message_id=card.message_id)  # N/A needs no reason
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    assert summary.text.count("type a statement of what was found") == 3, summary.text
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    refused = await bot.press_for_answer(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    assert "need a statement" in refused.text
+    summary = await bot.press(AUDITOR_EN, closing.button("Summary"), message_id=closing.message_id)
+    card = await bot.press(AUDITOR_EN, summary.button("Statement missing"), message_id=summary.message_id)
+    assert "<b>1/41</b>" in card.text
+    await bot.say(AUDITOR_EN, "Use a register for the interface issues")
+    async with bot.db.read() as conn:
+        from storage.db import fetch_value
+        assert await fetch_value(conn, "SELECT status FROM audits") == "in_progress"
+
+
+async def test_complete_asks_and_says_who_gets_the_actions(bot: BotHarness):
+    """Item 5: '1 corrective action will be sent to Finance Bureau's 2 contacts'."""
+    await bot.join(STAFF_TWO, "staff", "Finance Bureau")
+    await bot.join(STAFF, "staff", "Finance Bureau")
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Finance Bureau"))
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)  # question 1 needs a photo for an NC
+    card = await bot.press(AUDITOR_EN, card.button("Major NC"), message_id=card.message_id)
+    await bot.say(AUDITOR_EN, "No signed job descriptions")
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    assert "Complete audit A-2026-001?" in confirm.plain_text
+    assert "1 corrective action will be sent to Finance Bureau's 2 contacts." in confirm.plain_text
+    assert "1 NC" in confirm.plain_text
+    # not yet: back to the closing meeting, nothing completed
+    closing = await bot.press(AUDITOR_EN, confirm.button("Not yet"), message_id=confirm.message_id)
+    assert "Closing meeting" in closing.text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_value
+        assert await fetch_value(conn, "SELECT status FROM audits") == "closing"
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM capa") == 0
+
+
+async def test_complete_says_when_the_department_has_no_contact_yet(bot: BotHarness):
+    await bot.join(AUDITOR, "auditor")
+    card = await through_opening(bot, AUDITOR, await start_audit(bot, AUDITOR, "职能部门", "档案室"))
+    card = await bot.press(AUDITOR, card.button("符合"), message_id=card.message_id)
+    card = await bot.press(AUDITOR, card.button("轻微不符合"), message_id=card.message_id)
+    await bot.say(AUDITOR, "两份岗位说明书未签批")
+    summary = await bot.press(AUDITOR, card.button(label(AUDITOR, "btn_summary")), message_id=card.message_id)
+    closing = await bot.press(AUDITOR, summary.button(label(AUDITOR, "btn_closing")), message_id=summary.message_id)
+    confirm = await bot.press(AUDITOR, closing.button(label(AUDITOR, "btn_complete")), message_id=closing.message_id)
+    assert "档案室还没有联系人" in confirm.plain_text, confirm.plain_text
+
+
+async def test_completion_offers_the_report_and_another_audit(bot: BotHarness):
+    """Item 9: the completion message's buttons: Report, Resume another."""
+    await bot.join(AUDITOR_EN, "auditor")
+    await start_audit(bot, AUDITOR_EN, "functional", "Finance")  # another unfinished audit
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    done = await complete_from(bot, AUDITOR_EN, card)
+    assert "A-2026-002 completed" in done.text
+    assert [t for row in done.buttons for t, _ in row] == ["📄 Report A-2026-002", "⏯ Resume another audit"]
+    mark = bot.double.mark()
+    bot.double.press_button(AUDITOR_EN, done.button("Report"), message_id=done.message_id)
+    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == AUDITOR_EN.id,
+                                     after=mark, timeout=30)
+    assert "A-2026-002" in (sent.params.get("caption") or "") + str(sent.params.get("document", ""))
+    resumed = await bot.press(AUDITOR_EN, done.button("Resume another"), message_id=done.message_id)
+    assert "A-2026-001" in resumed.text and "Audit plan" in resumed.text  # the only unfinished one
+
+
+async def test_pause_offers_resume_and_the_menu(bot: BotHarness):
+    """Item 9: the pause message's buttons."""
+    card = await through_opening(bot, LEAD, await start_audit(bot, LEAD, "functional", "Office"))
+    paused = await bot.press(LEAD, card.button("Pause"), message_id=card.message_id)
+    assert "paused at question 1/41" in paused.text
+    menu = await bot.press(LEAD, paused.button("Menu"), message_id=paused.message_id)
+    assert "New audit" in str(menu.buttons)
+    card = await bot.press(LEAD, paused.button("Resume"), message_id=paused.message_id)
+    assert "<b>1/41</b>" in card.text

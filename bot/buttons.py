@@ -129,6 +129,14 @@ class ToClosing(AuditButton, prefix="cl"):
     pass
 
 
+@dataclass(frozen=True)
+class SummaryPage(Button, prefix="sp"):
+    """A page of the summary's buttons to the questions that need attention."""
+
+    audit: int
+    page: int
+
+
 class BackToQuestions(AuditButton, prefix="cb"):
     pass
 

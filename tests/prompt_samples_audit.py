@@ -42,6 +42,11 @@ SUMMARY = SummaryView(
     [(i, "8.5.1", "minor", date(2027, 1, 20)) for i in range(20)],
 )
 EMPTY_SUMMARY = SummaryView(1, "A-1", "Office", "closing", 3, {"conform": 3}, [], [], [])
+LONG_SUMMARY = SummaryView(  # every question a problem or unanswered: the list is cut, the buttons page
+    1, "A-2026-001", "Office", "in_progress", 400, {"minor": 200},
+    [(i, "8.5.1", HOSTILE) for i in range(200, 400, 2)],
+    [Problem(i, "7.5.3", "statement", "Q " * 300) for i in range(200)], [], position=17, page=3,
+)
 
 SAMPLES: dict[str, list[dict]] = {
     "audit_choose_checklist": [{}],
@@ -51,7 +56,7 @@ SAMPLES: dict[str, list[dict]] = {
     "audit_opening_card": [{"card": OPENING, "fields": CARDS["opening"]}],
     "audit_question_card": [{"q": QUESTION, "saved": "note"}, {"q": BARE_QUESTION}],
     "audit_sections": [{"sections": []}],
-    "audit_summary": [{"s": SUMMARY}, {"s": EMPTY_SUMMARY}],
+    "audit_summary": [{"s": SUMMARY}, {"s": EMPTY_SUMMARY}, {"s": LONG_SUMMARY}],
     "audit_closing_card": [{"card": CLOSING, "summary": SUMMARY, "fields": CARDS["closing"]},
                            {"card": CLOSING, "summary": EMPTY_SUMMARY, "fields": CARDS["closing"]}],
     "audit_team_card": [{"card": PLAN, "candidates": []}],
@@ -75,6 +80,7 @@ SAMPLES: dict[str, list[dict]] = {
     ],
     "audit_use_buttons": [{}],
     "audit_evidence_needs_question": [{}],
+    "audit_error_no_such_question": [{"number": 0, "total": 41}, {"number": 9999, "total": 41}],
     "file_too_big": [{"size_mb": 30.5}, {"size_mb": None}],
     "audit_nothing_to_resume": [{}],
     "audit_resume_list": [{"audits": []}],

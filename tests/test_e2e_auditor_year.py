@@ -72,7 +72,9 @@ async def test_every_finding_needs_a_statement_before_completion(bot: BotHarness
     closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
     refused = await bot.press_for_answer(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
     assert "need a statement" in refused.text
-    summary = await bot.press(AUDITOR_EN, closing.button("Summary"), message_id=closing.message_id)
+    await bot.settle()
+    summary = [s for s in bot.double.sent_to(AUDITOR_EN.id) if s.method == "editMessageText"][-1]
+    assert "Summary" in summary.text  # the refusal shows the summary
     card = await bot.press(AUDITOR_EN, summary.button("Statement missing"), message_id=summary.message_id)
     assert "<b>1/41</b>" in card.text
     await bot.say(AUDITOR_EN, "Use a register for the interface issues")
@@ -144,3 +146,79 @@ async def test_pause_offers_resume_and_the_menu(bot: BotHarness):
     assert "New audit" in str(menu.buttons)
     card = await bot.press(LEAD, paused.button("Resume"), message_id=paused.message_id)
     assert "<b>1/41</b>" in card.text
+
+
+async def skip_all(bot: BotHarness, user: TgUser, card, count: int):
+    for _ in range(count):
+        card = await bot.press(user, card.button("Skip"), message_id=card.message_id)
+    return card
+
+
+async def test_summary_names_problems_by_question_and_pages_every_unanswered_one(bot: BotHarness):
+    """Item 7: problems by number and first words (questions 1–3 share clause 5.3); all 41
+    unanswered questions reachable, a page at a time; a way back to where the auditor was."""
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await bot.press(AUDITOR_EN, card.button("Skip"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Observation"), message_id=card.message_id)  # question 2, 5.3
+    card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    text = summary.plain_text
+    assert "2. How are responsibilities divided" in text and "(5.3): type a statement" in text, text
+    assert "Unanswered: 40 of 41 (questions 1, 3–41)" in text
+    labels = [t for row in summary.buttons for t, _ in row]
+    assert labels[0].startswith("✏️ Statement missing: 2. How are")
+    assert labels[1].startswith("❔ 1. ") and "1/6" in labels and "▶" in labels
+    assert "◀ Back to question 3" in labels
+    seen = set()
+    for page in range(6):
+        seen |= {t.split(".")[0].split()[-1] for t in (t for row in summary.buttons for t, _ in row) if "❔" in t}
+        if page < 5:
+            summary = await bot.press(AUDITOR_EN, summary.button("▶"), message_id=summary.message_id)
+    assert seen == {str(n) for n in [1, *range(3, 42)]}  # every unanswered question, none cut off
+    assert "6/6" in str(summary.buttons) and "▶" not in [t for row in summary.buttons for t, _ in row]
+    card = await bot.press(AUDITOR_EN, summary.button("❔ 41."), message_id=summary.message_id)
+    assert "<b>41/41</b>" in card.text
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, summary.button("Back to question 41"), message_id=summary.message_id)
+    assert "<b>41/41</b>" in card.text
+
+
+async def test_a_typed_number_on_the_summary_or_sections_jumps_there(bot: BotHarness):
+    """Item 7, and the bad input: a jump to question 0 or 999 is refused with the range."""
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    for bad in ("0", "999"):
+        refused = await bot.say(AUDITOR_EN, bad)
+        assert f"There is no question {bad}. Type a number from 1 to 41." in refused.text
+    card = await bot.say(AUDITOR_EN, "12")
+    assert "<b>12/41</b>" in card.text
+    note = await bot.say(AUDITOR_EN, "7")  # on a question card a number is a note, as any text
+    assert "Note saved" in note.text and "<b>12/41</b>" in note.text
+    sections = await bot.press(AUDITOR_EN, note.button("Sections"), message_id=note.message_id)
+    assert "type a question number" in sections.text
+    card = await bot.say(AUDITOR_EN, "#40")
+    assert "<b>40/41</b>" in card.text
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    card = await bot.say(AUDITOR_EN, "sampled 3 files")  # other text on the summary: a note where they were
+    assert "Note saved" in card.text and "<b>40/41</b>" in card.text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_all
+        notes = await fetch_all(conn, "SELECT question_id, text FROM notes ORDER BY id")
+    assert [n["text"] for n in notes] == ["7", "sampled 3 files"]
+
+
+async def test_chinese_summary_and_jump(bot: BotHarness):
+    card = await first_chinese_card(bot)
+    summary = await bot.press(AUDITOR, card.button("汇总"), message_id=card.message_id)
+    assert "第 1–41 题" in summary.plain_text
+    refused = await bot.say(AUDITOR, "0")
+    assert "没有第 0 题" in refused.text
+    card = await bot.say(AUDITOR, "第3题")
+    assert "<b>3/41</b>" in card.text
+
+
+async def first_chinese_card(bot: BotHarness):
+    await bot.join(AUDITOR, "auditor")
+    return await through_opening(bot, AUDITOR, await start_audit(bot, AUDITOR, "职能部门", "办公室"))

@@ -214,10 +214,18 @@ async def on_question(update: Update, context: AuditContext, button: buttons.Que
                     sections=sections.sections)
         return
     if move is buttons.Move.summary:
-        view = await svc.summary(actor, button.audit, button.index)
+        view = await svc.summary(actor, button.audit, button.index, message_id=card)
     else:
         step = -1 if move is buttons.Move.back else 1
         view = await svc.move(actor, button.audit, button.index, step, message_id=card)
+    await update.callback_query.answer()
+    await show(update, context, view)
+
+
+async def on_summary_page(update: Update, context: AuditContext, button: buttons.SummaryPage) -> None:
+    """◀ ▶ through the summary's buttons to the questions needing attention."""
+    view = await service(context).summary(context.actor, button.audit, page=button.page,
+                                          message_id=_pressed_id(update))
     await update.callback_query.answer()
     await show(update, context, view)
 
@@ -314,7 +322,7 @@ def callback_handlers() -> list[BaseHandler]:
     routes = {
         b.ChooseChecklist: on_checklist, b.ChooseDepartment: on_department, b.NewDepartment: on_new_department,
         b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
-        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.ToClosing: on_to_closing,
+        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page, b.ToClosing: on_to_closing,
         b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,
     }
     return [*(on_press(button, handler, who=_auditor) for button, handler in routes.items()),

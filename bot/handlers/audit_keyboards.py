@@ -6,20 +6,21 @@ from bot import buttons as b
 from bot.runtime import AuditContext
 from bot.services.audit_service import (
     CARDS,
+    SUMMARY_PAGE,
     CardView,
     Completed,
     QuestionView,
     Sections,
     SummaryView,
 )
-from bot.vocabulary import Result
+from bot.services.text import first_words
+from bot.vocabulary import AuditStatus, Result
 
 # Result buttons, three a row, in the order of PRODUCT.md.
 RESULT_ROWS = (
     (Result.conform, Result.minor, Result.major),
     (Result.observation, Result.ofi, Result.good),
 )
-MAX_JUMPS = 8
 
 
 def question_rows(context: AuditContext, q: QuestionView) -> list[list[tuple[str, str]]]:
@@ -74,13 +75,22 @@ def sections_rows(context: AuditContext, s: Sections) -> list[list[tuple[str, st
 
 
 def summary_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, str]]]:
+    """Buttons to the questions needing attention (problems first, then the unanswered ones,
+    a page at a time), back to the question the person was on, and on to the closing meeting."""
     label = context.label
-    jumps: list[tuple[str, str]] = []
-    for problem in s.problems:
-        jumps.append((label(f"btn_fix_{problem.kind}", clause=problem.clause), b.Jump(s.audit_id, problem.index).pack()))
-    for index, clause, _ in s.unanswered:
-        jumps.append((label("btn_jump", clause=clause, number=index + 1), b.Jump(s.audit_id, index).pack()))
-    rows = [jumps[i:i + 2] for i in range(0, min(len(jumps), MAX_JUMPS), 2)]
+    start = s.page * SUMMARY_PAGE
+    jumps = [(label(f"btn_fix_{kind}" if kind != "unanswered" else "btn_jump", number=index + 1, clause=clause,
+                    words=first_words(text)), b.Jump(s.audit_id, index).pack())
+             for kind, index, clause, text in s.attention[start:start + SUMMARY_PAGE]]
+    rows = [[jump] for jump in jumps]
+    if s.pages > 1:
+        rows.append([(label("btn_page_back"), b.SummaryPage(s.audit_id, s.page - 1).pack()) if s.page else None,
+                     (label("btn_page", page=s.page + 1, pages=s.pages), b.SummaryPage(s.audit_id, s.page).pack()),
+                     (label("btn_page_next"), b.SummaryPage(s.audit_id, s.page + 1).pack())
+                     if s.page + 1 < s.pages else None])
+        rows[-1] = [button for button in rows[-1] if button is not None]
+    if s.status == AuditStatus.in_progress:
+        rows.append([(label("btn_back_to_question", number=s.position + 1), b.Jump(s.audit_id, s.position).pack())])
     rows.append([(label("btn_closing"), b.ToClosing(s.audit_id).pack())])
     return rows
 

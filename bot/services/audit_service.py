@@ -9,9 +9,10 @@ message is the live card) is in dialog_state, written only here. No Telegram her
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,8 @@ CARDS = {
 MAX_FIELD = 2000
 SNAPSHOT_CACHE = 256  # parsed checklists of recently used audits
 MAX_NOTE = 4096  # Telegram's longest message: a note is kept whole
+SUMMARY_PAGE = 8  # buttons to questions per page of the summary
+JUMP = "jump"  # awaiting: the summary or the sections list is shown, a typed number goes there
 
 
 class AuditError(ServiceError):
@@ -77,6 +80,7 @@ class Problem:
     index: int
     clause: str
     kind: str  # statement | evidence
+    text: str = ""  # the question, to name it (three questions may share a clause)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,30 @@ class SummaryView:
     unanswered: list[tuple[int, str, str]]  # (index, clause, question text)
     problems: list[Problem]
     due_dates: list[tuple[int, str, str, date]]  # (index, clause, kind, due date) per NC
+    position: int = 0  # the question the person was on (a button goes back to it)
+    page: int = 0  # of the buttons to the questions needing attention
+
+    @property
+    def attention(self) -> list[tuple[str, int, str, str]]:
+        """What the summary's buttons lead to, problems first: (kind, index, clause, text),
+        kind 'statement', 'evidence' or 'unanswered'."""
+        return ([(p.kind, p.index, p.clause, p.text) for p in self.problems]
+                + [("unanswered", index, clause, text) for index, clause, text in self.unanswered])
+
+    @property
+    def unanswered_numbers(self) -> str:
+        """The unanswered questions' numbers, runs shortened: "3, 5–12, 40"."""
+        runs: list[list[int]] = []
+        for index, _, _ in self.unanswered:
+            if runs and runs[-1][1] == index:
+                runs[-1][1] = index + 1
+            else:
+                runs.append([index + 1, index + 1])
+        return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.attention) // SUMMARY_PAGE))
 
 
 @dataclass(frozen=True)
@@ -396,7 +424,19 @@ class AuditService:
         if state["awaiting"] == "due":
             await self.set_due_date(actor, audit_id, int(data["index"]), text)
             return await self.card(actor, audit_id), None
+        if state["awaiting"] == JUMP and _number_typed(text):
+            return await self.jump_to_number(actor, audit_id, text), None
         return await self.add_note(actor, audit_id, None, text), "note"
+
+    async def jump_to_number(self, actor: Actor, audit_id: int, typed: str) -> QuestionView:
+        """A question number typed while the summary or the sections list is shown."""
+        number = int(_number_typed(typed) or 0)
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            total = len(self.snapshot(row).question_ids())
+            if not 1 <= number <= total:
+                raise AuditError("no_such_question", number=number, total=total)
+            return await self._go(conn, actor, row, number - 1, None)
 
     async def set_field(self, actor: Actor, audit_id: int, card: str, name: str, value: str) -> CardView:
         """Store one field of the plan/opening/closing card, as typed (and stop waiting for it)."""
@@ -463,7 +503,7 @@ class AuditService:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] == AuditStatus.closing:
                 await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
-            await self._enter(conn, actor, row)
+            await self._enter(conn, actor, row, awaiting=JUMP)
             return await self._summary(conn, await audits.press_context(conn, audit_id, actor.id), actor)
 
     async def team(self, actor: Actor, audit_id: int, toggle: int | None = None
@@ -550,7 +590,7 @@ class AuditService:
             if target < 0:
                 raise AuditError("first_question")
             if target >= len(self.snapshot(row).question_ids()):
-                await self._enter(conn, actor, row, message_id=message_id)
+                await self._enter(conn, actor, row, message_id=message_id, awaiting=JUMP)
                 return await self._summary(conn, row, actor)
             return await self._go(conn, actor, row, target, message_id)
 
@@ -627,9 +667,18 @@ class AuditService:
                         return Recorded(kind, False, None, index, view)
                 raise AuditError("stale_card")
             following = index + 1 if one_tap and index + 1 < total else None
+            rows = None
             if following is not None:
                 current, upcoming = await audits.question_states(conn, audit_id, question_id,
                                                                  checklist.question_ids()[following])
+            elif one_tap:  # the last question: the summary comes next, read in the same round trip
+                rows = dict(await audits.answer_rows(conn, audit_id))
+                mine = rows.get(question_id)
+                current, upcoming = {"result": mine and mine["result"], "answered": len(rows),
+                                     "answered_by": mine and mine["answered_by"],
+                                     "answered_by_name": mine and mine["answered_by_name"]}, None
+                rows[question_id] = {"result": kind, "answered_by": actor.id, "answered_by_name": actor.name,
+                                     "notes": mine["notes"] if mine else 0, "files": mine["files"] if mine else 0}
             else:
                 current, upcoming = await audits.question_state(conn, audit_id, question_id), None
             before = current["result"]
@@ -643,10 +692,11 @@ class AuditService:
                 await audits.touch(conn, audit_id, now)
                 if before is not None and current["answered_by"] != actor.id:
                     replaced = (before, current["answered_by_name"] or "")
+            if rows is not None:  # the last question: the summary comes next
+                await self._enter(conn, actor, row, message_id=message_id, awaiting=JUMP)
+                return Recorded(kind, changed, replaced, index, await self._summary(conn, row, actor, answers=rows))
             await self._enter(conn, actor, row, message_id=message_id)
             answered = current["answered"] + (1 if before is None else 0)
-            if one_tap and following is None:  # the last question: the summary comes next
-                return Recorded(kind, changed, replaced, index, await self._summary(conn, row, actor))
             if following is not None:
                 await audits.set_position(conn, audit_id, actor.id, following)
                 view = self._view_of(row, checklist, following, actor, upcoming, answered=answered)
@@ -670,6 +720,8 @@ class AuditService:
                 index = _position(row)
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
+            if row["dialog_awaiting"] == JUMP:  # typed on the summary: a note, and the card again
+                await self._enter(conn, actor, row)
             note_id = await audits.add_note(conn, audit_id, question_id, actor.id, note, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
                                action="added", after={"question": question_id, "text": note})
@@ -721,6 +773,8 @@ class AuditService:
                 row = await self._audit(conn, actor, audit_id, writable=False)
             else:
                 row = await self._on_card(conn, actor, audit_id, index)
+            if row["status"] == AuditStatus.in_progress and row["member"]:
+                await self._enter(conn, actor, row, awaiting=JUMP)
             answered = await audits.answers(conn, audit_id)
         checklist = self.snapshot(row)
         result, start = [], 0
@@ -733,18 +787,24 @@ class AuditService:
 
     # --- summary and completion ---------------------------------------------------------------
 
-    async def summary(self, actor: Actor, audit_id: int, index: int | None = None) -> SummaryView:
-        """The summary (from the card of question ``index``, when given: checked to be current)."""
+    async def summary(self, actor: Actor, audit_id: int, index: int | None = None, *, page: int = 0,
+                      message_id: int | None = None) -> SummaryView:
+        """The summary (from the card of question ``index``, when given: checked to be current),
+        at ``page`` of its buttons. While it is shown, a typed question number goes there."""
         async with self.db.transaction() as conn:
             if index is None:
                 row = await self._audit(conn, actor, audit_id, writable=False)
             else:
                 row = await self._on_card(conn, actor, audit_id, index)
-            return await self._summary(conn, row, actor)
+            if row["status"] == AuditStatus.in_progress and row["member"]:
+                await self._enter(conn, actor, row, message_id=message_id, awaiting=JUMP)
+            return await self._summary(conn, row, actor, page=page)
 
-    async def _summary(self, conn, row, actor: Actor) -> SummaryView:
+    async def _summary(self, conn, row, actor: Actor, *, answers: dict | None = None, page: int = 0) -> SummaryView:
+        """The summary (``answers``: audits.answer_rows already read, with this press's change)."""
         audit_id = row["id"]
-        answers = await audits.answer_rows(conn, audit_id)
+        if answers is None:
+            answers = await audits.answer_rows(conn, audit_id)
         checklist = self.snapshot(row)
         lang = actor.lang
         counts = Counter(a["result"] for a in answers.values())
@@ -753,21 +813,23 @@ class AuditService:
         chosen_due = closing.get("due_dates", {})
         for index, (_, question) in enumerate(checklist.questions()):
             answer = answers.get(question.id)
+            text = question.text.get(lang)
             if answer is None:
-                unanswered.append((index, question.clause, question.text.get(lang)))
+                unanswered.append((index, question.clause, text))
                 continue
             if answer["result"] in FINDING_RESULTS and not answer["notes"]:
-                problems.append(Problem(index, question.clause, "statement"))  # every finding needs one
+                problems.append(Problem(index, question.clause, "statement", text))  # every finding needs one
             if answer["result"] in NONCONFORMITIES:
                 if question.evidence is EvidenceRule.required and not answer["files"]:
-                    problems.append(Problem(index, question.clause, "evidence"))
+                    problems.append(Problem(index, question.clause, "evidence", text))
                 default = self.default_due_date(answer["result"])
                 picked = chosen_due.get(str(index))
                 due.append((index, question.clause, answer["result"],
                             date.fromisoformat(picked) if picked else default))
-        return SummaryView(audit_id, row["number"], row["department"], row["status"],
+        view = SummaryView(audit_id, row["number"], row["department"], row["status"],
                            len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
-                           unanswered, problems, due)
+                           unanswered, problems, due, _position(row))
+        return replace(view, page=min(max(page, 0), view.pages - 1))
 
     def default_due_date(self, result: str) -> date:
         days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days
@@ -871,6 +933,12 @@ class AuditService:
             result.append({"id": row["id"], "number": row["number"], "department": row["department"],
                            "status": row["status"], "answered": row["answered"], "total": total})
         return result
+
+
+def _number_typed(text: str) -> str | None:
+    """The digits of a typed question number ("12", "#12", "12.", "第12题"), else None."""
+    m = re.fullmatch(r"\s*(?:#|no\.?\s*|第)?\s*(\d{1,4})\s*[.。]?\s*(?:题)?\s*", text, re.IGNORECASE)
+    return m.group(1) if m else None
 
 
 def _position(row) -> int:

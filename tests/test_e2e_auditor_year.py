@@ -200,7 +200,7 @@ async def test_a_typed_number_on_the_summary_or_sections_jumps_there(bot: BotHar
     assert "type a question number" in sections.text
     card = await bot.say(AUDITOR_EN, "#40")
     assert "<b>40/41</b>" in card.text
-    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
     card = await bot.say(AUDITOR_EN, "sampled 3 files")  # other text on the summary: a note where they were
     assert "Note saved" in card.text and "<b>40/41</b>" in card.text
     async with bot.db.read() as conn:

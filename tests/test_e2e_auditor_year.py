@@ -188,7 +188,7 @@ async def test_a_typed_number_on_the_summary_or_sections_jumps_there(bot: BotHar
     """Item 7, and the bad input: a jump to question 0 or 999 is refused with the range."""
     await bot.join(AUDITOR_EN, "auditor")
     card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
-    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
     for bad in ("0", "999"):
         refused = await bot.say(AUDITOR_EN, bad)
         assert f"There is no question {bad}. Type a number from 1 to 41." in refused.text

@@ -153,6 +153,14 @@ class CompleteConfirmed(AuditButton, prefix="fiy"):
     pass
 
 
+class Discard(AuditButton, prefix="dx"):
+    """Discard an audit started by mistake: asks first (DiscardConfirmed does it)."""
+
+
+class DiscardConfirmed(AuditButton, prefix="dxy"):
+    pass
+
+
 # --- reports, people, menu, language ---------------------------------------------------------
 
 

@@ -222,3 +222,56 @@ async def test_chinese_summary_and_jump(bot: BotHarness):
 async def first_chinese_card(bot: BotHarness):
     await bot.join(AUDITOR, "auditor")
     return await through_opening(bot, AUDITOR, await start_audit(bot, AUDITOR, "职能部门", "办公室"))
+
+
+async def test_discard_an_audit_started_by_mistake(bot: BotHarness):
+    """Item 4: with a confirmation; it leaves /resume, /status and /report; the trail keeps
+    it; its number is not reused."""
+    await bot.join(AUDITOR_EN, "auditor")
+    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
+    ask = await bot.press(AUDITOR_EN, plan.button("Discard"), message_id=plan.message_id)
+    assert "Discard audit A-2026-001?" in ask.plain_text and "number is not given to another audit" in ask.plain_text
+    plan = await bot.press(AUDITOR_EN, ask.button("Keep it"), message_id=ask.message_id)
+    assert "Audit plan" in plan.text
+    ask = await bot.press(AUDITOR_EN, plan.button("Discard"), message_id=plan.message_id)
+    done = await bot.press(AUDITOR_EN, ask.button("Yes, discard"), message_id=ask.message_id)
+    assert "Audit A-2026-001 (Office) discarded" in done.plain_text
+    assert "Menu" in str(done.buttons)
+    resume = await bot.command(AUDITOR_EN, "/resume")
+    assert "A-2026-001" not in resume.text + str(resume.buttons)
+    status = await bot.command(LEAD, "/status")
+    assert "A-2026-001" not in status.text
+    reports = await bot.command(AUDITOR_EN, "/report")
+    assert "A-2026-001" not in reports.text + str(reports.buttons)
+    toast = await bot.press_for_answer(AUDITOR_EN, plan.button("✅"), message_id=plan.message_id, check=False)
+    assert "was discarded" in toast.text  # the old plan card's buttons
+    again = await start_audit(bot, AUDITOR_EN, "functional", "Office")
+    assert "A-2026-002" in again.text  # the number is not reused
+    async with bot.db.read() as conn:
+        from storage.db import fetch_all
+        rows = await fetch_all(conn, "SELECT action, before_json, after_json FROM audit_trail"
+                                     " WHERE entity = 'audit' AND entity_id = '1' AND action = 'discarded'")
+    assert [(r["before_json"], r["after_json"]) for r in rows] == [('"planning"', '"cancelled"')]
+
+
+async def test_discarding_someone_elses_audit_is_refused_unless_lead(bot: BotHarness):
+    """Bad input: a co-auditor cannot discard the audit another auditor created; a lead can,
+    from the summary too."""
+    await bot.join(AUDITOR_EN, "auditor")
+    await bot.join(AUDITOR, "auditor")
+    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
+    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
+    team = await bot.press(AUDITOR_EN, team.button("Wang"), message_id=team.message_id)
+    plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
+    card = await through_opening(bot, AUDITOR_EN, plan)
+    theirs = await bot.command(AUDITOR, "/resume")
+    summary = await bot.press(AUDITOR, theirs.button("汇总"), message_id=theirs.message_id)
+    refused = await bot.press_for_answer(AUDITOR, summary.button("作废"), message_id=summary.message_id)
+    assert "只有发起本次审核的审核员或审核组长可以作废" in refused.text
+    mark = bot.double.mark()
+    bot.double.press_button(LEAD, "1|dx|1", check=False)
+    ask = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Discard audit" in (s.text or ""), after=mark)
+    done = await bot.press(LEAD, ask.button("Yes, discard"), message_id=ask.message_id)
+    assert "discarded" in done.text
+    toast = await bot.press_for_answer(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    assert "was discarded" in toast.text

@@ -295,6 +295,22 @@ async def on_complete_confirmed(update: Update, context: AuditContext, button: b
         scheduler.kick(context.application)
 
 
+async def on_discard(update: Update, context: AuditContext, button: buttons.Discard) -> None:
+    """🗑 Discard: ask first."""
+    view = await service(context).discard_preview(context.actor, button.audit)
+    await update.callback_query.answer()
+    rows = [[(context.label("btn_discard_confirm"), buttons.DiscardConfirmed(button.audit).pack())],
+            [(context.label("btn_discard_keep"), buttons.Resume(button.audit).pack())]]
+    await edit_or_send(update, context, "audit_discard_confirm", rows=rows, d=view)
+
+
+async def on_discard_confirmed(update: Update, context: AuditContext, button: buttons.DiscardConfirmed) -> None:
+    view = await service(context).discard(context.actor, button.audit)
+    await update.callback_query.answer()
+    rows = [[(context.label("btn_menu"), buttons.Menu("main").pack())]]
+    await edit_or_send(update, context, "audit_discarded", rows=rows, d=view)
+
+
 # --- resume ------------------------------------------------------------------------------------
 
 async def resume_command(update: Update, context: AuditContext) -> None:
@@ -322,7 +338,8 @@ def callback_handlers() -> list[BaseHandler]:
     routes = {
         b.ChooseChecklist: on_checklist, b.ChooseDepartment: on_department, b.NewDepartment: on_new_department,
         b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
-        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page, b.ToClosing: on_to_closing,
+        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page,
+        b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed, b.ToClosing: on_to_closing,
         b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,
     }
     return [*(on_press(button, handler, who=_auditor) for button, handler in routes.items()),

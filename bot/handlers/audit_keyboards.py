@@ -52,7 +52,8 @@ def card_rows(context: AuditContext, view: CardView) -> list[list[tuple[str, str
         for start in range(0, len(fields), 2)
     ]
     if view.card == "plan":
-        rows.append([(label("btn_team"), b.Team(view.audit_id).pack())])
+        rows.append([(label("btn_team"), b.Team(view.audit_id).pack()),
+                     (label("btn_discard"), b.Discard(view.audit_id).pack())])
         rows.append([(label("btn_confirm_plan"), b.ConfirmStage(view.audit_id, "p").pack())])
     else:
         mark = "✅" if view.values.get("scope_confirmed") else "⬜"
@@ -92,6 +93,7 @@ def summary_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, 
     if s.status == AuditStatus.in_progress:
         rows.append([(label("btn_back_to_question", number=s.position + 1), b.Jump(s.audit_id, s.position).pack())])
     rows.append([(label("btn_closing"), b.ToClosing(s.audit_id).pack())])
+    rows.append([(label("btn_discard"), b.Discard(s.audit_id).pack())])
     return rows
 
 

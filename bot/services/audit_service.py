@@ -165,6 +165,16 @@ class CompletionPreview:
     staff: int  # active contacts of the department who will receive them
 
 
+@dataclass(frozen=True)
+class Discarding:
+    """An audit being (or just) discarded."""
+
+    audit_id: int
+    number: str
+    department: str
+    answered: int
+
+
 Stage = CardView | QuestionView
 ONE_TAP = (Result.conform, Result.na)  # recorded and moved on in one tap
 
@@ -307,6 +317,8 @@ class AuditService:
                 raise AuditError("not_in_team")
             if writable:
                 await audits.add_member(conn, audit_id, actor.id, "auditor", self.clock.now())
+        if writable and row["status"] == AuditStatus.cancelled:
+            raise AuditError("audit_discarded", number=row["number"])
         if writable and AuditStatus(row["status"]).closed:
             raise AuditError("audit_closed", number=row["number"])
         if audit_id not in self._snapshots:
@@ -920,6 +932,40 @@ class AuditService:
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)
         return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)
+
+    # --- discarding an audit started by mistake ------------------------------------------------
+
+    async def discard_preview(self, actor: Actor, audit_id: int) -> Discarding:
+        """🗑 Discard: what is about to be discarded (refused unless the person created the
+        audit or is a lead, and before completion)."""
+        async with self.db.transaction() as conn:
+            row = await self._discardable(conn, actor, audit_id)
+            answered = await audits.answer_count(conn, audit_id)
+        return Discarding(audit_id, row["number"], row["department"], answered)
+
+    async def discard(self, actor: Actor, audit_id: int) -> Discarding:
+        """Discard the audit: it leaves every list (status cancelled); the rows and the trail
+        keep it, and its number is not given again. The person's dialog in it ends."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._discardable(conn, actor, audit_id)
+            answered = await audits.answer_count(conn, audit_id)
+            await audits.set_status(conn, audit_id, AuditStatus.cancelled, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                               action="discarded", before=row["status"], after=AuditStatus.cancelled)
+            if row["dialog_audit_id"] == audit_id:
+                await dialogs.clear(conn, actor.id)
+        return Discarding(audit_id, row["number"], row["department"], answered)
+
+    async def _discardable(self, conn, actor: Actor, audit_id: int):
+        row = await self._audit(conn, actor, audit_id, writable=False)
+        if row["status"] == AuditStatus.cancelled:
+            raise AuditError("audit_discarded", number=row["number"])
+        if AuditStatus(row["status"]).closed:
+            raise AuditError("audit_closed", number=row["number"])
+        if row["created_by"] != actor.id and not actor.is_lead:
+            raise AuditError("discard_not_allowed")
+        return row
 
     # --- lists ---------------------------------------------------------------------------------
 

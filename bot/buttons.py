@@ -122,6 +122,34 @@ class Jump(QuestionButton, prefix="qj"):
     pass
 
 
+class Records(QuestionButton, prefix="qr"):
+    """The notes and files of a question, to correct."""
+
+
+@dataclass(frozen=True)
+class NoteEdit(Button, prefix="ne"):
+    audit: int
+    note: int
+
+
+@dataclass(frozen=True)
+class NoteDelete(Button, prefix="nd"):
+    audit: int
+    note: int
+
+
+@dataclass(frozen=True)
+class FileDelete(Button, prefix="fd"):
+    audit: int
+    file: int
+
+
+@dataclass(frozen=True)
+class FileMove(Button, prefix="fm"):
+    audit: int
+    file: int
+
+
 # --- summary and closing ---------------------------------------------------------------------
 
 

@@ -275,3 +275,95 @@ async def test_discarding_someone_elses_audit_is_refused_unless_lead(bot: BotHar
     assert "discarded" in done.text
     toast = await bot.press_for_answer(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
     assert "was discarded" in toast.text
+
+
+async def nc_with_note_and_photo(bot: BotHarness, user: TgUser = AUDITOR_EN):
+    from tests.defect_fixtures import send_photo
+    await bot.join(user, "auditor")
+    card = await through_opening(bot, user, await start_audit(bot, user, "functional", "Office"))
+    card = await bot.press(user, card.button("Conform"), message_id=card.message_id)  # question 2 needs no photo
+    card = await bot.press(user, card.button("Minor NC"), message_id=card.message_id)
+    card = await bot.say(user, "call Zhao about the register tomorrow")  # a note to oneself, by mistake
+    card = await send_photo(bot, user, 3, "canteen menu")  # a photo for another question
+    assert "📝 1 note" in card.text and "📎 1 evidence file" in card.text
+    return card
+
+
+async def test_deleting_the_last_statement_of_an_nc_blocks_completion(bot: BotHarness):
+    """Item 3, bad input: the note deleted, completion is refused with the reason; the
+    trail keeps the text; the report would show only what is current."""
+    card = await nc_with_note_and_photo(bot)
+    records = await bot.press(AUDITOR_EN, card.button("Notes & files (2)"), message_id=card.message_id)
+    assert "call Zhao about the register" in records.text and "canteen menu" in records.text
+    records = await bot.press(AUDITOR_EN, records.button("🗑 📝1"), message_id=records.message_id)
+    assert "call Zhao" not in records.text
+    card = await bot.press(AUDITOR_EN, records.button("Back to question 2"), message_id=records.message_id)
+    assert "📝" not in card.text.split("Result")[1]
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    assert "2. When the head" in summary.plain_text or "type a statement" in summary.plain_text
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    refused = await bot.press_for_answer(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    assert "need a statement" in refused.text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_all
+        notes = await fetch_all(conn, "SELECT text, deleted_at, deleted_by FROM notes")
+        trail = await fetch_all(conn, "SELECT action, before_json FROM audit_trail WHERE entity = 'note' ORDER BY id")
+    assert notes[0]["text"] == "call Zhao about the register tomorrow" and notes[0]["deleted_at"]
+    assert notes[0]["deleted_by"] == AUDITOR_EN.id
+    assert [t["action"] for t in trail] == ["added", "deleted"] and "call Zhao" in trail[1]["before_json"]
+
+
+async def test_edit_a_note_and_move_and_delete_files(bot: BotHarness):
+    """Item 3: ✏️ a note (the old text in the trail); ↪ a photo to the question it shows;
+    🗑 a file; the report holds only what is current."""
+    from tests.defect_fixtures import body_text, fetch_report, send_photo
+    card = await nc_with_note_and_photo(bot)
+    records = await bot.press(AUDITOR_EN, card.button("Notes & files"), message_id=card.message_id)
+    ask = await bot.press(AUDITOR_EN, records.button("✏️ 📝1"), message_id=records.message_id)
+    assert "new text of this note" in ask.text and "call Zhao" in ask.text
+    card = await bot.say(AUDITOR_EN, "Two of five job descriptions are unsigned")
+    assert "Note changed" in card.text and "Two of five" in card.text and "call Zhao" not in card.text
+    records = await bot.press(AUDITOR_EN, card.button("Notes & files"), message_id=card.message_id)
+    assert "(edited)" in records.text
+    ask = await bot.press(AUDITOR_EN, records.button("↪ 📎1"), message_id=records.message_id)
+    assert "1–41" in ask.text and "question 2 now" in ask.text
+    refused = await bot.say(AUDITOR_EN, "99")
+    assert "There is no question 99" in refused.text
+    card = await bot.say(AUDITOR_EN, "5")
+    assert "<b>5/41</b>" in card.text and "File moved to this question" in card.text and "📎 1 evidence file" in card.text
+    card = await send_photo(bot, AUDITOR_EN, 4, "blurred photo")
+    records = await bot.press(AUDITOR_EN, card.button("Notes & files (2)"), message_id=card.message_id)
+    records = await bot.press(AUDITOR_EN, records.button("🗑 📎2"), message_id=records.message_id)
+    assert "blurred photo" not in records.text and "canteen menu" in records.text
+    card = await bot.press(AUDITOR_EN, records.button("Back to question 5"), message_id=records.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    done = await complete_from(bot, AUDITOR_EN, card)
+    assert "completed" in done.text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_all
+        trail = await fetch_all(conn, "SELECT entity, action, before_json, after_json FROM audit_trail"
+                                      " WHERE entity IN ('note', 'evidence') ORDER BY id")
+    actions = [(t["entity"], t["action"]) for t in trail]
+    assert ("note", "edited") in actions and ("evidence", "moved") in actions and ("evidence", "deleted") in actions
+    edited = next(t for t in trail if t["action"] == "edited")
+    assert "call Zhao" in edited["before_json"] and "Two of five" in edited["after_json"]
+    text = body_text(await fetch_report(bot, AUDITOR_EN))
+    assert "Two of five job descriptions are unsigned" in text and "call Zhao" not in text
+    assert "blurred photo" not in text
+
+
+async def test_a_file_cannot_be_moved_into_another_audit(bot: BotHarness):
+    """Item 3, bad input: a (forged or stale) ↪ naming another audit than the file's is refused."""
+    await nc_with_note_and_photo(bot)
+    plan = await start_audit(bot, AUDITOR_EN, "functional", "Finance")  # audit 2
+    async with bot.db.read() as conn:
+        from storage.db import fetch_value
+        file_id = await fetch_value(conn, "SELECT id FROM evidence")
+    toast = await bot.press_for_answer(AUDITOR_EN, f"1|fm|2|{file_id}", message_id=plan.message_id, check=False)
+    assert "belongs to another audit" in toast.text
+    toast = await bot.press_for_answer(AUDITOR_EN, f"1|fd|2|{file_id}", message_id=plan.message_id, check=False)
+    assert "belongs to another audit" in toast.text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_one
+        row = await fetch_one(conn, "SELECT audit_id, question_id, deleted_at FROM evidence")
+    assert (row["audit_id"], row["deleted_at"]) == (1, None)

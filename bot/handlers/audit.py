@@ -24,6 +24,7 @@ from bot.handlers.audit_keyboards import (
     completed_rows,
     paused_rows,
     question_rows,
+    records_rows,
     resume_rows,
     sections_rows,
     summary_rows,
@@ -230,6 +231,37 @@ async def on_summary_page(update: Update, context: AuditContext, button: buttons
     await show(update, context, view)
 
 
+async def on_records(update: Update, context: AuditContext, button: buttons.Records) -> None:
+    """🗂 Notes & files of a question: each to edit, delete or move."""
+    view = await service(context).records(context.actor, button.audit, button.index)
+    await update.callback_query.answer()
+    await _show(update, context, "audit_records", records_rows(context, view), audit_id=button.audit, r=view)
+
+
+async def on_note_edit(update: Update, context: AuditContext, button: buttons.NoteEdit) -> None:
+    current = await service(context).ask_note_edit(context.actor, button.audit, button.note)
+    await update.callback_query.answer()
+    await reply(update, context, "audit_note_edit_ask", current=current)
+
+
+async def on_note_delete(update: Update, context: AuditContext, button: buttons.NoteDelete) -> None:
+    view = await service(context).delete_note(context.actor, button.audit, button.note)
+    await toast(update, context, "audit_note_deleted")
+    await _show(update, context, "audit_records", records_rows(context, view), audit_id=button.audit, r=view)
+
+
+async def on_file_delete(update: Update, context: AuditContext, button: buttons.FileDelete) -> None:
+    view = await service(context).delete_file(context.actor, button.audit, button.file)
+    await toast(update, context, "audit_file_deleted")
+    await _show(update, context, "audit_records", records_rows(context, view), audit_id=button.audit, r=view)
+
+
+async def on_file_move(update: Update, context: AuditContext, button: buttons.FileMove) -> None:
+    current, total = await service(context).ask_file_move(context.actor, button.audit, button.file)
+    await update.callback_query.answer()
+    await reply(update, context, "audit_file_move_ask", current=current, total=total)
+
+
 async def on_jump(update: Update, context: AuditContext, button: buttons.Jump) -> None:
     """Jump to question ``index`` (from the sections list or the summary)."""
     view = await service(context).jump(context.actor, button.audit, button.index, message_id=_pressed_id(update))
@@ -339,7 +371,9 @@ def callback_handlers() -> list[BaseHandler]:
         b.ChooseChecklist: on_checklist, b.ChooseDepartment: on_department, b.NewDepartment: on_new_department,
         b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
         b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page,
-        b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed, b.ToClosing: on_to_closing,
+        b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed,
+        b.Records: on_records, b.NoteEdit: on_note_edit, b.NoteDelete: on_note_delete,
+        b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.ToClosing: on_to_closing,
         b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,
     }
     return [*(on_press(button, handler, who=_auditor) for button, handler in routes.items()),

@@ -9,6 +9,7 @@ from bot.services.audit_service import (
     SUMMARY_PAGE,
     CardView,
     Completed,
+    QuestionRecords,
     QuestionView,
     Sections,
     SummaryView,
@@ -38,7 +39,11 @@ def question_rows(context: AuditContext, q: QuestionView) -> list[list[tuple[str
     rows.append([result_button(Result.na), forward])
     rows.append([move("btn_back", b.Move.back), move("btn_sections", b.Move.sections),
                  move("btn_pause", b.Move.pause)])
-    rows.append([move("btn_summary", b.Move.summary)])
+    bottom = [move("btn_summary", b.Move.summary)]
+    if q.notes or q.evidence_count:
+        bottom.append((label("btn_records", count=len(q.notes) + q.evidence_count),
+                       b.Records(q.audit_id, q.index).pack()))
+    rows.append(bottom)
     return rows
 
 
@@ -125,3 +130,16 @@ def completed_rows(context: AuditContext, done: Completed) -> list[list[tuple[st
     """After completion: its report, or another unfinished audit."""
     return [[(context.label("btn_report_of", number=done.number), b.Report(done.audit_id).pack()),
              (context.label("btn_resume_another"), b.Menu("resume").pack())]]
+
+
+def records_rows(context: AuditContext, r: QuestionRecords) -> list[list[tuple[str, str]]]:
+    """✏️ and 🗑 per note, 🗑 and ↪ per file, then back to the question."""
+    label = context.label
+    rows = [[(label("btn_note_edit", n=i), b.NoteEdit(r.audit_id, note["id"]).pack()),
+             (label("btn_note_delete", n=i), b.NoteDelete(r.audit_id, note["id"]).pack())]
+            for i, note in enumerate(r.notes, 1)]
+    rows += [[(label("btn_file_delete", n=i), b.FileDelete(r.audit_id, item["id"]).pack()),
+              (label("btn_file_move", n=i), b.FileMove(r.audit_id, item["id"]).pack())]
+             for i, item in enumerate(r.files, 1)]
+    rows.append([(label("btn_back_to_question", number=r.index + 1), b.Jump(r.audit_id, r.index).pack())])
+    return rows

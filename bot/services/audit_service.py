@@ -175,6 +175,19 @@ class Discarding:
     answered: int
 
 
+@dataclass(frozen=True)
+class QuestionRecords:
+    """The notes and files of one question, to correct (while the audit is open)."""
+
+    audit_id: int
+    number: str
+    index: int
+    clause: str
+    text: str
+    notes: list[dict]  # id, text, person, created_at, edited_at
+    files: list[dict]  # id, kind, caption, file_name, person
+
+
 Stage = CardView | QuestionView
 ONE_TAP = (Result.conform, Result.na)  # recorded and moved on in one tap
 
@@ -436,6 +449,10 @@ class AuditService:
         if state["awaiting"] == "due":
             await self.set_due_date(actor, audit_id, int(data["index"]), text)
             return await self.card(actor, audit_id), None
+        if state["awaiting"] == "note_edit":
+            return await self.edit_note(actor, audit_id, int(data["note"]), text), "note_edited"
+        if state["awaiting"] == "file_move":
+            return await self.move_file(actor, audit_id, int(data["evidence"]), text), "file_moved"
         if state["awaiting"] == JUMP and _number_typed(text):
             return await self.jump_to_number(actor, audit_id, text), None
         return await self.add_note(actor, audit_id, None, text), "note"
@@ -932,6 +949,124 @@ class AuditService:
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)
         return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)
+
+    # --- correcting notes and files -------------------------------------------------------------
+
+    async def records(self, actor: Actor, audit_id: int, index: int) -> QuestionRecords:
+        """The notes and files of question ``index``, each to edit, delete or move."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            return await self._records(conn, row, index, actor)
+
+    async def _records(self, conn, row, index: int, actor: Actor) -> QuestionRecords:
+        checklist = self.snapshot(row)
+        question_id = _question_id(checklist, index)
+        question = checklist.questions()[index][1]
+        notes = [dict(n) for n in await audits.notes_with_people(conn, row["id"], question_id)]
+        files = [dict(f) for f in await evidence.of_question_with_people(conn, row["id"], question_id)]
+        return QuestionRecords(row["id"], row["number"], index, question.clause, question.text.get(actor.lang),
+                               notes, files)
+
+    async def _own_note(self, conn, row, note_id: int):
+        note = await audits.note(conn, note_id)
+        if note is None or note["audit_id"] != row["id"] or note["deleted_at"] is not None:
+            raise AuditError("stale")
+        return note
+
+    async def _own_file(self, conn, row, evidence_id: int):
+        item = await evidence.get(conn, evidence_id)
+        if item is None or item["deleted_at"] is not None or item["question_id"] is None:
+            raise AuditError("stale")
+        if item["audit_id"] != row["id"]:
+            raise AuditError("file_other_audit")
+        return item
+
+    async def ask_note_edit(self, actor: Actor, audit_id: int, note_id: int) -> str:
+        """✏️ on a note: the next text typed replaces it. Returns its current text."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            note = await self._own_note(conn, row, note_id)
+            await self._enter(conn, actor, row, awaiting="note_edit", data={"note": note_id})
+            return note["text"]
+
+    async def edit_note(self, actor: Actor, audit_id: int, note_id: int, text: str) -> QuestionView:
+        """The new text of a note (the old one stays in the trail); the card of its question."""
+        new = clean_text(text, MAX_NOTE)
+        if not new:
+            raise AuditError("field_empty")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            note = await self._own_note(conn, row, note_id)
+            await audits.edit_note(conn, note_id, new, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
+                               action="edited", before={"text": note["text"]}, after={"text": new})
+            await audits.touch(conn, audit_id, now)
+            return await self._to_question(conn, actor, row, note["question_id"])
+
+    async def delete_note(self, actor: Actor, audit_id: int, note_id: int) -> QuestionRecords:
+        """🗑 on a note: it no longer counts (nor shows in the report); the row and the trail keep it."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            note = await self._own_note(conn, row, note_id)
+            await audits.delete_note(conn, note_id, actor.id, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
+                               action="deleted", before={"question": note["question_id"], "text": note["text"]})
+            await audits.touch(conn, audit_id, now)
+            return await self._records(conn, row, self.snapshot(row).question_ids().index(note["question_id"]), actor)
+
+    async def delete_file(self, actor: Actor, audit_id: int, evidence_id: int) -> QuestionRecords:
+        """🗑 on a file: it no longer counts (nor shows in the report); the row, the bytes and the trail keep it."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            item = await self._own_file(conn, row, evidence_id)
+            await evidence.delete(conn, evidence_id, actor.id, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
+                               action="deleted", before={"question": item["question_id"], "sha256": item["sha256"],
+                                                         "kind": item["kind"], "caption": item["caption"]})
+            await audits.touch(conn, audit_id, now)
+            return await self._records(conn, row, self.snapshot(row).question_ids().index(item["question_id"]), actor)
+
+    async def ask_file_move(self, actor: Actor, audit_id: int, evidence_id: int) -> tuple[int, int]:
+        """↪ on a file: the next question number typed is where it goes. Returns (its
+        question's number, how many questions there are)."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            item = await self._own_file(conn, row, evidence_id)
+            await self._enter(conn, actor, row, awaiting="file_move", data={"evidence": evidence_id})
+            ids = self.snapshot(row).question_ids()
+            return ids.index(item["question_id"]) + 1, len(ids)
+
+    async def move_file(self, actor: Actor, audit_id: int, evidence_id: int, typed: str) -> QuestionView:
+        """Move a file to the question numbered ``typed`` of the same audit; its card."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            item = await self._own_file(conn, row, evidence_id)
+            ids = self.snapshot(row).question_ids()
+            number = int(_number_typed(typed) or 0)
+            if not 1 <= number <= len(ids):
+                raise AuditError("no_such_question", number=number if _number_typed(typed) else typed,
+                                 total=len(ids))
+            target = ids[number - 1]
+            if target != item["question_id"]:
+                await evidence.move(conn, evidence_id, target)
+                await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
+                                   action="moved", before={"question": item["question_id"]},
+                                   after={"question": target})
+                await audits.touch(conn, audit_id, now)
+            return await self._to_question(conn, actor, row, target)
+
+    async def _to_question(self, conn, actor: Actor, row, question_id: str) -> QuestionView:
+        """The card of ``question_id`` (the person's place moves there while in the questions)."""
+        checklist = self.snapshot(row)
+        index = checklist.question_ids().index(question_id)
+        if row["status"] == AuditStatus.in_progress:
+            return await self._go(conn, actor, row, index, None)
+        await self._enter(conn, actor, row)
+        return await self._question_view(conn, row, checklist, index, actor)
 
     # --- discarding an audit started by mistake ------------------------------------------------
 

@@ -173,6 +173,19 @@ class DueDate(QuestionButton, prefix="dd"):
     pass
 
 
+@dataclass(frozen=True)
+class DueSet(Button, prefix="dds"):
+    """A quick due date (+30/+60/+90 days) for the action of the NC at ``index``."""
+
+    audit: int
+    index: int
+    day: date
+
+
+class EditPlan(AuditButton, prefix="pe"):
+    """The plan card, editable until completion (from the summary)."""
+
+
 class Complete(AuditButton, prefix="fin"):
     """Complete the audit: asks for confirmation first (CompleteConfirmed does it)."""
 

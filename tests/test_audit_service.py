@@ -129,7 +129,11 @@ async def test_due_dates_must_be_ahead(env):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("2027-01-31", date(2027, 1, 31)), ("2027/1/31", date(2027, 1, 31)), ("2027年1月31日", date(2027, 1, 31)),
-     ("12月24日", date(2026, 12, 24)), ("1-15", date(2027, 1, 15)), ("yesterday", None), ("2027-02-30", None)],
+     ("12月24日", date(2026, 12, 24)), ("1-15", date(2027, 1, 15)), ("yesterday", None), ("2027-02-30", None),
+     ("2026-12-31", date(2026, 12, 31)), ("31/12/2026", date(2026, 12, 31)), ("31.12.2026", date(2026, 12, 31)),
+     ("12月31日", date(2026, 12, 31)), ("2026年12月31日", date(2026, 12, 31)), ("Dec 31", date(2026, 12, 31)),
+     ("31 December 2026", date(2026, 12, 31)), ("jan 5", date(2027, 1, 5)), ("12/31/2026", date(2026, 12, 31)),
+     ("31/02/2027", None), ("03/04/2027", None), ("Foo 3", None)],
 )
 def test_parse_date(text, expected):
     assert parse_date(text, date(2026, 11, 21)) == expected
@@ -159,3 +163,10 @@ async def test_a_lead_outside_the_team_starts_at_the_first_question(env):
     assert done.view.answered_by == LEAD.name and not done.moved_on
     with pytest.raises(AuditError, match="stale_card"):
         await service.record_result(LEAD, audit_id, 1, "conform")  # a card the lead is not on
+
+
+@pytest.mark.parametrize(("text", "problem"), [("31/02/2027", "no_such_day"), ("03/04/2027", "ambiguous"),
+                                                ("soon", "unreadable"), ("Feb 30", "no_such_day")])
+def test_a_date_that_cannot_be_read_says_why(text, problem):
+    from bot.services.dates import read_date
+    assert read_date(text, date(2026, 11, 21)) == (None, problem)

@@ -367,3 +367,56 @@ async def test_a_file_cannot_be_moved_into_another_audit(bot: BotHarness):
         from storage.db import fetch_one
         row = await fetch_one(conn, "SELECT audit_id, question_id, deleted_at FROM evidence")
     assert (row["audit_id"], row["deleted_at"]) == (1, None)
+
+
+async def to_closing_with_an_nc(bot: BotHarness):
+    await bot.join(AUDITOR_EN, "auditor")
+    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
+    opening = await bot.press(AUDITOR_EN, plan.button("✅"), message_id=plan.message_id)
+    await bot.press(AUDITOR_EN, opening.button("Attendees"), message_id=opening.message_id)
+    opening = await bot.say(AUDITOR_EN, "Director Li, clerk Zhao")
+    card = await bot.press(AUDITOR_EN, opening.button("▶"), message_id=opening.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
+    card = await bot.say(AUDITOR_EN, "Two job descriptions unsigned")
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    return summary
+
+
+async def test_plan_stays_editable_and_closing_attendees_come_from_the_opening(bot: BotHarness):
+    """Item 8: ✏️ Plan on the summary; the closing meeting's attendees prefilled."""
+    summary = await to_closing_with_an_nc(bot)
+    plan = await bot.press(AUDITOR_EN, summary.button("✏️ Plan"), message_id=summary.message_id)
+    assert "Audit plan" in plan.text and "Plan confirmed" not in str(plan.buttons)
+    await bot.press(AUDITOR_EN, plan.button("Scope"), message_id=plan.message_id)
+    plan = await bot.say(AUDITOR_EN, "Licensing and the document register, 2026")
+    assert "Licensing and the document register" in plan.text
+    summary = await bot.press(AUDITOR_EN, plan.button("Summary"), message_id=plan.message_id)
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    assert "Director Li, clerk Zhao" in closing.text  # from the opening meeting
+    async with bot.db.read() as conn:
+        from storage.db import fetch_value
+        assert "document register" in await fetch_value(conn, "SELECT plan_json FROM audits")
+
+
+async def test_due_dates_quick_buttons_and_typed_forms(bot: BotHarness, clock):
+    """Item 8, and the bad input 31/02/2027: quick +30/+60/+90 buttons; typed forms; an
+    impossible, ambiguous or past date is refused with the reason."""
+    summary = await to_closing_with_an_nc(bot)
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    ask = await bot.press(AUDITOR_EN, closing.button("📅"), message_id=closing.message_id)
+    labels = [t for row in ask.buttons for t, _ in row]
+    assert [t.split(" (")[0] for t in labels] == ["+30 days", "+60 days", "+90 days"]
+    closing = await bot.press(AUDITOR_EN, ask.button("+90 days"), message_id=ask.message_id)
+    ninety = labels[2].split("(")[1].rstrip(")")
+    assert f"due {ninety}" in closing.text
+    await bot.press(AUDITOR_EN, closing.button("📅"), message_id=closing.message_id)
+    for typed, why in (("31/02/2027", "does not exist"), ("03/04/2027", "two ways"), ("2026-01-05", "after today"),
+                       ("next week", "could not read")):
+        refused = await bot.say(AUDITOR_EN, typed)
+        assert why in refused.text, (typed, refused.text)
+    closing = await bot.say(AUDITOR_EN, "31.12.2026")
+    assert "due 2026-12-31" in closing.text
+    await bot.press(AUDITOR_EN, closing.button("📅"), message_id=closing.message_id)
+    closing = await bot.say(AUDITOR_EN, "Jan 15")
+    assert "due 2027-01-15" in closing.text

@@ -22,6 +22,7 @@ from bot.handlers.audit_keyboards import (
     card_rows,
     closing_rows,
     completed_rows,
+    due_rows,
     paused_rows,
     question_rows,
     records_rows,
@@ -305,9 +306,22 @@ async def on_back_to_questions(update: Update, context: AuditContext, button: bu
 
 
 async def on_due_date(update: Update, context: AuditContext, button: buttons.DueDate) -> None:
-    await service(context).ask_due(context.actor, button.audit, button.index)
+    choices = await service(context).ask_due(context.actor, button.audit, button.index)
     await update.callback_query.answer()
-    await reply(update, context, "audit_due_ask")
+    await reply(update, context, "audit_due_ask", rows=due_rows(context, button.audit, button.index, choices))
+
+
+async def on_due_set(update: Update, context: AuditContext, button: buttons.DueSet) -> None:
+    """A quick due date: the closing card again."""
+    view = await service(context).set_due_date(context.actor, button.audit, button.index, button.day)
+    await update.callback_query.answer()
+    await show(update, context, view)
+
+
+async def on_edit_plan(update: Update, context: AuditContext, button: buttons.EditPlan) -> None:
+    view = await service(context).plan_card(context.actor, button.audit)
+    await update.callback_query.answer()
+    await show(update, context, view)
 
 
 async def on_complete(update: Update, context: AuditContext, button: buttons.Complete) -> None:
@@ -372,6 +386,7 @@ def callback_handlers() -> list[BaseHandler]:
         b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
         b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page,
         b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed,
+        b.DueSet: on_due_set, b.EditPlan: on_edit_plan,
         b.Records: on_records, b.NoteEdit: on_note_edit, b.NoteDelete: on_note_delete,
         b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.ToClosing: on_to_closing,
         b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,

@@ -56,7 +56,10 @@ def card_rows(context: AuditContext, view: CardView) -> list[list[tuple[str, str
          for i, name in enumerate(fields[start:start + 2], start)]
         for start in range(0, len(fields), 2)
     ]
-    if view.card == "plan":
+    if view.card == "plan" and view.status != AuditStatus.planning:  # edited from the summary
+        rows.append([(label("btn_team"), b.Team(view.audit_id).pack())])
+        rows.append([(label("btn_back_to_summary"), b.BackToQuestions(view.audit_id).pack())])
+    elif view.card == "plan":
         rows.append([(label("btn_team"), b.Team(view.audit_id).pack()),
                      (label("btn_discard"), b.Discard(view.audit_id).pack())])
         rows.append([(label("btn_confirm_plan"), b.ConfirmStage(view.audit_id, "p").pack())])
@@ -98,7 +101,8 @@ def summary_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, 
     if s.status == AuditStatus.in_progress:
         rows.append([(label("btn_back_to_question", number=s.position + 1), b.Jump(s.audit_id, s.position).pack())])
     rows.append([(label("btn_closing"), b.ToClosing(s.audit_id).pack())])
-    rows.append([(label("btn_discard"), b.Discard(s.audit_id).pack())])
+    rows.append([(label("btn_edit_plan"), b.EditPlan(s.audit_id).pack()),
+                 (label("btn_discard"), b.Discard(s.audit_id).pack())])
     return rows
 
 
@@ -143,3 +147,9 @@ def records_rows(context: AuditContext, r: QuestionRecords) -> list[list[tuple[s
              for i, item in enumerate(r.files, 1)]
     rows.append([(label("btn_back_to_question", number=r.index + 1), b.Jump(r.audit_id, r.index).pack())])
     return rows
+
+
+def due_rows(context: AuditContext, audit_id: int, index: int, choices) -> list[list[tuple[str, str]]]:
+    """Quick due dates: +30 / +60 / +90 days."""
+    return [[(context.label("btn_due_in", days=days, due=due.isoformat()), b.DueSet(audit_id, index, due).pack())
+             for days, due in choices]]

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.checklists import Checklist, EvidenceRule
 from bot.clock import Clock
-from bot.services.dates import parse_date
+from bot.services.dates import read_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor, clean_name
 from bot.services.text import clean_text
@@ -41,6 +41,7 @@ MAX_FIELD = 2000
 SNAPSHOT_CACHE = 256  # parsed checklists of recently used audits
 MAX_NOTE = 4096  # Telegram's longest message: a note is kept whole
 SUMMARY_PAGE = 8  # buttons to questions per page of the summary
+QUICK_DUE_DAYS = (30, 60, 90)  # the due date's quick buttons, as the CAPA step has
 JUMP = "jump"  # awaiting: the summary or the sections list is shown, a typed number goes there
 
 
@@ -420,20 +421,23 @@ class AuditService:
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             view = await self._card_view(conn, row, actor.lang)
-            if row["status"] not in (AuditStatus.planning, AuditStatus.opening, AuditStatus.closing) or not 0 <= index < len(CARDS[view.card]):
+            if AuditStatus(row["status"]).closed or not 0 <= index < len(CARDS[view.card]):
                 raise AuditError("stale")
             name = CARDS[view.card][index]
             await self._enter(conn, actor, row, awaiting="field", data={"card": view.card, "field": name})
             return name, view.values.get(name)
 
-    async def ask_due(self, actor: Actor, audit_id: int, index: int) -> None:
-        """A due-date button on the closing card: the next text typed is the date."""
+    async def ask_due(self, actor: Actor, audit_id: int, index: int) -> list[tuple[int, date]]:
+        """A due-date button on the closing card: the next text typed is the date. Returns the
+        quick choices (days from today, date)."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] != AuditStatus.closing:
                 raise AuditError("stale")
             _question_id(self.snapshot(row), index)
             await self._enter(conn, actor, row, awaiting="due", data={"index": index})
+        today = self.clock.now().astimezone(self.settings.tz).date()
+        return [(days, today + timedelta(days=days)) for days in QUICK_DUE_DAYS]
 
     async def typed(self, actor: Actor, text: str) -> tuple[Stage, str | None]:
         """Text typed while working in an audit: the awaited card field or due date, else a
@@ -447,8 +451,7 @@ class AuditService:
         if state["awaiting"] == "field":
             return await self.set_field(actor, audit_id, data["card"], data["field"], text), None
         if state["awaiting"] == "due":
-            await self.set_due_date(actor, audit_id, int(data["index"]), text)
-            return await self.card(actor, audit_id), None
+            return await self.set_due_date(actor, audit_id, int(data["index"]), text), None
         if state["awaiting"] == "note_edit":
             return await self.edit_note(actor, audit_id, int(data["note"]), text), "note_edited"
         if state["awaiting"] == "file_move":
@@ -516,6 +519,11 @@ class AuditService:
                 opening = json.loads(row["opening_json"])
                 opening["held_at"] = now.isoformat()
                 await audits.set_card(conn, audit_id, "opening", opening, now)
+            if new == AuditStatus.closing:  # the closing meeting's attendees: those of the opening, to correct
+                closing, opening = json.loads(row["closing_json"]), json.loads(row["opening_json"])
+                if not closing.get("attendees") and opening.get("attendees"):
+                    closing["attendees"] = opening["attendees"]
+                    await audits.set_card(conn, audit_id, "closing", closing, now)
             await audits.set_status(conn, audit_id, new, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="status", before=expected, after=new)
@@ -524,6 +532,18 @@ class AuditService:
             if new == AuditStatus.in_progress:
                 return await self._question_view(conn, row, self.snapshot(row), _position(row), actor)
             return await self._stage_view(conn, row, actor)
+
+    async def plan_card(self, actor: Actor, audit_id: int) -> CardView:
+        """✏️ Plan on the summary: the plan card, editable until completion (from the closing
+        meeting, the audit goes back to the questions, as a jump does)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] == AuditStatus.closing:
+                await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
+                row = await audits.press_context(conn, audit_id, actor.id)
+            await self._enter(conn, actor, row)
+            return await self._card_view(conn, row, actor.lang)
 
     async def reopen_questions(self, actor: Actor, audit_id: int) -> SummaryView:
         """From the closing card back to the questions: the summary."""
@@ -864,16 +884,16 @@ class AuditService:
         days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days
         return self.clock.now().astimezone(self.settings.tz).date() + timedelta(days=days)
 
-    async def set_due_date(self, actor: Actor, audit_id: int, index: int, due: date | str) -> None:
+    async def set_due_date(self, actor: Actor, audit_id: int, index: int, due: date | str) -> CardView:
         """Change the due date of the action for the NC at ``index`` before completion.
 
         ``due`` may be the text the auditor typed (any form ``parse_date`` reads).
         """
         today = self.clock.now().astimezone(self.settings.tz).date()
         if isinstance(due, str):
-            due = parse_date(due, today)
+            due, problem = read_date(due, today)
             if due is None:
-                raise AuditError("due_unreadable")
+                raise AuditError(f"due_{problem}")
         if due <= today:
             raise AuditError("due_in_past")
         if due > today + timedelta(days=730):
@@ -886,6 +906,7 @@ class AuditService:
             closing.setdefault("due_dates", {})[str(index)] = due.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
             await self._enter(conn, actor, row)
+            return await self._stage_view(conn, await audits.press_context(conn, audit_id, actor.id), actor)
 
     async def completion_preview(self, actor: Actor, audit_id: int) -> CompletionPreview:
         """Complete was pressed: what completing will do, for the person to confirm; refused

@@ -48,6 +48,7 @@ LONG_SUMMARY = SummaryView(  # every question a problem or unanswered: the list 
     1, "A-2026-001", "Office", "in_progress", 400, {"minor": 200},
     [(i, "8.5.1", HOSTILE) for i in range(200, 400, 2)],
     [Problem(i, "7.5.3", "statement", "Q " * 300) for i in range(200)], [], position=17, page=3,
+    by_person={HOSTILE: 150, "Ann": 50, "王审核": 10},
 )
 
 SAMPLES: dict[str, list[dict]] = {
@@ -95,6 +96,15 @@ SAMPLES: dict[str, list[dict]] = {
     ],
     "audit_note_edit_ask": [{"current": LONG}, {"current": "<b>x</b>"}],
     "audit_file_move_ask": [{"current": 3, "total": 41}],
+    "audit_error_not_in_team": [{"number": "A-2026-001"}],
+    "audit_team_added": [{"audit_id": 1, "number": "A-2026-001", "department": HOSTILE, "by": HOSTILE}],
+    "lead_audit_completed": [
+        {"audit_id": 1, "number": "A-2026-001", "department": HOSTILE, "by": HOSTILE,
+         "findings": {"NC": 3, "OBS": 1}, "actions": 3},
+        {"audit_id": 1, "number": "A-2026-001", "department": "Office", "by": "Ann", "findings": {}, "actions": 0},
+        {"audit_id": 1, "number": "A-2026-001", "department": "Office", "by": "Ann", "findings": {"NC": 1},
+         "actions": 1},
+    ],
     "audit_use_buttons": [{}],
     "audit_evidence_needs_question": [{}],
     "audit_error_no_such_question": [{"number": 0, "total": 41}, {"number": 9999, "total": 41}],

@@ -420,3 +420,65 @@ async def test_due_dates_quick_buttons_and_typed_forms(bot: BotHarness, clock):
     await bot.press(AUDITOR_EN, closing.button("📅"), message_id=closing.message_id)
     closing = await bot.say(AUDITOR_EN, "Jan 15")
     assert "due 2027-01-15" in closing.text
+
+
+async def team_of_two(bot: BotHarness):
+    await bot.join(AUDITOR_EN, "auditor")
+    await bot.join(AUDITOR, "auditor")
+    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
+    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
+    mark = bot.double.mark()
+    team = await bot.press(AUDITOR_EN, team.button("Wang"), message_id=team.message_id)
+    told = await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and "审核组" in (s.text or ""), after=mark)
+    plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
+    return plan, told
+
+
+async def test_a_co_auditor_is_told_when_added_and_opens_the_audit(bot: BotHarness):
+    """Item 10: the notice with a button to open the audit; only the creator or a lead
+    changes the team; the summary shows who recorded what; the lead hears of the completion."""
+    plan, told = await team_of_two(bot)
+    assert "Ann Auditor 已将您加入审核 A-2026-001" in told.plain_text
+    card = await through_opening(bot, AUDITOR_EN, plan)
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    theirs = await bot.press(AUDITOR, told.button("打开"), message_id=told.message_id)
+    assert "1/41" in theirs.text and "Ann Auditor" in theirs.text
+    refused = await bot.press_for_answer(AUDITOR, f"1|ct|1|{LEAD.id}", check=False)  # a forged team change
+    assert "只有发起本次审核的审核员或审核组长可以调整审核组" in refused.text
+    await bot.press(AUDITOR, theirs.button("章节"), message_id=theirs.message_id)
+    theirs = await bot.say(AUDITOR, "11")
+    assert "<b>11/41</b>" in theirs.text
+    theirs = await bot.press(AUDITOR, theirs.button("不适用"), message_id=theirs.message_id)
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    recorded_by = next(line for line in summary.plain_text.splitlines() if line.startswith("Recorded by: "))
+    assert sorted(recorded_by.removeprefix("Recorded by: ").split(" · ")) == ["Ann Auditor 1", "Wang Auditor 1"]
+    mark = bot.double.mark()
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    done = await bot.press(AUDITOR_EN, confirm.button("Yes, complete"), message_id=confirm.message_id)
+    assert "completed" in done.text
+    lead = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "completed audit" in (s.text or ""),
+                                     after=mark)
+    assert "Ann Auditor completed audit A-2026-001" in lead.plain_text and "No findings; 0 corrective actions" \
+        in lead.plain_text
+    assert "Report A-2026-001" in str(lead.buttons)
+
+
+async def test_a_removed_co_auditors_next_press_is_refused_clearly(bot: BotHarness):
+    """Item 10, bad input: removed while working, the next press and the next note are refused."""
+    plan, _ = await team_of_two(bot)
+    card = await through_opening(bot, AUDITOR_EN, plan)
+    theirs = await bot.command(AUDITOR, "/resume")
+    theirs = await bot.press(AUDITOR, theirs.button("轻微不符合"), message_id=theirs.message_id)
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    plan = await bot.press(AUDITOR_EN, summary.button("✏️ Plan"), message_id=summary.message_id)
+    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
+    team = await bot.press(AUDITOR_EN, team.button("Wang"), message_id=team.message_id)  # removed while working
+    assert "➕ Wang" in str(team.buttons)
+    refused = await bot.press_for_answer(AUDITOR, theirs.button("下一题"), message_id=theirs.message_id)
+    assert "您不在审核 A-2026-001 的审核组中" in refused.text
+    refused = await bot.say(AUDITOR, "抽查了三份记录")
+    assert "您不在审核 A-2026-001 的审核组中" in refused.text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_value
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM notes") == 0

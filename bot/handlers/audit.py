@@ -180,6 +180,8 @@ async def on_team(update: Update, context: AuditContext, button: buttons.Team) -
         await update.callback_query.answer()
     else:
         await toast(update, context, "audit_team_added" if member else "audit_team_removed")
+        if member:
+            scheduler.kick(context.application)  # the co-auditor is told
     await _show(update, context, "audit_team_card", team_rows(context, button.audit, candidates),
                 audit_id=button.audit, card=view, candidates=candidates)
 
@@ -337,8 +339,7 @@ async def on_complete_confirmed(update: Update, context: AuditContext, button: b
     done = await service(context).complete(context.actor, button.audit)
     await update.callback_query.answer()
     await edit_or_send(update, context, "audit_completed", rows=completed_rows(context, done), done=done)
-    if done.capa_ids:
-        scheduler.kick(context.application)
+    scheduler.kick(context.application)  # the actions, and the leads' notice
 
 
 async def on_discard(update: Update, context: AuditContext, button: buttons.Discard) -> None:

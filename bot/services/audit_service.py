@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, AuditStatus, Result, Role
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, departments, dialogs, evidence, findings, people, trail
+from storage.repos import audits, departments, dialogs, evidence, findings, outbox, people, trail
 from storage.times import from_db
 
 FLOW = "audit"  # working in an audit: typed text and files go to it
@@ -96,6 +96,7 @@ class SummaryView:
     problems: list[Problem]
     due_dates: list[tuple[int, str, str, date]]  # (index, clause, kind, due date) per NC
     position: int = 0  # the question the person was on (a button goes back to it)
+    by_person: dict[str, int] = field(default_factory=dict)  # results recorded per team member
     page: int = 0  # of the buttons to the questions needing attention
 
     @property
@@ -328,7 +329,7 @@ class AuditService:
             raise AuditError("stale")
         if not row["member"]:
             if not actor.is_lead:
-                raise AuditError("not_in_team")
+                raise AuditError("not_in_team", number=row["number"])
             if writable:
                 await audits.add_member(conn, audit_id, actor.id, "auditor", self.clock.now())
         if writable and row["status"] == AuditStatus.cancelled:
@@ -588,12 +589,18 @@ class AuditService:
                 raise AuditError("stale")
             if person_id == row["created_by"]:
                 raise AuditError("stale")
+            if row["created_by"] != actor.id and not actor.is_lead:
+                raise AuditError("team_not_allowed")
             if await audits.is_member(conn, audit_id, person_id):
                 await audits.remove_member(conn, audit_id, person_id)
                 member = False
             else:
                 await audits.add_member(conn, audit_id, person_id, "auditor", now)
                 member = True
+                await outbox.enqueue(conn, dedupe_key=f"team:{audit_id}:{person_id}:{now.isoformat()}",
+                                     chat_id=person_id, kind="audit_team_added",
+                                     payload={"audit_id": audit_id, "by": actor.id, "to": person_id},
+                                     not_before=now, at=now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="team_added" if member else "team_removed", after={"person": person_id})
         return member
@@ -877,7 +884,8 @@ class AuditService:
                             date.fromisoformat(picked) if picked else default))
         view = SummaryView(audit_id, row["number"], row["department"], row["status"],
                            len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
-                           unanswered, problems, due, _position(row))
+                           unanswered, problems, due, _position(row),
+                           dict(Counter(a["answered_by_name"] or "?" for a in answers.values()).most_common()))
         return replace(view, page=min(max(page, 0), view.pages - 1))
 
     def default_due_date(self, result: str) -> date:
@@ -967,6 +975,11 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="completed", after={"findings": [m["number"] for m in made]})
             staff = len(await people.staff_of(conn, row["department_id"])) if capa_ids else 0
+            for lead in await people.with_role(conn, Role.lead):  # the leads hear of it
+                if lead["id"] != actor.id:
+                    await outbox.enqueue(conn, dedupe_key=f"completed:{audit_id}:{lead['id']}:{now.isoformat()}",
+                                         chat_id=lead["id"], kind="lead_audit_completed",
+                                         payload={"audit_id": audit_id, "by": actor.id}, not_before=now, at=now)
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)
         return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)

@@ -71,6 +71,9 @@ SAMPLES: dict[str, list[dict]] = {
         {"done": Completed(1, "A-2026-001", [{"number": f"NC{i}", "kind": "minor", "clause": "8.5.1"}
                                              for i in range(60)], list(range(30)))},
         {"done": Completed(1, "A-2026-001", [], [])},
+        {"done": Completed(1, "A-2026-001", [], [], "Office", 0, True, 2, 3)},
+        {"done": Completed(1, "A-2026-001", [{"number": "NC3", "kind": "minor", "clause": "5.3"}], [4], "Office", 2,
+                           False, 3, 1)},
         {"done": Completed(1, "A-2026-001", [{"number": "NC1", "kind": "minor", "clause": "5.3"}], [1],
                            "<b>Office</b> & 办公室", 0, True)},
         {"done": Completed(1, "A-2026-001", [{"number": "NC1", "kind": "minor", "clause": "5.3"}], [1, 2],
@@ -105,6 +108,8 @@ SAMPLES: dict[str, list[dict]] = {
         {"audit_id": 1, "number": "A-2026-001", "department": "Office", "by": "Ann", "findings": {"NC": 1},
          "actions": 1},
     ],
+    "audit_reopen_usage": [{}],
+    "audit_reopened": [{"s": SUMMARY}],
     "audit_use_buttons": [{}],
     "audit_evidence_needs_question": [{}],
     "audit_error_no_such_question": [{"number": 0, "total": 41}, {"number": 9999, "total": 41}],

@@ -482,3 +482,76 @@ async def test_a_removed_co_auditors_next_press_is_refused_clearly(bot: BotHarne
     async with bot.db.read() as conn:
         from storage.db import fetch_value
         assert await fetch_value(conn, "SELECT COUNT(*) FROM notes") == 0
+
+
+async def completed_with_an_nc_and_an_observation(bot: BotHarness):
+    await bot.join(STAFF, "staff", "Office")
+    await bot.join(AUDITOR_EN, "auditor")
+    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
+    card = await bot.say(AUDITOR_EN, "The interface list is not signed")
+    card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Observation"), message_id=card.message_id)
+    card = await bot.say(AUDITOR_EN, "Deputies are not named")
+    done = await complete_from(bot, AUDITOR_EN, card)
+    assert "NC1" in done.text and "OBS1" in done.text
+    await bot.settle()
+
+
+async def test_reopen_without_a_reason_is_refused(bot: BotHarness):
+    """Item 6, bad input: no reason, not a lead, not completed."""
+    await completed_with_an_nc_and_an_observation(bot)
+    refused = await bot.command(LEAD, "/reopen", "A-2026-001")
+    assert "A reason is needed" in refused.text
+    refused = await bot.command(AUDITOR_EN, "/reopen", "A-2026-001 wrong photo")
+    assert "not available to you" in refused.text  # leads only
+    refused = await bot.command(LEAD, "/reopen", "A-2026-009 typo")
+    assert "no such audit" in refused.text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_value
+        assert await fetch_value(conn, "SELECT status FROM audits") == "completed"
+
+
+async def test_reopen_revise_and_complete_again_as_revision_2(bot: BotHarness):
+    """Item 6: a lead reopens with a reason; a finding withdrawn (its action cancelled, the
+    department told), one kept (its action untouched), one added (a new number, a new
+    action); the report carries revision 2 and the revision history."""
+    from tests.defect_fixtures import body_text, fetch_report
+    await completed_with_an_nc_and_an_observation(bot)
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/reopen", "A-2026-001 The NC on question 2 was the wrong department's list")
+    reopened = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "reopened" in (s.text or ""), after=mark)
+    summary = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+    assert "A-2026-001" in reopened.text
+    card = await bot.say(LEAD, "2")
+    assert "<b>2/41</b>" in card.text
+    card = await bot.press(LEAD, card.button("Conform"), message_id=card.message_id)  # the NC withdrawn
+    await bot.press(LEAD, card.button("Sections"), message_id=card.message_id)
+    card = await bot.say(LEAD, "6")
+    card = await bot.press(LEAD, card.button("Major NC"), message_id=card.message_id)
+    card = await bot.say(LEAD, "No supervision records for 2026")
+    summary = await bot.press(LEAD, card.button("Summary"), message_id=card.message_id)
+    closing = await bot.press(LEAD, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(LEAD, closing.button("Complete"), message_id=closing.message_id)
+    mark = bot.double.mark()
+    done = await bot.press(LEAD, confirm.button("Yes, complete"), message_id=confirm.message_id)
+    assert "Revision 2 of its report" in done.plain_text and "1 corrective action of withdrawn findings" \
+        in done.plain_text
+    assert "NC2" in done.text and "OBS1" in done.text and "NC1" not in done.text
+    told = await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "已取消" in (s.text or ""), after=mark)
+    assert "NC1" in told.plain_text and "wrong department" in told.plain_text
+    async with bot.db.read() as conn:
+        from storage.db import fetch_all
+        found = await fetch_all(conn, "SELECT f.number, f.withdrawn_at, f.withdrawn_reason, c.state, c.cancelled_at"
+                                      " FROM findings f LEFT JOIN capa c ON c.finding_id = f.id ORDER BY f.id")
+        revs = await fetch_all(conn, "SELECT rev, reason, completed_at FROM audit_revisions")
+    by_number = {f["number"]: f for f in found}
+    assert by_number["NC1"]["withdrawn_at"] and "wrong department" in by_number["NC1"]["withdrawn_reason"]
+    assert by_number["NC1"]["cancelled_at"] and by_number["NC1"]["state"] == "closed"
+    assert by_number["OBS1"]["withdrawn_at"] is None
+    assert by_number["NC2"]["state"] == "open" and by_number["NC2"]["cancelled_at"] is None
+    assert [(r["rev"], bool(r["completed_at"])) for r in revs] == [(2, True)]
+    text = body_text(await fetch_report(bot, LEAD))
+    assert "Revision history" in text and "The NC on question 2 was the wrong department's list" in text
+    assert "First issue" in text and "NC2" in text and "NC1" not in text

@@ -54,6 +54,7 @@ COMMANDS = {
     "capa": capa.capa_command,
     "status": lead.status_command,
     "overdue": lead.overdue_command,
+    "reopen": audit.reopen_command,
     "checklists": checklists.checklists_command,
 }
 

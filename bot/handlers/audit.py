@@ -358,6 +358,19 @@ async def on_discard_confirmed(update: Update, context: AuditContext, button: bu
     await edit_or_send(update, context, "audit_discarded", rows=rows, d=view)
 
 
+async def reopen_command(update: Update, context: AuditContext) -> None:
+    """/reopen A-2026-001 <reason>: a lead reopens a completed audit for revision; the summary."""
+    if not context.actor.is_lead:
+        raise NotAllowed()
+    args = context.args or []
+    if not args:
+        await reply(update, context, "audit_reopen_usage")
+        return
+    view = await service(context).reopen(context.actor, args[0], " ".join(args[1:]))
+    await reply(update, context, "audit_reopened", s=view)
+    await show(update, context, view)
+
+
 # --- resume ------------------------------------------------------------------------------------
 
 async def resume_command(update: Update, context: AuditContext) -> None:

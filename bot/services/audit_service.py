@@ -27,7 +27,17 @@ from bot.settings import Settings
 from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, AuditStatus, Result, Role
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, departments, dialogs, evidence, findings, outbox, people, trail
+from storage.repos import (
+    audits,
+    departments,
+    dialogs,
+    evidence,
+    findings,
+    outbox,
+    people,
+    revisions,
+    trail,
+)
 from storage.times import from_db
 
 FLOW = "audit"  # working in an audit: typed text and files go to it
@@ -153,6 +163,8 @@ class Completed:
     department: str = ""
     staff: int = 0  # active contacts of the department: none means the actions wait for one
     can_invite: bool = False  # the person who completed it may invite that contact (a lead)
+    revision: int = 1  # 2, 3, … after a reopening
+    cancelled: int = 0  # actions cancelled because their finding was withdrawn
 
 
 @dataclass(frozen=True)
@@ -947,34 +959,23 @@ class AuditService:
             if summary.problems:
                 raise AuditError("cannot_complete", problems=summary.problems)
             due_by_index = {index: due for index, _, _, due in summary.due_dates}
-            checklist = self.snapshot(row)
-            answers = await audits.answers(conn, audit_id)
-            serial: Counter[str] = Counter()
-            made, capa_ids = [], []
-            for index, (_, question) in enumerate(checklist.questions()):
-                answer = answers.get(question.id)
-                kind = Result(answer["result"]) if answer is not None and answer["result"] in Result.__members__ \
-                    else None
-                if kind is None or kind.series is None:
-                    continue
-                serial[kind.series] += 1
-                number = f"{kind.series}{serial[kind.series]}"
-                statement = "\n".join(n["text"] for n in await audits.notes(conn, audit_id, question.id))
-                finding_id = await findings.add_finding(conn, audit_id=audit_id, question_id=question.id,
-                                                        kind=kind, number=number, statement=statement, at=now)
-                made.append({"number": number, "kind": kind, "clause": question.clause})
-                if kind.is_nonconformity:
-                    capa_id = await findings.add_capa(
-                        conn, finding_id=finding_id, audit_id=audit_id, department_id=row["department_id"],
-                        auditor_id=answer["answered_by"], due_date=due_by_index[index], at=now)
-                    capa_ids.append(capa_id)
+            made, capa_ids, cancelled = await self._number_findings(conn, actor, row, due_by_index, now)
             closing = json.loads(row["closing_json"])
             closing["held_at"] = closing.get("held_at") or now.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
             await audits.set_status(conn, audit_id, AuditStatus.completed, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
-                               action="completed", after={"findings": [m["number"] for m in made]})
-            staff = len(await people.staff_of(conn, row["department_id"])) if capa_ids else 0
+                               action="completed", after={"findings": [m["number"] for m in made],
+                                                          "cancelled_actions": cancelled})
+            await revisions.completed(conn, audit_id, actor.id, now)
+            revision = await revisions.current(conn, audit_id)
+            contacts = await people.staff_of(conn, row["department_id"])
+            staff = len(contacts) if capa_ids else 0
+            for capa_id in cancelled:  # the department hears which actions no longer apply
+                for person in contacts:
+                    await outbox.enqueue(conn, dedupe_key=f"capa:{capa_id}:cancelled:{person['id']}:{now.isoformat()}",
+                                         chat_id=person["id"], kind="capa_cancelled", payload={"capa_id": capa_id},
+                                         not_before=now, at=now)
             for lead in await people.with_role(conn, Role.lead):  # the leads hear of it
                 if lead["id"] != actor.id:
                     await outbox.enqueue(conn, dedupe_key=f"completed:{audit_id}:{lead['id']}:{now.isoformat()}",
@@ -982,7 +983,101 @@ class AuditService:
                                          payload={"audit_id": audit_id, "by": actor.id}, not_before=now, at=now)
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)
-        return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)
+        return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead,
+                         revision, len(cancelled))
+
+    async def _number_findings(self, conn, actor: Actor, row, due_by_index: dict[int, date], now: datetime
+                               ) -> tuple[list[dict], list[int], list[int]]:
+        """Number the findings (NC1, OBS1, …) and create one action per nonconformity.
+
+        In a reopened audit, a finding that is still one keeps its number, its action and the
+        action's state and history; a new one gets the next number of its series (numbers are
+        never given twice); one that is gone is withdrawn with the revision's reason and its
+        action cancelled. Returns (current findings, new or reopened actions, cancelled actions).
+        """
+        audit_id = row["id"]
+        checklist = self.snapshot(row)
+        answers = await audits.answers(conn, audit_id)
+        before = await findings.every_of_audit(conn, audit_id)
+        reason = await revisions.open_reason(conn, audit_id) or ""
+        serial: Counter[str] = Counter()
+        for f in before.values():
+            series = "".join(ch for ch in f["number"] if ch.isalpha())
+            serial[series] = max(serial[series], int("".join(ch for ch in f["number"] if ch.isdigit()) or 0))
+        made, capa_ids, cancelled = [], [], []
+        for index, (_, question) in enumerate(checklist.questions()):
+            answer = answers.get(question.id)
+            kind = Result.__members__.get(answer["result"]) if answer is not None else None
+            old = before.get(question.id)
+            current = old is not None and old["withdrawn_at"] is None
+            if kind is None or kind.series is None:  # no finding (any more)
+                if current:
+                    await findings.withdraw_finding(conn, old["id"], now, reason)
+                    await trail.record(conn, at=now, person_id=actor.id, entity="finding", entity_id=old["id"],
+                                       action="withdrawn", before={"number": old["number"]}, after={"reason": reason})
+                    if old["capa_id"] is not None and old["cancelled_at"] is None:
+                        await findings.cancel_capa(conn, old["capa_id"], now, reason)
+                        cancelled.append(old["capa_id"])
+                continue
+            statement = "\n".join(n["text"] for n in await audits.notes(conn, audit_id, question.id))
+            same_series = current and Result(old["kind"]).series == kind.series
+            if same_series:
+                number = old["number"]
+            else:
+                serial[kind.series] += 1
+                number = f"{kind.series}{serial[kind.series]}"
+            if old is None:
+                finding_id = await findings.add_finding(conn, audit_id=audit_id, question_id=question.id,
+                                                        kind=kind, number=number, statement=statement, at=now)
+            else:
+                finding_id = old["id"]
+                await findings.revise_finding(conn, finding_id, kind=kind, number=number, statement=statement)
+                if not same_series:
+                    await trail.record(conn, at=now, person_id=actor.id, entity="finding", entity_id=finding_id,
+                                       action="renumbered", before={"number": old["number"], "kind": old["kind"]},
+                                       after={"number": number, "kind": kind})
+            made.append({"number": number, "kind": kind, "clause": question.clause})
+            has_action = old is not None and old["capa_id"] is not None
+            if kind.is_nonconformity:
+                if not has_action:
+                    capa_ids.append(await findings.add_capa(
+                        conn, finding_id=finding_id, audit_id=audit_id, department_id=row["department_id"],
+                        auditor_id=answer["answered_by"], due_date=due_by_index[index], at=now))
+                elif old["cancelled_at"] is not None:  # a nonconformity again
+                    await findings.reopen_capa(conn, old["capa_id"], due_by_index[index], now)
+                    capa_ids.append(old["capa_id"])
+            elif has_action and old["cancelled_at"] is None:  # no longer a nonconformity
+                await findings.cancel_capa(conn, old["capa_id"], now, reason)
+                cancelled.append(old["capa_id"])
+        return made, capa_ids, cancelled
+
+    # --- reopening a completed audit (a lead, with a reason) ----------------------------------
+
+    async def reopen(self, actor: Actor, number: str, reason: str) -> SummaryView:
+        """Reopen completed audit ``number`` for revision: findings can be corrected, added or
+        withdrawn until it is completed again. The lead joins its team; the summary."""
+        if not actor.is_lead:
+            raise AuditError("reopen_not_allowed")
+        reason = clean_text(reason or "", MAX_FIELD)
+        if not reason:
+            raise AuditError("reopen_needs_reason")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            head = await audits.by_number(conn, (number or "").strip())
+            if head is None or head["status"] == AuditStatus.cancelled:
+                raise AuditError("reopen_no_such_audit", number=number)
+            if head["status"] != AuditStatus.completed:
+                raise AuditError("reopen_not_completed", number=head["number"])
+            rev = await revisions.current(conn, head["id"]) + 1
+            await revisions.add(conn, head["id"], rev, actor.id, reason, now)
+            await audits.set_status(conn, head["id"], AuditStatus.in_progress, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=head["id"],
+                               action="reopened", before=AuditStatus.completed,
+                               after={"revision": rev, "reason": reason})
+            row = await self._audit(conn, actor, head["id"])  # a lead joins the team
+            row = await audits.press_context(conn, head["id"], actor.id)
+            await self._enter(conn, actor, row, awaiting=JUMP)
+            return await self._summary(conn, row, actor)
 
     # --- correcting notes and files -------------------------------------------------------------
 

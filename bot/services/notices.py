@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
-STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed")
+STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_cancelled")
 LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update",
               "lead_audit_completed")
 # The action states in which a notice about it still applies.
@@ -202,6 +202,14 @@ async def _audit_completed(conn: Any, payload: dict, today: date) -> dict[str, A
             "by": by["name"] if by else "", "findings": counts, "actions": actions}
 
 
+async def _capa_cancelled(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    """An action cancelled in a revision of its audit (its finding withdrawn), with the reason."""
+    row = await findings.get_capa(conn, payload["capa_id"])
+    if row is None or row["cancelled_at"] is None:
+        return None
+    return {"capa": await capa_view(conn, row, today), "reason": row["cancel_reason"] or ""}
+
+
 async def _unknown(conn: Any, payload: dict, today: date) -> None:
     return None
 
@@ -213,4 +221,5 @@ _OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]]
     "lead_poison_update": _poison,
     "audit_team_added": _team_added,
     "lead_audit_completed": _audit_completed,
+    "capa_cancelled": _capa_cancelled,
 }

@@ -203,6 +203,8 @@ async def run_demo(data_dir: Path | None = None) -> int:
         await _corrective_actions(script, app, lead, auditor, clerk)
         await _short_audit_in_english(script, lead)
         await _own_checklist(script, lead, folder)
+        await _reopen_for_revision(script, lead)
+        await _discard_by_mistake(script, lead)
         reports = (await _reports(script, lead, "A-2026-001") + await _reports(script, lead, "A-2026-002")
                    + await _reports(script, lead, "A-2026-003"))
         return _save_reports(script, folder, reports)
@@ -249,6 +251,11 @@ async def _audit(script: Script, auditor) -> None:
             card = await script.say(auditor, note)
         if photo:
             card = await script.photo(auditor, number, photo)
+        if number == 1:  # a reminder to himself, typed into the audit by mistake: he deletes it
+            card = await script.say(auditor, "提醒自己：明天上午给赵文员打电话")
+            listing = await script.press(auditor, card, "备注和文件")
+            listing = await script.press(auditor, listing, "🗑 📝2")
+            card = await script.press(auditor, listing, "回到第 1 题")
         card = await script.press(auditor, card, result if one_tap else "下一题")
         if number == total:  # past the last question: the summary
             break
@@ -406,6 +413,27 @@ async def _own_checklist(script: Script, lead, folder: Path) -> None:
     card = await script.say(lead, "Own checklist, first run: document control needs one correction.")
     card = await script.press(lead, card, "Complete")
     await script.press(lead, card, "Yes, complete")
+
+
+async def _reopen_for_revision(script: Script, lead) -> None:
+    """The lead reopens the English audit: the OFI on question 2 was already in hand; revision 2."""
+    print("\n   (a week later the Finance Office shows that the OFI was already being done)")
+    card = await script.say(lead, "/reopen A-2026-002 The context review is already updated monthly since October")
+    card = await script.say(lead, "2")  # a question number typed on the summary
+    card = await script.press(lead, card, "Conform")  # the OFI is withdrawn
+    card = await script.press(lead, card, "Summary")
+    card = await script.press(lead, card, "Closing meeting")
+    card = await script.press(lead, card, "Complete")
+    await script.press(lead, card, "Yes, complete")
+
+
+async def _discard_by_mistake(script: Script, lead) -> None:
+    """An audit started by mistake (the wrong checklist) is discarded."""
+    card = await script.say(lead, "/audit")
+    card = await script.press(lead, card, "ISO 9001")
+    card = await script.press(lead, card, "Finance Office")
+    card = await script.press(lead, card, "Discard audit")
+    await script.press(lead, card, "Yes, discard")
 
 
 async def _reports(script: Script, lead, number: str) -> list[tuple[str, bytes]]:

@@ -83,6 +83,15 @@ class Resume(AuditButton, prefix="rs"):
     pass
 
 
+@dataclass(frozen=True)
+class AssignSections(Button, prefix="ta"):
+    """The sections assigned to one co-auditor; with ``section``: toggle that one."""
+
+    audit: int
+    person: int
+    section: int | None = None
+
+
 # --- questions -------------------------------------------------------------------------------
 
 

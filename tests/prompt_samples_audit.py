@@ -13,6 +13,7 @@ from bot.services.audit_service import (
     Problem,
     QuestionRecords,
     QuestionView,
+    SectionAssignment,
     SummaryView,
 )
 from tests.prompt_samples import HOSTILE
@@ -110,6 +111,7 @@ SAMPLES: dict[str, list[dict]] = {
     ],
     "audit_reopen_usage": [{}],
     "audit_reopened": [{"s": SUMMARY}],
+    "audit_assign_sections": [{"a": SectionAssignment(1, "A-2026-001", 2, HOSTILE, [])}],
     "audit_use_buttons": [{}],
     "audit_evidence_needs_question": [{}],
     "audit_error_no_such_question": [{"number": 0, "total": 41}, {"number": 9999, "total": 41}],

@@ -555,3 +555,21 @@ async def test_reopen_revise_and_complete_again_as_revision_2(bot: BotHarness):
     text = body_text(await fetch_report(bot, LEAD))
     assert "Revision history" in text and "The NC on question 2 was the wrong department's list" in text
     assert "First issue" in text and "NC2" in text and "NC1" not in text
+
+
+async def test_a_section_assigned_to_a_co_auditor_is_where_their_resume_starts(bot: BotHarness):
+    """Item 10: sections assigned from the team card; the co-auditor's /resume starts there."""
+    plan, _ = await team_of_two(bot)
+    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
+    sections = await bot.press(AUDITOR_EN, team.button("📑"), message_id=team.message_id)
+    assert "Sections for Wang Auditor" in sections.text
+    sections = await bot.press(AUDITOR_EN, sections.button("Official document handling"),
+                               message_id=sections.message_id)
+    assert "✅ Official document handling" in str(sections.buttons)
+    team = await bot.press(AUDITOR_EN, sections.button("Audit team"), message_id=sections.message_id)
+    plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
+    await through_opening(bot, AUDITOR_EN, plan)
+    theirs = await bot.command(AUDITOR, "/resume")
+    assert "<b>13/41</b>" in theirs.text  # the first question of their section
+    refused = await bot.press_for_answer(AUDITOR, f"1|ta|1|{AUDITOR.id}|0", check=False)
+    assert "只有发起本次审核的审核员或审核组长可以调整审核组" in refused.text

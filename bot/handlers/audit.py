@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler
 from bot import buttons, scheduler
 from bot.handlers import media
 from bot.handlers.audit_keyboards import (
+    assign_rows,
     card_rows,
     closing_rows,
     completed_rows,
@@ -184,6 +185,13 @@ async def on_team(update: Update, context: AuditContext, button: buttons.Team) -
             scheduler.kick(context.application)  # the co-auditor is told
     await _show(update, context, "audit_team_card", team_rows(context, button.audit, candidates),
                 audit_id=button.audit, card=view, candidates=candidates)
+
+
+async def on_assign_sections(update: Update, context: AuditContext, button: buttons.AssignSections) -> None:
+    """📑 Sections of a co-auditor: their /resume starts at the section assigned."""
+    view = await service(context).assignments(context.actor, button.audit, button.person, button.section)
+    await update.callback_query.answer()
+    await _show(update, context, "audit_assign_sections", assign_rows(context, view), audit_id=button.audit, a=view)
 
 
 # --- questions --------------------------------------------------------------------------------
@@ -400,7 +408,7 @@ def callback_handlers() -> list[BaseHandler]:
         b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
         b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page,
         b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed,
-        b.DueSet: on_due_set, b.EditPlan: on_edit_plan,
+        b.DueSet: on_due_set, b.AssignSections: on_assign_sections, b.EditPlan: on_edit_plan,
         b.Records: on_records, b.NoteEdit: on_note_edit, b.NoteDelete: on_note_delete,
         b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.ToClosing: on_to_closing,
         b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,

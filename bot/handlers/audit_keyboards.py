@@ -11,6 +11,7 @@ from bot.services.audit_service import (
     Completed,
     QuestionRecords,
     QuestionView,
+    SectionAssignment,
     Sections,
     SummaryView,
 )
@@ -71,7 +72,10 @@ def card_rows(context: AuditContext, view: CardView) -> list[list[tuple[str, str
 
 
 def team_rows(context: AuditContext, audit_id: int, candidates: list[dict]) -> list[list[tuple[str, str]]]:
-    rows = [[(("✅ " if c["member"] else "➕ ") + c["name"], b.Team(audit_id, c["id"]).pack())] for c in candidates]
+    rows = [[(("✅ " if c["member"] else "➕ ") + c["name"], b.Team(audit_id, c["id"]).pack()),
+             *([(context.label("btn_assign_sections"), b.AssignSections(audit_id, c["id"]).pack())]
+               if c["member"] else [])]
+            for c in candidates]
     rows.append([(context.label("btn_back_to_plan"), b.Resume(audit_id).pack())])
     return rows
 
@@ -153,3 +157,11 @@ def due_rows(context: AuditContext, audit_id: int, index: int, choices) -> list[
     """Quick due dates: +30 / +60 / +90 days."""
     return [[(context.label("btn_due_in", days=days, due=due.isoformat()), b.DueSet(audit_id, index, due).pack())
              for days, due in choices]]
+
+
+def assign_rows(context: AuditContext, a: SectionAssignment) -> list[list[tuple[str, str]]]:
+    """A toggle per section (✅ theirs), then back to the team."""
+    rows = [[(("✅ " if x["mine"] else "⬜ ") + x["title"] + (f" ({x['other']})" if x["other"] else ""),
+              b.AssignSections(a.audit_id, a.person_id, x["index"]).pack())] for x in a.sections]
+    rows.append([(context.label("btn_back_to_team"), b.Team(a.audit_id).pack())])
+    return rows

@@ -202,6 +202,17 @@ class QuestionRecords:
     files: list[dict]  # id, kind, caption, file_name, person
 
 
+@dataclass(frozen=True)
+class SectionAssignment:
+    """The sections of an audit, and which of them are assigned to one co-auditor."""
+
+    audit_id: int
+    number: str
+    person_id: int
+    person: str
+    sections: list[dict]  # index, title, first (question index), mine, other (another person's name)
+
+
 Stage = CardView | QuestionView
 ONE_TAP = (Result.conform, Result.na)  # recorded and moved on in one tap
 
@@ -616,6 +627,45 @@ class AuditService:
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="team_added" if member else "team_removed", after={"person": person_id})
         return member
+
+    async def assignments(self, actor: Actor, audit_id: int, person_id: int, toggle: int | None = None
+                          ) -> SectionAssignment:
+        """The sections assigned to co-auditor ``person_id`` (with ``toggle``: that section is
+        assigned to them, or no longer, first). An assigned section is where their /resume
+        starts. The audit's creator or a lead decides."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["created_by"] != actor.id and not actor.is_lead:
+                raise AuditError("team_not_allowed")
+            team = {t["id"]: t["name"] for t in await audits.team(conn, audit_id)}
+            if person_id not in team:
+                raise AuditError("stale")
+            checklist = self.snapshot(row)
+            plan = json.loads(row["plan_json"])
+            assigned = plan.setdefault("sections", {})
+            firsts, start = [], 0
+            for section in checklist.sections:
+                firsts.append(start)
+                start += len(section.questions)
+            if toggle is not None:
+                if not 0 <= toggle < len(firsts):
+                    raise AuditError("stale")
+                key = str(toggle)
+                if assigned.get(key) == person_id:
+                    del assigned[key]
+                else:
+                    assigned[key] = person_id
+                    await audits.set_position(conn, audit_id, person_id, firsts[toggle])
+                await audits.set_card(conn, audit_id, "plan", plan, now)
+                await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                                   action="section_assigned", after={"section": toggle,
+                                                                     "person": assigned.get(key)})
+        sections = [{"index": i, "title": s.title.get(actor.lang), "first": firsts[i],
+                     "mine": assigned.get(str(i)) == person_id,
+                     "other": team.get(assigned.get(str(i))) if assigned.get(str(i)) not in (None, person_id) else None}
+                    for i, s in enumerate(checklist.sections)]
+        return SectionAssignment(audit_id, row["number"], person_id, team[person_id], sections)
 
     # --- questions ----------------------------------------------------------------------------
 

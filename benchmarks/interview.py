@@ -3,7 +3,7 @@
 Each simulated auditor is its own Telegram user. It starts an audit (/audit, checklist,
 new department "Dept k", plan ✅, opening ▶) and answers every question of a
 ``--questions`` checklist: a result, then on every fifth question a typed note and a
-photo, then Next. Every auditor waits for the bot's reply to an update before it sends
+photo, then Next (Conform and N/A move on by themselves, after the note and photo). Every auditor waits for the bot's reply to an update before it sends
 the next one: a closed loop, by default with no think time (the heaviest a person can be;
 ``--think-ms`` adds a pause). All auditors run at once against the Bot API double
 (tests/botapi_double.py); their roles are written to the database before the start, as
@@ -176,11 +176,14 @@ def auditor_script(k: int, questions: int, rng: random.Random) -> list[Step]:
     labels, weights = zip(*RESULT_WEIGHTS.items(), strict=True)
     for i in range(questions):
         result = rng.choices(labels, weights)[0]
-        steps.append(Step("press", result, f"{i + 1}/{questions}"))
+        following = f"{i + 2}/{questions}" if i + 1 < questions else "Summary"
+        one_tap = result in ("Conform", "N/A")  # records and moves on: its note and photo come first
+        if not one_tap:
+            steps.append(Step("press", result, f"{i + 1}/{questions}"))
         if i % 5 == 4:
             steps.append(Step("text", f"Note {k}.{i + 1}: sampled 3 records, all signed <ok>", "Note saved"))
             steps.append(Step("photo", f"{k}:{i}", "Evidence saved"))
-        steps.append(Step("press", "Next", f"{i + 2}/{questions}" if i + 1 < questions else "Summary"))
+        steps.append(Step("press", result, following) if one_tap else Step("press", "Next", following))
     return steps
 
 

@@ -36,6 +36,7 @@ COMMANDS = (
     ("report", "cmd_report"),
     ("status", "cmd_status"),
     ("overdue", "cmd_overdue"),
+    ("reopen", "cmd_reopen"),
     ("export", "cmd_export"),
     ("checklists", "cmd_checklists"),
     ("review", "cmd_review"),

@@ -83,6 +83,15 @@ class Resume(AuditButton, prefix="rs"):
     pass
 
 
+@dataclass(frozen=True)
+class AssignSections(Button, prefix="ta"):
+    """The sections assigned to one co-auditor; with ``section``: toggle that one."""
+
+    audit: int
+    person: int
+    section: int | None = None
+
+
 # --- questions -------------------------------------------------------------------------------
 
 
@@ -122,11 +131,47 @@ class Jump(QuestionButton, prefix="qj"):
     pass
 
 
+class Records(QuestionButton, prefix="qr"):
+    """The notes and files of a question, to correct."""
+
+
+@dataclass(frozen=True)
+class NoteEdit(Button, prefix="ne"):
+    audit: int
+    note: int
+
+
+@dataclass(frozen=True)
+class NoteDelete(Button, prefix="nd"):
+    audit: int
+    note: int
+
+
+@dataclass(frozen=True)
+class FileDelete(Button, prefix="fd"):
+    audit: int
+    file: int
+
+
+@dataclass(frozen=True)
+class FileMove(Button, prefix="fm"):
+    audit: int
+    file: int
+
+
 # --- summary and closing ---------------------------------------------------------------------
 
 
 class ToClosing(AuditButton, prefix="cl"):
     pass
+
+
+@dataclass(frozen=True)
+class SummaryPage(Button, prefix="sp"):
+    """A page of the summary's buttons to the questions that need attention."""
+
+    audit: int
+    page: int
 
 
 class BackToQuestions(AuditButton, prefix="cb"):
@@ -137,7 +182,32 @@ class DueDate(QuestionButton, prefix="dd"):
     pass
 
 
+@dataclass(frozen=True)
+class DueSet(Button, prefix="dds"):
+    """A quick due date (+30/+60/+90 days) for the action of the NC at ``index``."""
+
+    audit: int
+    index: int
+    day: date
+
+
+class EditPlan(AuditButton, prefix="pe"):
+    """The plan card, editable until completion (from the summary)."""
+
+
 class Complete(AuditButton, prefix="fin"):
+    """Complete the audit: asks for confirmation first (CompleteConfirmed does it)."""
+
+
+class CompleteConfirmed(AuditButton, prefix="fiy"):
+    pass
+
+
+class Discard(AuditButton, prefix="dx"):
+    """Discard an audit started by mistake: asks first (DiscardConfirmed does it)."""
+
+
+class DiscardConfirmed(AuditButton, prefix="dxy"):
     pass
 
 

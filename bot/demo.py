@@ -9,6 +9,7 @@ The double lives in tests/ (a source checkout is needed).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
@@ -111,6 +112,10 @@ class Script:
         mark = self.double.mark()
         self.double.press_button(user, sent.button(label), message_id=sent.message_id)
         replies = await self._replies(user, mark)
+        if not replies:  # a busy machine: the answer is slower than the quiet period
+            with contextlib.suppress(AssertionError, TimeoutError):
+                await self.double.reply_to(user, timeout=10, after=mark)
+                replies = await self._replies(user, mark)
         return replies[-1] if replies else sent
 
     async def photo(self, user, number: int, caption: str):
@@ -198,6 +203,8 @@ async def run_demo(data_dir: Path | None = None) -> int:
         await _corrective_actions(script, app, lead, auditor, clerk)
         await _short_audit_in_english(script, lead)
         await _own_checklist(script, lead, folder)
+        await _reopen_for_revision(script, lead)
+        await _discard_by_mistake(script, lead)
         reports = (await _reports(script, lead, "A-2026-001") + await _reports(script, lead, "A-2026-002")
                    + await _reports(script, lead, "A-2026-003"))
         return _save_reports(script, folder, reports)
@@ -237,24 +244,31 @@ async def _audit(script: Script, auditor) -> None:
             raise RuntimeError(f"demo: expected question {number} ({question.id}, {question.clause}), "
                                f"the card shows {shown.group(0)}")
         result, note, photo = ANSWERS.get(question.id, ("符合", None, None))
-        card = await script.press(auditor, card, result)
+        one_tap = result in ONE_TAP  # Conform and N/A record and move on in one tap
+        if not one_tap:
+            card = await script.press(auditor, card, result)
         if note:
             card = await script.say(auditor, note)
         if photo:
             card = await script.photo(auditor, number, photo)
-        if number == 10:
+        if number == 1:  # a reminder to himself, typed into the audit by mistake: he deletes it
+            card = await script.say(auditor, "提醒自己：明天上午给赵文员打电话")
+            listing = await script.press(auditor, card, "备注和文件")
+            listing = await script.press(auditor, listing, "🗑 📝2")
+            card = await script.press(auditor, listing, "回到第 1 题")
+        card = await script.press(auditor, card, result if one_tap else "下一题")
+        if number == total:  # past the last question: the summary
+            break
+        number += 1
+        if number == 11:
             await script.press(auditor, card, "暂停")
             print("\n   (the auditor takes a phone call; later …)")
             card = await script.say(auditor, "/resume")
-        if number == total:
-            break
-        card = await script.press(auditor, card, "下一题")
-        number += 1
-    card = await script.press(auditor, card, "下一题")  # past the last question: the summary
     card = await script.press(auditor, card, "末次会议")
     await script.press(auditor, card, "审核结论")
     card = await script.say(auditor, "质量管理体系基本有效运行；发文登记和岗位说明书管理需要纠正。")
-    await script.press(auditor, card, "完成审核")
+    card = await script.press(auditor, card, "完成审核")
+    await script.press(auditor, card, "确认完成")
 
 
 async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None:
@@ -318,15 +332,29 @@ async def _short_audit_in_english(script: Script, lead) -> None:
         question = questions[number - 1]
         if question.id != question_id or (int(shown.group(1)), shown.group(3)) != (number, question.clause):
             raise RuntimeError(f"demo: expected question {number} ({question_id}), the card shows {shown.group(0)}")
-        card = await script.press(lead, card, result)
-        if note:
-            card = await script.say(lead, note)
-        card = await script.press(lead, card, "Next")
+        card = await _answer(script, lead, card, result, note)
     card = await script.press(lead, card, "Summary")
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
     card = await script.say(lead, "Partial audit: clause 4 only; the rest follows in December.")
-    await script.press(lead, card, "Complete")
+    card = await script.press(lead, card, "Complete")
+    await script.press(lead, card, "Yes, complete")
+
+
+ONE_TAP = ("符合", "不适用", "Conform", "N/A")
+
+
+async def _answer(script: Script, user, card, result: str, note: str | None):
+    """One English question: Conform and N/A in one tap (a note first); a finding, its
+    statement, then Next."""
+    if result in ONE_TAP:
+        if note:
+            card = await script.say(user, note)
+        return await script.press(user, card, result)
+    card = await script.press(user, card, result)
+    if note:
+        card = await script.say(user, note)
+    return await script.press(user, card, "Next")
 
 
 # The lead's own checklist, Chinese only: (section, section title, id, clause, question, guidance, evidence)
@@ -379,14 +407,33 @@ async def _own_checklist(script: Script, lead, folder: Path) -> None:
     card = await script.press(lead, card, "Start the questions")
     for result, note in (("Conform", None), ("Minor NC", "两份作废制度仍在共享盘“现行文件”目录中。"),
                          ("Conform", None), ("Conform", None)):
-        card = await script.press(lead, card, result)
-        if note:
-            card = await script.say(lead, note)
-        card = await script.press(lead, card, "Next")  # after the last question: the summary
+        card = await _answer(script, lead, card, result, note)  # after the last question: the summary
     card = await script.press(lead, card, "Closing meeting")
     await script.press(lead, card, "Conclusions")
     card = await script.say(lead, "Own checklist, first run: document control needs one correction.")
-    await script.press(lead, card, "Complete")
+    card = await script.press(lead, card, "Complete")
+    await script.press(lead, card, "Yes, complete")
+
+
+async def _reopen_for_revision(script: Script, lead) -> None:
+    """The lead reopens the English audit: the OFI on question 2 was already in hand; revision 2."""
+    print("\n   (a week later the Finance Office shows that the OFI was already being done)")
+    card = await script.say(lead, "/reopen A-2026-002 The context review is already updated monthly since October")
+    card = await script.say(lead, "2")  # a question number typed on the summary
+    card = await script.press(lead, card, "Conform")  # the OFI is withdrawn
+    card = await script.press(lead, card, "Summary")
+    card = await script.press(lead, card, "Closing meeting")
+    card = await script.press(lead, card, "Complete")
+    await script.press(lead, card, "Yes, complete")
+
+
+async def _discard_by_mistake(script: Script, lead) -> None:
+    """An audit started by mistake (the wrong checklist) is discarded."""
+    card = await script.say(lead, "/audit")
+    card = await script.press(lead, card, "ISO 9001")
+    card = await script.press(lead, card, "Finance Office")
+    card = await script.press(lead, card, "Discard audit")
+    await script.press(lead, card, "Yes, discard")
 
 
 async def _reports(script: Script, lead, number: str) -> list[tuple[str, bytes]]:

@@ -37,10 +37,11 @@ async def send_photo(bot: BotHarness, user: TgUser, seed: int, caption: str | No
 
 
 async def complete_from(bot: BotHarness, user: TgUser, card):
-    """From a question card: summary → closing meeting → Complete; returns the completion message."""
+    """From a question card: summary → closing meeting → Complete → confirm; returns the completion message."""
     summary = await bot.press(user, card.button(label(user, "btn_summary")), message_id=card.message_id)
     closing = await bot.press(user, summary.button(label(user, "btn_closing")), message_id=summary.message_id)
-    return await bot.press(user, closing.button(label(user, "btn_complete")), message_id=closing.message_id)
+    confirm = await bot.press(user, closing.button(label(user, "btn_complete")), message_id=closing.message_id)
+    return await bot.press(user, confirm.button(label(user, "btn_complete_confirm")), message_id=confirm.message_id)
 
 
 async def one_nc_audit(bot: BotHarness, user: TgUser, department: str, *, note: str = "Two job descriptions unsigned",

@@ -8,8 +8,12 @@ from bot.services.audit_service import (
     CARDS,
     CardView,
     Completed,
+    CompletionPreview,
+    Discarding,
     Problem,
+    QuestionRecords,
     QuestionView,
+    SectionAssignment,
     SummaryView,
 )
 from tests.prompt_samples import HOSTILE
@@ -41,6 +45,12 @@ SUMMARY = SummaryView(
     [(i, "8.5.1", "minor", date(2027, 1, 20)) for i in range(20)],
 )
 EMPTY_SUMMARY = SummaryView(1, "A-1", "Office", "closing", 3, {"conform": 3}, [], [], [])
+LONG_SUMMARY = SummaryView(  # every question a problem or unanswered: the list is cut, the buttons page
+    1, "A-2026-001", "Office", "in_progress", 400, {"minor": 200},
+    [(i, "8.5.1", HOSTILE) for i in range(200, 400, 2)],
+    [Problem(i, "7.5.3", "statement", "Q " * 300) for i in range(200)], [], position=17, page=3,
+    by_person={HOSTILE: 150, "Ann": 50, "王审核": 10},
+)
 
 SAMPLES: dict[str, list[dict]] = {
     "audit_choose_checklist": [{}],
@@ -48,9 +58,10 @@ SAMPLES: dict[str, list[dict]] = {
     "audit_department_ask": [{}],
     "audit_plan_card": [{"card": PLAN, "fields": CARDS["plan"]}],
     "audit_opening_card": [{"card": OPENING, "fields": CARDS["opening"]}],
-    "audit_question_card": [{"q": QUESTION, "saved": "note"}, {"q": BARE_QUESTION}],
+    "audit_question_card": [{"q": QUESTION, "saved": "note"}, {"q": BARE_QUESTION},
+                            {"q": BARE_QUESTION, "saved": "note_edited"}, {"q": QUESTION, "saved": "file_moved"}],
     "audit_sections": [{"sections": []}],
-    "audit_summary": [{"s": SUMMARY}, {"s": EMPTY_SUMMARY}],
+    "audit_summary": [{"s": SUMMARY}, {"s": EMPTY_SUMMARY}, {"s": LONG_SUMMARY}],
     "audit_closing_card": [{"card": CLOSING, "summary": SUMMARY, "fields": CARDS["closing"]},
                            {"card": CLOSING, "summary": EMPTY_SUMMARY, "fields": CARDS["closing"]}],
     "audit_team_card": [{"card": PLAN, "candidates": []}],
@@ -61,13 +72,49 @@ SAMPLES: dict[str, list[dict]] = {
         {"done": Completed(1, "A-2026-001", [{"number": f"NC{i}", "kind": "minor", "clause": "8.5.1"}
                                              for i in range(60)], list(range(30)))},
         {"done": Completed(1, "A-2026-001", [], [])},
+        {"done": Completed(1, "A-2026-001", [], [], "Office", 0, True, 2, 3)},
+        {"done": Completed(1, "A-2026-001", [{"number": "NC3", "kind": "minor", "clause": "5.3"}], [4], "Office", 2,
+                           False, 3, 1)},
         {"done": Completed(1, "A-2026-001", [{"number": "NC1", "kind": "minor", "clause": "5.3"}], [1],
                            "<b>Office</b> & 办公室", 0, True)},
         {"done": Completed(1, "A-2026-001", [{"number": "NC1", "kind": "minor", "clause": "5.3"}], [1, 2],
                            "Office", 0, False)},
     ],
+    "audit_complete_confirm": [
+        {"p": CompletionPreview(1, "A-2026-001", HOSTILE, {"NC": 3, "OBS": 2, "GP": 1}, 3, 2)},
+        {"p": CompletionPreview(1, "A-2026-001", "Finance Bureau", {"NC": 1}, 1, 0)},
+        {"p": CompletionPreview(1, "A-2026-001", "Office", {}, 0, 0)},
+        {"p": CompletionPreview(1, "A-2026-001", "Office", {"OFI": 1}, 0, 0)},
+    ],
+    "audit_discard_confirm": [{"d": Discarding(1, "A-2026-001", HOSTILE, 0)},
+                              {"d": Discarding(1, "A-2026-001", "Office", 1)},
+                              {"d": Discarding(1, "A-2026-001", "Office", 40)}],
+    "audit_discarded": [{"d": Discarding(1, "A-2026-001", HOSTILE, 3)}],
+    "audit_records": [
+        {"r": QuestionRecords(1, "A-2026-001", 4, "5.3", "Q? " * 100,
+                              [{"id": i, "text": LONG, "person": HOSTILE, "created_at": "", "edited_at": "x" if i % 2 else None}
+                               for i in range(10)],
+                              [{"id": i, "kind": kind, "caption": HOSTILE if i % 2 else None, "file_name": "a<b>.pdf",
+                                "person": None} for i, kind in enumerate(("photo", "document", "voice", "video"))])},
+        {"r": QuestionRecords(1, "A-2026-001", 0, "5.3", "Who?", [], [])},
+    ],
+    "audit_note_edit_ask": [{"current": LONG}, {"current": "<b>x</b>"}],
+    "audit_file_move_ask": [{"current": 3, "total": 41}],
+    "audit_error_not_in_team": [{"number": "A-2026-001"}],
+    "audit_team_added": [{"audit_id": 1, "number": "A-2026-001", "department": HOSTILE, "by": HOSTILE}],
+    "lead_audit_completed": [
+        {"audit_id": 1, "number": "A-2026-001", "department": HOSTILE, "by": HOSTILE,
+         "findings": {"NC": 3, "OBS": 1}, "actions": 3},
+        {"audit_id": 1, "number": "A-2026-001", "department": "Office", "by": "Ann", "findings": {}, "actions": 0},
+        {"audit_id": 1, "number": "A-2026-001", "department": "Office", "by": "Ann", "findings": {"NC": 1},
+         "actions": 1},
+    ],
+    "audit_reopen_usage": [{}],
+    "audit_reopened": [{"s": SUMMARY}],
+    "audit_assign_sections": [{"a": SectionAssignment(1, "A-2026-001", 2, HOSTILE, [])}],
     "audit_use_buttons": [{}],
     "audit_evidence_needs_question": [{}],
+    "audit_error_no_such_question": [{"number": 0, "total": 41}, {"number": 9999, "total": 41}],
     "file_too_big": [{"size_mb": 30.5}, {"size_mb": None}],
     "audit_nothing_to_resume": [{}],
     "audit_resume_list": [{"audits": []}],

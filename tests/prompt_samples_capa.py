@@ -73,6 +73,7 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_implemented": [{"capa": c} for c in CAPAS],
     "capa_rejected": [{"capa": c} for c in CAPAS],
     "capa_closed": [{"capa": c} for c in CAPAS],
+    "capa_cancelled": [{"capa": c, "reason": "The photo showed another office " * 30} for c in CAPAS],
     "lead_status": [{"status": _STATUS}, {"status": _QUIET}],
     "lead_overdue": [{"overdue": _OVERDUE}, {"overdue": Overdue(TODAY)}],
     "lead_digest": [{"digest": Digest(_STATUS, _OVERDUE)}, {"digest": Digest(_QUIET, Overdue(TODAY))}],

@@ -55,20 +55,22 @@ async def test_only_auditors_in_the_team_or_leads(env):
     audit_id = await started(service, department_id)
     with pytest.raises(AuditError, match="not_in_team"):
         await service.record_result(OTHER, audit_id, 0, "conform")
-    view, changed = await service.record_result(LEAD, audit_id, 0, "conform")  # a lead joins on first use
-    assert changed and view.result == "conform"
+    done = await service.record_result(LEAD, audit_id, 0, "conform")  # a lead joins on first use
+    assert done.changed and done.result == "conform"
+    assert done.moved_on and done.view.index == 1  # one tap: the next question
     await service.toggle_member(AUDITOR, audit_id, OTHER.id)
     await service.question(OTHER, audit_id, 1)  # the card of question 2 is the one they press on
-    view, _ = await service.record_result(OTHER, audit_id, 1, "na")
-    assert view.answered == 2
+    done = await service.record_result(OTHER, audit_id, 1, "na")
+    assert done.view.answered == 2 and done.view.index == 2
 
 
 async def test_changing_an_answer_keeps_the_old_one_in_the_trail(env):
     service, department_id, _, db = env
     audit_id = await started(service, department_id)
     await service.record_result(AUDITOR, audit_id, 0, "conform")
-    _, changed = await service.record_result(AUDITOR, audit_id, 0, "conform")
-    assert not changed
+    done = await service.record_result(AUDITOR, audit_id, 0, "conform")  # a double tap: already moved on
+    assert not done.changed and done.view.index == 1
+    await service.question(AUDITOR, audit_id, 0)  # Back
     await service.record_result(AUDITOR, audit_id, 0, "major")
     async with db.read() as conn:
         entries = await trail.entries(conn, "answer", f"{audit_id}:resp-1")
@@ -95,6 +97,7 @@ async def test_completion_needs_statement_and_required_evidence(env):
     await service.add_note(AUDITOR, audit_id, 2, "No review of the 2026 plan")
     await service.add_evidence(AUDITOR, audit_id, 2, kind="photo", data=jpeg(2), file_name=None,
                                mime_type="image/jpeg", caption=None, telegram_file_id="f2")
+    await service.add_note(AUDITOR, audit_id, 1, "Training records are kept on paper only")
     await service.set_due_date(AUDITOR, audit_id, 2, date(2026, 12, 24))
     await service.advance_stage(AUDITOR, audit_id, "in_progress")
     done = await service.complete(AUDITOR, audit_id)
@@ -126,7 +129,11 @@ async def test_due_dates_must_be_ahead(env):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("2027-01-31", date(2027, 1, 31)), ("2027/1/31", date(2027, 1, 31)), ("2027年1月31日", date(2027, 1, 31)),
-     ("12月24日", date(2026, 12, 24)), ("1-15", date(2027, 1, 15)), ("yesterday", None), ("2027-02-30", None)],
+     ("12月24日", date(2026, 12, 24)), ("1-15", date(2027, 1, 15)), ("yesterday", None), ("2027-02-30", None),
+     ("2026-12-31", date(2026, 12, 31)), ("31/12/2026", date(2026, 12, 31)), ("31.12.2026", date(2026, 12, 31)),
+     ("12月31日", date(2026, 12, 31)), ("2026年12月31日", date(2026, 12, 31)), ("Dec 31", date(2026, 12, 31)),
+     ("31 December 2026", date(2026, 12, 31)), ("jan 5", date(2027, 1, 5)), ("12/31/2026", date(2026, 12, 31)),
+     ("31/02/2027", None), ("03/04/2027", None), ("Foo 3", None)],
 )
 def test_parse_date(text, expected):
     assert parse_date(text, date(2026, 11, 21)) == expected
@@ -152,7 +159,14 @@ async def test_a_lead_outside_the_team_starts_at_the_first_question(env):
     audit_id = await started(service, department_id)
     assert (await service.question(LEAD, audit_id)).index == 0  # joins the team on first use
     assert (await service.resume(LEAD, audit_id)).index == 0
-    view, _ = await service.record_result(LEAD, audit_id, 0, "conform")
-    assert view.answered_by == LEAD.name
+    done = await service.record_result(LEAD, audit_id, 0, "minor")
+    assert done.view.answered_by == LEAD.name and not done.moved_on
     with pytest.raises(AuditError, match="stale_card"):
         await service.record_result(LEAD, audit_id, 1, "conform")  # a card the lead is not on
+
+
+@pytest.mark.parametrize(("text", "problem"), [("31/02/2027", "no_such_day"), ("03/04/2027", "ambiguous"),
+                                                ("soon", "unreadable"), ("Feb 30", "no_such_day")])
+def test_a_date_that_cannot_be_read_says_why(text, problem):
+    from bot.services.dates import read_date
+    assert read_date(text, date(2026, 11, 21)) == (None, problem)

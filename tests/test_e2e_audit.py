@@ -31,7 +31,7 @@ def planned_result(i: int) -> str:
 
 
 def needs_note(i: int) -> bool:
-    return i % 5 == 0 or planned_result(i) in ("Minor NC", "Major NC")
+    return i % 5 == 0 or planned_result(i) not in ("Conform", "N/A")  # every finding needs a statement
 
 
 def needs_photo(i: int) -> bool:
@@ -49,13 +49,20 @@ async def sixty(double, tmp_path, clock):
 
 
 async def answer_question(bot: BotHarness, card, i: int):
-    """Result, optional note and photo, then Next; returns the next card."""
+    """Result, optional note and photo, then Next; returns the next card.
+
+    Conform and N/A move on in one tap, so their note and photo come first."""
     user = AUDITOR_EN
     assert f"<b>{i + 1}/{TOTAL}</b>" in card.text, card.text
-    if i == 3:  # the auditor first taps Conform, then changes their mind
+    one_tap = planned_result(i) in ("Conform", "N/A")
+    if i == 3:  # the auditor first taps Conform (it moves on), goes back and changes their mind
         card = await bot.press(user, card.button("Conform"), message_id=card.message_id)
-    card = await bot.press(user, card.button(planned_result(i)), message_id=card.message_id)
-    assert f"✅ {planned_result(i)}" in [t for row in card.buttons for t, _ in row]
+        assert f"<b>{i + 2}/{TOTAL}</b>" in card.text
+        card = await bot.press(user, card.button("Back"), message_id=card.message_id)
+        assert "✅ Conform" in [t for row in card.buttons for t, _ in row]
+    if not one_tap:
+        card = await bot.press(user, card.button(planned_result(i)), message_id=card.message_id)
+        assert f"✅ {planned_result(i)}" in [t for row in card.buttons for t, _ in row]
     if needs_note(i):
         card = await bot.say(user, f"Note on question {i + 1}: sampled 3 records <ok>")
         assert "Note saved" in card.text
@@ -64,6 +71,8 @@ async def answer_question(bot: BotHarness, card, i: int):
         bot.double.send_photo(user, jpeg(i), caption=None)
         card = await bot.double.reply_to(user, after=mark)
         assert "Evidence saved" in card.text
+    if one_tap:
+        return await bot.press(user, card.button(planned_result(i)), message_id=card.message_id)
     return await bot.press(user, card.button("Next"), message_id=card.message_id)
 
 
@@ -95,8 +104,8 @@ async def test_whole_sixty_question_audit(sixty, clock):
         if i == PAUSE_AT:
             paused = await bot.press(user, card.button("Pause"), message_id=card.message_id)
             assert "paused at question 21/60" in paused.text
-            assert paused.reply_markup is None
-            card = await bot.command(user, "/resume")
+            assert [t for row in paused.buttons for t, _ in row] == ["⏯ Resume", "☰ Menu"]  # the next steps
+            card = await bot.press(user, paused.button("Resume"), message_id=paused.message_id)
         if i == RESTART_AT:
             await bot.restart()
             card = await bot.command(user, "/resume")
@@ -108,7 +117,7 @@ async def test_whole_sixty_question_audit(sixty, clock):
     for skipped in sorted(UNANSWERED_AT_FIRST):
         card = await bot.press(user, card.button(f"{skipped + 1}."), message_id=card.message_id)
         assert f"<b>{skipped + 1}/{TOTAL}</b>" in card.text
-        card = await bot.press(user, card.button("Conform"), message_id=card.message_id)
+        card = await bot.press(user, card.button("Conform"), message_id=card.message_id)  # moves on
         card = await bot.press(user, card.button("Summary"), message_id=card.message_id)
     assert "Unanswered: 0 of 60" in card.text and "All questions answered" in card.text
 
@@ -122,7 +131,8 @@ async def test_whole_sixty_question_audit(sixty, clock):
     assert "could not read that date" in refused.text
     closing = await bot.say(user, "2027-01-31")
     assert "due 2027-01-31" in closing.text
-    done = await bot.press(user, closing.button("Complete"), message_id=closing.message_id)
+    confirm = await bot.press(user, closing.button("Complete"), message_id=closing.message_id)
+    done = await bot.press(user, confirm.button("Yes, complete"), message_id=confirm.message_id)
     assert "Audit A-2026-001 completed" in done.text
     assert "NC1" in done.text and "OBS1" in done.text and "OFI1" in done.text and "GP1" in done.text
 

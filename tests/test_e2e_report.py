@@ -26,7 +26,8 @@ async def completed_audit(bot: BotHarness) -> None:
     card = await bot.command(AUDITOR_EN, "/resume")
     summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
     closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
-    done = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    done = await bot.press(AUDITOR_EN, confirm.button("Yes, complete"), message_id=confirm.message_id)
     assert "completed" in done.text
 
 

@@ -129,6 +129,8 @@ async def test_co_auditors_see_who_answered_and_a_replaced_answer(bot):
     plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
     card = await through_opening(bot, AUDITOR_EN, plan)
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    assert "<b>2/" in card.text  # one tap: on to question 2
+    card = await bot.press(AUDITOR_EN, card.button("Back"), message_id=card.message_id)
     assert "Ann Auditor" in card.text
     theirs = await bot.command(AUDITOR, "/resume")
     assert "Ann Auditor" in theirs.text
@@ -150,7 +152,8 @@ def card_audit_id(card) -> int:
 @sqlite_only
 async def test_an_auditors_press_costs_two_transactions_and_at_most_ten_statements(bot):
     card = await to_first_question(bot)
-    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)  # warm the caches
+    card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)  # warm the caches
+    card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
     engine = bot.db.engine.sync_engine
 
     async def measured(label: str) -> object:
@@ -174,9 +177,20 @@ async def test_an_auditors_press_costs_two_transactions_and_at_most_ten_statemen
         assert len(statements) <= 10, statements
         return shown
 
-    card = await measured("Minor NC")  # a result that changes the answer: the heaviest press
+    card = await measured("Minor NC")  # a result that changes the answer and stays
     card = await measured("Next")
-    assert "<b>2/" in card.text
+    assert "<b>3/" in card.text
+    card = await measured("Conform")  # one tap: recorded and on to the next question
+    assert "<b>4/" in card.text
+    card = await measured("Back")
+    card = await measured("N/A")  # one tap that changes an answer
+    assert "<b>4/" in card.text
+    sections = await bot.press(AUDITOR_EN, card.button("Sections"), message_id=card.message_id)
+    card = await bot.press(AUDITOR_EN, sections.button("Innovation"), message_id=sections.message_id)
+    card = await bot.press(AUDITOR_EN, card.button("Skip"), message_id=card.message_id)
+    assert "<b>41/41" in card.text  # the last question; one tap there: the summary
+    summary = await measured("Conform")
+    assert "Summary" in summary.text
 
 
 async def test_refusals_of_the_people_service_are_explained_in_the_persons_language(bot):

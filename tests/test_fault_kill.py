@@ -32,15 +32,17 @@ def script(audit_id: int) -> list[tuple[str, object]]:
     """The auditor's inputs, in order: (kind, payload)."""
     steps: list[tuple[str, object]] = []
     for index in range(QUESTIONS):
-        nc = index % 4 == 1
-        steps.append(("press", callbacks.pack("q", audit_id, index, "mi" if nc else "c")))
-        steps.append(("note", f"note {index}: sampled record R-{index:03d} 👨‍👩‍👧"))
-        if nc:
-            steps.append(("photo", index))
-        steps.append(("press", callbacks.pack("q", audit_id, index, "next")))
+        note = ("note", f"note {index}: sampled record R-{index:03d} 👨‍👩‍👧")
+        if index % 4 == 1:  # a minor NC stays on the question for its statement and photo, then Next
+            steps.append(("press", callbacks.pack("q", audit_id, index, "mi")))
+            steps += [note, ("photo", index)]
+            steps.append(("press", callbacks.pack("q", audit_id, index, "next")))
+        else:  # Conform moves on by itself: its note comes first
+            steps += [note, ("press", callbacks.pack("q", audit_id, index, "c"))]
     steps.append(("press", callbacks.pack("q", audit_id, QUESTIONS, "sum")))
     steps.append(("press", callbacks.pack("cl", audit_id)))
     steps.append(("press", callbacks.pack("fin", audit_id)))
+    steps.append(("press", callbacks.pack("fiy", audit_id)))  # the confirmation
     return steps
 
 

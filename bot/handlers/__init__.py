@@ -55,6 +55,7 @@ COMMANDS = {
     "capa": capa.capa_command,
     "status": lead.status_command,
     "overdue": lead.overdue_command,
+    "reopen": audit.reopen_command,
     "checklists": checklists.checklists_command,
     "review": review.review_command,
 }

@@ -19,9 +19,14 @@ from telegram.ext import BaseHandler
 from bot import buttons, scheduler
 from bot.handlers import media
 from bot.handlers.audit_keyboards import (
+    assign_rows,
     card_rows,
     closing_rows,
+    completed_rows,
+    due_rows,
+    paused_rows,
     question_rows,
+    records_rows,
     resume_rows,
     sections_rows,
     summary_rows,
@@ -96,7 +101,8 @@ async def _explain_completion(update: Update, context: AuditContext, error: Serv
     if not isinstance(error, AuditError) or error.code != "cannot_complete":
         return False
     await explain(update, context, error)
-    button = buttons.Complete.parse(update.callback_query.data)
+    data = update.callback_query.data
+    button = buttons.Complete.parse(data) or buttons.CompleteConfirmed.parse(data)
     await show(update, context, await service(context).summary(context.actor, button.audit))
     return True
 
@@ -175,8 +181,17 @@ async def on_team(update: Update, context: AuditContext, button: buttons.Team) -
         await update.callback_query.answer()
     else:
         await toast(update, context, "audit_team_added" if member else "audit_team_removed")
+        if member:
+            scheduler.kick(context.application)  # the co-auditor is told
     await _show(update, context, "audit_team_card", team_rows(context, button.audit, candidates),
                 audit_id=button.audit, card=view, candidates=candidates)
+
+
+async def on_assign_sections(update: Update, context: AuditContext, button: buttons.AssignSections) -> None:
+    """📑 Sections of a co-auditor: their /resume starts at the section assigned."""
+    view = await service(context).assignments(context.actor, button.audit, button.person, button.section)
+    await update.callback_query.answer()
+    await _show(update, context, "audit_assign_sections", assign_rows(context, view), audit_id=button.audit, a=view)
 
 
 # --- questions --------------------------------------------------------------------------------
@@ -185,20 +200,24 @@ async def on_question(update: Update, context: AuditContext, button: buttons.Que
     """Every button of a question card: a result, Next, Back, Skip, Pause, Sections, Summary."""
     svc, actor, card = service(context), context.actor, _pressed_id(update)
     if button.result is not None:
-        view, changed = await svc.record_result(actor, button.audit, button.index, button.result, message_id=card)
-        if view.replaced is not None:
-            await toast(update, context, "audit_replaced", result=context.label(f"result_{view.result}"),
-                        before=context.label(f"result_{view.replaced[0]}"), name=view.replaced[1])
+        done = await svc.record_result(actor, button.audit, button.index, button.result, message_id=card)
+        result = context.label(f"result_{done.result}")
+        if done.replaced is not None:
+            await toast(update, context, "audit_replaced", result=result,
+                        before=context.label(f"result_{done.replaced[0]}"), name=done.replaced[1])
+        elif done.moved_on:  # one tap: recorded, and the next question is shown
+            await toast(update, context, "audit_recorded_moved" if done.changed else "audit_already_recorded_moved",
+                        result=result, number=done.index + 1)
         else:
-            await toast(update, context, "audit_recorded" if changed else "audit_already_recorded",
-                        result=context.label(f"result_{view.result}"))
-        await show(update, context, view)
+            await toast(update, context, "audit_recorded" if done.changed else "audit_already_recorded",
+                        result=result)
+        await show(update, context, done.view)
         return
     move = button.move
     if move is buttons.Move.pause:
         view = await svc.pause(actor, button.audit, button.index)
         await update.callback_query.answer()
-        await edit_or_send(update, context, "audit_paused", q=view)
+        await edit_or_send(update, context, "audit_paused", rows=paused_rows(context, view), q=view)
         return
     if move is buttons.Move.sections:
         sections = await svc.sections(actor, button.audit, button.index)
@@ -207,12 +226,51 @@ async def on_question(update: Update, context: AuditContext, button: buttons.Que
                     sections=sections.sections)
         return
     if move is buttons.Move.summary:
-        view = await svc.summary(actor, button.audit, button.index)
+        view = await svc.summary(actor, button.audit, button.index, message_id=card)
     else:
         step = -1 if move is buttons.Move.back else 1
         view = await svc.move(actor, button.audit, button.index, step, message_id=card)
     await update.callback_query.answer()
     await show(update, context, view)
+
+
+async def on_summary_page(update: Update, context: AuditContext, button: buttons.SummaryPage) -> None:
+    """◀ ▶ through the summary's buttons to the questions needing attention."""
+    view = await service(context).summary(context.actor, button.audit, page=button.page,
+                                          message_id=_pressed_id(update))
+    await update.callback_query.answer()
+    await show(update, context, view)
+
+
+async def on_records(update: Update, context: AuditContext, button: buttons.Records) -> None:
+    """🗂 Notes & files of a question: each to edit, delete or move."""
+    view = await service(context).records(context.actor, button.audit, button.index)
+    await update.callback_query.answer()
+    await _show(update, context, "audit_records", records_rows(context, view), audit_id=button.audit, r=view)
+
+
+async def on_note_edit(update: Update, context: AuditContext, button: buttons.NoteEdit) -> None:
+    current = await service(context).ask_note_edit(context.actor, button.audit, button.note)
+    await update.callback_query.answer()
+    await reply(update, context, "audit_note_edit_ask", current=current)
+
+
+async def on_note_delete(update: Update, context: AuditContext, button: buttons.NoteDelete) -> None:
+    view = await service(context).delete_note(context.actor, button.audit, button.note)
+    await toast(update, context, "audit_note_deleted")
+    await _show(update, context, "audit_records", records_rows(context, view), audit_id=button.audit, r=view)
+
+
+async def on_file_delete(update: Update, context: AuditContext, button: buttons.FileDelete) -> None:
+    view = await service(context).delete_file(context.actor, button.audit, button.file)
+    await toast(update, context, "audit_file_deleted")
+    await _show(update, context, "audit_records", records_rows(context, view), audit_id=button.audit, r=view)
+
+
+async def on_file_move(update: Update, context: AuditContext, button: buttons.FileMove) -> None:
+    current, total = await service(context).ask_file_move(context.actor, button.audit, button.file)
+    await update.callback_query.answer()
+    await reply(update, context, "audit_file_move_ask", current=current, total=total)
 
 
 async def on_jump(update: Update, context: AuditContext, button: buttons.Jump) -> None:
@@ -258,17 +316,67 @@ async def on_back_to_questions(update: Update, context: AuditContext, button: bu
 
 
 async def on_due_date(update: Update, context: AuditContext, button: buttons.DueDate) -> None:
-    await service(context).ask_due(context.actor, button.audit, button.index)
+    choices = await service(context).ask_due(context.actor, button.audit, button.index)
     await update.callback_query.answer()
-    await reply(update, context, "audit_due_ask")
+    await reply(update, context, "audit_due_ask", rows=due_rows(context, button.audit, button.index, choices))
+
+
+async def on_due_set(update: Update, context: AuditContext, button: buttons.DueSet) -> None:
+    """A quick due date: the closing card again."""
+    view = await service(context).set_due_date(context.actor, button.audit, button.index, button.day)
+    await update.callback_query.answer()
+    await show(update, context, view)
+
+
+async def on_edit_plan(update: Update, context: AuditContext, button: buttons.EditPlan) -> None:
+    view = await service(context).plan_card(context.actor, button.audit)
+    await update.callback_query.answer()
+    await show(update, context, view)
 
 
 async def on_complete(update: Update, context: AuditContext, button: buttons.Complete) -> None:
-    done = await service(context).complete(context.actor, button.audit)
-    if done.capa_ids:  # saved: the department's notices go out whatever happens to this message
-        scheduler.kick(context.application)
+    """✅ Complete: say what will happen, and ask."""
+    preview = await service(context).completion_preview(context.actor, button.audit)
     await update.callback_query.answer()
-    await edit_or_send(update, context, "audit_completed", done=done)
+    rows = [[(context.label("btn_complete_confirm"), buttons.CompleteConfirmed(button.audit).pack())],
+            [(context.label("btn_complete_not_yet"), buttons.Resume(button.audit).pack())]]
+    await edit_or_send(update, context, "audit_complete_confirm", rows=rows, p=preview)
+
+
+async def on_complete_confirmed(update: Update, context: AuditContext, button: buttons.CompleteConfirmed) -> None:
+    done = await service(context).complete(context.actor, button.audit)
+    scheduler.kick(context.application)  # saved: the actions and the leads' notice go out whatever happens here
+    await update.callback_query.answer()
+    await edit_or_send(update, context, "audit_completed", rows=completed_rows(context, done), done=done)
+
+
+async def on_discard(update: Update, context: AuditContext, button: buttons.Discard) -> None:
+    """🗑 Discard: ask first."""
+    view = await service(context).discard_preview(context.actor, button.audit)
+    await update.callback_query.answer()
+    rows = [[(context.label("btn_discard_confirm"), buttons.DiscardConfirmed(button.audit).pack())],
+            [(context.label("btn_discard_keep"), buttons.Resume(button.audit).pack())]]
+    await edit_or_send(update, context, "audit_discard_confirm", rows=rows, d=view)
+
+
+async def on_discard_confirmed(update: Update, context: AuditContext, button: buttons.DiscardConfirmed) -> None:
+    view = await service(context).discard(context.actor, button.audit)
+    await update.callback_query.answer()
+    rows = [[(context.label("btn_menu"), buttons.Menu("main").pack())]]
+    await edit_or_send(update, context, "audit_discarded", rows=rows, d=view)
+
+
+async def reopen_command(update: Update, context: AuditContext) -> None:
+    """/reopen A-2026-001 <reason>: a lead reopens a completed audit for revision; the summary."""
+    if not context.actor.is_lead:
+        raise NotAllowed()
+    args = context.args or []
+    if not args:
+        await reply(update, context, "audit_reopen_usage")
+        return
+    view = await service(context).reopen(context.actor, args[0], " ".join(args[1:]))
+    await reply(update, context, "audit_reopened", s=view)
+    await show(update, context, view)
 
 
 # --- resume ------------------------------------------------------------------------------------
@@ -298,8 +406,13 @@ def callback_handlers() -> list[BaseHandler]:
     routes = {
         b.ChooseChecklist: on_checklist, b.ChooseDepartment: on_department, b.NewDepartment: on_new_department,
         b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
-        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.ToClosing: on_to_closing,
+        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page,
+        b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed,
+        b.DueSet: on_due_set, b.AssignSections: on_assign_sections, b.EditPlan: on_edit_plan,
+        b.Records: on_records, b.NoteEdit: on_note_edit, b.NoteDelete: on_note_delete,
+        b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.ToClosing: on_to_closing,
         b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,
     }
     return [*(on_press(button, handler, who=_auditor) for button, handler in routes.items()),
-            on_press(b.Complete, on_complete, who=_auditor, explain_as=_explain_completion)]
+            on_press(b.Complete, on_complete, who=_auditor, explain_as=_explain_completion),
+            on_press(b.CompleteConfirmed, on_complete_confirmed, who=_auditor, explain_as=_explain_completion)]

@@ -50,6 +50,10 @@ def verify_rows(capa: dict, label: Label) -> Rows:
 
 def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     """The buttons under a queued message of ``kind``."""
+    if kind == "audit_team_added":
+        return [[(label("btn_open_audit", number=values["number"]), buttons.Resume(values["audit_id"]).pack())]]
+    if kind == "lead_audit_completed":
+        return [[(label("btn_report_of", number=values["number"]), buttons.Report(values["audit_id"]).pack())]]
     capa = values.get("capa")
     if capa is None:
         return []

@@ -46,6 +46,7 @@ MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
     ("lang", _anyone, start.lang_command),
     ("help", _anyone, start.help_command),
 ]
+MAIN = "main"
 _BY_KEY = {key: (allowed, action) for key, allowed, action in MENU_ITEMS}
 
 
@@ -78,6 +79,10 @@ async def start_command(update: Update, context: AuditContext) -> None:
 
 
 async def on_menu(update: Update, context: AuditContext, button: buttons.Menu) -> None:
+    if button.key == MAIN:  # the menu itself (e.g. from the pause message)
+        await update.callback_query.answer()
+        await show_menu(update, context)
+        return
     if button.key not in _BY_KEY:
         raise StaleButton()
     allowed, action = _BY_KEY[button.key]

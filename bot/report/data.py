@@ -21,7 +21,7 @@ from bot.checklists import Checklist
 from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, findings, reports
+from storage.repos import audits, findings, reports, revisions
 from storage.times import from_db
 
 # The report's groupings of bot.vocabulary's results (said once there).
@@ -176,6 +176,16 @@ class TeamMember:
     role: str  # 'leader' | 'auditor'
 
 
+@dataclass(frozen=True)
+class Revision:
+    """One issue of the report: revision 1 is the first completion, each reopening one more."""
+
+    rev: int
+    at: datetime | None  # completed (or, while being revised, reopened)
+    by: str
+    reason: str
+
+
 @dataclass
 class ReportData:
     """Everything the report shows about one audit, in the audit's language."""
@@ -196,6 +206,11 @@ class ReportData:
     team: list[TeamMember] = field(default_factory=list)
     questions: list[QuestionResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)  # the history, when reopened
+
+    @property
+    def revision(self) -> int:
+        return self.revisions[-1].rev if self.revisions else 1
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -239,6 +254,8 @@ async def load_report_data(
         evidence_rows = await reports.evidence_with_people(conn, audit_id)
         finding_rows = await findings.of_audit(conn, audit_id)
         capa_rows = await findings.capas_of_audit(conn, audit_id)
+        history = await revisions.history(conn, audit_id)
+        first = await revisions.first_completion(conn, audit_id) if history else None
     generated = (now or datetime.now(tz)).astimezone(tz)
     checklist = Checklist.from_json(audit["checklist_json"])
     lang = audit["lang"]
@@ -264,7 +281,21 @@ async def load_report_data(
         team=[TeamMember(clean_text(r["name"]), r["team_role"]) for r in team],
         questions=list(questions.values()),
         findings=_findings(questions, finding_rows, actions),
+        revisions=_revisions(first, history, tz),
     )
+
+
+def _revisions(first: Any, history: list, tz: tzinfo) -> list[Revision]:
+    """Revision 1 (the first completion) and each reopening, when there was one."""
+    if not history:
+        return []
+    result = [Revision(1, local_time(first["at"], tz) if first else None, clean_text(first["name"] if first else ""),
+                       "")]
+    for row in history:
+        at = row["completed_at"] or row["reopened_at"]
+        result.append(Revision(int(row["rev"]), local_time(at, tz), clean_text(row["reopened_by_name"] or ""),
+                               clean_text(row["reason"])))
+    return result
 
 
 def _questions(checklist: Checklist, lang: str) -> dict[str, QuestionResult]:

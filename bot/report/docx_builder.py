@@ -571,6 +571,7 @@ class _ReportBuilder:
             (self.t("f_period"), _period(data.created_at, data.completed_at)),
             (self.t("f_leader"), ", ".join(data.leaders())),
             (self.t("f_status"), self.t(f"status_{data.status}")),
+            (self.t("f_revision"), str(data.revision)),
             (self.t("f_report_date"), _day(data.generated_at)),
         ])
         self.para(self.t("generated", at=_when(data.generated_at), tz=data.tz_name), "Caption")
@@ -626,7 +627,20 @@ class _ReportBuilder:
             (self.t("f_scope_confirmed"), "" if confirmed is None else self.t("yes" if confirmed else "no")),
             (self.t("f_closing_attendees"), data.closing.attendees),
             (self.t("f_status"), self.t(f"status_{data.status}")),
+            (self.t("f_revision"), str(data.revision)),
         ])
+        if data.revisions:
+            self._revision_history()
+
+    def _revision_history(self) -> None:
+        """Each issue of the report: revision, date, by whom, why."""
+        self.heading(self.t("h_revisions"), level=3)
+        grid = _Grid(self, (1.6, 3.4, 3.6, CONTENT_WIDTH.cm - 8.6), headers=(
+            self.t("rv_rev"), self.t("rv_date"), self.t("rv_by"), self.t("rv_reason")))
+        for revision in self.data.revisions:
+            grid.row((str(revision.rev), _day(revision.at), self.or_dash(revision.by),
+                      revision.reason or self.t("rv_first")))
+        self.para()
 
     # 2 executive summary
 

@@ -9,24 +9,35 @@ message is the live card) is in dialog_state, written only here. No Telegram her
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.checklists import Checklist, EvidenceRule
 from bot.clock import Clock
-from bot.services.dates import parse_date
+from bot.services.dates import read_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor, clean_name
 from bot.services.text import clean_text
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import NONCONFORMITIES, AuditStatus, Result, Role
+from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, AuditStatus, Result, Role
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, departments, dialogs, evidence, findings, people, trail
+from storage.repos import (
+    audits,
+    departments,
+    dialogs,
+    evidence,
+    findings,
+    outbox,
+    people,
+    revisions,
+    trail,
+)
 from storage.times import from_db
 
 FLOW = "audit"  # working in an audit: typed text and files go to it
@@ -39,6 +50,9 @@ CARDS = {
 MAX_FIELD = 2000
 SNAPSHOT_CACHE = 256  # parsed checklists of recently used audits
 MAX_NOTE = 4096  # Telegram's longest message: a note is kept whole
+SUMMARY_PAGE = 8  # buttons to questions per page of the summary
+QUICK_DUE_DAYS = (30, 60, 90)  # the due date's quick buttons, as the CAPA step has
+JUMP = "jump"  # awaiting: the summary or the sections list is shown, a typed number goes there
 
 
 class AuditError(ServiceError):
@@ -77,6 +91,7 @@ class Problem:
     index: int
     clause: str
     kind: str  # statement | evidence
+    text: str = ""  # the question, to name it (three questions may share a clause)
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,31 @@ class SummaryView:
     unanswered: list[tuple[int, str, str]]  # (index, clause, question text)
     problems: list[Problem]
     due_dates: list[tuple[int, str, str, date]]  # (index, clause, kind, due date) per NC
+    position: int = 0  # the question the person was on (a button goes back to it)
+    by_person: dict[str, int] = field(default_factory=dict)  # results recorded per team member
+    page: int = 0  # of the buttons to the questions needing attention
+
+    @property
+    def attention(self) -> list[tuple[str, int, str, str]]:
+        """What the summary's buttons lead to, problems first: (kind, index, clause, text),
+        kind 'statement', 'evidence' or 'unanswered'."""
+        return ([(p.kind, p.index, p.clause, p.text) for p in self.problems]
+                + [("unanswered", index, clause, text) for index, clause, text in self.unanswered])
+
+    @property
+    def unanswered_numbers(self) -> str:
+        """The unanswered questions' numbers, runs shortened: "3, 5–12, 40"."""
+        runs: list[list[int]] = []
+        for index, _, _ in self.unanswered:
+            if runs and runs[-1][1] == index:
+                runs[-1][1] = index + 1
+            else:
+                runs.append([index + 1, index + 1])
+        return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.attention) // SUMMARY_PAGE))
 
 
 @dataclass(frozen=True)
@@ -123,9 +163,74 @@ class Completed:
     department: str = ""
     staff: int = 0  # active contacts of the department: none means the actions wait for one
     can_invite: bool = False  # the person who completed it may invite that contact (a lead)
+    revision: int = 1  # 2, 3, … after a reopening
+    cancelled: int = 0  # actions cancelled because their finding was withdrawn
+
+
+@dataclass(frozen=True)
+class CompletionPreview:
+    """What completing the audit will do (the confirmation asks before it happens)."""
+
+    audit_id: int
+    number: str
+    department: str
+    findings: dict[str, int]  # per series (NC, OBS, OFI, GP), those with any
+    actions: int  # corrective actions to create (one per nonconformity)
+    staff: int  # active contacts of the department who will receive them
+
+
+@dataclass(frozen=True)
+class Discarding:
+    """An audit being (or just) discarded."""
+
+    audit_id: int
+    number: str
+    department: str
+    answered: int
+
+
+@dataclass(frozen=True)
+class QuestionRecords:
+    """The notes and files of one question, to correct (while the audit is open)."""
+
+    audit_id: int
+    number: str
+    index: int
+    clause: str
+    text: str
+    notes: list[dict]  # id, text, person, created_at, edited_at
+    files: list[dict]  # id, kind, caption, file_name, person
+
+
+@dataclass(frozen=True)
+class SectionAssignment:
+    """The sections of an audit, and which of them are assigned to one co-auditor."""
+
+    audit_id: int
+    number: str
+    person_id: int
+    person: str
+    sections: list[dict]  # index, title, first (question index), mine, other (another person's name)
 
 
 Stage = CardView | QuestionView
+ONE_TAP = (Result.conform, Result.na)  # recorded and moved on in one tap
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A result pressed on question ``index``: what now shows (that question, or the next
+    one and the summary after a one-tap result)."""
+
+    result: Result
+    changed: bool  # False: the same result again (a double tap)
+    replaced: tuple[str, str] | None  # (result, name): another person's answer this one replaced
+    index: int
+    view: QuestionView | SummaryView
+
+    @property
+    def moved_on(self) -> bool:
+        return not isinstance(self.view, QuestionView) or self.view.index != self.index
 
 
 class AuditService:
@@ -247,9 +352,11 @@ class AuditService:
             raise AuditError("stale")
         if not row["member"]:
             if not actor.is_lead:
-                raise AuditError("not_in_team")
+                raise AuditError("not_in_team", number=row["number"])
             if writable:
                 await audits.add_member(conn, audit_id, actor.id, "auditor", self.clock.now())
+        if writable and row["status"] == AuditStatus.cancelled:
+            raise AuditError("audit_discarded", number=row["number"])
         if writable and AuditStatus(row["status"]).closed:
             raise AuditError("audit_closed", number=row["number"])
         if audit_id not in self._snapshots:
@@ -338,20 +445,23 @@ class AuditService:
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             view = await self._card_view(conn, row, actor.lang)
-            if row["status"] not in (AuditStatus.planning, AuditStatus.opening, AuditStatus.closing) or not 0 <= index < len(CARDS[view.card]):
+            if AuditStatus(row["status"]).closed or not 0 <= index < len(CARDS[view.card]):
                 raise AuditError("stale")
             name = CARDS[view.card][index]
             await self._enter(conn, actor, row, awaiting="field", data={"card": view.card, "field": name})
             return name, view.values.get(name)
 
-    async def ask_due(self, actor: Actor, audit_id: int, index: int) -> None:
-        """A due-date button on the closing card: the next text typed is the date."""
+    async def ask_due(self, actor: Actor, audit_id: int, index: int) -> list[tuple[int, date]]:
+        """A due-date button on the closing card: the next text typed is the date. Returns the
+        quick choices (days from today, date)."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] != AuditStatus.closing:
                 raise AuditError("stale")
             _question_id(self.snapshot(row), index)
             await self._enter(conn, actor, row, awaiting="due", data={"index": index})
+        today = self.clock.now().astimezone(self.settings.tz).date()
+        return [(days, today + timedelta(days=days)) for days in QUICK_DUE_DAYS]
 
     async def typed(self, actor: Actor, text: str) -> tuple[Stage, str | None]:
         """Text typed while working in an audit: the awaited card field or due date, else a
@@ -365,9 +475,24 @@ class AuditService:
         if state["awaiting"] == "field":
             return await self.set_field(actor, audit_id, data["card"], data["field"], text), None
         if state["awaiting"] == "due":
-            await self.set_due_date(actor, audit_id, int(data["index"]), text)
-            return await self.card(actor, audit_id), None
+            return await self.set_due_date(actor, audit_id, int(data["index"]), text), None
+        if state["awaiting"] == "note_edit":
+            return await self.edit_note(actor, audit_id, int(data["note"]), text), "note_edited"
+        if state["awaiting"] == "file_move":
+            return await self.move_file(actor, audit_id, int(data["evidence"]), text), "file_moved"
+        if state["awaiting"] == JUMP and _number_typed(text):
+            return await self.jump_to_number(actor, audit_id, text), None
         return await self.add_note(actor, audit_id, None, text), "note"
+
+    async def jump_to_number(self, actor: Actor, audit_id: int, typed: str) -> QuestionView:
+        """A question number typed while the summary or the sections list is shown."""
+        number = int(_number_typed(typed) or 0)
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            total = len(self.snapshot(row).question_ids())
+            if not 1 <= number <= total:
+                raise AuditError("no_such_question", number=number, total=total)
+            return await self._go(conn, actor, row, number - 1, None)
 
     async def set_field(self, actor: Actor, audit_id: int, card: str, name: str, value: str) -> CardView:
         """Store one field of the plan/opening/closing card, as typed (and stop waiting for it)."""
@@ -418,6 +543,11 @@ class AuditService:
                 opening = json.loads(row["opening_json"])
                 opening["held_at"] = now.isoformat()
                 await audits.set_card(conn, audit_id, "opening", opening, now)
+            if new == AuditStatus.closing:  # the closing meeting's attendees: those of the opening, to correct
+                closing, opening = json.loads(row["closing_json"]), json.loads(row["opening_json"])
+                if not closing.get("attendees") and opening.get("attendees"):
+                    closing["attendees"] = opening["attendees"]
+                    await audits.set_card(conn, audit_id, "closing", closing, now)
             await audits.set_status(conn, audit_id, new, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="status", before=expected, after=new)
@@ -427,6 +557,18 @@ class AuditService:
                 return await self._question_view(conn, row, self.snapshot(row), _position(row), actor)
             return await self._stage_view(conn, row, actor)
 
+    async def plan_card(self, actor: Actor, audit_id: int) -> CardView:
+        """✏️ Plan on the summary: the plan card, editable until completion (from the closing
+        meeting, the audit goes back to the questions, as a jump does)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] == AuditStatus.closing:
+                await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
+                row = await audits.press_context(conn, audit_id, actor.id)
+            await self._enter(conn, actor, row)
+            return await self._card_view(conn, row, actor.lang)
+
     async def reopen_questions(self, actor: Actor, audit_id: int) -> SummaryView:
         """From the closing card back to the questions: the summary."""
         now = self.clock.now()
@@ -434,7 +576,7 @@ class AuditService:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] == AuditStatus.closing:
                 await audits.set_status(conn, audit_id, AuditStatus.in_progress, now)
-            await self._enter(conn, actor, row)
+            await self._enter(conn, actor, row, awaiting=JUMP)
             return await self._summary(conn, await audits.press_context(conn, audit_id, actor.id), actor)
 
     async def team(self, actor: Actor, audit_id: int, toggle: int | None = None
@@ -470,15 +612,60 @@ class AuditService:
                 raise AuditError("stale")
             if person_id == row["created_by"]:
                 raise AuditError("stale")
+            if row["created_by"] != actor.id and not actor.is_lead:
+                raise AuditError("team_not_allowed")
             if await audits.is_member(conn, audit_id, person_id):
                 await audits.remove_member(conn, audit_id, person_id)
                 member = False
             else:
                 await audits.add_member(conn, audit_id, person_id, "auditor", now)
                 member = True
+                await outbox.enqueue(conn, dedupe_key=f"team:{audit_id}:{person_id}:{now.isoformat()}",
+                                     chat_id=person_id, kind="audit_team_added",
+                                     payload={"audit_id": audit_id, "by": actor.id, "to": person_id},
+                                     not_before=now, at=now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="team_added" if member else "team_removed", after={"person": person_id})
         return member
+
+    async def assignments(self, actor: Actor, audit_id: int, person_id: int, toggle: int | None = None
+                          ) -> SectionAssignment:
+        """The sections assigned to co-auditor ``person_id`` (with ``toggle``: that section is
+        assigned to them, or no longer, first). An assigned section is where their /resume
+        starts. The audit's creator or a lead decides."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["created_by"] != actor.id and not actor.is_lead:
+                raise AuditError("team_not_allowed")
+            team = {t["id"]: t["name"] for t in await audits.team(conn, audit_id)}
+            if person_id not in team:
+                raise AuditError("stale")
+            checklist = self.snapshot(row)
+            plan = json.loads(row["plan_json"])
+            assigned = plan.setdefault("sections", {})
+            firsts, start = [], 0
+            for section in checklist.sections:
+                firsts.append(start)
+                start += len(section.questions)
+            if toggle is not None:
+                if not 0 <= toggle < len(firsts):
+                    raise AuditError("stale")
+                key = str(toggle)
+                if assigned.get(key) == person_id:
+                    del assigned[key]
+                else:
+                    assigned[key] = person_id
+                    await audits.set_position(conn, audit_id, person_id, firsts[toggle])
+                await audits.set_card(conn, audit_id, "plan", plan, now)
+                await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                                   action="section_assigned", after={"section": toggle,
+                                                                     "person": assigned.get(key)})
+        sections = [{"index": i, "title": s.title.get(actor.lang), "first": firsts[i],
+                     "mine": assigned.get(str(i)) == person_id,
+                     "other": team.get(assigned.get(str(i))) if assigned.get(str(i)) not in (None, person_id) else None}
+                    for i, s in enumerate(checklist.sections)]
+        return SectionAssignment(audit_id, row["number"], person_id, team[person_id], sections)
 
     # --- questions ----------------------------------------------------------------------------
 
@@ -521,7 +708,7 @@ class AuditService:
             if target < 0:
                 raise AuditError("first_question")
             if target >= len(self.snapshot(row).question_ids()):
-                await self._enter(conn, actor, row, message_id=message_id)
+                await self._enter(conn, actor, row, message_id=message_id, awaiting=JUMP)
                 return await self._summary(conn, row, actor)
             return await self._go(conn, actor, row, target, message_id)
 
@@ -543,76 +730,99 @@ class AuditService:
                 await dialogs.clear(conn, actor.id)
             return await self._question_view(conn, row, self.snapshot(row), index, actor)
 
-    async def _question_view(self, conn, row, checklist: Checklist, index: int, actor: Actor,
-                             *, recorded: str | None = None, replaced: tuple[str, str] | None = None
-                             ) -> QuestionView:
-        """The question in the reader's language (the checklist is bilingual).
+    async def _question_view(self, conn, row, checklist: Checklist, index: int, actor: Actor) -> QuestionView:
+        """The question in the reader's language (the checklist is bilingual)."""
+        state = await audits.question_state(conn, row["id"], checklist.question_ids()[index])
+        return self._view_of(row, checklist, index, actor, state)
 
-        ``recorded``: the result this person just recorded (the view shows it without reading
-        it back).
-        """
-        pairs = checklist.questions()
-        section, question = pairs[index]
-        state = await audits.question_state(conn, row["id"], question.id)
-        result, by, at, answered = state["result"], state["answered_by_name"], from_db(state["answered_at"]), \
-            state["answered"]
-        if recorded is not None:
-            answered += 0 if result is not None else 1
-            result, by, at = recorded, actor.name, self.clock.now()
+    def _view_of(self, row, checklist: Checklist, index: int, actor: Actor, state, *, answered: int | None = None,
+                 result: str | None = None, by: str | None = None, at: datetime | None = None,
+                 replaced: tuple[str, str] | None = None) -> QuestionView:
+        """Question ``index`` as the card shows it, from its ``state`` (audits.question_state);
+        ``result``, ``by``, ``at``: what was just recorded, not read back."""
+        section, question = checklist.questions()[index]
+        if result is None:
+            result, by, at = state["result"], state["answered_by_name"], from_db(state["answered_at"])
         lang = actor.lang
         return QuestionView(
             audit_id=row["id"], number=row["number"], department=row["department"], index=index,
-            total=len(pairs), section_index=checklist.sections.index(section),
+            total=len(checklist.question_ids()), section_index=checklist.sections.index(section),
             section_title=section.title.get(lang), clause=question.clause, text=question.text.get(lang),
             guidance=question.guidance.get(lang), evidence_rule=question.evidence.value,
             result=result, notes=json.loads(state["notes_json"] or "[]"), evidence_count=state["evidence_count"],
-            answered=answered, answered_by=by, answered_at=at.astimezone(self.settings.tz) if at else None,
-            replaced=replaced,
+            answered=state["answered"] if answered is None else answered, answered_by=by,
+            answered_at=at.astimezone(self.settings.tz) if at else None, replaced=replaced,
         )
 
     async def record_result(self, actor: Actor, audit_id: int, index: int, result: str, *,
-                            message_id: int | None = None) -> tuple[QuestionView, bool]:
+                            message_id: int | None = None) -> Recorded:
         """Set the result of question ``index`` (the card the person pressed on, checked to be
         their current one); the earlier result stays in the trail.
 
-        Returns the view and whether anything changed (a double tap changes nothing). One
-        transaction: the audit with the person's place and dialog, the question's state, and
-        the writes a change needs.
+        Conform and N/A move on at once (one tap): the view is then the next question (or the
+        summary after the last one). A second tap of the same one-tap result on the card that
+        already moved on changes nothing. One transaction: the audit with the person's place
+        and dialog, the question's state (and the next one's), and the writes a change needs.
         """
-        if result not in Result.__members__:
+        kind = Result.__members__.get(result)
+        if kind is None:
             raise AuditError("stale")
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._on_card(conn, actor, audit_id, index)
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] != AuditStatus.in_progress:
+                raise AuditError("not_in_questions", status=row["status"])
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
-            current = await audits.question_state(conn, audit_id, question_id)
+            total = len(checklist.question_ids())
+            position = _position(row)
+            one_tap = kind in ONE_TAP
+            if position != index:
+                if one_tap and position == index + 1:  # a double tap: the card already moved on
+                    current = await audits.question_state(conn, audit_id, question_id)
+                    if current["result"] == kind:
+                        view = await self._question_view(conn, row, checklist, position, actor)
+                        return Recorded(kind, False, None, index, view)
+                raise AuditError("stale_card")
+            following = index + 1 if one_tap and index + 1 < total else None
+            rows = None
+            if following is not None:
+                current, upcoming = await audits.question_states(conn, audit_id, question_id,
+                                                                 checklist.question_ids()[following])
+            elif one_tap:  # the last question: the summary comes next, read in the same round trip
+                rows = dict(await audits.answer_rows(conn, audit_id))
+                mine = rows.get(question_id)
+                current, upcoming = {"result": mine and mine["result"], "answered": len(rows),
+                                     "answered_by": mine and mine["answered_by"],
+                                     "answered_by_name": mine and mine["answered_by_name"]}, None
+                rows[question_id] = {"result": kind, "answered_by": actor.id, "answered_by_name": actor.name,
+                                     "notes": mine["notes"] if mine else 0, "files": mine["files"] if mine else 0}
+            else:
+                current, upcoming = await audits.question_state(conn, audit_id, question_id), None
             before = current["result"]
-            changed = before != result
+            changed = before != kind
             replaced = None
             if changed:
-                await audits.set_answer(conn, audit_id, question_id, result, actor.id, now)
+                await audits.set_answer(conn, audit_id, question_id, kind, actor.id, now)
                 await trail.record(conn, at=now, person_id=actor.id, entity="answer",
                                    entity_id=f"{audit_id}:{question_id}", action="result",
-                                   before=before, after=result)
+                                   before=before, after=kind)
                 await audits.touch(conn, audit_id, now)
                 if before is not None and current["answered_by"] != actor.id:
                     replaced = (before, current["answered_by_name"] or "")
+            if rows is not None:  # the last question: the summary comes next
+                await self._enter(conn, actor, row, message_id=message_id, awaiting=JUMP)
+                return Recorded(kind, changed, replaced, index, await self._summary(conn, row, actor, answers=rows))
             await self._enter(conn, actor, row, message_id=message_id)
-            section, question = checklist.questions()[index]
             answered = current["answered"] + (1 if before is None else 0)
+            if following is not None:
+                await audits.set_position(conn, audit_id, actor.id, following)
+                view = self._view_of(row, checklist, following, actor, upcoming, answered=answered)
+                return Recorded(kind, changed, replaced, index, view)
             by, at = (actor.name, now) if changed else (current["answered_by_name"], from_db(current["answered_at"]))
-            lang = actor.lang
-            view = QuestionView(
-                audit_id=audit_id, number=row["number"], department=row["department"], index=index,
-                total=len(checklist.question_ids()), section_index=checklist.sections.index(section),
-                section_title=section.title.get(lang), clause=question.clause, text=question.text.get(lang),
-                guidance=question.guidance.get(lang), evidence_rule=question.evidence.value, result=result,
-                notes=json.loads(current["notes_json"] or "[]"), evidence_count=current["evidence_count"],
-                answered=answered, answered_by=by, answered_at=at.astimezone(self.settings.tz) if at else None,
-                replaced=replaced,
-            )
-            return view, changed
+            view = self._view_of(row, checklist, index, actor, current, answered=answered, result=kind,
+                                 by=by, at=at, replaced=replaced)
+            return Recorded(kind, changed, replaced, index, view)
 
     async def add_note(self, actor: Actor, audit_id: int, index: int | None, text: str) -> QuestionView:
         """A note on question ``index`` (None: the one the person is on)."""
@@ -628,6 +838,8 @@ class AuditService:
                 index = _position(row)
             checklist = self.snapshot(row)
             question_id = _question_id(checklist, index)
+            if row["dialog_awaiting"] == JUMP:  # typed on the summary: a note, and the card again
+                await self._enter(conn, actor, row)
             note_id = await audits.add_note(conn, audit_id, question_id, actor.id, note, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
                                action="added", after={"question": question_id, "text": note})
@@ -679,6 +891,8 @@ class AuditService:
                 row = await self._audit(conn, actor, audit_id, writable=False)
             else:
                 row = await self._on_card(conn, actor, audit_id, index)
+            if row["status"] == AuditStatus.in_progress and row["member"]:
+                await self._enter(conn, actor, row, awaiting=JUMP)
             answered = await audits.answers(conn, audit_id)
         checklist = self.snapshot(row)
         result, start = [], 0
@@ -691,20 +905,24 @@ class AuditService:
 
     # --- summary and completion ---------------------------------------------------------------
 
-    async def summary(self, actor: Actor, audit_id: int, index: int | None = None) -> SummaryView:
-        """The summary (from the card of question ``index``, when given: checked to be current)."""
+    async def summary(self, actor: Actor, audit_id: int, index: int | None = None, *, page: int = 0,
+                      message_id: int | None = None) -> SummaryView:
+        """The summary (from the card of question ``index``, when given: checked to be current),
+        at ``page`` of its buttons. While it is shown, a typed question number goes there."""
         async with self.db.transaction() as conn:
             if index is None:
                 row = await self._audit(conn, actor, audit_id, writable=False)
             else:
                 row = await self._on_card(conn, actor, audit_id, index)
-            return await self._summary(conn, row, actor)
+            if row["status"] == AuditStatus.in_progress and row["member"]:
+                await self._enter(conn, actor, row, message_id=message_id, awaiting=JUMP)
+            return await self._summary(conn, row, actor, page=page)
 
-    async def _summary(self, conn, row, actor: Actor) -> SummaryView:
+    async def _summary(self, conn, row, actor: Actor, *, answers: dict | None = None, page: int = 0) -> SummaryView:
+        """The summary (``answers``: audits.answer_rows already read, with this press's change)."""
         audit_id = row["id"]
-        answers = await audits.answers(conn, audit_id)
-        note_counts = await audits.note_counts(conn, audit_id)
-        evidence_counts = await audits.evidence_counts(conn, audit_id)
+        if answers is None:
+            answers = await audits.answer_rows(conn, audit_id)
         checklist = self.snapshot(row)
         lang = actor.lang
         counts = Counter(a["result"] for a in answers.values())
@@ -713,36 +931,39 @@ class AuditService:
         chosen_due = closing.get("due_dates", {})
         for index, (_, question) in enumerate(checklist.questions()):
             answer = answers.get(question.id)
+            text = question.text.get(lang)
             if answer is None:
-                unanswered.append((index, question.clause, question.text.get(lang)))
+                unanswered.append((index, question.clause, text))
                 continue
+            if answer["result"] in FINDING_RESULTS and not answer["notes"]:
+                problems.append(Problem(index, question.clause, "statement", text))  # every finding needs one
             if answer["result"] in NONCONFORMITIES:
-                if not note_counts.get(question.id):
-                    problems.append(Problem(index, question.clause, "statement"))
-                if question.evidence is EvidenceRule.required and not evidence_counts.get(question.id):
-                    problems.append(Problem(index, question.clause, "evidence"))
+                if question.evidence is EvidenceRule.required and not answer["files"]:
+                    problems.append(Problem(index, question.clause, "evidence", text))
                 default = self.default_due_date(answer["result"])
                 picked = chosen_due.get(str(index))
                 due.append((index, question.clause, answer["result"],
                             date.fromisoformat(picked) if picked else default))
-        return SummaryView(audit_id, row["number"], row["department"], row["status"],
+        view = SummaryView(audit_id, row["number"], row["department"], row["status"],
                            len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
-                           unanswered, problems, due)
+                           unanswered, problems, due, _position(row),
+                           dict(Counter(a["answered_by_name"] or "?" for a in answers.values()).most_common()))
+        return replace(view, page=min(max(page, 0), view.pages - 1))
 
     def default_due_date(self, result: str) -> date:
         days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days
         return self.clock.now().astimezone(self.settings.tz).date() + timedelta(days=days)
 
-    async def set_due_date(self, actor: Actor, audit_id: int, index: int, due: date | str) -> None:
+    async def set_due_date(self, actor: Actor, audit_id: int, index: int, due: date | str) -> CardView:
         """Change the due date of the action for the NC at ``index`` before completion.
 
         ``due`` may be the text the auditor typed (any form ``parse_date`` reads).
         """
         today = self.clock.now().astimezone(self.settings.tz).date()
         if isinstance(due, str):
-            due = parse_date(due, today)
+            due, problem = read_date(due, today)
             if due is None:
-                raise AuditError("due_unreadable")
+                raise AuditError(f"due_{problem}")
         if due <= today:
             raise AuditError("due_in_past")
         if due > today + timedelta(days=730):
@@ -755,6 +976,26 @@ class AuditService:
             closing.setdefault("due_dates", {})[str(index)] = due.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
             await self._enter(conn, actor, row)
+            return await self._stage_view(conn, await audits.press_context(conn, audit_id, actor.id), actor)
+
+    async def completion_preview(self, actor: Actor, audit_id: int) -> CompletionPreview:
+        """Complete was pressed: what completing will do, for the person to confirm; refused
+        (``cannot_complete``) while something blocks it."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            if row["status"] != AuditStatus.closing:
+                raise AuditError("stale")
+            summary = await self._summary(conn, row, actor)
+            if summary.problems:
+                raise AuditError("cannot_complete", problems=summary.problems)
+            series: Counter[str] = Counter()
+            for result, n in summary.counts.items():
+                kind = Result(result).series
+                if kind is not None and n:
+                    series[kind] += n
+            actions = len(summary.due_dates)
+            staff = len(await people.staff_of(conn, row["department_id"])) if actions else 0
+        return CompletionPreview(audit_id, row["number"], row["department"], dict(series), actions, staff)
 
     async def complete(self, actor: Actor, audit_id: int) -> Completed:
         """Check completeness, number the findings and create one corrective action per
@@ -768,37 +1009,277 @@ class AuditService:
             if summary.problems:
                 raise AuditError("cannot_complete", problems=summary.problems)
             due_by_index = {index: due for index, _, _, due in summary.due_dates}
-            checklist = self.snapshot(row)
-            answers = await audits.answers(conn, audit_id)
-            serial: Counter[str] = Counter()
-            made, capa_ids = [], []
-            for index, (_, question) in enumerate(checklist.questions()):
-                answer = answers.get(question.id)
-                kind = Result(answer["result"]) if answer is not None and answer["result"] in Result.__members__ \
-                    else None
-                if kind is None or kind.series is None:
-                    continue
-                serial[kind.series] += 1
-                number = f"{kind.series}{serial[kind.series]}"
-                statement = "\n".join(n["text"] for n in await audits.notes(conn, audit_id, question.id))
-                finding_id = await findings.add_finding(conn, audit_id=audit_id, question_id=question.id,
-                                                        kind=kind, number=number, statement=statement, at=now)
-                made.append({"number": number, "kind": kind, "clause": question.clause})
-                if kind.is_nonconformity:
-                    capa_id = await findings.add_capa(
-                        conn, finding_id=finding_id, audit_id=audit_id, department_id=row["department_id"],
-                        auditor_id=answer["answered_by"], due_date=due_by_index[index], at=now)
-                    capa_ids.append(capa_id)
+            made, capa_ids, cancelled = await self._number_findings(conn, actor, row, due_by_index, now)
             closing = json.loads(row["closing_json"])
             closing["held_at"] = closing.get("held_at") or now.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
             await audits.set_status(conn, audit_id, AuditStatus.completed, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
-                               action="completed", after={"findings": [m["number"] for m in made]})
-            staff = len(await people.staff_of(conn, row["department_id"])) if capa_ids else 0
+                               action="completed", after={"findings": [m["number"] for m in made],
+                                                          "cancelled_actions": cancelled})
+            await revisions.completed(conn, audit_id, actor.id, now)
+            revision = await revisions.current(conn, audit_id)
+            contacts = await people.staff_of(conn, row["department_id"])
+            staff = len(contacts) if capa_ids else 0
+            for capa_id in cancelled:  # the department hears which actions no longer apply
+                for person in contacts:
+                    await outbox.enqueue(conn, dedupe_key=f"capa:{capa_id}:cancelled:{person['id']}:{now.isoformat()}",
+                                         chat_id=person["id"], kind="capa_cancelled", payload={"capa_id": capa_id},
+                                         not_before=now, at=now)
+            for lead in await people.with_role(conn, Role.lead):  # the leads hear of it
+                if lead["id"] != actor.id:
+                    await outbox.enqueue(conn, dedupe_key=f"completed:{audit_id}:{lead['id']}:{now.isoformat()}",
+                                         chat_id=lead["id"], kind="lead_audit_completed",
+                                         payload={"audit_id": audit_id, "by": actor.id}, not_before=now, at=now)
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)
-        return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)
+        return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead,
+                         revision, len(cancelled))
+
+    async def _number_findings(self, conn, actor: Actor, row, due_by_index: dict[int, date], now: datetime
+                               ) -> tuple[list[dict], list[int], list[int]]:
+        """Number the findings (NC1, OBS1, …) and create one action per nonconformity.
+
+        In a reopened audit, a finding that is still one keeps its number, its action and the
+        action's state and history; a new one gets the next number of its series (numbers are
+        never given twice); one that is gone is withdrawn with the revision's reason and its
+        action cancelled. Returns (current findings, new or reopened actions, cancelled actions).
+        """
+        audit_id = row["id"]
+        checklist = self.snapshot(row)
+        answers = await audits.answers(conn, audit_id)
+        before = await findings.every_of_audit(conn, audit_id)
+        reason = await revisions.open_reason(conn, audit_id) or ""
+        serial: Counter[str] = Counter()
+        for f in before.values():
+            series = "".join(ch for ch in f["number"] if ch.isalpha())
+            serial[series] = max(serial[series], int("".join(ch for ch in f["number"] if ch.isdigit()) or 0))
+        made, capa_ids, cancelled = [], [], []
+        for index, (_, question) in enumerate(checklist.questions()):
+            answer = answers.get(question.id)
+            kind = Result.__members__.get(answer["result"]) if answer is not None else None
+            old = before.get(question.id)
+            current = old is not None and old["withdrawn_at"] is None
+            if kind is None or kind.series is None:  # no finding (any more)
+                if current:
+                    await findings.withdraw_finding(conn, old["id"], now, reason)
+                    await trail.record(conn, at=now, person_id=actor.id, entity="finding", entity_id=old["id"],
+                                       action="withdrawn", before={"number": old["number"]}, after={"reason": reason})
+                    if old["capa_id"] is not None and old["cancelled_at"] is None:
+                        await findings.cancel_capa(conn, old["capa_id"], now, reason)
+                        cancelled.append(old["capa_id"])
+                continue
+            statement = "\n".join(n["text"] for n in await audits.notes(conn, audit_id, question.id))
+            same_series = current and Result(old["kind"]).series == kind.series
+            if same_series:
+                number = old["number"]
+            else:
+                serial[kind.series] += 1
+                number = f"{kind.series}{serial[kind.series]}"
+            if old is None:
+                finding_id = await findings.add_finding(conn, audit_id=audit_id, question_id=question.id,
+                                                        kind=kind, number=number, statement=statement, at=now)
+            else:
+                finding_id = old["id"]
+                await findings.revise_finding(conn, finding_id, kind=kind, number=number, statement=statement)
+                if not same_series:
+                    await trail.record(conn, at=now, person_id=actor.id, entity="finding", entity_id=finding_id,
+                                       action="renumbered", before={"number": old["number"], "kind": old["kind"]},
+                                       after={"number": number, "kind": kind})
+            made.append({"number": number, "kind": kind, "clause": question.clause})
+            has_action = old is not None and old["capa_id"] is not None
+            if kind.is_nonconformity:
+                if not has_action:
+                    capa_ids.append(await findings.add_capa(
+                        conn, finding_id=finding_id, audit_id=audit_id, department_id=row["department_id"],
+                        auditor_id=answer["answered_by"], due_date=due_by_index[index], at=now))
+                elif old["cancelled_at"] is not None:  # a nonconformity again
+                    await findings.reopen_capa(conn, old["capa_id"], due_by_index[index], now)
+                    capa_ids.append(old["capa_id"])
+            elif has_action and old["cancelled_at"] is None:  # no longer a nonconformity
+                await findings.cancel_capa(conn, old["capa_id"], now, reason)
+                cancelled.append(old["capa_id"])
+        return made, capa_ids, cancelled
+
+    # --- reopening a completed audit (a lead, with a reason) ----------------------------------
+
+    async def reopen(self, actor: Actor, number: str, reason: str) -> SummaryView:
+        """Reopen completed audit ``number`` for revision: findings can be corrected, added or
+        withdrawn until it is completed again. The lead joins its team; the summary."""
+        if not actor.is_lead:
+            raise AuditError("reopen_not_allowed")
+        reason = clean_text(reason or "", MAX_FIELD)
+        if not reason:
+            raise AuditError("reopen_needs_reason")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            head = await audits.by_number(conn, (number or "").strip())
+            if head is None or head["status"] == AuditStatus.cancelled:
+                raise AuditError("reopen_no_such_audit", number=number)
+            if head["status"] != AuditStatus.completed:
+                raise AuditError("reopen_not_completed", number=head["number"])
+            rev = await revisions.current(conn, head["id"]) + 1
+            await revisions.add(conn, head["id"], rev, actor.id, reason, now)
+            await audits.set_status(conn, head["id"], AuditStatus.in_progress, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=head["id"],
+                               action="reopened", before=AuditStatus.completed,
+                               after={"revision": rev, "reason": reason})
+            row = await self._audit(conn, actor, head["id"])  # a lead joins the team
+            row = await audits.press_context(conn, head["id"], actor.id)
+            await self._enter(conn, actor, row, awaiting=JUMP)
+            return await self._summary(conn, row, actor)
+
+    # --- correcting notes and files -------------------------------------------------------------
+
+    async def records(self, actor: Actor, audit_id: int, index: int) -> QuestionRecords:
+        """The notes and files of question ``index``, each to edit, delete or move."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            return await self._records(conn, row, index, actor)
+
+    async def _records(self, conn, row, index: int, actor: Actor) -> QuestionRecords:
+        checklist = self.snapshot(row)
+        question_id = _question_id(checklist, index)
+        question = checklist.questions()[index][1]
+        notes = [dict(n) for n in await audits.notes_with_people(conn, row["id"], question_id)]
+        files = [dict(f) for f in await evidence.of_question_with_people(conn, row["id"], question_id)]
+        return QuestionRecords(row["id"], row["number"], index, question.clause, question.text.get(actor.lang),
+                               notes, files)
+
+    async def _own_note(self, conn, row, note_id: int):
+        note = await audits.note(conn, note_id)
+        if note is None or note["audit_id"] != row["id"] or note["deleted_at"] is not None:
+            raise AuditError("stale")
+        return note
+
+    async def _own_file(self, conn, row, evidence_id: int):
+        item = await evidence.get(conn, evidence_id)
+        if item is None or item["deleted_at"] is not None or item["question_id"] is None:
+            raise AuditError("stale")
+        if item["audit_id"] != row["id"]:
+            raise AuditError("file_other_audit")
+        return item
+
+    async def ask_note_edit(self, actor: Actor, audit_id: int, note_id: int) -> str:
+        """✏️ on a note: the next text typed replaces it. Returns its current text."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            note = await self._own_note(conn, row, note_id)
+            await self._enter(conn, actor, row, awaiting="note_edit", data={"note": note_id})
+            return note["text"]
+
+    async def edit_note(self, actor: Actor, audit_id: int, note_id: int, text: str) -> QuestionView:
+        """The new text of a note (the old one stays in the trail); the card of its question."""
+        new = clean_text(text, MAX_NOTE)
+        if not new:
+            raise AuditError("field_empty")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            note = await self._own_note(conn, row, note_id)
+            await audits.edit_note(conn, note_id, new, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
+                               action="edited", before={"text": note["text"]}, after={"text": new})
+            await audits.touch(conn, audit_id, now)
+            return await self._to_question(conn, actor, row, note["question_id"])
+
+    async def delete_note(self, actor: Actor, audit_id: int, note_id: int) -> QuestionRecords:
+        """🗑 on a note: it no longer counts (nor shows in the report); the row and the trail keep it."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            note = await self._own_note(conn, row, note_id)
+            await audits.delete_note(conn, note_id, actor.id, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="note", entity_id=note_id,
+                               action="deleted", before={"question": note["question_id"], "text": note["text"]})
+            await audits.touch(conn, audit_id, now)
+            return await self._records(conn, row, self.snapshot(row).question_ids().index(note["question_id"]), actor)
+
+    async def delete_file(self, actor: Actor, audit_id: int, evidence_id: int) -> QuestionRecords:
+        """🗑 on a file: it no longer counts (nor shows in the report); the row, the bytes and the trail keep it."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            item = await self._own_file(conn, row, evidence_id)
+            await evidence.delete(conn, evidence_id, actor.id, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
+                               action="deleted", before={"question": item["question_id"], "sha256": item["sha256"],
+                                                         "kind": item["kind"], "caption": item["caption"]})
+            await audits.touch(conn, audit_id, now)
+            return await self._records(conn, row, self.snapshot(row).question_ids().index(item["question_id"]), actor)
+
+    async def ask_file_move(self, actor: Actor, audit_id: int, evidence_id: int) -> tuple[int, int]:
+        """↪ on a file: the next question number typed is where it goes. Returns (its
+        question's number, how many questions there are)."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            item = await self._own_file(conn, row, evidence_id)
+            await self._enter(conn, actor, row, awaiting="file_move", data={"evidence": evidence_id})
+            ids = self.snapshot(row).question_ids()
+            return ids.index(item["question_id"]) + 1, len(ids)
+
+    async def move_file(self, actor: Actor, audit_id: int, evidence_id: int, typed: str) -> QuestionView:
+        """Move a file to the question numbered ``typed`` of the same audit; its card."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            item = await self._own_file(conn, row, evidence_id)
+            ids = self.snapshot(row).question_ids()
+            number = int(_number_typed(typed) or 0)
+            if not 1 <= number <= len(ids):
+                raise AuditError("no_such_question", number=number if _number_typed(typed) else typed,
+                                 total=len(ids))
+            target = ids[number - 1]
+            if target != item["question_id"]:
+                await evidence.move(conn, evidence_id, target)
+                await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
+                                   action="moved", before={"question": item["question_id"]},
+                                   after={"question": target})
+                await audits.touch(conn, audit_id, now)
+            return await self._to_question(conn, actor, row, target)
+
+    async def _to_question(self, conn, actor: Actor, row, question_id: str) -> QuestionView:
+        """The card of ``question_id`` (the person's place moves there while in the questions)."""
+        checklist = self.snapshot(row)
+        index = checklist.question_ids().index(question_id)
+        if row["status"] == AuditStatus.in_progress:
+            return await self._go(conn, actor, row, index, None)
+        await self._enter(conn, actor, row)
+        return await self._question_view(conn, row, checklist, index, actor)
+
+    # --- discarding an audit started by mistake ------------------------------------------------
+
+    async def discard_preview(self, actor: Actor, audit_id: int) -> Discarding:
+        """🗑 Discard: what is about to be discarded (refused unless the person created the
+        audit or is a lead, and before completion)."""
+        async with self.db.transaction() as conn:
+            row = await self._discardable(conn, actor, audit_id)
+            answered = await audits.answer_count(conn, audit_id)
+        return Discarding(audit_id, row["number"], row["department"], answered)
+
+    async def discard(self, actor: Actor, audit_id: int) -> Discarding:
+        """Discard the audit: it leaves every list (status cancelled); the rows and the trail
+        keep it, and its number is not given again. The person's dialog in it ends."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._discardable(conn, actor, audit_id)
+            answered = await audits.answer_count(conn, audit_id)
+            await audits.set_status(conn, audit_id, AuditStatus.cancelled, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                               action="discarded", before=row["status"], after=AuditStatus.cancelled)
+            if row["dialog_audit_id"] == audit_id:
+                await dialogs.clear(conn, actor.id)
+        return Discarding(audit_id, row["number"], row["department"], answered)
+
+    async def _discardable(self, conn, actor: Actor, audit_id: int):
+        row = await self._audit(conn, actor, audit_id, writable=False)
+        if row["status"] == AuditStatus.cancelled:
+            raise AuditError("audit_discarded", number=row["number"])
+        if AuditStatus(row["status"]).closed:
+            raise AuditError("audit_closed", number=row["number"])
+        if row["created_by"] != actor.id and not actor.is_lead:
+            raise AuditError("discard_not_allowed")
+        return row
 
     # --- lists ---------------------------------------------------------------------------------
 
@@ -812,6 +1293,12 @@ class AuditService:
             result.append({"id": row["id"], "number": row["number"], "department": row["department"],
                            "status": row["status"], "answered": row["answered"], "total": total})
         return result
+
+
+def _number_typed(text: str) -> str | None:
+    """The digits of a typed question number ("12", "#12", "12.", "第12题"), else None."""
+    m = re.fullmatch(r"\s*(?:#|no\.?\s*|第)?\s*(\d{1,4})\s*[.。]?\s*(?:题)?\s*", text, re.IGNORECASE)
+    return m.group(1) if m else None
 
 
 def _position(row) -> int:

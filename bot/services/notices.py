@@ -25,8 +25,9 @@ from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
-STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed")
-LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update")
+STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_cancelled")
+LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update",
+              "lead_audit_completed")
 # The action states in which a notice about it still applies.
 VALID_STATES = {
     "capa_new": (CapaState.open, CapaState.planned),
@@ -177,6 +178,42 @@ async def _poison(conn: Any, payload: dict, today: date) -> dict[str, Any] | Non
     return {"update_id": payload["update_id"], "reason": payload.get("reason", "")}
 
 
+async def _team_added(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    """A co-auditor added to a team: still in it, and the audit still open."""
+    audit = await audits.get(conn, payload["audit_id"])
+    if audit is None or audit["status"] in ("completed", "cancelled"):
+        return None
+    if not await audits.is_member(conn, audit["id"], payload["to"]):
+        return None  # removed again before the notice went out
+    by = await people.get(conn, payload["by"])
+    return {"audit_id": audit["id"], "number": audit["number"], "department": audit["department"],
+            "by": by["name"] if by else ""}
+
+
+async def _audit_completed(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    """A lead told of a completed audit: who, and what it found."""
+    audit = await audits.get(conn, payload["audit_id"])
+    if audit is None or audit["status"] != "completed":
+        return None
+    by = await people.get(conn, payload["by"])
+    rows = await findings.of_audit(conn, audit["id"])
+    counts: dict[str, int] = {}
+    for row in rows:
+        series = "".join(ch for ch in row["number"] if ch.isalpha())
+        counts[series] = counts.get(series, 0) + 1
+    actions = sum(1 for row in rows if row["capa_id"] is not None)
+    return {"audit_id": audit["id"], "number": audit["number"], "department": audit["department"],
+            "by": by["name"] if by else "", "findings": counts, "actions": actions}
+
+
+async def _capa_cancelled(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    """An action cancelled in a revision of its audit (its finding withdrawn), with the reason."""
+    row = await findings.get_capa(conn, payload["capa_id"])
+    if row is None or row["cancelled_at"] is None:
+        return None
+    return {"capa": await capa_view(conn, row, today), "reason": row["cancel_reason"] or ""}
+
+
 async def _unknown(conn: Any, payload: dict, today: date) -> None:
     return None
 
@@ -186,4 +223,7 @@ _OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]]
     "lead_digest": _digest,
     "lead_blocked": _blocked,
     "lead_poison_update": _poison,
+    "audit_team_added": _team_added,
+    "lead_audit_completed": _audit_completed,
+    "capa_cancelled": _capa_cancelled,
 }

@@ -35,3 +35,15 @@ def clean_text(text: str, limit: int | None = None) -> str:
 def clean_line(text: str, limit: int | None = None) -> str:
     """One line (a name): cleaned, runs of white space made one space."""
     return " ".join(clean_text(text).split())[:limit]
+
+
+def first_words(text: str, limit: int = 28) -> str:
+    """The start of a question, to name it on a button: whole words where there are spaces,
+    ``limit`` characters at most, "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut and not any("\u3000" <= ch <= "\u9fff" for ch in cut):
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:，。；：") + "…"

@@ -213,10 +213,35 @@ async def add_note(
 
 
 async def notes(conn: AsyncConnection, audit_id: int, question_id: str | None = None) -> list[RowMapping]:
-    sql = "SELECT * FROM notes WHERE audit_id = :audit_id"
+    sql = "SELECT * FROM notes WHERE audit_id = :audit_id AND deleted_at IS NULL"
     if question_id is not None:
         sql += " AND question_id = :question_id"
     return await fetch_all(conn, f"{sql} ORDER BY id", {"audit_id": audit_id, "question_id": question_id})
+
+
+async def note(conn: AsyncConnection, note_id: int) -> RowMapping | None:
+    return await fetch_one(conn, "SELECT * FROM notes WHERE id = :id", {"id": note_id})
+
+
+async def notes_with_people(conn: AsyncConnection, audit_id: int, question_id: str) -> list[RowMapping]:
+    """The current notes of one question, in the order written, with their authors."""
+    return await fetch_all(
+        conn,
+        "SELECT n.*, p.name AS person FROM notes n LEFT JOIN people p ON p.id = n.person_id"
+        " WHERE n.audit_id = :audit_id AND n.question_id = :question_id AND n.deleted_at IS NULL ORDER BY n.id",
+        {"audit_id": audit_id, "question_id": question_id},
+    )
+
+
+async def edit_note(conn: AsyncConnection, note_id: int, text: str, at: datetime) -> None:
+    await execute(conn, "UPDATE notes SET text = :text, edited_at = :at WHERE id = :id",
+                  {"text": text, "at": to_db(at), "id": note_id})
+
+
+async def delete_note(conn: AsyncConnection, note_id: int, person_id: int, at: datetime) -> None:
+    """Mark a note deleted: the row stays (its text is in the trail too)."""
+    await execute(conn, "UPDATE notes SET deleted_at = :at, deleted_by = :person_id WHERE id = :id",
+                  {"at": to_db(at), "person_id": person_id, "id": note_id})
 
 
 async def set_position(conn: AsyncConnection, audit_id: int, person_id: int, index: int) -> None:
@@ -240,7 +265,8 @@ async def evidence_counts(conn: AsyncConnection, audit_id: int) -> dict[str, int
     """Evidence files per question of one audit."""
     rows = await fetch_all(
         conn,
-        "SELECT question_id, COUNT(*) AS n FROM evidence WHERE audit_id = :audit_id GROUP BY question_id",
+        "SELECT question_id, COUNT(*) AS n FROM evidence WHERE audit_id = :audit_id AND deleted_at IS NULL"
+        " GROUP BY question_id",
         {"audit_id": audit_id},
     )
     return {row["question_id"]: int(row["n"]) for row in rows}
@@ -249,7 +275,8 @@ async def evidence_counts(conn: AsyncConnection, audit_id: int) -> dict[str, int
 async def note_counts(conn: AsyncConnection, audit_id: int) -> dict[str, int]:
     rows = await fetch_all(
         conn,
-        "SELECT question_id, COUNT(*) AS n FROM notes WHERE audit_id = :audit_id GROUP BY question_id",
+        "SELECT question_id, COUNT(*) AS n FROM notes WHERE audit_id = :audit_id AND deleted_at IS NULL"
+        " GROUP BY question_id",
         {"audit_id": audit_id},
     )
     return {row["question_id"]: int(row["n"]) for row in rows}
@@ -272,24 +299,54 @@ async def press_context(conn: AsyncConnection, audit_id: int, person_id: int) ->
     )
 
 
+def _state_select(conn: AsyncConnection, q: str, order: int) -> str:
+    if conn.dialect.name == "sqlite":
+        notes = ("(SELECT json_group_array(text) FROM"
+                 f" (SELECT text FROM notes WHERE audit_id = :a AND question_id = :{q} AND deleted_at IS NULL ORDER BY id))")
+    else:
+        notes = (f"(SELECT json_agg(text ORDER BY id)::text FROM notes WHERE audit_id = :a AND question_id = :{q}"
+                 " AND deleted_at IS NULL)")
+    return (
+        f"SELECT {order} AS ord, x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
+        " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
+        f" (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :{q} AND deleted_at IS NULL)"
+        " AS evidence_count,"
+        f" {notes} AS notes_json"
+        f" FROM (SELECT 1 AS one) AS here LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :{q}"
+        " LEFT JOIN people p ON p.id = x.answered_by"
+    )
+
+
 async def question_state(conn: AsyncConnection, audit_id: int, question_id: str) -> RowMapping:
     """A question's answer (who, when), its notes (a JSON list), its evidence count, and the
     audit's answer count, in one round trip."""
-    if conn.dialect.name == "sqlite":
-        notes = ("(SELECT json_group_array(text) FROM"
-                 " (SELECT text FROM notes WHERE audit_id = :a AND question_id = :q ORDER BY id))")
-    else:
-        notes = "(SELECT json_agg(text ORDER BY id)::text FROM notes WHERE audit_id = :a AND question_id = :q)"
-    return await fetch_one(
+    return await fetch_one(conn, _state_select(conn, "q", 0), {"a": audit_id, "q": question_id})
+
+
+async def question_states(conn: AsyncConnection, audit_id: int, first: str, second: str) -> tuple[RowMapping, RowMapping]:
+    """``question_state`` of two questions (the one answered, the one shown next) in one round trip."""
+    rows = await fetch_all(
         conn,
-        "SELECT x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
-        " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
-        " (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :q) AS evidence_count,"
-        f" {notes} AS notes_json"
-        " FROM (SELECT 1 AS one) AS here LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :q"
-        " LEFT JOIN people p ON p.id = x.answered_by",
-        {"a": audit_id, "q": question_id},
+        f"SELECT * FROM ({_state_select(conn, 'q0', 0)} UNION ALL {_state_select(conn, 'q1', 1)}) AS two ORDER BY ord",
+        {"a": audit_id, "q0": first, "q1": second},
     )
+    return rows[0], rows[1]
+
+
+async def answer_rows(conn: AsyncConnection, audit_id: int) -> dict[str, RowMapping]:
+    """Every answer of an audit with who recorded it and the question's note and file counts,
+    in one round trip (the summary's reading)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT x.question_id, x.result, x.answered_by, x.answered_at, p.name AS answered_by_name,"
+        " (SELECT COUNT(*) FROM notes n WHERE n.audit_id = x.audit_id AND n.question_id = x.question_id"
+        "  AND n.deleted_at IS NULL) AS notes,"
+        " (SELECT COUNT(*) FROM evidence e WHERE e.audit_id = x.audit_id AND e.question_id = x.question_id"
+        "  AND e.deleted_at IS NULL) AS files"
+        " FROM answers x LEFT JOIN people p ON p.id = x.answered_by WHERE x.audit_id = :a",
+        {"a": audit_id},
+    )
+    return {row["question_id"]: row for row in rows}
 
 
 async def count_by_checklist(conn: AsyncConnection) -> dict[str, int]:

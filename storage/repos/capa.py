@@ -157,6 +157,7 @@ async def enqueue_new_actions(conn: AsyncConnection, *, not_before: datetime, at
         " FROM pairs x CROSS JOIN parts"
         " WHERE parts.part = 'new' OR EXISTS (SELECT 1 FROM capa c JOIN findings f ON f.id = c.finding_id"
         "  JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
+        "   AND e.deleted_at IS NULL"
         "  WHERE c.id = x.capa_id)"
         f" ORDER BY x.person_id, x.capa_id, parts.seq {_IGNORE}"),
         _params(not_before, at),
@@ -255,7 +256,7 @@ async def question_photos(conn: AsyncConnection, capa_id: int, limit: int) -> li
         conn,
         "SELECT e.* FROM capa c JOIN findings f ON f.id = c.finding_id"
         " JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
-        " WHERE c.id = :capa_id ORDER BY e.id LIMIT :limit",
+        " AND e.deleted_at IS NULL WHERE c.id = :capa_id ORDER BY e.id LIMIT :limit",
         {"capa_id": capa_id, "limit": limit},
     )
 

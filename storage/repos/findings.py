@@ -35,7 +35,8 @@ async def of_audit(conn: AsyncConnection, audit_id: int) -> list[RowMapping]:
     return await fetch_all(
         conn,
         "SELECT f.*, c.id AS capa_id, c.state AS capa_state, c.due_date FROM findings f"
-        " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = :audit_id ORDER BY f.id",
+        " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = :audit_id AND f.withdrawn_at IS NULL"
+        " ORDER BY f.id",
         {"audit_id": audit_id},
     )
 
@@ -95,6 +96,54 @@ async def capas_of_audit(conn: AsyncConnection, audit_id: int) -> list[RowMappin
     return await fetch_all(
         conn,
         "SELECT c.*, f.number, f.kind, f.statement, f.question_id FROM capa c"
-        " JOIN findings f ON f.id = c.finding_id WHERE c.audit_id = :audit_id ORDER BY f.id",
+        " JOIN findings f ON f.id = c.finding_id WHERE c.audit_id = :audit_id AND c.cancelled_at IS NULL ORDER BY f.id",
         {"audit_id": audit_id},
+    )
+
+
+# --- a reopened audit's revision ---------------------------------------------------------------
+
+async def every_of_audit(conn: AsyncConnection, audit_id: int) -> dict[str, RowMapping]:
+    """Every finding of an audit by question, withdrawn ones too, with its action (if any)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT f.*, c.id AS capa_id, c.state AS capa_state, c.cancelled_at FROM findings f"
+        " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = :audit_id ORDER BY f.id",
+        {"audit_id": audit_id},
+    )
+    return {row["question_id"]: row for row in rows}
+
+
+async def revise_finding(conn: AsyncConnection, finding_id: int, *, kind: str, number: str, statement: str) -> None:
+    """A finding as the revision has it (a withdrawn one found again is current again)."""
+    await execute(
+        conn,
+        "UPDATE findings SET kind = :kind, number = :number, statement = :statement, withdrawn_at = NULL,"
+        " withdrawn_reason = NULL WHERE id = :id",
+        {"kind": kind, "number": number, "statement": statement, "id": finding_id},
+    )
+
+
+async def withdraw_finding(conn: AsyncConnection, finding_id: int, at: datetime, reason: str) -> None:
+    await execute(conn, "UPDATE findings SET withdrawn_at = :at, withdrawn_reason = :reason WHERE id = :id",
+                  {"at": to_db(at), "reason": reason, "id": finding_id})
+
+
+async def cancel_capa(conn: AsyncConnection, capa_id: int, at: datetime, reason: str) -> None:
+    """Cancel an action (its finding was withdrawn): closed for every list, marked cancelled."""
+    await execute(
+        conn,
+        "UPDATE capa SET state = 'closed', cancelled_at = :at, cancel_reason = :reason, updated_at = :at"
+        " WHERE id = :id",
+        {"at": to_db(at), "reason": reason, "id": capa_id},
+    )
+
+
+async def reopen_capa(conn: AsyncConnection, capa_id: int, due: date, at: datetime) -> None:
+    """A cancelled action whose finding is a nonconformity again: open, to be sent again."""
+    await execute(
+        conn,
+        "UPDATE capa SET state = 'open', cancelled_at = NULL, cancel_reason = NULL, notified_at = NULL,"
+        " closed_at = NULL, due_date = :due, updated_at = :at WHERE id = :id",
+        {"due": due.isoformat(), "at": to_db(at), "id": capa_id},
     )

@@ -38,7 +38,7 @@ async def notes_with_people(conn: AsyncConnection, audit_id: int) -> list[RowMap
     return await fetch_all(
         conn,
         "SELECT n.*, p.name AS person FROM notes n LEFT JOIN people p ON p.id = n.person_id"
-        " WHERE n.audit_id = :audit_id ORDER BY n.created_at, n.id",
+        " WHERE n.audit_id = :audit_id AND n.deleted_at IS NULL ORDER BY n.created_at, n.id",
         {"audit_id": audit_id},
     )
 
@@ -48,7 +48,8 @@ async def evidence_with_people(conn: AsyncConnection, audit_id: int) -> list[Row
     return await fetch_all(
         conn,
         "SELECT e.*, p.name AS person FROM evidence e LEFT JOIN people p ON p.id = e.person_id"
-        " WHERE e.audit_id = :audit_id AND e.question_id IS NOT NULL ORDER BY e.created_at, e.id",
+        " WHERE e.audit_id = :audit_id AND e.question_id IS NOT NULL AND e.deleted_at IS NULL"
+        " ORDER BY e.created_at, e.id",
         {"audit_id": audit_id},
     )
 
@@ -76,9 +77,9 @@ async def export_answers(conn: AsyncConnection) -> list[RowMapping]:
         conn,
         "SELECT x.*, p.name AS person,"
         f" (SELECT {notes} FROM notes n"
-        "   WHERE n.audit_id = x.audit_id AND n.question_id = x.question_id) AS notes,"
+        "   WHERE n.audit_id = x.audit_id AND n.question_id = x.question_id AND n.deleted_at IS NULL) AS notes,"
         " (SELECT COUNT(*) FROM evidence e"
-        "   WHERE e.audit_id = x.audit_id AND e.question_id = x.question_id) AS files"
+        "   WHERE e.audit_id = x.audit_id AND e.question_id = x.question_id AND e.deleted_at IS NULL) AS files"
         " FROM answers x LEFT JOIN people p ON p.id = x.answered_by"
         " ORDER BY x.audit_id, x.answered_at",
         {"newline": "\n"},

@@ -64,11 +64,12 @@ async def result_counts(conn: AsyncConnection, lo: datetime, hi: datetime) -> li
 
 
 async def findings_before(conn: AsyncConnection, hi: datetime) -> list[RowMapping]:
-    """The findings of every audit completed before ``hi``."""
+    """The findings of every audit completed before ``hi`` (withdrawn ones left out)."""
     return await fetch_all(
         conn,
         "SELECT f.id, f.audit_id, f.question_id, f.kind, f.number FROM findings f"
-        f" JOIN audits a ON a.id = f.audit_id WHERE {_DONE_BEFORE} ORDER BY f.audit_id, f.id",
+        f" JOIN audits a ON a.id = f.audit_id WHERE {_DONE_BEFORE} AND f.withdrawn_at IS NULL"
+        " ORDER BY f.audit_id, f.id",
         {"hi": to_db(hi)},
     )
 
@@ -88,7 +89,7 @@ async def actions(conn: AsyncConnection, lo: datetime, hi: datetime, today: date
         "   AND t.entity_id = CAST(c.id AS TEXT) AND t.action = 'rejected' ORDER BY t.id DESC LIMIT 1)"
         "   AS last_rejection"
         " FROM capa c JOIN audits a ON a.id = c.audit_id JOIN findings f ON f.id = c.finding_id"
-        f" WHERE {_DONE_IN} ORDER BY a.completed_at, c.id",
+        f" WHERE {_DONE_IN} AND c.cancelled_at IS NULL ORDER BY a.completed_at, c.id",
         {**_bounds(lo, hi), "today": today.isoformat()},
     )
 
@@ -113,7 +114,8 @@ async def take_snapshot(conn: AsyncConnection, day: date, lo: datetime, hi: date
         " COALESCE(SUM(CASE WHEN c.state <> 'closed' THEN 1 ELSE 0 END), 0),"
         f" COALESCE(SUM(CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN c.closed_at >= :lo AND c.closed_at < :hi THEN 1 ELSE 0 END), 0), :at"
-        " FROM departments d LEFT JOIN capa c ON c.department_id = d.id WHERE 1 = 1 GROUP BY d.id"
+        " FROM departments d LEFT JOIN capa c ON c.department_id = d.id AND c.cancelled_at IS NULL"
+        " WHERE 1 = 1 GROUP BY d.id"
         " ON CONFLICT (day, department_id) DO NOTHING",
         {**_bounds(lo, hi), "day": day.isoformat(), "today": day.isoformat(), "at": to_db(at)},
     )

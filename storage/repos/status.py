@@ -16,7 +16,7 @@ _COUNTS = (
     "COUNT(*) FILTER (WHERE c.state != 'closed') AS open,"
     f" COUNT(*) FILTER (WHERE {_OVERDUE}) AS overdue,"
     " COUNT(*) FILTER (WHERE c.state = 'implemented') AS to_verify,"
-    " COUNT(*) FILTER (WHERE c.state = 'closed') AS closed"
+    " COUNT(*) FILTER (WHERE c.state = 'closed' AND c.cancelled_at IS NULL) AS closed"
 )
 
 

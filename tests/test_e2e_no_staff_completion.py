@@ -27,7 +27,10 @@ async def test_lead_can_use_the_command_as_given(bot: BotHarness):
     assert "Invite the contact with: /invite staff Records Office" in done.plain_text
     command = done.plain_text.split("with: ")[1].splitlines()[0]
     name, _, args = command.partition(" ")
-    created = await bot.command(LEAD, name, args)
+    await bot.settle()  # the notices the completion kicked off (a digest to the lead) come first
+    asked = bot.double.mark()
+    bot.double.send_command(LEAD, name, args)
+    created = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "start=" in (s.text or ""), after=asked)
     code = created.text.split("start=")[1].split()[0]
     mark = bot.double.mark()
     await bot.command(STAFF, "/start", code)

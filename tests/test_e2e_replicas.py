@@ -136,18 +136,23 @@ async def auditor_run(bot: BotHarness, user: TgUser, k: int, progress: list[int]
     notes = []
     for index in range(QUESTIONS):
         nc = k < COMPLETING and index == 1
-        card = await bot.press(user, callbacks.pack("q", audit_id, index, "mi" if nc else "c"),
-                               message_id=card.message_id)
-        if nc or index % 2 == 0:
+        if not nc and index % 2 == 0:  # Conform moves on by itself: its note comes first
             text = f"auditor {k} note {index}"
             card = await bot.say(user, text)
             notes.append(text)
-        card = await bot.press(user, callbacks.pack("q", audit_id, index, "next"), message_id=card.message_id)
+        card = await bot.press(user, callbacks.pack("q", audit_id, index, "mi" if nc else "c"),
+                               message_id=card.message_id)
+        if nc:  # a finding stays on its question for the statement, then Next
+            text = f"auditor {k} note {index}"
+            card = await bot.say(user, text)
+            notes.append(text)
+            card = await bot.press(user, callbacks.pack("q", audit_id, index, "next"), message_id=card.message_id)
         progress.append(1)
     if k < COMPLETING:
         card = await bot.press(user, callbacks.pack("q", audit_id, QUESTIONS, "sum"), message_id=card.message_id)
         card = await bot.press(user, callbacks.pack("cl", audit_id), message_id=card.message_id)
         card = await bot.press(user, callbacks.pack("fin", audit_id), message_id=card.message_id)
+        card = await bot.press(user, callbacks.pack("fiy", audit_id), message_id=card.message_id)
         assert "complete" in card.text.lower() or "完成" in card.text, card.text
     return {"audit_id": audit_id, "notes": notes}
 

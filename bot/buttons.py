@@ -246,6 +246,30 @@ class CapaTarget(Button, prefix="cpt"):
     day: date
 
 
+class CapaPlanAccept(CapaButton, prefix="cpk"):
+    """The verifier accepts the confirmed plan."""
+
+
+@dataclass(frozen=True)
+class CapaPlanReturn(Button, prefix="cpb"):
+    """The verifier returns the plan to a step (a ReturnStep); the reason is typed next."""
+
+    capa: int
+    step: Literal["why", "plan", "target"]
+
+
+class CapaExtend(CapaButton, prefix="cpx"):
+    """The staff ask for a later due date."""
+
+
+@dataclass(frozen=True)
+class CapaExtension(Button, prefix="cpg"):
+    """The verifier (or a lead) grants (1) or refuses (0) an extension request."""
+
+    extension: int
+    grant: Literal[0, 1]
+
+
 # --- the team's own checklists (/checklists) ---------------------------------------------------
 
 

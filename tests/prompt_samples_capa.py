@@ -18,22 +18,32 @@ CAPA_FULL = {
     "auditor": HOSTILE, "state": "planned", "due_date": date(2026, 10, 1), "days_left": -32,
     "target_date": date(2026, 12, 1), "correction": LONG, "whys": [LONG] * 5, "elsewhere": LONG,
     "action_plan": LONG, "implementation": LONG, "effectiveness": LONG, "rejection_reason": LONG,
-    "evidence_count": 12,
+    "evidence_count": 12, "returned_step": "why", "return_reason": LONG, "original_due_date": date(2026, 9, 1),
+    "extension": {"id": 4, "state": "pending", "date": date(2027, 1, 31), "reason": LONG},
+    "return_to": "target", "asked_date": date(2027, 1, 31),
 }
 CAPA_BARE = {
     "id": 1, "number": "NC1", "kind": "minor", "statement": "Records not signed.", "clause": "",
     "question": {}, "audit_number": "A-2026-002", "department": "Office", "auditor": "",
     "state": "open", "due_date": date(2026, 12, 2), "days_left": 30, "target_date": None,
     "correction": None, "whys": [], "elsewhere": None, "action_plan": None, "implementation": None,
-    "effectiveness": None, "rejection_reason": None, "evidence_count": 0,
+    "effectiveness": None, "rejection_reason": None, "evidence_count": 0, "returned_step": None,
+    "return_reason": None, "original_due_date": None, "extension": None, "return_to": "why",
+    "asked_date": date(2026, 12, 31),
 }
 CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "days_left": 0},
-         {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"}]
+         {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"},
+         {**CAPA_FULL, "state": "plan_accepted", "returned_step": None, "return_reason": None,
+          "extension": {"id": 5, "state": "refused", "date": date(2027, 1, 31), "reason": "x"}},
+         {**CAPA_BARE, "state": "planned", "return_to": "plan"}]
 STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confirm", "planned", "evidence",
-         "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done")
+         "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done", "accepted",
+         "return_reason", "returned_done", "plan_accepted_done", "extend_date", "extend_reason", "extension_asked",
+         "extension_granted_done", "extension_refused_done")
 PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
             "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now",
-            "no_evidence")
+            "no_evidence", "plan_not_accepted", "extension_pending", "extension_not_later", "extension_decided",
+            "extension_not_now")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
          "state": "open", "due_date": date(2026, 10, 1), "days_left": -32}
@@ -73,6 +83,11 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_implemented": [{"capa": c} for c in CAPAS],
     "capa_rejected": [{"capa": c} for c in CAPAS],
     "capa_closed": [{"capa": c} for c in CAPAS],
+    "capa_plan_returned": [{"capa": c} for c in CAPAS],
+    "capa_plan_accepted": [{"capa": c} for c in CAPAS],
+    "capa_extension_asked": [{"capa": c} for c in CAPAS],
+    "capa_extension_granted": [{"capa": c} for c in CAPAS],
+    "capa_extension_refused": [{"capa": c} for c in CAPAS],
     "lead_status": [{"status": _STATUS}, {"status": _QUIET}],
     "lead_overdue": [{"overdue": _OVERDUE}, {"overdue": Overdue(TODAY)}],
     "lead_digest": [{"digest": Digest(_STATUS, _OVERDUE)}, {"digest": Digest(_QUIET, Overdue(TODAY))}],

@@ -42,6 +42,12 @@ async def plan_it(world, staff, capa_id: int) -> None:
     await world.capa.confirm(staff, capa_id)
 
 
+async def plan_accepted(world, staff, capa_id: int) -> None:
+    """A whole plan, confirmed and accepted (by a lead, who may act as any action's verifier)."""
+    await plan_it(world, staff, capa_id)
+    await world.capa.accept_plan(await world.actor(LEAD), capa_id)
+
+
 async def test_the_plan_step_by_step_saved_as_given(world):
     staff = await world.actor(STAFF)
     action = await make_action(world.db, due=DUE)
@@ -151,6 +157,14 @@ async def test_implementation_verification_rejection_and_closure(world):
     with pytest.raises(CapaError) as err:
         await world.capa.answer(staff, "typed at the planned card")
     assert (err.value.code, err.value.step.name) == ("use_buttons", "planned")
+    with pytest.raises(CapaError) as err:
+        await world.capa.implement(staff, c)
+    assert (err.value.code, err.value.step.name) == ("plan_not_accepted", "planned")
+    with pytest.raises(CapaError) as err:  # only the finding's auditor (or a lead) reviews the plan
+        await world.capa.accept_plan(staff, c)
+    assert err.value.code == "not_allowed"
+    assert (await world.capa.accept_plan(auditor, c)).name == "plan_accepted_done"
+    assert (await world.capa.open(staff, c)).name == "accepted"
     assert (await world.capa.implement(staff, c)).name == "evidence"
     with pytest.raises(CapaError) as err:
         await world.capa.submit(staff, c)
@@ -179,10 +193,10 @@ async def test_implementation_verification_rejection_and_closure(world):
     assert (err.value.code, err.value.step.name) == ("empty", "reject_reason")
     assert (await world.capa.answer(auditor, "Only one of two posts fixed.")).name == "rejected_done"
     saved = await row(world, c)
-    assert (saved["state"], saved["rejection_reason"]) == ("planned", "Only one of two posts fixed.")
-    assert await kinds_to(world, STAFF.id) == ["capa_rejected"]
+    assert (saved["state"], saved["rejection_reason"]) == ("plan_accepted", "Only one of two posts fixed.")
+    assert await kinds_to(world, STAFF.id) == ["capa_plan_accepted", "capa_rejected"]
 
-    await world.capa.implement(staff, c)
+    assert (await world.capa.open(staff, c)).name == "evidence"  # straight back to the evidence
     await world.capa.answer(staff, "Second post fixed too")
     await world.capa.submit(staff, c)
     lead = await world.actor(LEAD)
@@ -190,7 +204,7 @@ async def test_implementation_verification_rejection_and_closure(world):
     assert (await world.capa.answer(lead, "Sampled 12 job descriptions a month later: all signed.")).name == "closed_done"
     saved = await row(world, c)
     assert saved["state"] == "closed" and saved["effectiveness"].startswith("Sampled") and saved["closed_at"]
-    assert await kinds_to(world, STAFF.id) == ["capa_rejected", "capa_closed"]
+    assert await kinds_to(world, STAFF.id) == ["capa_plan_accepted", "capa_rejected", "capa_closed"]
     assert len({r["dedupe_key"] for r in await world.outbox_rows()}) == len(await world.outbox_rows())
 
     for call in (world.capa.open(staff, c), world.capa.implement(staff, c), world.capa.ask_verdict(auditor, c, True)):
@@ -202,7 +216,7 @@ async def test_implementation_verification_rejection_and_closure(world):
 async def test_a_verdict_typed_after_someone_else_decided(world):
     staff, auditor, lead = [await world.actor(u) for u in (STAFF, AUDITOR, LEAD)]
     action = await make_action(world.db, due=DUE)
-    await plan_it(world, staff, action.capa_id)
+    await plan_accepted(world, staff, action.capa_id)
     await world.capa.implement(staff, action.capa_id)
     await world.capa.answer(staff, "done")
     await world.capa.submit(staff, action.capa_id)

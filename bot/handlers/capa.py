@@ -22,7 +22,7 @@ from bot.runtime import AuditContext
 from bot.scheduler import kick
 from bot.services.capa_service import CapaError, CapaService, Step
 from bot.services.errors import ServiceError
-from bot.vocabulary import CapaState
+from bot.vocabulary import CapaState, ExtensionState, ReturnStep
 from storage.files import FileStore
 
 Label = Callable[..., str]
@@ -39,13 +39,27 @@ def respond_rows(capa: dict, label: Label) -> Rows:
 
 
 def verify_rows(capa: dict, label: Label) -> Rows:
+    """The verifier's buttons: review a confirmed plan, decide an extension, verify the implementation."""
     rows: list[list[tuple[str, str]]] = []
     if capa["evidence_count"]:
         rows.append([(label("capa_btn_evidence", n=capa["evidence_count"]), buttons.CapaEvidence(capa["id"]).pack())])
+    if capa["state"] == CapaState.planned and not capa.get("returned_step"):
+        rows.append([(label("capa_btn_plan_accept"), buttons.CapaPlanAccept(capa["id"]).pack())])
+        rows.append([(label(f"capa_btn_return_{step}"), buttons.CapaPlanReturn(capa["id"], step).pack())
+                     for step in ReturnStep])
     if capa["state"] == CapaState.implemented:
         rows.append([(label("capa_btn_accept"), buttons.CapaAccept(capa["id"]).pack()),
                      (label("capa_btn_reject"), buttons.CapaReject(capa["id"]).pack())])
+    extension = capa.get("extension")
+    if extension and extension["state"] == ExtensionState.pending and capa["state"] != CapaState.closed:
+        rows.append([(label("capa_btn_grant", date=extension["date"].isoformat()),
+                      buttons.CapaExtension(extension["id"], 1).pack()),
+                     (label("capa_btn_refuse"), buttons.CapaExtension(extension["id"], 0).pack())])
     return rows
+
+
+def extend_row(capa: dict, label: Label) -> list[tuple[str, str]]:
+    return [(label("capa_btn_extend"), buttons.CapaExtend(capa["id"]).pack())]
 
 
 def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
@@ -53,11 +67,12 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     capa = values.get("capa")
     if capa is None:
         return []
-    if kind in ("capa_new", "capa_reminder", "capa_rejected"):
+    if kind in ("capa_new", "capa_reminder", "capa_rejected", "capa_plan_returned", "capa_plan_accepted",
+                "capa_extension_granted", "capa_extension_refused"):
         return respond_rows(capa, label)
-    if kind == "capa_implemented":
+    if kind in ("capa_implemented", "capa_planned", "capa_extension_asked"):
         return verify_rows(capa, label)
-    if kind in ("capa_planned", "capa_escalation"):
+    if kind == "capa_escalation":
         return [[(label("capa_btn_view"), buttons.CapaView(capa["id"]).pack())]]
     return []
 
@@ -71,7 +86,17 @@ def target_choices(today: date, due: date) -> list[tuple[str, date]]:
     return [(key, day) for key, day in choices if not (day in seen or seen.add(day))]
 
 
+_DRAFT_STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target")
+
+
 def step_rows(step: Step, today: date, label: Label) -> Rows:
+    rows = _step_rows(step, today, label)
+    if step.name in _DRAFT_STEPS and _may_ask_extension(step.capa):
+        rows = [*rows, extend_row(step.capa, label)]
+    return rows
+
+
+def _step_rows(step: Step, today: date, label: Label) -> Rows:
     capa_id = step.capa["id"]
     if step.name == "why_more":
         return [[(label("capa_btn_why_again"), buttons.CapaWhyAgain(capa_id).pack()),
@@ -83,14 +108,24 @@ def step_rows(step: Step, today: date, label: Label) -> Rows:
                 for key, day in target_choices(today, step.capa["due_date"])]
     if step.name == "confirm":
         return [[(label("capa_btn_confirm"), buttons.CapaConfirm(capa_id).pack()),
-                 (label("capa_btn_start_over"), buttons.CapaStartOver(capa_id).pack())]]
-    if step.name == "planned":
-        return [[(label("capa_btn_implemented"), buttons.CapaImplement(capa_id).pack())]]
+                 (label("capa_btn_start_over"), buttons.CapaStartOver(capa_id).pack())],
+                *([extend_row(step.capa, label)] if _may_ask_extension(step.capa) else [])]
+    if step.name in ("planned", "extension_asked"):
+        return [extend_row(step.capa, label)] if _may_ask_extension(step.capa) else []
+    if step.name == "accepted":
+        return [[(label("capa_btn_implemented"), buttons.CapaImplement(capa_id).pack())],
+                *([extend_row(step.capa, label)] if _may_ask_extension(step.capa) else [])]
     if step.name == "evidence":
-        return [[(label("capa_btn_submit"), buttons.CapaSubmit(capa_id).pack())]]
-    if step.name == "verify":
+        return [[(label("capa_btn_submit"), buttons.CapaSubmit(capa_id).pack())],
+                *([extend_row(step.capa, label)] if _may_ask_extension(step.capa) else [])]
+    if step.name in ("verify", "extension_granted_done", "extension_refused_done"):
         return verify_rows(step.capa, label)
     return []
+
+
+def _may_ask_extension(capa: dict) -> bool:
+    extension = capa.get("extension")
+    return not (extension and extension["state"] == ExtensionState.pending)
 
 
 # --- showing --------------------------------------------------------------------------------
@@ -189,7 +224,7 @@ async def media_source(files: FileStore, row: dict) -> bytes | str:
 async def on_capa_text(update: Update, context: AuditContext, state: dict) -> None:
     step = await service(context).answer(context.actor, update.message.text)
     await show_step(update, context, step)
-    if step.name in ("closed_done", "rejected_done"):
+    if step.name in ("closed_done", "rejected_done", "returned_done", "extension_asked"):
         kick(context.application)
 
 
@@ -228,5 +263,10 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaSubmit, lambda s, c, p: s.submit(c.actor, p.capa), notify=True),
         _route(b.CapaAccept, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=True), edit=False),
         _route(b.CapaReject, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=False), edit=False),
+        _route(b.CapaPlanAccept, lambda s, c, p: s.accept_plan(c.actor, p.capa), notify=True),
+        _route(b.CapaPlanReturn, lambda s, c, p: s.ask_return(c.actor, p.capa, p.step), edit=False),
+        _route(b.CapaExtend, lambda s, c, p: s.ask_extension(c.actor, p.capa)),
+        _route(b.CapaExtension, lambda s, c, p: s.decide_extension(c.actor, p.extension, bool(p.grant)),
+               notify=True),
         on_press(b.CapaEvidence, on_evidence, explain_as=explain_sending),
     ]

@@ -22,11 +22,11 @@ from bot.services.reminder_rules import Rules, not_before
 from bot.services.text import clean_text
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import CapaState, Role
+from bot.vocabulary import CapaState, ExtensionState, PlanVerdict, ReturnStep, Role
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import capa as capa_repo
-from storage.repos import dialogs, evidence, findings, outbox, people, trail
+from storage.repos import capa_history, dialogs, evidence, findings, outbox, people, trail
 from storage.times import to_db
 
 FLOW = "capa"
@@ -36,6 +36,13 @@ MAX_TARGET_DAYS = 3 * 366
 LIST_LIMIT = 20  # per list: the message stays within 4096 characters
 _FIELDS = {"correction": "correction", "elsewhere": "elsewhere", "plan": "action_plan"}
 _GONE = ("closed", "not_allowed", "not_found")  # the action is no longer the person's to answer
+# What a returned plan clears, per step named: the staff give it again from there.
+_RETURN_CLEARS: dict[str, dict[str, Any]] = {
+    ReturnStep.why: {"root_cause_json": "[]", "elsewhere": None},
+    ReturnStep.plan: {"action_plan": None},
+    ReturnStep.target: {"target_date": None},
+}
+DRAFT = "draft"  # a staff phase: the plan is being written (open, or returned by the auditor)
 
 
 class CapaError(ServiceError):
@@ -102,14 +109,21 @@ class CapaService:
             _require_staff(actor, row)
             state = await dialogs.get(conn, actor.id)
             here = _dialog_on(state, capa_id)
-            if row["state"] == CapaState.closed:
+            phase = staff_phase(row)
+            if phase == CapaState.closed:
                 raise CapaError("closed")
-            if row["state"] == CapaState.implemented:
+            if phase == CapaState.implemented:
                 return Step("waiting", await self._view(conn, row, now))
-            if row["state"] == CapaState.planned:
+            if phase == CapaState.planned:  # with the auditor for review
+                name = "planned"
+            elif phase == CapaState.plan_accepted:
                 if here and state["awaiting"] == "evidence":
                     return Step("evidence", await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
-                name = "planned"
+                if row["rejection_reason"]:  # a rejected implementation: straight back to the evidence
+                    await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="evidence",
+                                      data={"added": 0}, at=now)
+                    return Step("evidence", await self._view(conn, row, now))
+                name = "accepted"
             else:
                 name = plan_step(row, state["awaiting"] if here else None)
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
@@ -150,14 +164,21 @@ class CapaService:
         awaiting = state["awaiting"]
         if awaiting in ("effectiveness", "reject_reason"):
             return await self._verdict(actor, state["capa_id"], awaiting, text)
+        if awaiting == "return_reason":
+            return await self._return_plan(actor, state["capa_id"], dialogs.data_of(state).get("step", ""), text)
+        if awaiting in ("extend_date", "extend_reason"):
+            return await self._extension_text(actor, state, text)
         if awaiting == "evidence":
             return await self._add_note(actor, state["capa_id"], text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if awaiting == "planned":  # the plan is confirmed: only its buttons go on from here
-                row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
-                raise CapaError("use_buttons", Step("planned", await self._view(conn, row, now)))
-            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.open)
+            row = await _load(conn, state["capa_id"])
+            _require_staff(actor, row)
+            if staff_phase(row) not in (DRAFT, CapaState.closed):  # the plan is confirmed: only buttons now
+                raise CapaError("use_buttons", Step(_staff_place(row), await self._view(conn, row, now)))
+            row = await self._staff_row(conn, actor, state["capa_id"], DRAFT)
+            if awaiting in ("planned", "accepted"):  # the plan came back to them since
+                awaiting = None
             step = plan_step(row, awaiting)
             if step in ("why_more", "confirm"):
                 raise CapaError("use_buttons", Step(step, await self._view(conn, row, now)))
@@ -172,7 +193,7 @@ class CapaService:
         """A quick-answer button: the same as typing ``text`` at ``step``."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != step and not _still_open(row, step, current):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -187,7 +208,7 @@ class CapaService:
     async def set_target(self, actor: Actor, capa_id: int, day: date) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("target", "confirm"):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -197,13 +218,14 @@ class CapaService:
         """The plan is complete: the action becomes 'planned' and the auditor is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != "confirm":
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
-            await findings.update_capa(conn, capa_id, now, state=CapaState.planned, planned_at=to_db(now))
+            await findings.update_capa(conn, capa_id, now, state=CapaState.planned, planned_at=to_db(now),
+                                       returned_step=None, return_reason=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="planned", before=CapaState.open, after=_plan_of(row))
+                               action="planned", before=row["state"], after=_plan_of(row))
             await self._notify_auditor(conn, row, "capa_planned", now)
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="planned", at=now)
             return Step("planned", await self._view(conn, await _load(conn, capa_id), now))
@@ -212,7 +234,7 @@ class CapaService:
         """Clear the unconfirmed plan and ask again from the correction (the trail keeps the old one)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             await findings.update_capa(conn, capa_id, now, correction=None, root_cause_json="[]",
                                        elsewhere=None, action_plan=None, target_date=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
@@ -226,7 +248,7 @@ class CapaService:
         """Start giving evidence of implementation (notes, photos, documents)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
+            row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             state = await dialogs.get(conn, actor.id)
             added = dialogs.data_of(state).get("added", 0) if _dialog_on(state, capa_id) else 0
             await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="evidence",
@@ -254,11 +276,11 @@ class CapaService:
         if state["awaiting"] != "evidence":
             raise CapaError("media_not_now")
         async with self.db.read() as conn:  # check before writing any file
-            await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
+            await self._staff_row(conn, actor, state["capa_id"], CapaState.plan_accepted)
         sha, thumb_sha = await store_file(self.files, data, kind)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
+            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.plan_accepted)
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, capa_id=row["id"],
                 thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
@@ -272,15 +294,15 @@ class CapaService:
         """Implementation done: the action waits for the auditor, who is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
+            row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             state = await dialogs.get(conn, actor.id)
             if not _dialog_on(state, capa_id) or state["awaiting"] != "evidence":
-                raise CapaError("step_done", Step("planned", await self._view(conn, row, now)))
+                raise CapaError("step_done", Step("accepted", await self._view(conn, row, now)))
             if not dialogs.data_of(state).get("added"):
                 raise CapaError("evidence_needed", Step("evidence", await self._view(conn, row, now)))
             await findings.update_capa(conn, capa_id, now, state=CapaState.implemented, implemented_at=to_db(now))
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="implemented", before=CapaState.planned, after=row["implementation"])
+                               action="implemented", before=CapaState.plan_accepted, after=row["implementation"])
             await self._notify_auditor(conn, row, "capa_implemented", now)
             await dialogs.clear(conn, actor.id)
             return Step("waiting", await self._view(conn, await _load(conn, capa_id), now))
@@ -312,7 +334,7 @@ class CapaService:
                                            closed_at=to_db(now))
                 action, name, kind = "closed", "closed_done", "capa_closed"
             else:
-                await findings.update_capa(conn, capa_id, now, state=CapaState.planned, rejection_reason=text,
+                await findings.update_capa(conn, capa_id, now, state=CapaState.plan_accepted, rejection_reason=text,
                                            implemented_at=None)
                 action, name, kind = "rejected", "rejected_done", "capa_rejected"
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
@@ -320,6 +342,144 @@ class CapaService:
             await self._notify_staff(conn, row, kind, now)
             await dialogs.clear(conn, actor.id)
             return Step(name, await self._view(conn, await _load(conn, capa_id), now))
+
+    # --- auditor: plan review --------------------------------------------------------------
+
+    async def accept_plan(self, actor: Actor, capa_id: int) -> Step:
+        """The verifier accepts the confirmed plan: the staff may now implement it, and are told."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_verifier(actor, row)
+            _require_review(row)
+            await findings.update_capa(conn, capa_id, now, state=CapaState.plan_accepted, plan_accepted_at=to_db(now))
+            await capa_history.add_review(conn, capa_id=capa_id, reviewer_id=actor.id, verdict=PlanVerdict.accepted,
+                                          plan=_plan_of(row), at=now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="plan_accepted", before=CapaState.planned, after=CapaState.plan_accepted)
+            await self._notify_staff(conn, row, "capa_plan_accepted", now)
+            await self._leave_action(conn, actor, capa_id)
+            return Step("plan_accepted_done", await self._view(conn, await _load(conn, capa_id), now))
+
+    async def ask_return(self, actor: Actor, capa_id: int, step: str) -> Step:
+        """The verifier returns the plan to ``step``: ask for the reason (typed next)."""
+        if step not in ReturnStep._value2member_map_:
+            raise CapaError("not_found")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_verifier(actor, row)
+            _require_review(row)
+            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="return_reason",
+                              data={"step": step}, at=now)
+            return Step("return_reason", {**await self._view(conn, row, now), "return_to": step})
+
+    async def _return_plan(self, actor: Actor, capa_id: int, step: str, text: str) -> Step:
+        text = clean_text(text)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_verifier(actor, row)
+            _require_review(row)
+            if step not in _RETURN_CLEARS:
+                raise CapaError("step_done")
+            if not text or len(text) > MAX_TEXT:
+                view = {**await self._view(conn, row, now), "return_to": step}
+                raise CapaError("too_long" if text else "empty", Step("return_reason", view))
+            await findings.update_capa(conn, capa_id, now, returned_step=step, return_reason=text,
+                                       **_RETURN_CLEARS[step])
+            await capa_history.add_review(conn, capa_id=capa_id, reviewer_id=actor.id, verdict=PlanVerdict.returned,
+                                          plan=_plan_of(row), at=now, step=step, reason=text)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="plan_returned", before=_plan_of(row), after={"step": step, "reason": text})
+            await self._notify_staff(conn, row, "capa_plan_returned", now)
+            await dialogs.clear(conn, actor.id)
+            return Step("returned_done", await self._view(conn, await _load(conn, capa_id), now))
+
+    # --- due-date extension ----------------------------------------------------------------
+
+    async def ask_extension(self, actor: Actor, capa_id: int) -> Step:
+        """The staff ask for a later due date: the date is typed next, then the reason."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_staff(actor, row)
+            await self._require_extendable(conn, row, now)
+            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="extend_date", at=now)
+            return Step("extend_date", await self._view(conn, row, now))
+
+    async def _extension_text(self, actor: Actor, state: Any, text: str) -> Step:
+        now = self.clock.now()
+        capa_id = state["capa_id"]
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_staff(actor, row)
+            await self._require_extendable(conn, row, now)
+            if state["awaiting"] == "extend_date":
+                today = self.rules.today(now)
+                day = parse_date(text, today)
+                problem = _extension_date_problem(day, today, date.fromisoformat(row["due_date"]))
+                if problem:
+                    raise CapaError(problem, Step("extend_date", await self._view(conn, row, now)))
+                await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="extend_reason",
+                                  data={"date": day.isoformat()}, at=now)
+                return Step("extend_reason", {**await self._view(conn, row, now), "asked_date": day})
+            day = date.fromisoformat(dialogs.data_of(state)["date"])
+            reason = clean_text(text)
+            if not reason or len(reason) > MAX_TEXT:
+                view = {**await self._view(conn, row, now), "asked_date": day}
+                raise CapaError("too_long" if reason else "empty", Step("extend_reason", view))
+            extension_id = await capa_history.add_extension(
+                conn, capa_id=capa_id, person_id=actor.id, requested=day, reason=reason,
+                due_before=date.fromisoformat(row["due_date"]), at=now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="extension_asked", before=row["due_date"],
+                               after={"extension": extension_id, "date": day.isoformat(), "reason": reason})
+            await self._notify_auditor(conn, row, "capa_extension_asked", now, extension=extension_id)
+            await dialogs.clear(conn, actor.id)
+            return Step("extension_asked", await self._view(conn, row, now))
+
+    async def decide_extension(self, actor: Actor, extension_id: int, grant: bool) -> Step:
+        """The verifier (or a lead) grants the date asked for, or refuses; the staff are told.
+
+        A granted date becomes the due date; the first due date is kept in original_due_date
+        and the reminders start again for the new date.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            extension = await capa_history.get_extension(conn, extension_id)
+            if extension is None:
+                raise CapaError("not_found")
+            row = await _load(conn, extension["capa_id"])
+            _require_verifier(actor, row)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            state = ExtensionState.granted if grant else ExtensionState.refused
+            if not await capa_history.decide_extension(conn, extension_id, state=state, person_id=actor.id, at=now):
+                raise CapaError("extension_decided", Step("verify", await self._view(conn, row, now)))
+            if grant:
+                await findings.update_capa(
+                    conn, row["id"], now, due_date=extension["requested_date"], reminded_stage=None,
+                    escalated_at=None, original_due_date=row["original_due_date"] or row["due_date"])
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=row["id"],
+                               action=f"extension_{state}", before=row["due_date"],
+                               after={"extension": extension_id, "date": extension["requested_date"]})
+            await self._notify_staff(conn, row, f"capa_extension_{state}", now)
+            return Step(f"extension_{state}_done", await self._view(conn, await _load(conn, row["id"]), now))
+
+    async def _require_extendable(self, conn: Any, row: Any, now: datetime) -> None:
+        if row["state"] == CapaState.closed:
+            raise CapaError("closed")
+        if row["state"] == CapaState.implemented:
+            raise CapaError("extension_not_now", Step("waiting", await self._view(conn, row, now)))
+        latest = await capa_history.latest_extension(conn, row["id"])
+        if latest is not None and latest["state"] == ExtensionState.pending:
+            raise CapaError("extension_pending", Step(_staff_place(row), await self._view(conn, row, now)))
+
+    async def _leave_action(self, conn: Any, actor: Actor, capa_id: int) -> None:
+        """End the person's dialog if it is about this action."""
+        if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
+            await dialogs.clear(conn, actor.id)
 
     async def leave(self, actor: Actor) -> None:
         """End the person's corrective-action dialog (the action was closed or is not theirs)."""
@@ -338,20 +498,23 @@ class CapaService:
         return state
 
     async def _staff_row(self, conn: Any, actor: Actor, capa_id: int, expected: str) -> Any:
+        """The action, when the staff member may work on it and it is in phase ``expected``
+        (DRAFT: writing the plan; plan_accepted: implementing)."""
         row = await _load(conn, capa_id)
         _require_staff(actor, row)
-        if row["state"] != expected:
-            if row["state"] == CapaState.closed:
+        phase = staff_phase(row)
+        if phase != expected:
+            if phase == CapaState.closed:
                 raise CapaError("closed")
-            name = "waiting" if row["state"] == CapaState.implemented else (
-                "planned" if row["state"] == CapaState.planned else plan_step(row, None))
-            raise CapaError("step_done", Step(name, await self._view(conn, row, self.clock.now())))
+            code = "plan_not_accepted" if expected == CapaState.plan_accepted and phase in (
+                DRAFT, CapaState.planned) else "step_done"
+            raise CapaError(code, Step(_staff_place(row), await self._view(conn, row, self.clock.now())))
         return row
 
     async def _choose(self, actor: Actor, capa_id: int, awaiting: str) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("why_more", "why") or not _whys(row):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -398,7 +561,7 @@ class CapaService:
         text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
+            row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             if not text or len(text) > MAX_TEXT:
                 raise CapaError("too_long" if text else "empty", Step("evidence", await self._view(conn, row, now)))
             joined = "\n".join(part for part in (row["implementation"], text) if part)
@@ -413,26 +576,28 @@ class CapaService:
                           data={"added": added}, at=now)
         return Step("evidence", await self._view(conn, row, now), added)
 
-    async def _notify_auditor(self, conn: Any, row: Any, kind: str, now: datetime) -> None:
+    async def _notify_auditor(self, conn: Any, row: Any, kind: str, now: datetime, **extra: Any) -> None:
         """Queue ``kind`` for the auditor who raised the finding (the leads if they are gone)."""
         auditor = await people.get(conn, row["auditor_id"])
         if auditor is not None and auditor["active"]:
             recipients = [row["auditor_id"]]
         else:
             recipients = [p["id"] for p in await people.with_role(conn, Role.lead)]
-        await self._enqueue(conn, row, kind, recipients, now)
+        await self._enqueue(conn, row, kind, recipients, now, **extra)
 
     async def _notify_staff(self, conn: Any, row: Any, kind: str, now: datetime) -> None:
         recipients = [p["id"] for p in await people.staff_of(conn, row["department_id"])]
         await self._enqueue(conn, row, kind, recipients, now)
 
-    async def _enqueue(self, conn: Any, row: Any, kind: str, recipients: list[int], now: datetime) -> None:
+    async def _enqueue(
+        self, conn: Any, row: Any, kind: str, recipients: list[int], now: datetime, **extra: Any
+    ) -> None:
         stamp = now.strftime("%Y%m%d%H%M%S%f")
         event = kind.removeprefix("capa_")
         for person_id in recipients:
             await outbox.enqueue(
                 conn, dedupe_key=f"capa:{row['id']}:{event}:{stamp}:{person_id}", chat_id=person_id, kind=kind,
-                payload={"capa_id": row["id"]}, not_before=not_before(self.rules, now), at=now,
+                payload={"capa_id": row["id"], **extra}, not_before=not_before(self.rules, now), at=now,
             )
 
     async def _view(self, conn: Any, row: Any, now: datetime) -> dict[str, Any]:
@@ -461,6 +626,43 @@ def plan_step(row: Any, awaiting: str | None) -> str:
     if not row["target_date"]:
         return "target"
     return "confirm"
+
+
+def staff_phase(row: Any) -> str:
+    """Where an action is for its staff: DRAFT (writing the plan: open, or returned to them),
+    planned (with the auditor for review), plan_accepted, implemented, closed."""
+    if row["state"] == CapaState.open or (row["state"] == CapaState.planned and row["returned_step"]):
+        return DRAFT
+    return row["state"]
+
+
+def _staff_place(row: Any) -> str:
+    """The step a staff member sees for an action in its current phase."""
+    phase = staff_phase(row)
+    if phase == DRAFT:
+        return plan_step(row, None)
+    return {CapaState.planned: "planned", CapaState.plan_accepted: "accepted",
+            CapaState.implemented: "waiting"}.get(phase, "closed_done")
+
+
+def _require_review(row: Any) -> None:
+    """The action's plan is confirmed and waits for the verifier's review."""
+    if row["state"] == CapaState.closed:
+        raise CapaError("closed")
+    if row["state"] != CapaState.planned or row["returned_step"]:
+        raise CapaError("step_done")
+
+
+def _extension_date_problem(day: date | None, today: date, due: date) -> str | None:
+    if day is None:
+        return "date_invalid"
+    if day < today:
+        return "date_past"
+    if day <= due:
+        return "extension_not_later"
+    if day > today + timedelta(days=MAX_TARGET_DAYS):
+        return "date_too_far"
+    return None
 
 
 def _still_open(row: Any, step: str, current: str) -> bool:
@@ -501,7 +703,18 @@ async def capa_view(conn: Any, row: Any, today: date) -> dict[str, Any]:
         "effectiveness": row["effectiveness"],
         "rejection_reason": row["rejection_reason"],
         "evidence_count": await capa_repo.count_evidence(conn, row["id"]),
+        "returned_step": row["returned_step"] if row["state"] == CapaState.planned else None,
+        "return_reason": row["return_reason"] if row["state"] == CapaState.planned else None,
+        "original_due_date": date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
+        "extension": _extension_of(await capa_history.latest_extension(conn, row["id"])),
     }
+
+
+def _extension_of(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"id": row["id"], "state": row["state"], "date": date.fromisoformat(row["requested_date"]),
+            "reason": row["reason"]}
 
 
 async def _load(conn: Any, capa_id: int) -> Any:

@@ -20,23 +20,30 @@ from bot.services.capa_service import capa_view
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
-from bot.vocabulary import CapaState, Role
+from bot.vocabulary import CAPA_STAFF_STATES, CapaState, Role
 from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
-STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed")
+STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_plan_returned",
+               "capa_plan_accepted", "capa_extension_granted", "capa_extension_refused")
 LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update")
+_LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
 # The action states in which a notice about it still applies.
 VALID_STATES = {
-    "capa_new": (CapaState.open, CapaState.planned),
-    "capa_photos": (CapaState.open, CapaState.planned),
-    "capa_reminder": (CapaState.open, CapaState.planned),
-    "capa_escalation": (CapaState.open, CapaState.planned),
-    "capa_planned": ("planned", "implemented"),
-    "capa_implemented": ("implemented",),
-    "capa_rejected": ("planned",),
-    "capa_closed": ("closed",),
+    "capa_new": CAPA_STAFF_STATES,
+    "capa_photos": CAPA_STAFF_STATES,
+    "capa_reminder": CAPA_STAFF_STATES,
+    "capa_escalation": CAPA_STAFF_STATES,
+    "capa_planned": (CapaState.planned, CapaState.plan_accepted, CapaState.implemented),
+    "capa_plan_returned": (CapaState.planned,),
+    "capa_plan_accepted": (CapaState.plan_accepted, CapaState.implemented),
+    "capa_implemented": (CapaState.implemented,),
+    "capa_rejected": (CapaState.plan_accepted,),
+    "capa_closed": (CapaState.closed,),
+    "capa_extension_asked": _LIVE,
+    "capa_extension_granted": _LIVE,
+    "capa_extension_refused": _LIVE,
 }
 
 
@@ -140,6 +147,8 @@ async def _about_action(
         return None
     if kind in STAFF_KINDS and (Role.staff, row["department_id"]) not in roles:
         return None
+    if kind == "capa_reminder" and row["state"] == CapaState.planned and not row["returned_step"]:
+        return None  # the plan is with the auditor for review: nothing for the staff to do now
     values: dict[str, Any] = {"capa": await capa_view(conn, row, today)}
     if kind == "capa_reminder":
         stage = stage_on(rules, date.fromisoformat(row["due_date"]), today)

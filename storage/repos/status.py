@@ -11,7 +11,7 @@ from storage.db import fetch_all, fetch_one
 from storage.dialect import joined
 
 # Overdue: the staff still have the ball and the due date has passed.
-_OVERDUE = "c.state IN ('open', 'planned') AND c.due_date < :today"
+_OVERDUE = "c.state IN ('open', 'planned', 'plan_accepted') AND c.due_date < :today"
 _COUNTS = (
     "COUNT(*) FILTER (WHERE c.state != 'closed') AS open,"
     f" COUNT(*) FILTER (WHERE {_OVERDUE}) AS overdue,"

@@ -59,7 +59,8 @@ _STATUS = Status(
     departments_total=500,
 )
 _OVERDUE_ITEMS = [{"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
-                   "due_date": "2026-01-01", "days_late": 305, "state": "planned", "owners": NAME * 3}] * 20
+                   "due_date": "2026-01-01", "days_late": 305, "state": "planned", "owners": NAME * 3,
+                   "original_due_date": "2025-12-01"}] * 20
 _OVERDUE = Overdue(TODAY, _OVERDUE_ITEMS, 40000)
 _QUIET = Status(today=TODAY, totals={"open": 2, "overdue": 0, "to_verify": 0, "closed": 0})
 

@@ -6,10 +6,22 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
+from bot.report.data import load_report_data
+from bot.report.xlsx_export import load_export_rows, write_workbook
 from bot.services.capa_service import CapaError
 from storage.repos import dialogs, findings, trail
-from tests.capa_fixtures import DUE, add_person, cast, jpeg, make_action, open_world
+from tests.capa_fixtures import (
+    DUE,
+    SHANGHAI,
+    add_person,
+    cast,
+    jpeg,
+    local,
+    make_action,
+    open_world,
+)
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF
 
 
@@ -237,3 +249,49 @@ async def test_auditor_gone_the_leads_are_told(world):
     await world.people.set_active(await world.actor(LEAD), AUDITOR.id, False)
     await plan_it(world, staff, action.capa_id)
     assert await kinds_to(world, LEAD.id) == ["capa_planned"]
+
+
+async def test_an_extension_keeps_the_original_due_date_for_the_figures(world, tmp_path):
+    staff, auditor, lead = [await world.actor(u) for u in (STAFF, AUDITOR, LEAD)]
+    action = await make_action(world.db, due=date(2026, 11, 10))
+    c = action.capa_id
+    await world.capa.ask_extension(staff, c)
+    for typed, problem in (("2026-11-01", "date_past"), ("2026-11-10", "extension_not_later"),
+                           ("2026-11-09", "extension_not_later"), ("someday", "date_invalid")):
+        with pytest.raises(CapaError) as err:
+            await world.capa.answer(staff, typed)
+        assert (err.value.code, err.value.step.name) == (problem, "extend_date")
+    assert (await world.capa.answer(staff, "2026-11-20")).name == "extend_reason"
+    step = await world.capa.answer(staff, "Waiting for the printer.")
+    assert step.name == "extension_asked" and step.capa["extension"]["state"] == "pending"
+    with pytest.raises(CapaError) as err:
+        await world.capa.ask_extension(staff, c)
+    assert err.value.code == "extension_pending"
+    extension = step.capa["extension"]["id"]
+    with pytest.raises(CapaError) as err:  # staff never decide their own request
+        await world.capa.decide_extension(staff, extension, grant=True)
+    assert err.value.code == "not_allowed"
+    step = await world.capa.decide_extension(lead, extension, grant=True)
+    assert step.name == "extension_granted_done" and step.capa["original_due_date"] == date(2026, 11, 10)
+    with pytest.raises(CapaError) as err:
+        await world.capa.decide_extension(auditor, extension, grant=False)
+    assert err.value.code == "extension_decided"
+    saved = await row(world, c)
+    assert (saved["due_date"], saved["original_due_date"]) == ("2026-11-20", "2026-11-10")
+
+    # 25 November: 5 days late on the extended date, 15 on the original one
+    world.clock.set(local(11, 25))
+    overdue = await world.status.overdue(lead)
+    assert [(i["number"], i["days_late"], i["original_due_date"]) for i in overdue.items] == [
+        ("NC1", 5, "2026-11-10")]
+    data = await load_report_data(world.db, action.audit_id, world.files, SHANGHAI, now=world.clock.now())
+    (finding,) = [f for f in data.findings if f.action is not None]
+    assert (finding.action.days_late, finding.action.days_late_original) == (5, 15)
+    assert finding.action.original_due_date == date(2026, 11, 10)
+    rows = await load_export_rows(world.db)
+    path = write_workbook(rows, tmp_path / "export.xlsx", SHANGHAI, today=date(2026, 11, 25))
+    sheet = load_workbook(path)["Actions"]
+    headers = [cell.value for cell in sheet[1]]
+    values = dict(zip(headers, [cell.value for cell in sheet[2]], strict=True))
+    assert values["Days late"] == 5 and values["Days late (original due date)"] == 15
+    assert values["Original due date"].date() == date(2026, 11, 10)

@@ -108,8 +108,10 @@ class Action:
     """The corrective action (CAPA) of a nonconformity."""
 
     state: str
-    due_date: date | None
+    due_date: date | None  # the due date in force (an extension granted moves it)
     days_late: int = 0
+    original_due_date: date | None = None  # set when the due date was extended
+    days_late_original: int = 0  # late against the first due date (the on-time figure)
     correction: str = ""
     root_cause: list[str] = field(default_factory=list)
     elsewhere: str = ""
@@ -307,10 +309,14 @@ def _photo(row: Any, files: FileStore, tz: tzinfo) -> Photo:
 def _action(row: Any, tz: tzinfo, today: date) -> Action:
     closed_at = local_time(row["closed_at"], tz)
     due = parse_date(row["due_date"])
+    original = parse_date(row["original_due_date"])
+    done_on = closed_at.date() if closed_at else None
     return Action(
         state=row["state"],
         due_date=due,
-        days_late=days_late(due, closed_at.date() if closed_at else None, today),
+        days_late=days_late(due, done_on, today),
+        original_due_date=original,
+        days_late_original=days_late(original or due, done_on, today),
         correction=clean_text(row["correction"]),
         root_cause=root_causes(row["root_cause_json"]),
         elsewhere=clean_text(row["elsewhere"]),

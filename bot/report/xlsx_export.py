@@ -146,6 +146,17 @@ def _late(row: dict[str, Any], ctx: _Context) -> int:
     return days_late(parse_date(row.get("due_date")), closed.date() if closed else None, ctx.today)
 
 
+def _late_original(row: dict[str, Any], ctx: _Context) -> int:
+    """Days late against the first due date (an extension granted does not move it)."""
+    closed = _time("closed_at")(row, ctx)
+    due = parse_date(row.get("original_due_date") or row.get("due_date"))
+    return days_late(due, closed.date() if closed else None, ctx.today)
+
+
+def _original_due(row: dict[str, Any], ctx: _Context) -> Any:
+    return _day("original_due_date")(row, ctx) or _day("due_date")(row, ctx)
+
+
 def _whys(row: dict[str, Any], ctx: _Context) -> str:
     return "\n".join(root_causes(row.get("root_cause_json")))
 
@@ -192,6 +203,8 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
         Column("Finding", _key("number"), 9), Column("Kind", _key("kind"), 10),
         Column("Clause", _key("clause"), 8), Column("State", _key("state"), 12),
         Column("Due date", _day("due_date"), 12, DATE_FORMAT), Column("Days late", _late, 9),
+        Column("Original due date", _original_due, 12, DATE_FORMAT),
+        Column("Days late (original due date)", _late_original, 9),
         Column("Target date", _day("target_date"), 12, DATE_FORMAT),
         Column("Correction", _key("correction"), 30), Column("Root cause", _whys, 30),
         Column("Same problem elsewhere", _key("elsewhere"), 24),
@@ -199,6 +212,7 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
         Column("Effectiveness", _key("effectiveness"), 30), Column("Auditor", _key("auditor"), 16),
         Column("Created", _time("created_at"), 17, DATETIME_FORMAT),
         Column("Planned", _time("planned_at"), 17, DATETIME_FORMAT),
+        Column("Plan accepted", _time("plan_accepted_at"), 17, DATETIME_FORMAT),
         Column("Implemented", _time("implemented_at"), 17, DATETIME_FORMAT),
         Column("Closed", _time("closed_at"), 17, DATETIME_FORMAT),
     )),

@@ -52,7 +52,7 @@ async def overdue(conn: AsyncConnection, today: date, limit: int) -> list[RowMap
     owners = joined(conn, "p.name", "', '")
     return await fetch_all(
         conn,
-        "SELECT c.id, c.state, c.due_date, f.number, a.number AS audit_number, d.name AS department,"
+        "SELECT c.id, c.state, c.due_date, c.original_due_date, f.number, a.number AS audit_number, d.name AS department,"
         f" (SELECT {owners} FROM person_roles r JOIN people p ON p.id = r.person_id"
         "   WHERE r.role = 'staff' AND r.department_id = c.department_id AND p.active = 1) AS owners,"
         " COUNT(*) OVER () AS total"

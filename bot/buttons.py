@@ -270,6 +270,20 @@ class CapaExtension(Button, prefix="cpg"):
     grant: Literal[0, 1]
 
 
+# --- a lead's overview (/status, /overdue, the digest) --------------------------------------------
+
+
+class LeadAction(CapaButton, prefix="lca"):
+    """A lead opens any action, as its verifier."""
+
+
+@dataclass(frozen=True)
+class LeadDepartment(Button, prefix="lcd"):
+    """A lead opens a department's open actions."""
+
+    department: int
+
+
 # --- the team's own checklists (/checklists) ---------------------------------------------------
 
 

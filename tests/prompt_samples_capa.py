@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.services.capa_service import CapaLists
-from bot.services.status_service import Digest, Overdue, Status
+from bot.services.status_service import DepartmentActions, Digest, Overdue, Status
 
 HOSTILE = "<script>alert(1)</script> & 办公室"
 LONG = ("很长的文字 <b>&amp; " * 400)[:2000]
@@ -55,7 +55,8 @@ _STATUS = Status(
     audits=[{"number": "A-2026-001" + HOSTILE, "department": NAME, "status": s, "created_at": "x"}
             for s in ("planning", "opening", "in_progress", "closing", "in_progress")] * 2,
     audits_total=57,
-    departments=[{"department": NAME, "open": 200, "overdue": 120, "to_verify": 3, "closed": 999}] * 25,
+    departments=[{"department_id": 1, "department": NAME, "open": 200, "overdue": 120, "to_verify": 3,
+                  "closed": 999, "waiting_plan": 150, "in_review": 20, "plan_accepted": 27}] * 25,
     departments_total=500,
 )
 _OVERDUE_ITEMS = [{"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
@@ -90,6 +91,13 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_extension_granted": [{"capa": c} for c in CAPAS],
     "capa_extension_refused": [{"capa": c} for c in CAPAS],
     "lead_status": [{"status": _STATUS}, {"status": _QUIET}],
+    "lead_department": [{"actions": DepartmentActions(TODAY, NAME, [
+        {"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "statement": LONG, "state": s,
+         "due_date": "2026-10-01", "days_left": d, "department": NAME}
+        for s in ("open", "planned", "plan_accepted", "implemented") for d in (-32, -1, 0, 5)] + [
+        {"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "statement": LONG, "state": "open",
+         "due_date": "2026-10-01", "days_left": -300, "department": NAME}] * 4, 400)},
+        {"actions": DepartmentActions(TODAY, "Office")}],
     "lead_overdue": [{"overdue": _OVERDUE}, {"overdue": Overdue(TODAY)}],
     "lead_digest": [{"digest": Digest(_STATUS, _OVERDUE)}, {"digest": Digest(_QUIET, Overdue(TODAY))}],
     "lead_blocked": [{"person": {"name": HOSTILE}, "departments": [NAME] * 3},

@@ -25,6 +25,16 @@ def told(bot: BotHarness, mark: int) -> dict[int, list[str]]:
     return {chat: lines for chat, lines in got.items() if lines}
 
 
+async def expect(bot: BotHarness, mark: int, notices: dict[int, list[str]]) -> None:
+    """Exactly ``notices`` went out since ``mark`` (waiting for each, then for quiet)."""
+    for chat_id, lines in notices.items():
+        for line in lines:
+            await bot.double.wait_for(lambda s, c=chat_id, t=line: s.chat_id == c and s.method == "sendMessage"
+                                      and (s.plain_text or "").startswith(t), timeout=15, after=mark)
+    await bot.settle()
+    assert told(bot, mark) == notices
+
+
 async def plan(bot: BotHarness, notice) -> int:
     """The staff answer the new action's notice with a whole plan and confirm it (the mark before)."""
     card = await bot.press(STAFF, notice.button("回复"), message_id=notice.message_id)
@@ -47,8 +57,7 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
 
     # the plan goes to the auditor, who returns it to the root cause with a reason
     mark = await plan(bot, last_to(bot, STAFF.id, "新的纠正措施"))
-    await bot.settle()
-    assert told(bot, mark) == {AUDITOR.id: ["📌 收到法制办公室的纠正措施计划"]}
+    await expect(bot, mark, {AUDITOR.id: ["📌 收到法制办公室的纠正措施计划"]})
     review = last_to(bot, AUDITOR.id, "纠正措施计划")
     assert [label for row in review.buttons for label, _ in row] == [
         "👍 计划通过", "↩️ 退回：原因分析", "↩️ 退回：措施计划", "↩️ 退回：完成日期"]
@@ -57,9 +66,8 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     mark = bot.double.mark()
     done = await bot.say(AUDITOR, "“没有签发栏”只是现象，请再分析为什么模板没有评审。")
     assert "已连同您的意见将计划退回部门人员" in done.plain_text
-    await bot.settle()
-    assert told(bot, mark) == {STAFF.id: [
-        "↩️ 计划被退回：NC1。审核员要求重新填写原因分析：“没有签发栏”只是现象，请再分析为什么模板没有评审。"]}
+    await expect(bot, mark, {STAFF.id: [
+        "↩️ 计划被退回：NC1。审核员要求重新填写原因分析：“没有签发栏”只是现象，请再分析为什么模板没有评审。"]})
 
     # the staff land at the root cause, with the reason; the rest of the plan is kept
     assert await day(bot, clock, local(11, 3)) == QUIET  # the next day
@@ -75,16 +83,14 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     mark = bot.double.mark()
     card = await bot.press(STAFF, card.button("确认计划"), message_id=card.message_id)
     assert "已提交Wang Auditor审查" in card.plain_text and "计划被退回" not in card.plain_text
-    await bot.settle()
-    assert told(bot, mark) == {AUDITOR.id: ["📌 收到法制办公室的纠正措施计划"]}
+    await expect(bot, mark, {AUDITOR.id: ["📌 收到法制办公室的纠正措施计划"]})
 
     # accepted: the staff are told and may now implement
     review = last_to(bot, AUDITOR.id, "纠正措施计划")
     mark = bot.double.mark()
     done = await bot.press(AUDITOR, review.button("计划通过"), message_id=review.message_id)
     assert "计划已通过，已通知部门人员落实" in done.plain_text
-    await bot.settle()
-    assert told(bot, mark) == {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]}
+    await expect(bot, mark, {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]})
 
     # a later due date: refused for a past date or one not after the due date, then asked
     accepted = last_to(bot, STAFF.id, "计划已通过")
@@ -101,9 +107,8 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     mark = bot.double.mark()
     card = await bot.say(STAFF, "新模板需要经过局务会审议，12 月 18 日开会。")
     assert "延期申请已提交" in card.plain_text and "已申请延期至 2026-12-20" in card.plain_text
-    await bot.settle()
-    assert told(bot, mark) == {AUDITOR.id: [
-        "📅 申请延期：法制办公室申请将 NC1 的整改期限由 2026-12-02 延至 2026-12-20。"]}
+    await expect(bot, mark, {AUDITOR.id: [
+        "📅 申请延期：法制办公室申请将 NC1 的整改期限由 2026-12-02 延至 2026-12-20。"]})
     again = await bot.press_for_answer(STAFF, f"1|cpx|{action.capa_id}", check=False)
     assert again.text == "已经申请过延期，请等待审核员决定。"
     asked = last_to(bot, AUDITOR.id, "申请延期")
@@ -114,8 +119,7 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     mark = bot.double.mark()
     done = await bot.press(AUDITOR, grant, message_id=asked.message_id)
     assert "已批准延期：整改期限为 2026-12-20" in done.plain_text
-    await bot.settle()
-    assert told(bot, mark) == {STAFF.id: ["📅 延期已批准：NC1 的整改期限改为 2026-12-20。"]}
+    await expect(bot, mark, {STAFF.id: ["📅 延期已批准：NC1 的整改期限改为 2026-12-20。"]})
     granted = last_to(bot, STAFF.id, "延期已批准")
     assert "原整改期限 2026-12-02（已延期）" in granted.plain_text
     stale = await bot.press_for_answer(AUDITOR, f"1|cpg|{grant.split('|')[2]}|0", check=False)
@@ -133,14 +137,12 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     card = await bot.say(STAFF, "新模板已发布。")
     mark = bot.double.mark()
     await bot.press(STAFF, card.button("提交验证"), message_id=card.message_id)
-    await bot.settle()
-    assert told(bot, mark) == {AUDITOR.id: ["✅ 已实施，请验证"]}
+    await expect(bot, mark, {AUDITOR.id: ["✅ 已实施，请验证"]})
     verify = last_to(bot, AUDITOR.id, "已实施，请验证")
     await bot.press(AUDITOR, verify.button("退回"), message_id=verify.message_id)
     mark = bot.double.mark()
     await bot.say(AUDITOR, "旧的岗位说明书还没有补签。")
-    await bot.settle()
-    assert told(bot, mark) == {STAFF.id: ["↩️ 暂未通过：NC1。审核员意见：旧的岗位说明书还没有补签。"]}
+    await expect(bot, mark, {STAFF.id: ["↩️ 暂未通过：NC1。审核员意见：旧的岗位说明书还没有补签。"]})
     assert await day(bot, clock, local(12, 14)) == QUIET
     clock.set(local(12, 14, 10))
     rejected = last_to(bot, STAFF.id, "暂未通过")
@@ -149,16 +151,14 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     card = await bot.say(STAFF, "12 份岗位说明书已全部补签。")
     mark = bot.double.mark()
     await bot.press(STAFF, card.button("提交验证"), message_id=card.message_id)
-    await bot.settle()
-    assert told(bot, mark) == {AUDITOR.id: ["✅ 已实施，请验证"]}
+    await expect(bot, mark, {AUDITOR.id: ["✅ 已实施，请验证"]})
 
     # accepted and closed
     verify = last_to(bot, AUDITOR.id, "已实施，请验证")
     await bot.press(AUDITOR, verify.button("验证通过"), message_id=verify.message_id)
     mark = bot.double.mark()
     await bot.say(AUDITOR, "抽查全部 12 份岗位说明书，均已签发。")
-    await bot.settle()
-    assert told(bot, mark) == {STAFF.id: ["🏁 已关闭：NC1（A-2026-001）已通过验证并关闭。谢谢！"]}
+    await expect(bot, mark, {STAFF.id: ["🏁 已关闭：NC1（A-2026-001）已通过验证并关闭。谢谢！"]})
     assert await day(bot, clock, local(12, 20)) == {}  # closed: nothing more, not even a digest
 
     async with bot.db.read() as conn:
@@ -202,11 +202,51 @@ async def test_a_lead_refuses_an_extension_and_only_verifiers_decide(bot, clock)
     mark = bot.double.mark()
     done = await bot.press(LEAD, card.button("Refuse"), message_id=card.message_id)
     assert "Extension refused; the due date stays 2026-12-02" in done.plain_text
-    await bot.settle()
-    assert told(bot, mark) == {STAFF.id: ["📅 延期未获批准：NC1 的整改期限仍为 2026-12-02。"]}
+    await expect(bot, mark, {STAFF.id: ["📅 延期未获批准：NC1 的整改期限仍为 2026-12-02。"]})
     async with bot.db.read() as conn:
         row = await findings.get_capa(conn, action.capa_id)
         extension = await capa_history.latest_extension(conn, action.capa_id)
     assert (row["due_date"], row["original_due_date"]) == ("2026-12-02", None)
     assert (extension["state"], extension["decided_by"]) == ("refused", LEAD.id)
     assert date.fromisoformat(row["due_date"]) == DUE
+
+
+async def test_the_lead_opens_any_action_from_status_overdue_and_the_digest(bot, clock):
+    await cast(bot.db)
+    late = await make_action(bot.db, due=date(2026, 10, 20))
+    await make_action(bot.db, due=DUE, audit_id=late.audit_id, index=1)
+    sent = await day(bot, clock, local(11, 2))
+    assert DIGEST in sent[LEAD.id]
+    digest = last_to(bot, LEAD.id, DIGEST)
+    assert [label for row in digest.buttons for label, _ in row] == ["🔍 NC1 · 法制办公室 · waiting for a plan"]
+    clock.set(local(11, 2, 10))
+
+    # the staff plan the late one; the lead reviews it from the digest, as its verifier
+    notice = next(s for s in bot.double.sent_to(STAFF.id) if "NC1" in (s.plain_text or ""))
+    mark = await plan(bot, notice)
+    await expect(bot, mark, {AUDITOR.id: ["📌 收到法制办公室的纠正措施计划"]})
+    card = await bot.press(LEAD, digest.button("NC1"), message_id=digest.message_id)
+    assert "Review the plan" in card.plain_text
+    mark = bot.double.mark()
+    done = await bot.press(LEAD, card.button("Accept plan"), message_id=card.message_id)
+    assert "Plan accepted. The department's staff have been told" in done.plain_text
+    await expect(bot, mark, {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]})
+
+    # /overdue and /status → department → action
+    overdue = await bot.command(LEAD, "/overdue")
+    assert [label for row in overdue.buttons for label, _ in row] == ["🔍 NC1 · 法制办公室 · plan accepted"]
+    card = await bot.press(LEAD, overdue.buttons[0][0][1], message_id=overdue.message_id)
+    assert "NC1" in card.plain_text and "plan accepted" in card.plain_text
+    status = await bot.command(LEAD, "/status")
+    assert "📝1 🔎0 🛠1 ⏳0" in status.plain_text
+    listing = await bot.press(LEAD, status.button("法制办公室"), message_id=status.message_id)
+    assert "NC1" in listing.plain_text and "NC2" in listing.plain_text and "13 days late" in listing.plain_text
+    card = await bot.press(LEAD, listing.button("NC2"), message_id=listing.message_id)
+    assert "NC2" in card.plain_text and "waiting for a plan" in card.plain_text
+
+    # a lead's buttons pressed by someone else (forged): refused before anything happens
+    for user in (AUDITOR, STAFF):
+        toast = await bot.press_for_answer(user, f"1|lca|{late.capa_id}", check=False)
+        assert toast.text.startswith("您没有此项权限")
+        toast = await bot.press_for_answer(user, f"1|lcd|{late.department_id}", check=False)
+        assert toast.text.startswith("您没有此项权限")

@@ -26,6 +26,7 @@ from bot.vocabulary import CapaState, ExtensionState, ReturnStep
 from storage.files import FileStore
 
 Label = Callable[..., str]
+DIGEST_BUTTONS = 5  # the overdue actions the digest lists
 
 
 def service(context: AuditContext) -> CapaService:
@@ -45,8 +46,8 @@ def verify_rows(capa: dict, label: Label) -> Rows:
         rows.append([(label("capa_btn_evidence", n=capa["evidence_count"]), buttons.CapaEvidence(capa["id"]).pack())])
     if capa["state"] == CapaState.planned and not capa.get("returned_step"):
         rows.append([(label("capa_btn_plan_accept"), buttons.CapaPlanAccept(capa["id"]).pack())])
-        rows.append([(label(f"capa_btn_return_{step}"), buttons.CapaPlanReturn(capa["id"], step).pack())
-                     for step in ReturnStep])
+        rows.extend([(label(f"capa_btn_return_{step}"), buttons.CapaPlanReturn(capa["id"], step).pack())]
+                    for step in ReturnStep)
     if capa["state"] == CapaState.implemented:
         rows.append([(label("capa_btn_accept"), buttons.CapaAccept(capa["id"]).pack()),
                      (label("capa_btn_reject"), buttons.CapaReject(capa["id"]).pack())])
@@ -62,8 +63,17 @@ def extend_row(capa: dict, label: Label) -> list[tuple[str, str]]:
     return [(label("capa_btn_extend"), buttons.CapaExtend(capa["id"]).pack())]
 
 
+def action_rows(items: list[dict[str, Any]], label: Label) -> Rows:
+    """A button per action: the lead opens it (/overdue, a department's list, the digest)."""
+    return [[(label("lead_action_item", number=item["number"], department=item["department"][:24],
+                    state=label(f"capa_state_{item['state']}")), buttons.LeadAction(item["id"]).pack())]
+            for item in items]
+
+
 def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     """The buttons under a queued message of ``kind``."""
+    if kind == "lead_digest":
+        return action_rows(values["digest"].overdue.items[:DIGEST_BUTTONS], label)
     capa = values.get("capa")
     if capa is None:
         return []

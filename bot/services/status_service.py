@@ -12,10 +12,11 @@ from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import status
+from storage.repos import departments, status
 
 LIST_LIMIT = 40  # lines per list: the message stays within Telegram's 4096 characters
 DIGEST_OVERDUE = 10
+DEPARTMENT_LIMIT = 20  # a department's actions, each with what it is about, and a button each
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,16 @@ class Status:
 @dataclass(frozen=True)
 class Overdue:
     today: date
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class DepartmentActions:
+    """A department's open actions, for a lead to open one by one."""
+
+    today: date
+    department: str
     items: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
 
@@ -61,6 +72,17 @@ class StatusService:
         if not current.totals["open"]:
             return None
         return Digest(current, await self._overdue(day, DIGEST_OVERDUE))
+
+    async def department(self, actor: Actor, department_id: int) -> DepartmentActions:
+        """The open actions of one department (from /status), earliest due first."""
+        _require_lead(actor)
+        today = self.rules.today(self.clock.now())
+        async with self.db.read() as conn:
+            rows = [dict(r) for r in await status.department_actions(conn, department_id, DEPARTMENT_LIMIT)]
+            found = await departments.get(conn, department_id)
+        for row in rows:
+            row["days_left"] = (date.fromisoformat(row["due_date"]) - today).days
+        return DepartmentActions(today, found["name"] if found else "", rows, rows[0]["total"] if rows else 0)
 
     async def _status(self, today: date) -> Status:
         async with self.db.read() as conn:

@@ -16,7 +16,13 @@ _COUNTS = (
     "COUNT(*) FILTER (WHERE c.state != 'closed') AS open,"
     f" COUNT(*) FILTER (WHERE {_OVERDUE}) AS overdue,"
     " COUNT(*) FILTER (WHERE c.state = 'implemented') AS to_verify,"
-    " COUNT(*) FILTER (WHERE c.state = 'closed') AS closed"
+    " COUNT(*) FILTER (WHERE c.state = 'closed') AS closed,"
+    # where each open action is: waiting for a plan (new, or returned), a plan to review, an
+    # accepted plan being carried out (to_verify: implemented, waiting for verification)
+    " COUNT(*) FILTER (WHERE c.state = 'open' OR (c.state = 'planned' AND c.returned_step IS NOT NULL))"
+    " AS waiting_plan,"
+    " COUNT(*) FILTER (WHERE c.state = 'planned' AND c.returned_step IS NULL) AS in_review,"
+    " COUNT(*) FILTER (WHERE c.state = 'plan_accepted') AS plan_accepted"
 )
 
 
@@ -40,7 +46,7 @@ async def per_department(conn: AsyncConnection, today: date, limit: int) -> list
     """The same counts per department, most overdue first."""
     return await fetch_all(
         conn,
-        f"SELECT d.name AS department, {_COUNTS}, COUNT(*) OVER () AS total"
+        f"SELECT d.id AS department_id, d.name AS department, {_COUNTS}, COUNT(*) OVER () AS total"
         " FROM capa c JOIN departments d ON d.id = c.department_id GROUP BY d.id, d.name"
         " ORDER BY overdue DESC, open DESC, lower(d.name) LIMIT :limit",
         {"today": today.isoformat(), "limit": limit},
@@ -60,4 +66,17 @@ async def overdue(conn: AsyncConnection, today: date, limit: int) -> list[RowMap
         " JOIN departments d ON d.id = c.department_id"
         f" WHERE {_OVERDUE} ORDER BY c.due_date, c.id LIMIT :limit",
         {"today": today.isoformat(), "limit": limit},
+    )
+
+
+async def department_actions(conn: AsyncConnection, department_id: int, limit: int) -> list[RowMapping]:
+    """A department's actions not closed yet, earliest due first, with what each is about."""
+    return await fetch_all(
+        conn,
+        "SELECT c.id, c.state, c.due_date, c.original_due_date, c.returned_step, f.number, f.kind, f.statement,"
+        " a.number AS audit_number, d.name AS department, COUNT(*) OVER () AS total"
+        " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
+        " JOIN departments d ON d.id = c.department_id"
+        " WHERE c.department_id = :department_id AND c.state != 'closed' ORDER BY c.due_date, c.id LIMIT :limit",
+        {"department_id": department_id, "limit": limit},
     )

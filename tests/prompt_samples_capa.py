@@ -46,6 +46,7 @@ PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use
             "extension_not_now")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
+         "statement": LONG,
          "state": "open", "due_date": date(2026, 10, 1), "days_left": -32}
 _LISTS = CapaLists(answer=[_ITEM] * 20, answer_total=75, verify=[{**_ITEM, "state": "implemented"}] * 20,
                    verify_total=31)

@@ -37,9 +37,11 @@ async def expect(bot: BotHarness, mark: int, notices: dict[int, list[str]]) -> N
 
 async def plan(bot: BotHarness, notice) -> int:
     """The staff answer the new action's notice with a whole plan and confirm it (the mark before)."""
-    card = await bot.press(STAFF, notice.button("回复"), message_id=notice.message_id)
+    first = await bot.press(STAFF, notice.button("回复"), message_id=notice.message_id)
     card = await bot.say(STAFF, "已补签两份岗位说明书。")
+    assert (card.method, card.message_id) == ("editMessageText", first.message_id)  # the card, edited in place
     card = await bot.say(STAFF, "模板没有签发栏。")
+    assert (card.method, card.message_id) == ("editMessageText", first.message_id)
     card = await bot.press(STAFF, card.button("继续"), message_id=card.message_id)
     card = await bot.press(STAFF, card.button("其他地方未发现"), message_id=card.message_id)
     card = await bot.say(STAFF, "修订模板，增加签发栏。")
@@ -194,6 +196,12 @@ async def test_a_lead_refuses_an_extension_and_only_verifiers_decide(bot, clock)
     refuse = f"1|cpg|{extension['id']}|0"
     toast = await bot.press_for_answer(OTHER_AUDITOR, refuse, check=False)  # not this action's auditor
     assert toast.text.startswith("您没有此项权限")
+
+    # the staff's /capa says what each action is about, its state and due date
+    mine = await bot.command(STAFF, "/capa")
+    (label, _), = mine.buttons[0]
+    assert label.startswith("NC1 · 两份岗位说明书未经签发") and label.endswith("· 待制定计划 · 期限 2026-12-02")
+    assert "两份岗位说明书未经签发" in mine.plain_text and "已申请延期" not in mine.plain_text
 
     # the lead finds it in /capa (a request waits there for a decision), opens it and refuses
     waiting = await bot.command(LEAD, "/capa")

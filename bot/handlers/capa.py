@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler
 
 from bot import buttons
 from bot.handlers import media
-from bot.handlers.common import Rows, answer, edit_or_send, on_press, reply
+from bot.handlers.common import Rows, answer, edit_or_send, keyboard, on_press, reply
 from bot.runtime import AuditContext
 from bot.scheduler import kick
 from bot.services.capa_service import CapaError, CapaService, Step
@@ -97,6 +98,9 @@ def target_choices(today: date, due: date) -> list[tuple[str, date]]:
 
 
 _DRAFT_STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target")
+# Steps after which the person's dialog is over: their card is not a live one.
+_DONE = ("closed_done", "rejected_done", "returned_done", "extension_asked", "waiting", "verify",
+         "plan_accepted_done", "extension_granted_done", "extension_refused_done")
 
 
 def step_rows(step: Step, today: date, label: Label) -> Rows:
@@ -142,10 +146,26 @@ def _may_ask_extension(capa: dict) -> bool:
 
 async def show_step(update: Update, context: AuditContext, step: Step, *, edit: bool = False,
                     problem: str | None = None) -> None:
+    """The person's card at ``step``: the pressed message edited (``edit``), else the live card
+    edited in place (typed answers, files), else a new card, which becomes the live one."""
     rows = step_rows(step, service(context).today(), context.label)
-    send = edit_or_send if edit else reply
-    await send(update, context, "capa_step", rows=rows, step=step.name, capa=step.capa, added=step.added,
-               problem=problem)
+    values = {"step": step.name, "capa": step.capa, "added": step.added, "problem": problem}
+    if edit:
+        await edit_or_send(update, context, "capa_step", rows=rows, **values)
+        return
+    # A problem goes out as a new card next to what was typed (an edit could look like nothing happened).
+    if step.card is not None and problem is None and update.callback_query is None \
+            and update.effective_chat is not None:
+        try:
+            await context.bot.edit_message_text(context.text("capa_step", **values), chat_id=update.effective_chat.id,
+                                                message_id=step.card, reply_markup=keyboard(rows))
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return  # the same card again
+    sent = await reply(update, context, "capa_step", rows=rows, **values)
+    if sent is not None and step.name not in _DONE:
+        await service(context).card_sent(context.actor, step.capa["id"], sent.message_id)
 
 
 async def _explain_step(update: Update, context: AuditContext, error: ServiceError, *, edit: bool) -> bool:
@@ -194,8 +214,9 @@ def _route(button: type[buttons.Button], call: Call, *, edit: bool = True,
 async def capa_command(update: Update, context: AuditContext) -> None:
     """/capa: my department's open actions, and (auditors, leads) those waiting for verification."""
     lists = await service(context).lists(context.actor)
-    rows = [[(context.label("capa_item", number=item["number"], audit=item["audit_number"],
-                            due=item["due_date"].isoformat()), route(item["id"]).pack())]
+    rows = [[(context.label("capa_item", number=item["number"], about=_few_words(item["statement"]),
+                            state=context.label(f"capa_state_{item['state']}"), due=item["due_date"].isoformat()),
+              route(item["id"]).pack())]
             for route, items in ((buttons.CapaOpen, lists.answer), (buttons.CapaView, lists.verify))
             for item in items]
     await reply(update, context, "capa_list", rows=rows, lists=lists)
@@ -250,6 +271,12 @@ async def on_capa_media(update: Update, context: AuditContext, state: dict) -> N
         mime_type=incoming.mime_type, telegram_file_id=incoming.telegram_file_id, caption=incoming.caption,
     )
     await show_step(update, context, step)
+
+
+def _few_words(text: str, limit: int = 18) -> str:
+    """The start of a finding's statement, for a button."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _add_month(day: date) -> date:

@@ -9,7 +9,7 @@ Rights and state are checked on every call, never only when a list is shown.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -62,6 +62,7 @@ class Step:
     name: str
     capa: dict[str, Any]
     added: int = 0  # notes and files given in this implementation round
+    card: int | None = None  # the person's live card (a message id) to edit in place, when known
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,12 @@ class CapaService:
                 if here and state["awaiting"] == "evidence":
                     return Step("evidence", await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
                 if row["rejection_reason"]:  # a rejected implementation: straight back to the evidence
-                    await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="evidence",
-                                      data={"added": 0}, at=now)
+                    await _put(conn, actor.id, capa_id, "evidence", now, data={"added": 0})
                     return Step("evidence", await self._view(conn, row, now))
                 name = "accepted"
             else:
                 name = plan_step(row, state["awaiting"] if here else None)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+            await _put(conn, actor.id, capa_id, name, now)
             return Step(name, await self._view(conn, row, now))
 
     async def verify_card(self, actor: Actor, capa_id: int) -> Step:
@@ -152,11 +152,14 @@ class CapaService:
 
         When the action is gone from the person (closed, not theirs), so is the dialog.
         """
+        card = await self._live_card(actor)
         try:
-            return await self._answer(actor, text)
+            return replace(await self._answer(actor, text), card=card)
         except CapaError as error:
             if error.code in _GONE:
                 await self.leave(actor)
+            elif error.step is not None:
+                error.step = replace(error.step, card=card)
             raise
 
     async def _answer(self, actor: Actor, text: str) -> Step:
@@ -227,7 +230,7 @@ class CapaService:
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="planned", before=row["state"], after=_plan_of(row))
             await self._notify_auditor(conn, row, "capa_planned", now)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="planned", at=now)
+            await _put(conn, actor.id, capa_id, "planned", now)
             return Step("planned", await self._view(conn, await _load(conn, capa_id), now))
 
     async def start_over(self, actor: Actor, capa_id: int) -> Step:
@@ -239,7 +242,7 @@ class CapaService:
                                        elsewhere=None, action_plan=None, target_date=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="plan_cleared", before=_plan_of(row))
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="correction", at=now)
+            await _put(conn, actor.id, capa_id, "correction", now)
             return Step("correction", await self._view(conn, await _load(conn, capa_id), now))
 
     # --- staff: implementation -------------------------------------------------------------
@@ -251,8 +254,7 @@ class CapaService:
             row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             state = await dialogs.get(conn, actor.id)
             added = dialogs.data_of(state).get("added", 0) if _dialog_on(state, capa_id) else 0
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="evidence",
-                              data={"added": added}, at=now)
+            await _put(conn, actor.id, capa_id, "evidence", now, data={"added": added})
             return Step("evidence", await self._view(conn, row, now), added)
 
     async def add_file(
@@ -260,12 +262,16 @@ class CapaService:
         telegram_file_id: str | None, caption: str | None,
     ) -> Step:
         """A file sent while giving evidence; stored by its SHA-256 and filed under the action."""
+        card = await self._live_card(actor)
         try:
-            return await self._add_file(actor, kind=kind, data=data, file_name=file_name, mime_type=mime_type,
+            step = await self._add_file(actor, kind=kind, data=data, file_name=file_name, mime_type=mime_type,
                                         telegram_file_id=telegram_file_id, caption=caption)
+            return replace(step, card=card)
         except CapaError as error:
             if error.code in _GONE:
                 await self.leave(actor)
+            elif error.step is not None:
+                error.step = replace(error.step, card=card)
             raise
 
     async def _add_file(
@@ -317,7 +323,7 @@ class CapaService:
             _require_verifier(actor, row)
             _require_state(row, CapaState.implemented)
             name = "effectiveness" if accept else "reject_reason"
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+            await _put(conn, actor.id, capa_id, name, now)
             return Step(name, await self._view(conn, row, now))
 
     async def _verdict(self, actor: Actor, capa_id: int, awaiting: str, text: str) -> Step:
@@ -370,8 +376,7 @@ class CapaService:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
             _require_review(row)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="return_reason",
-                              data={"step": step}, at=now)
+            await _put(conn, actor.id, capa_id, "return_reason", now, data={"step": step})
             return Step("return_reason", {**await self._view(conn, row, now), "return_to": step})
 
     async def _return_plan(self, actor: Actor, capa_id: int, step: str, text: str) -> Step:
@@ -405,7 +410,7 @@ class CapaService:
             row = await _load(conn, capa_id)
             _require_staff(actor, row)
             await self._require_extendable(conn, row, now)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="extend_date", at=now)
+            await _put(conn, actor.id, capa_id, "extend_date", now)
             return Step("extend_date", await self._view(conn, row, now))
 
     async def _extension_text(self, actor: Actor, state: Any, text: str) -> Step:
@@ -421,8 +426,7 @@ class CapaService:
                 problem = _extension_date_problem(day, today, date.fromisoformat(row["due_date"]))
                 if problem:
                     raise CapaError(problem, Step("extend_date", await self._view(conn, row, now)))
-                await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="extend_reason",
-                                  data={"date": day.isoformat()}, at=now)
+                await _put(conn, actor.id, capa_id, "extend_reason", now, data={"date": day.isoformat()})
                 return Step("extend_reason", {**await self._view(conn, row, now), "asked_date": day})
             day = date.fromisoformat(dialogs.data_of(state)["date"])
             reason = clean_text(text)
@@ -481,6 +485,17 @@ class CapaService:
         if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
             await dialogs.clear(conn, actor.id)
 
+    async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
+        """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it."""
+        async with self.db.transaction() as conn:
+            if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
+                await dialogs.set_message_id(conn, actor.id, message_id)
+
+    async def _live_card(self, actor: Actor) -> int | None:
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        return state["message_id"] if state is not None and state["flow"] == FLOW else None
+
     async def leave(self, actor: Actor) -> None:
         """End the person's corrective-action dialog (the action was closed or is not theirs)."""
         async with self.db.transaction() as conn:
@@ -519,7 +534,7 @@ class CapaService:
             if current not in ("why_more", "why") or not _whys(row):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
             name = plan_step(row, awaiting)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+            await _put(conn, actor.id, capa_id, name, now)
             return Step(name, await self._view(conn, row, now))
 
     async def _save_text(self, conn: Any, actor: Actor, row: Any, step: str, text: str, now: datetime) -> Step:
@@ -554,7 +569,7 @@ class CapaService:
     async def _advance(self, conn: Any, actor: Actor, capa_id: int, now: datetime) -> Step:
         row = await _load(conn, capa_id)
         name = plan_step(row, None)
-        await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+        await _put(conn, actor.id, capa_id, name, now)
         return Step(name, await self._view(conn, row, now))
 
     async def _add_note(self, actor: Actor, capa_id: int, text: str) -> Step:
@@ -572,8 +587,7 @@ class CapaService:
 
     async def _evidence_added(self, conn: Any, actor: Actor, row: Any, now: datetime) -> Step:
         added = dialogs.data_of(await dialogs.get(conn, actor.id)).get("added", 0) + 1
-        await dialogs.put(conn, actor.id, flow=FLOW, capa_id=row["id"], awaiting="evidence",
-                          data={"added": added}, at=now)
+        await _put(conn, actor.id, row["id"], "evidence", now, data={"added": added})
         return Step("evidence", await self._view(conn, row, now), added)
 
     async def _notify_auditor(self, conn: Any, row: Any, kind: str, now: datetime, **extra: Any) -> None:
@@ -724,6 +738,15 @@ async def _load(conn: Any, capa_id: int) -> Any:
     return row
 
 
+async def _put(conn: Any, person_id: int, capa_id: int, awaiting: str, at: datetime,
+               data: dict[str, Any] | None = None) -> None:
+    """Set the person's place in the action's dialog, keeping their live card on the same action."""
+    state = await dialogs.get(conn, person_id)
+    card = state["message_id"] if _dialog_on(state, capa_id) else None
+    await dialogs.put(conn, person_id, flow=FLOW, capa_id=capa_id, awaiting=awaiting, data=data,
+                      message_id=card, at=at)
+
+
 async def _awaiting(conn: Any, actor: Actor, capa_id: int) -> str | None:
     state = await dialogs.get(conn, actor.id)
     return state["awaiting"] if _dialog_on(state, capa_id) else None
@@ -775,5 +798,6 @@ def _question(checklist_json: str, question_id: str) -> tuple[str, dict[str, str
 def _summary(row: Any, today: date) -> dict[str, Any]:
     due = date.fromisoformat(row["due_date"])
     return {"id": row["id"], "number": row["number"], "kind": row["kind"], "audit_number": row["audit_number"],
+            "statement": row["statement"],
             "department": row["department"], "state": row["state"], "due_date": due,
             "days_left": (due - today).days}

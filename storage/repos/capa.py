@@ -217,7 +217,7 @@ async def waiting_for_staff(conn: AsyncConnection, audit_id: int) -> int:
 
 
 _LIST = (
-    "SELECT c.id, c.state, c.due_date, c.target_date, c.department_id, f.number, f.kind,"
+    "SELECT c.id, c.state, c.due_date, c.target_date, c.department_id, f.number, f.kind, f.statement,"
     " a.number AS audit_number, d.name AS department, COUNT(*) OVER () AS total"
     " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
     " JOIN departments d ON d.id = c.department_id"

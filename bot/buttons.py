@@ -263,6 +263,30 @@ class CapaExtend(CapaButton, prefix="cpx"):
 
 
 @dataclass(frozen=True)
+class CapaReassign(Button, prefix="cpm"):
+    """A lead chooses where to move an action: another department (d) or verifier (a)."""
+
+    capa: int
+    what: Literal["d", "a"]
+
+
+@dataclass(frozen=True)
+class CapaMoveTo(Button, prefix="cpo"):
+    """A lead moves an action to a department."""
+
+    capa: int
+    department: int
+
+
+@dataclass(frozen=True)
+class CapaVerifier(Button, prefix="cpu"):
+    """A lead makes a person the action's verifying auditor."""
+
+    capa: int
+    person: int
+
+
+@dataclass(frozen=True)
 class CapaExtension(Button, prefix="cpg"):
     """The verifier (or a lead) grants (1) or refuses (0) an extension request."""
 

@@ -20,7 +20,8 @@ CAPA_FULL = {
     "action_plan": LONG, "implementation": LONG, "effectiveness": LONG, "rejection_reason": LONG,
     "evidence_count": 12, "returned_step": "why", "return_reason": LONG, "original_due_date": date(2026, 9, 1),
     "extension": {"id": 4, "state": "pending", "date": date(2027, 1, 31), "reason": LONG},
-    "return_to": "target", "asked_date": date(2027, 1, 31),
+    "return_to": "target", "asked_date": date(2027, 1, 31), "can_reassign": True,
+    "choices": [{"id": 3, "name": NAME}] * 30,
 }
 CAPA_BARE = {
     "id": 1, "number": "NC1", "kind": "minor", "statement": "Records not signed.", "clause": "",
@@ -29,7 +30,7 @@ CAPA_BARE = {
     "correction": None, "whys": [], "elsewhere": None, "action_plan": None, "implementation": None,
     "effectiveness": None, "rejection_reason": None, "evidence_count": 0, "returned_step": None,
     "return_reason": None, "original_due_date": None, "extension": None, "return_to": "why",
-    "asked_date": date(2026, 12, 31),
+    "asked_date": date(2026, 12, 31), "can_reassign": False, "choices": [],
 }
 CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "days_left": 0},
          {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"},
@@ -39,11 +40,12 @@ CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "day
 STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confirm", "planned", "evidence",
          "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done", "accepted",
          "return_reason", "returned_done", "plan_accepted_done", "extend_date", "extend_reason", "extension_asked",
-         "extension_granted_done", "extension_refused_done")
+         "extension_granted_done", "extension_refused_done", "reassign_department", "reassign_auditor",
+         "reassigned_done")
 PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
             "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now",
             "no_evidence", "plan_not_accepted", "extension_pending", "extension_not_later", "extension_decided",
-            "extension_not_now")
+            "extension_not_now", "same_department", "same_auditor")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
          "statement": LONG,
@@ -91,6 +93,9 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_extension_asked": [{"capa": c} for c in CAPAS],
     "capa_extension_granted": [{"capa": c} for c in CAPAS],
     "capa_extension_refused": [{"capa": c} for c in CAPAS],
+    "capa_moved_away": [{"capa": c} for c in CAPAS],
+    "capa_verifier_assigned": [{"capa": c} for c in CAPAS],
+    "capa_verifier_released": [{"capa": c} for c in CAPAS],
     "lead_status": [{"status": _STATUS}, {"status": _QUIET}],
     "lead_department": [{"actions": DepartmentActions(TODAY, NAME, [
         {"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "statement": LONG, "state": s,

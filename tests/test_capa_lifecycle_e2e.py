@@ -12,11 +12,12 @@ from datetime import date
 from storage.db import fetch_all
 from storage.repos import capa_history, findings
 from tests.capa_fixtures import DUE, add_person, cast, local, make_action
-from tests.harness import AUDITOR, LEAD, STAFF, BotHarness, TgUser
+from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, BotHarness, TgUser
 from tests.test_capa_e2e import DIGEST, day, first_lines, last_to
 
 QUIET = {LEAD.id: [DIGEST]}
 OTHER_AUDITOR = TgUser(id=2011, first_name="Sun", language_code="zh")
+OTHER_STAFF = TgUser(id=3011, first_name="Qian", language_code="zh")
 
 
 def told(bot: BotHarness, mark: int) -> dict[int, list[str]]:
@@ -258,3 +259,50 @@ async def test_the_lead_opens_any_action_from_status_overdue_and_the_digest(bot,
         assert toast.text.startswith("您没有此项权限")
         toast = await bot.press_for_answer(user, f"1|lcd|{late.department_id}", check=False)
         assert toast.text.startswith("您没有此项权限")
+
+
+async def test_a_lead_moves_an_action_to_another_department_and_verifier(bot, clock):
+    await cast(bot.db)
+    await add_person(bot.db, OTHER_STAFF, "staff", "人事科")
+    await add_person(bot.db, AUDITOR_EN, "auditor")
+    action = await make_action(bot.db, due=DUE)
+    await day(bot, clock, local(11, 2))
+    clock.set(local(11, 2, 10))
+    async with bot.db.read() as conn:
+        other = (await fetch_all(conn, "SELECT id FROM departments WHERE name = '人事科'"))[0]["id"]
+
+    # forged or misdirected presses: refused
+    toast = await bot.press_for_answer(AUDITOR, f"1|cpo|{action.capa_id}|{other}", check=False)
+    assert toast.text.startswith("您没有此项权限")
+    toast = await bot.press_for_answer(LEAD, f"1|cpo|{action.capa_id}|{action.department_id}", check=False)
+    assert toast.text == "The action is in that department already: choose another one."
+
+    # the lead opens it and moves it: the old staff are told, the new staff get it as new
+    waiting = await bot.command(LEAD, "/status")
+    listing = await bot.press(LEAD, waiting.button("法制办公室"), message_id=waiting.message_id)
+    card = await bot.press(LEAD, listing.button("NC1"), message_id=listing.message_id)
+    choose = await bot.press(LEAD, card.button("Move to a department"), message_id=card.message_id)
+    assert [label for row in choose.buttons for label, _ in row] == ["人事科"]
+    mark = bot.double.mark()
+    done = await bot.press(LEAD, choose.button("人事科"), message_id=choose.message_id)
+    assert "Reassigned: 人事科" in done.plain_text
+    await expect(bot, mark, {STAFF.id: ["🏢 已转交其他部门：NC1 现由人事科负责，您无需再处理。"],
+                             OTHER_STAFF.id: ["🆕 人事科有一项新的纠正措施"]})
+    assert await day(bot, clock, local(11, 3)) == QUIET
+    toast = await bot.press_for_answer(STAFF, f"1|cpr|{action.capa_id}", check=False)
+    assert toast.text.startswith("您没有此项权限")
+
+    # and gives it another verifier: both auditors are told
+    clock.set(local(11, 3, 10))
+    card = await bot.press(LEAD, listing.button("NC1"), message_id=listing.message_id)
+    choose = await bot.press(LEAD, card.button("Change verifier"), message_id=card.message_id)
+    mark = bot.double.mark()
+    await bot.press(LEAD, choose.button("Ann"), message_id=choose.message_id)
+    await expect(bot, mark, {AUDITOR_EN.id: ["👤 You now verify NC1 of 人事科 (the team lead assigned it to you)."],
+                             AUDITOR.id: ["👤 验证人已变更：人事科的 NC1 现由Ann验证，您无需再处理。"]})
+    async with bot.db.read() as conn:
+        row = await findings.get_capa(conn, action.capa_id)
+        moves = await fetch_all(conn, "SELECT * FROM capa_reassignments ORDER BY id")
+    assert (row["department_id"], row["auditor_id"]) == (other, AUDITOR_EN.id)
+    assert [(m["from_department_id"], m["to_department_id"], m["from_auditor_id"], m["to_auditor_id"])
+            for m in moves] == [(action.department_id, other, None, None), (None, None, AUDITOR.id, AUDITOR_EN.id)]

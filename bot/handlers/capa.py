@@ -81,7 +81,7 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     if kind in ("capa_new", "capa_reminder", "capa_rejected", "capa_plan_returned", "capa_plan_accepted",
                 "capa_extension_granted", "capa_extension_refused"):
         return respond_rows(capa, label)
-    if kind in ("capa_implemented", "capa_planned", "capa_extension_asked"):
+    if kind in ("capa_implemented", "capa_planned", "capa_extension_asked", "capa_verifier_assigned"):
         return verify_rows(capa, label)
     if kind == "capa_escalation":
         return [[(label("capa_btn_view"), buttons.CapaView(capa["id"]).pack())]]
@@ -133,7 +133,17 @@ def _step_rows(step: Step, today: date, label: Label) -> Rows:
         return [[(label("capa_btn_submit"), buttons.CapaSubmit(capa_id).pack())],
                 *([extend_row(step.capa, label)] if _may_ask_extension(step.capa) else [])]
     if step.name in ("verify", "extension_granted_done", "extension_refused_done"):
-        return verify_rows(step.capa, label)
+        rows = verify_rows(step.capa, label)
+        if step.capa.get("can_reassign"):
+            rows.append([(label("capa_btn_move_department"), buttons.CapaReassign(capa_id, "d").pack()),
+                         (label("capa_btn_move_auditor"), buttons.CapaReassign(capa_id, "a").pack())])
+        return rows
+    if step.name == "reassign_department":
+        return [[(choice["name"][:40], buttons.CapaMoveTo(capa_id, choice["id"]).pack())]
+                for choice in step.capa["choices"]]
+    if step.name == "reassign_auditor":
+        return [[(choice["name"][:40], buttons.CapaVerifier(capa_id, choice["id"]).pack())]
+                for choice in step.capa["choices"]]
     return []
 
 
@@ -195,8 +205,12 @@ async def explain_sending(update: Update, context: AuditContext, error: ServiceE
 Call = Callable[[CapaService, AuditContext, Any], Awaitable[Step]]
 
 
+def _is_lead(actor: Any) -> bool:
+    return actor.is_lead
+
+
 def _route(button: type[buttons.Button], call: Call, *, edit: bool = True,
-           notify: bool = False) -> BaseHandler:
+           notify: bool = False, who: Callable[[Any], bool] | None = None) -> BaseHandler:
     """A button about one action: call the service, show the step it leads to."""
 
     async def pressed(update: Update, context: AuditContext, button: Any) -> None:
@@ -206,7 +220,7 @@ def _route(button: type[buttons.Button], call: Call, *, edit: bool = True,
         if notify:
             kick(context.application)
 
-    return on_press(button, pressed, explain_as=explain_editing if edit else explain_sending)
+    return on_press(button, pressed, who=who, explain_as=explain_editing if edit else explain_sending)
 
 
 # --- /capa ----------------------------------------------------------------------------------
@@ -305,5 +319,11 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaExtend, lambda s, c, p: s.ask_extension(c.actor, p.capa)),
         _route(b.CapaExtension, lambda s, c, p: s.decide_extension(c.actor, p.extension, bool(p.grant)),
                notify=True),
+        _route(b.CapaReassign, lambda s, c, p: s.reassign_choices(
+            c.actor, p.capa, "department" if p.what == "d" else "auditor"), who=_is_lead),
+        _route(b.CapaMoveTo, lambda s, c, p: s.reassign_department(c.actor, p.capa, p.department),
+               notify=True, who=_is_lead),
+        _route(b.CapaVerifier, lambda s, c, p: s.reassign_auditor(c.actor, p.capa, p.person),
+               notify=True, who=_is_lead),
         on_press(b.CapaEvidence, on_evidence, explain_as=explain_sending),
     ]

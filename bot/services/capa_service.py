@@ -26,7 +26,16 @@ from bot.vocabulary import CapaState, ExtensionState, PlanVerdict, ReturnStep, R
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import capa as capa_repo
-from storage.repos import capa_history, dialogs, evidence, findings, outbox, people, trail
+from storage.repos import (
+    capa_history,
+    departments,
+    dialogs,
+    evidence,
+    findings,
+    outbox,
+    people,
+    trail,
+)
 from storage.times import to_db
 
 FLOW = "capa"
@@ -34,6 +43,7 @@ MAX_TEXT = 2000
 MAX_WHYS = 5
 MAX_TARGET_DAYS = 3 * 366
 LIST_LIMIT = 20  # per list: the message stays within 4096 characters
+MAX_CHOICES = 30  # departments or auditors offered for a reassignment (a button each)
 _FIELDS = {"correction": "correction", "elsewhere": "elsewhere", "plan": "action_plan"}
 _GONE = ("closed", "not_allowed", "not_found")  # the action is no longer the person's to answer
 # What a returned plan clears, per step named: the staff give it again from there.
@@ -135,7 +145,8 @@ class CapaService:
         async with self.db.read() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
-            return Step("verify", await self._view(conn, row, now))
+            view = await self._view(conn, row, now)
+            return Step("verify", {**view, "can_reassign": actor.is_lead and row["state"] != CapaState.closed})
 
     async def evidence_files(self, actor: Actor, capa_id: int) -> list[dict]:
         """The implementation evidence, for the department's staff, the auditor and leads."""
@@ -485,6 +496,72 @@ class CapaService:
         if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
             await dialogs.clear(conn, actor.id)
 
+    # --- lead: reassignment ----------------------------------------------------------------
+
+    async def reassign_choices(self, actor: Actor, capa_id: int, what: str) -> Step:
+        """The departments (``what`` = "department") or auditors ("auditor") a lead may move the action to."""
+        now = self.clock.now()
+        async with self.db.read() as conn:
+            row = await _load(conn, capa_id)
+            _require_lead(actor)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            if what == "department":
+                choices = [{"id": d["id"], "name": d["name"]} for d in await departments.list_active(conn)
+                           if d["id"] != row["department_id"]]
+            else:
+                choices = [{"id": p["id"], "name": p["name"]} for p in await people.with_role(conn, Role.auditor)
+                           if p["id"] != row["auditor_id"]]
+            view = {**await self._view(conn, row, now), "choices": choices[:MAX_CHOICES], "what": what}
+            return Step(f"reassign_{what}", view)
+
+    async def reassign_department(self, actor: Actor, capa_id: int, department_id: int) -> Step:
+        """A lead moves the action to another department: its staff get it as new, the old staff are told."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_lead(actor)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            if department_id == row["department_id"]:
+                raise CapaError("same_department")
+            target = await departments.get(conn, department_id)
+            if target is None or not target["active"]:
+                raise CapaError("not_found")
+            await findings.update_capa(conn, capa_id, now, department_id=department_id, notified_at=None,
+                                       reminded_stage=None, escalated_at=None)
+            await capa_history.add_reassignment(conn, capa_id=capa_id, person_id=actor.id, at=now,
+                                                from_department=row["department_id"], to_department=department_id)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="reassigned_department", before=row["department_id"], after=department_id)
+            await self._notify_staff(conn, row, "capa_moved_away", now, from_department=row["department_id"])
+            return Step("reassigned_done", await self._view(conn, await _load(conn, capa_id), now))
+
+    async def reassign_auditor(self, actor: Actor, capa_id: int, auditor_id: int) -> Step:
+        """A lead gives the action another verifying auditor; both auditors are told."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_lead(actor)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            if auditor_id == row["auditor_id"]:
+                raise CapaError("same_auditor")
+            if auditor_id not in {p["id"] for p in await people.with_role(conn, Role.auditor)}:
+                raise CapaError("not_found")
+            await findings.update_capa(conn, capa_id, now, auditor_id=auditor_id)
+            await capa_history.add_reassignment(conn, capa_id=capa_id, person_id=actor.id, at=now,
+                                                from_auditor=row["auditor_id"], to_auditor=auditor_id)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="reassigned_auditor", before=row["auditor_id"], after=auditor_id)
+            await self._enqueue(conn, row, "capa_verifier_assigned", [auditor_id], now)
+            old = await people.get(conn, row["auditor_id"])
+            if old is not None and old["active"]:
+                await self._enqueue(conn, row, "capa_verifier_released", [old["id"]], now)
+                if _dialog_on(await dialogs.get(conn, old["id"]), capa_id):  # a verdict half-typed ends
+                    await dialogs.clear(conn, old["id"])
+            return Step("reassigned_done", await self._view(conn, await _load(conn, capa_id), now))
+
     async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
         """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it."""
         async with self.db.transaction() as conn:
@@ -599,9 +676,9 @@ class CapaService:
             recipients = [p["id"] for p in await people.with_role(conn, Role.lead)]
         await self._enqueue(conn, row, kind, recipients, now, **extra)
 
-    async def _notify_staff(self, conn: Any, row: Any, kind: str, now: datetime) -> None:
+    async def _notify_staff(self, conn: Any, row: Any, kind: str, now: datetime, **extra: Any) -> None:
         recipients = [p["id"] for p in await people.staff_of(conn, row["department_id"])]
-        await self._enqueue(conn, row, kind, recipients, now)
+        await self._enqueue(conn, row, kind, recipients, now, **extra)
 
     async def _enqueue(
         self, conn: Any, row: Any, kind: str, recipients: list[int], now: datetime, **extra: Any
@@ -763,6 +840,11 @@ def _require_staff(actor: Actor, row: Any) -> None:
 
 def _require_verifier(actor: Actor, row: Any) -> None:
     if not (actor.is_lead or (actor.is_auditor and row["auditor_id"] == actor.id)):
+        raise CapaError("not_allowed")
+
+
+def _require_lead(actor: Actor) -> None:
+    if not actor.is_lead:
         raise CapaError("not_allowed")
 
 

@@ -26,7 +26,7 @@ from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
 STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_plan_returned",
-               "capa_plan_accepted", "capa_extension_granted", "capa_extension_refused")
+               "capa_plan_accepted", "capa_extension_granted", "capa_extension_refused", "capa_moved_away")
 LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update")
 _LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
 # The action states in which a notice about it still applies.
@@ -44,6 +44,9 @@ VALID_STATES = {
     "capa_extension_asked": _LIVE,
     "capa_extension_granted": _LIVE,
     "capa_extension_refused": _LIVE,
+    "capa_moved_away": _LIVE,
+    "capa_verifier_assigned": _LIVE,
+    "capa_verifier_released": _LIVE,
 }
 
 
@@ -145,7 +148,8 @@ async def _about_action(
     row = await findings.get_capa(conn, payload["capa_id"])
     if row is None or row["state"] not in VALID_STATES[kind]:
         return None
-    if kind in STAFF_KINDS and (Role.staff, row["department_id"]) not in roles:
+    department = payload.get("from_department", row["department_id"])  # moved away: the old staff are told
+    if kind in STAFF_KINDS and (Role.staff, department) not in roles:
         return None
     if kind == "capa_reminder" and row["state"] == CapaState.planned and not row["returned_step"]:
         return None  # the plan is with the auditor for review: nothing for the staff to do now

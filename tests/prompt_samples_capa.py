@@ -55,11 +55,12 @@ _LISTS = CapaLists(answer=[_ITEM] * 20, answer_total=75, verify=[{**_ITEM, "stat
 _TOTALS = {"open": 100000, "overdue": 40000, "to_verify": 123, "closed": 99999}
 _STATUS = Status(
     today=TODAY, totals=_TOTALS,
-    audits=[{"number": "A-2026-001" + HOSTILE, "department": NAME, "status": s, "created_at": "x"}
+    audits=[{"number": "A-2026-001" + HOSTILE, "department": NAME, "status": s, "created_at": "x", "answered": 37,
+             "questions": 120, "days": 12, "auditors": (HOSTILE + ", ") * 5}
             for s in ("planning", "opening", "in_progress", "closing", "in_progress")] * 2,
     audits_total=57,
     departments=[{"department_id": 1, "department": NAME, "open": 200, "overdue": 120, "to_verify": 3,
-                  "closed": 999, "waiting_plan": 150, "in_review": 20, "plan_accepted": 27}] * 25,
+                  "closed": 999, "waiting_plan": 150, "in_review": 20, "plan_accepted": 27}] * 20,
     departments_total=500,
 )
 _OVERDUE_ITEMS = [{"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,

@@ -83,6 +83,7 @@ async def test_an_action_through_rejection_to_closure_with_every_reminder_once(b
     mark = bot.double.mark()
     done = await bot.press(AUDITOR, planned.button("计划通过"), message_id=planned.message_id)
     assert "计划已通过" in done.text
+    await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "计划已通过" in (s.text or ""), after=mark)
     await bot.settle()
     assert first_lines(bot, mark) == {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]}
 

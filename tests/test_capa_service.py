@@ -11,9 +11,12 @@ from openpyxl import load_workbook
 from bot.report.data import load_report_data
 from bot.report.xlsx_export import load_export_rows, write_workbook
 from bot.services.capa_service import CapaError
-from storage.repos import dialogs, findings, trail
+from storage.repos import audits, departments, dialogs, findings, trail
 from tests.capa_fixtures import (
+    CHECKLIST,
     DUE,
+    NOW,
+    QUESTIONS,
     SHANGHAI,
     add_person,
     cast,
@@ -295,3 +298,20 @@ async def test_an_extension_keeps_the_original_due_date_for_the_figures(world, t
     values = dict(zip(headers, [cell.value for cell in sheet[2]], strict=True))
     assert values["Days late"] == 5 and values["Days late (original due date)"] == 15
     assert values["Original due date"].date() == date(2026, 11, 10)
+
+
+async def test_status_shows_each_open_audit_with_its_progress_and_team(world):
+    async with world.db.transaction() as conn:
+        department_id, _ = await departments.get_or_create(conn, "档案室", NOW)
+        audit_id, _ = await audits.create(
+            conn, checklist_id=CHECKLIST.id, checklist_version=CHECKLIST.version, checklist_json=CHECKLIST.to_json(),
+            department_id=department_id, lang="zh", created_by=AUDITOR.id, at=NOW, number_prefix="A-2026-")
+        await audits.set_status(conn, audit_id, "in_progress", NOW)
+        await audits.add_member(conn, audit_id, AUDITOR.id, "leader", NOW)
+        for question in QUESTIONS[:3]:
+            await audits.set_answer(conn, audit_id, question, "conform", AUDITOR.id, NOW)
+        await audits.set_answer(conn, audit_id, QUESTIONS[3], "skipped", AUDITOR.id, NOW)
+    world.clock.set(local(11, 5))
+    (audit,) = (await world.status.status(await world.actor(LEAD))).audits
+    assert (audit["answered"], audit["questions"], audit["days"]) == (3, len(QUESTIONS), 3)
+    assert audit["auditors"] == "Wang"

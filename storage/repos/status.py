@@ -27,10 +27,14 @@ _COUNTS = (
 
 
 async def open_audits(conn: AsyncConnection, limit: int) -> list[RowMapping]:
-    """Audits not completed or cancelled, oldest first."""
+    """Audits not completed or cancelled, oldest first, with their answers so far and team."""
+    names = joined(conn, "p.name", "', '")
     return await fetch_all(
         conn,
-        "SELECT a.number, a.status, a.created_at, d.name AS department, COUNT(*) OVER () AS total"
+        "SELECT a.id, a.number, a.status, a.created_at, a.checklist_json, d.name AS department,"
+        " (SELECT COUNT(*) FROM answers x WHERE x.audit_id = a.id AND x.result != 'skipped') AS answered,"
+        f" (SELECT {names} FROM audit_team t JOIN people p ON p.id = t.person_id WHERE t.audit_id = a.id)"
+        " AS auditors, COUNT(*) OVER () AS total"
         " FROM audits a JOIN departments d ON d.id = a.department_id"
         " WHERE a.status NOT IN ('completed', 'cancelled') ORDER BY a.created_at, a.id LIMIT :limit",
         {"limit": limit},

@@ -99,12 +99,12 @@ class ReportService:
         if not actor.is_lead:
             raise ReportError("not_allowed")
         stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
-        return await self.export_to(self.settings.reports_dir / f"export-{stamp}.xlsx")
+        return await self.export_to(self.settings.reports_dir / f"export-{stamp}.xlsx", lang=actor.lang)
 
-    async def export_to(self, out: Path) -> Path:
-        """The .xlsx workbook of everything, written to ``out``."""
+    async def export_to(self, out: Path, *, lang: str | None = None) -> Path:
+        """The .xlsx workbook of everything, written to ``out`` (in ``lang``; None: English with codes)."""
         out.parent.mkdir(parents=True, exist_ok=True)
-        return await build_export(self.db, self.settings.tz, out)
+        return await build_export(self.db, self.settings.tz, out, lang)
 
 
 def parse_reference(reference: str) -> tuple[str, int | None]:

@@ -35,6 +35,9 @@ async def completed_audit(bot: BotHarness) -> None:
 async def test_report_on_command(bot):
     await completed_audit(bot)
     listing = await bot.command(AUDITOR_EN, "/report")
+    assert "A-2026-001 · Office · completed · 2026-" in listing.plain_text  # its state and date
+    labels = [label for row in listing.buttons for label, _ in row]
+    assert labels[0] == "📄 A-2026-001 · Word" and set(labels[1:]) <= {"📕 PDF"}  # PDF where LibreOffice is
     mark = bot.double.mark()
     bot.double.press_button(AUDITOR_EN, listing.button("A-2026-001"), message_id=listing.message_id)
     sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == AUDITOR_EN.id,

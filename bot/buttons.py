@@ -173,6 +173,26 @@ class PersonActive(Button, prefix="ua"):
 
 
 @dataclass(frozen=True)
+class PersonDeactivate(Button, prefix="uad"):
+    """Deactivation confirmed."""
+
+    person: int
+
+
+@dataclass(frozen=True)
+class PersonDepartments(Button, prefix="upd"):
+    """Pick another department for a staff member."""
+
+    person: int
+
+
+@dataclass(frozen=True)
+class PersonStaffDepartment(Button, prefix="usd"):
+    person: int
+    department: int
+
+
+@dataclass(frozen=True)
 class Menu(Button, prefix="m"):
     key: str
 

@@ -44,7 +44,13 @@ SAMPLES: dict[str, list[dict]] = {
         {"departments": []},
     ],
     "users": [{"people": [{"name": HOSTILE, "username": "li", "roles": [{"role": "staff", "department": HOSTILE}, {"role": "auditor", "department": None}], "active": 0}] * 30}],
-    "person_card": [{"person": _PERSON}],
+    "person_card": [
+        {"person": _PERSON, "card": SimpleNamespace(staff=[], choices=[], confirm_deactivate=False)},
+        {"person": _PERSON, "card": SimpleNamespace(staff=[{"id": 1, "name": HOSTILE}] * 2, choices=[],
+                                                    confirm_deactivate=True)},
+        {"person": _PERSON, "card": SimpleNamespace(staff=[{"id": 1, "name": HOSTILE}],
+                                                    choices=[{"id": 2, "name": HOSTILE}], confirm_deactivate=False)},
+    ],
     "menu": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
     "help": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
 }

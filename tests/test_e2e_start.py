@@ -90,7 +90,10 @@ async def test_lead_renames_department_and_changes_roles(bot):
     assert "Staff of Legal Affairs Office" in people.text  # role names, not codes (issue 8 defect 8)
     card = await bot.press(LEAD, people.button("Zhao"), message_id=people.message_id)
     card = await bot.press(LEAD, card.button("Auditor"), message_id=card.message_id)
-    assert "Auditor" in card.text and "✓" in str(card.buttons)
+    assert "Auditor" in card.text and card.buttons[0][0][0] == "✅ Auditor" and card.buttons[0][1][0] == "⬜ Lead"
+    assert card.button("Department: Legal Affairs Office")
+    back = await bot.press(LEAD, card.button("Back"), message_id=card.message_id)
+    assert "Zhao" in back.text  # the list of people again
     menu = await bot.command(STAFF, "/start")
     assert "/audit" in menu.text  # now also an auditor
     forged = await bot.press_for_answer(STAFF, "1|ur|1001|lead", message_id=menu.message_id, check=False)

@@ -9,7 +9,7 @@ from bot import buttons
 from bot.handlers.common import edit_or_send, on_press, reply, toast
 from bot.runtime import AuditContext
 from bot.services.errors import NotAllowed, PeopleError
-from bot.services.people_service import Actor
+from bot.services.people_service import Actor, PersonCard
 from bot.vocabulary import Role
 
 
@@ -62,39 +62,71 @@ async def users(update: Update, context: AuditContext) -> None:
     await reply(update, context, "users", people=people, rows=rows)
 
 
-async def _person_card(update: Update, context: AuditContext, person_id: int) -> None:
-    person = await context.rt.people.person(context.actor, person_id)
-    rows = [
-        [
-            (context.label("role_toggle", role=context.label("role_auditor"),
-                           mark="✓" if Role.auditor in person.roles else "✗"),
-             buttons.PersonRole(person_id, Role.auditor).pack()),
-            (context.label("role_toggle", role=context.label("role_lead"),
-                           mark="✓" if person.is_lead else "✗"),
-             buttons.PersonRole(person_id, Role.lead).pack()),
-        ],
-        [(context.label("deactivate" if person.active else "activate"),
-          buttons.PersonActive(person_id, 0 if person.active else 1).pack())],
-    ]
-    await edit_or_send(update, context, "person_card", person=person, rows=rows)
+async def _person_card(update: Update, context: AuditContext, card: PersonCard) -> None:
+    """The person card: role switches, their department (staff), deactivate (asked first), back."""
+    person, label = card.person, context.label
+    pid = person.id
+    if card.confirm_deactivate:
+        rows = [[(label("deactivate_confirm"), buttons.PersonDeactivate(pid).pack())],
+                [(label("back"), buttons.Person(pid).pack())]]
+        await edit_or_send(update, context, "person_card", card=card, person=person, rows=rows)
+        return
+    if card.choices:
+        rows = [[(d["name"][:40], buttons.PersonStaffDepartment(pid, d["id"]).pack())] for d in card.choices]
+        rows.append([(label("back"), buttons.Person(pid).pack())])
+        await edit_or_send(update, context, "person_card", card=card, person=person, rows=rows)
+        return
+    rows = [[(label("role_toggle", role=label(f"role_{role}"), mark="✅" if role in person.roles else "⬜"),
+              buttons.PersonRole(pid, role).pack()) for role in (Role.auditor, Role.lead)]]
+    rows += [[(label("person_department", name=d["name"][:40]), buttons.PersonDepartments(pid).pack())]
+             for d in card.staff[:1]]
+    rows.append([(label("deactivate" if person.active else "activate"),
+                  buttons.PersonActive(pid, 0 if person.active else 1).pack())])
+    rows.append([(label("back"), buttons.Menu("users").pack())])
+    await edit_or_send(update, context, "person_card", card=card, person=person, rows=rows)
 
 
 async def on_person(update: Update, context: AuditContext, button: buttons.Person) -> None:
-    await context.rt.people.person(context.actor, button.person)
+    card = await context.rt.people.card(context.actor, button.person)
     await update.callback_query.answer()
-    await _person_card(update, context, button.person)
+    await _person_card(update, context, card)
 
 
 async def on_person_role(update: Update, context: AuditContext, button: buttons.PersonRole) -> None:
     held = await context.rt.people.toggle_role(context.actor, button.person, button.role)
     await toast(update, context, "role_granted" if held else "role_removed")
-    await _person_card(update, context, button.person)
+    await _person_card(update, context, await context.rt.people.card(context.actor, button.person))
 
 
 async def on_person_active(update: Update, context: AuditContext, button: buttons.PersonActive) -> None:
-    await context.rt.people.set_active(context.actor, button.person, bool(button.active))
+    """Activate at once; deactivating asks first."""
+    if not button.active:
+        card = await context.rt.people.card(context.actor, button.person, confirm_deactivate=True)
+        await update.callback_query.answer()
+        await _person_card(update, context, card)
+        return
+    await context.rt.people.set_active(context.actor, button.person, True)
     await toast(update, context, "saved")
-    await _person_card(update, context, button.person)
+    await _person_card(update, context, await context.rt.people.card(context.actor, button.person))
+
+
+async def on_person_deactivate(update: Update, context: AuditContext, button: buttons.PersonDeactivate) -> None:
+    await context.rt.people.set_active(context.actor, button.person, False)
+    await toast(update, context, "saved")
+    await _person_card(update, context, await context.rt.people.card(context.actor, button.person))
+
+
+async def on_person_departments(update: Update, context: AuditContext, button: buttons.PersonDepartments) -> None:
+    card = await context.rt.people.card(context.actor, button.person, pick_department=True)
+    await update.callback_query.answer()
+    await _person_card(update, context, card)
+
+
+async def on_person_staff_department(update: Update, context: AuditContext,
+                                     button: buttons.PersonStaffDepartment) -> None:
+    card = await context.rt.people.move_staff(context.actor, button.person, button.department)
+    await toast(update, context, "saved")
+    await _person_card(update, context, card)
 
 
 def callback_handlers() -> list[BaseHandler]:
@@ -103,4 +135,7 @@ def callback_handlers() -> list[BaseHandler]:
         on_press(buttons.Person, on_person, who=_lead),
         on_press(buttons.PersonRole, on_person_role, who=_lead),
         on_press(buttons.PersonActive, on_person_active, who=_lead),
+        on_press(buttons.PersonDeactivate, on_person_deactivate, who=_lead),
+        on_press(buttons.PersonDepartments, on_person_departments, who=_lead),
+        on_press(buttons.PersonStaffDepartment, on_person_staff_department, who=_lead),
     ]

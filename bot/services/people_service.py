@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.clock import Clock
 from bot.services.errors import NotAllowed, PeopleError, StaleButton
@@ -20,6 +21,7 @@ INVITE_ROLES = (Role.auditor, Role.staff)
 GRANTABLE_ROLES = (Role.auditor, Role.lead)
 MAX_NAME = 80
 FLOW = "admin"
+MAX_DEPARTMENT_CHOICES = 30  # departments offered when moving a clerk (one button each)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,16 @@ class Invite:
     expires_days: int
 
 
+
+@dataclass(frozen=True)
+class PersonCard:
+    """A person as a lead manages them."""
+
+    person: Actor
+    staff: list[dict[str, Any]]  # the departments they are staff of: {"id", "name"}
+    choices: list[dict[str, Any]] = field(default_factory=list)  # departments to move them to
+    confirm_deactivate: bool = False  # ask before switching their access off
+
 class PeopleService:
     def __init__(self, db: Database, clock: Clock, settings: Settings):
         self.db = db
@@ -119,6 +131,43 @@ class PeopleService:
         if found is None:
             raise StaleButton()
         return found
+
+    async def card(self, actor: Actor, person_id: int, *, pick_department: bool = False,
+                   confirm_deactivate: bool = False) -> PersonCard:
+        """A person's card for a lead: roles, the departments they are staff of (and, when
+        picking, the departments to move them to), or the question before deactivating."""
+        _require_lead(actor)
+        async with self.db.read() as conn:
+            if await people.get(conn, person_id) is None:
+                raise StaleButton()
+            person = await _actor(conn, person_id)
+            staff = [{"id": r["department_id"], "name": r["department"]} for r in await people.roles(conn, person_id)
+                     if r["role"] == Role.staff]
+            choices = []
+            if pick_department:
+                mine = {d["id"] for d in staff}
+                choices = [{"id": d["id"], "name": d["name"]} for d in await departments.list_active(conn)
+                           if d["id"] not in mine][:MAX_DEPARTMENT_CHOICES]
+        return PersonCard(person, staff, choices, confirm_deactivate and person.active and person_id != actor.id)
+
+    async def move_staff(self, actor: Actor, person_id: int, department_id: int) -> PersonCard:
+        """Make a staff member (a clerk) the staff of ``department_id`` instead of their department(s)."""
+        _require_lead(actor)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if await people.get(conn, person_id) is None:
+                raise StaleButton()
+            target = await departments.get(conn, department_id)
+            if target is None or not target["active"]:
+                raise StaleButton()
+            before = [r["department_id"] for r in await people.roles(conn, person_id) if r["role"] == Role.staff]
+            if not before:
+                raise StaleButton()  # not staff (any more)
+            await people.remove_role(conn, person_id, Role.staff)
+            await people.add_role(conn, person_id, Role.staff, department_id, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
+                               action="staff_department_changed", before=before, after=department_id)
+        return await self.card(actor, person_id)
 
     async def leads(self) -> list[tuple[int, str]]:
         """(id, language) of the active leads."""

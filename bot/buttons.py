@@ -193,6 +193,30 @@ class PersonStaffDepartment(Button, prefix="usd"):
 
 
 @dataclass(frozen=True)
+class InviteRole(Button, prefix="iv"):
+    """/invite by buttons: the role of the person invited."""
+
+    role: Literal["auditor", "staff"]
+
+
+@dataclass(frozen=True)
+class InviteDepartment(Button, prefix="ivd"):
+    """/invite staff: the department, picked."""
+
+    department: int
+
+
+@dataclass(frozen=True)
+class InviteNewDepartment(Button, prefix="ivn"):
+    """/invite staff of a department not in the list: its name is typed next."""
+
+
+@dataclass(frozen=True)
+class InviteRevoke(Button, prefix="ivr"):
+    code: str
+
+
+@dataclass(frozen=True)
 class Menu(Button, prefix="m"):
     key: str
 

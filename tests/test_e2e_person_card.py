@@ -36,3 +36,29 @@ async def test_a_lead_moves_a_clerk_and_deactivates_after_confirming(bot):
     assert "Status: deactivated" in done.plain_text
     forged = await bot.press_for_answer(OTHER, f"1|usd|{OTHER.id}|1", check=False)  # not a lead
     assert forged.text.startswith("您没有此项权限")
+
+
+def menu(bot, user: TgUser) -> list[str]:
+    return [c["command"] for c in bot.double.scoped_commands.get((f"chat:{user.id}", ""), [])]
+
+
+async def test_each_person_has_the_menu_of_their_roles_in_their_language(bot):
+    await bot.join(STAFF, "staff", "Office")
+    await bot.tick()
+    assert menu(bot, STAFF) == ["start", "capa", "lang", "help", "cancel"]
+    described = bot.double.scoped_commands[(f"chat:{STAFF.id}", "")]
+    assert described[1]["description"] == bot.app.bot_data["runtime"].prompts.label("zh", "cmd_capa")
+
+    # a lead makes them an auditor too: their menu follows
+    people = await bot.command(LEAD, "/users")
+    card = await bot.press(LEAD, people.button("Zhao"), message_id=people.message_id)
+    await bot.press(LEAD, card.button("Auditor"), message_id=card.message_id)
+    await bot.tick()
+    assert menu(bot, STAFF) == ["start", "audit", "resume", "capa", "report", "lang", "help", "cancel"]
+
+    # and they switch to English: the descriptions follow
+    lang = await bot.command(STAFF, "/lang")
+    await bot.press(STAFF, lang.button("English"), message_id=lang.message_id)
+    await bot.tick()
+    described = bot.double.scoped_commands[(f"chat:{STAFF.id}", "")]
+    assert described[1]["description"] == bot.app.bot_data["runtime"].prompts.label("en", "cmd_audit")

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.services.capa_service import capa_view
+from bot.services.commands import commands_for
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
@@ -27,7 +28,8 @@ from storage.repos import audits, capa, findings, outbox, people
 MAX_PHOTOS = 10  # one album
 STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_plan_returned",
                "capa_plan_accepted", "capa_extension_granted", "capa_extension_refused", "capa_moved_away")
-LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update")
+LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update",
+              "lead_joined")
 _LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
 # The action states in which a notice about it still applies.
 VALID_STATES = {
@@ -81,7 +83,9 @@ class NoticeService:
                 return None
             values: dict[str, Any] | None
             photos: list[dict[str, Any]] = []
-            if kind in VALID_STATES:
+            if kind == "commands":  # their menu, from their roles now
+                values = {"commands": commands_for(role for role, _ in roles)}
+            elif kind in VALID_STATES:
                 values = await _about_action(conn, kind, payload, roles, today, self.rules)
                 if values is not None and kind == "capa_photos":
                     photos = [dict(r) for r in await capa.question_photos(conn, payload["capa_id"], MAX_PHOTOS)]
@@ -186,6 +190,13 @@ async def _poison(conn: Any, payload: dict, today: date) -> dict[str, Any] | Non
     return {"update_id": payload["update_id"], "reason": payload.get("reason", "")}
 
 
+async def _joined(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    person = await people.get(conn, payload["person_id"])
+    if person is None:
+        return None
+    return {"person": {"name": person["name"]}, "role": payload["role"], "department": payload.get("department")}
+
+
 async def _unknown(conn: Any, payload: dict, today: date) -> None:
     return None
 
@@ -195,4 +206,5 @@ _OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]]
     "lead_digest": _digest,
     "lead_blocked": _blocked,
     "lead_poison_update": _poison,
+    "lead_joined": _joined,
 }

@@ -217,6 +217,13 @@ class InviteRevoke(Button, prefix="ivr"):
 
 
 @dataclass(frozen=True)
+class AcknowledgeFindings(Button, prefix="ack"):
+    """The department's contact acknowledges a completed audit's findings."""
+
+    audit: int
+
+
+@dataclass(frozen=True)
 class Menu(Button, prefix="m"):
     key: str
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.services.capa_service import CapaLists
 from bot.services.status_service import DepartmentActions, Digest, Overdue, Status
@@ -95,6 +95,12 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_extension_granted": [{"capa": c} for c in CAPAS],
     "capa_extension_refused": [{"capa": c} for c in CAPAS],
     "capa_moved_away": [{"capa": c} for c in CAPAS],
+    "audit_findings": [
+        {"audit": {"id": 1, "number": "A-2026-001" + HOSTILE, "department": NAME},
+         "findings": [{"number": "NC1", "kind": k, "statement": LONG, "due_date": "2026-12-01"}
+                      for k in ("major", "minor", "observation", "ofi", "good")] * 8,
+         "acknowledged_at": a}
+        for a in (None, datetime(2026, 11, 2, 3, 0, tzinfo=UTC))],
     "capa_verifier_assigned": [{"capa": c} for c in CAPAS],
     "capa_verifier_released": [{"capa": c} for c in CAPAS],
     "lead_status": [{"status": _STATUS}, {"status": _QUIET}],

@@ -75,6 +75,9 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     """The buttons under a queued message of ``kind``."""
     if kind == "lead_digest":
         return action_rows(values["digest"].overdue.items[:DIGEST_BUTTONS], label)
+    if kind == "audit_findings":
+        return [] if values["acknowledged_at"] else [
+            [(label("ack_btn"), buttons.AcknowledgeFindings(values["audit"]["id"]).pack())]]
     capa = values.get("capa")
     if capa is None:
         return []
@@ -257,6 +260,13 @@ async def on_evidence(update: Update, context: AuditContext, button: buttons.Cap
                                             filename=row["file_name"] or None)
 
 
+async def on_acknowledge(update: Update, context: AuditContext, button: buttons.AcknowledgeFindings) -> None:
+    """The closing meeting's findings, acknowledged by the department's contact."""
+    values = await service(context).acknowledge_findings(context.actor, button.audit)
+    await update.callback_query.answer()
+    await edit_or_send(update, context, "audit_findings", **values)
+
+
 async def media_source(files: FileStore, row: dict) -> bytes | str:
     """A stored file's bytes; Telegram's file id when the file is not on this disk."""
     if await asyncio.to_thread(files.exists, row["sha256"]):
@@ -326,4 +336,5 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaVerifier, lambda s, c, p: s.reassign_auditor(c.actor, p.capa, p.person),
                notify=True, who=_is_lead),
         on_press(b.CapaEvidence, on_evidence, explain_as=explain_sending),
+        on_press(b.AcknowledgeFindings, on_acknowledge),
     ]

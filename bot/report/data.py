@@ -20,7 +20,7 @@ from bot.checklists import Checklist
 from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, findings, reports
+from storage.repos import acknowledgements, audits, findings, reports
 from storage.times import from_db
 
 # The report's groupings of bot.vocabulary's results (said once there).
@@ -181,6 +181,7 @@ class ReportData:
     team: list[TeamMember] = field(default_factory=list)
     questions: list[QuestionResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when) of the department
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -226,6 +227,7 @@ async def load_report_data(
         evidence_rows = await reports.evidence_with_people(conn, audit_id)
         finding_rows = await findings.of_audit(conn, audit_id)
         capa_rows = await findings.capas_of_audit(conn, audit_id)
+        ack_rows = await acknowledgements.of_audit(conn, audit_id)
     generated = (now or datetime.now(tz)).astimezone(tz)
     checklist = Checklist.from_json(audit["checklist_json"])
     lang = audit["lang"]
@@ -251,6 +253,7 @@ async def load_report_data(
         team=[TeamMember(clean_text(r["name"]), r["team_role"]) for r in team],
         questions=list(questions.values()),
         findings=_findings(questions, finding_rows, actions),
+        acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
     )
 
 

@@ -845,6 +845,11 @@ class _ReportBuilder:
         for role, name in people:
             grid.row((role, name, "", ""))
             grid.table.rows[-1].height = Cm(1.3)
+        if self.data.findings and self.data.status == "completed":
+            for name, at in self.data.acknowledged:
+                self.para(self.t("so_acknowledged", name=name, at=f"{at:%Y-%m-%d %H:%M}"))
+            if not self.data.acknowledged:
+                self.para(self.t("so_acknowledgement_pending"))
 
     # annexes
 

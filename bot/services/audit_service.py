@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.vocabulary import NONCONFORMITIES, AuditStatus, Result, Role
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, departments, dialogs, evidence, findings, people, trail
+from storage.repos import audits, departments, dialogs, evidence, findings, outbox, people, trail
 from storage.times import from_db
 
 FLOW = "audit"  # working in an audit: typed text and files go to it
@@ -795,7 +795,13 @@ class AuditService:
             await audits.set_status(conn, audit_id, AuditStatus.completed, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="completed", after={"findings": [m["number"] for m in made]})
-            staff = len(await people.staff_of(conn, row["department_id"])) if capa_ids else 0
+            contacts = await people.staff_of(conn, row["department_id"])
+            if made:  # the closing meeting: the department's contacts acknowledge the findings
+                for contact in contacts:
+                    await outbox.enqueue(
+                        conn, dedupe_key=f"ack:{audit_id}:{contact['id']}", chat_id=contact["id"],
+                        kind="audit_findings", payload={"audit_id": audit_id}, not_before=now, at=now)
+            staff = len(contacts) if capa_ids else 0
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)
         return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead)

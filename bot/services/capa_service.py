@@ -22,11 +22,12 @@ from bot.services.reminder_rules import Rules, not_before
 from bot.services.text import clean_text
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import CapaState, ExtensionState, PlanVerdict, ReturnStep, Role
+from bot.vocabulary import AuditStatus, CapaState, ExtensionState, PlanVerdict, ReturnStep, Role
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import capa as capa_repo
 from storage.repos import (
+    acknowledgements,
+    audits,
     capa_history,
     departments,
     dialogs,
@@ -36,7 +37,8 @@ from storage.repos import (
     people,
     trail,
 )
-from storage.times import to_db
+from storage.repos import capa as capa_repo
+from storage.times import from_db, to_db
 
 FLOW = "capa"
 MAX_TEXT = 2000
@@ -562,6 +564,24 @@ class CapaService:
                     await dialogs.clear(conn, old["id"])
             return Step("reassigned_done", await self._view(conn, await _load(conn, capa_id), now))
 
+    # --- the department acknowledges the findings (closing meeting) ------------------------
+
+    async def acknowledge_findings(self, actor: Actor, audit_id: int) -> dict[str, Any]:
+        """A contact of the audited department acknowledges the completed audit's findings."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            audit = await audits.get(conn, audit_id)
+            if audit is None:
+                raise CapaError("not_found")
+            if audit["department_id"] not in actor.staff_departments:
+                raise CapaError("not_allowed")
+            if audit["status"] != AuditStatus.completed:
+                raise CapaError("step_done")
+            if await acknowledgements.add(conn, audit_id, actor.id, now):
+                await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                                   action="findings_acknowledged")
+            return await findings_for_acknowledgement(conn, audit_id, actor.id)
+
     async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
         """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it."""
         async with self.db.transaction() as conn:
@@ -798,6 +818,20 @@ async def capa_view(conn: Any, row: Any, today: date) -> dict[str, Any]:
         "return_reason": row["return_reason"] if row["state"] == CapaState.planned else None,
         "original_due_date": date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
         "extension": _extension_of(await capa_history.latest_extension(conn, row["id"])),
+    }
+
+
+async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int) -> dict[str, Any]:
+    """The completed audit's findings as the department sees them, and whether (when) this
+    person acknowledged them."""
+    audit = await audits.get(conn, audit_id)
+    rows = await findings.of_audit(conn, audit_id)
+    mine = [r for r in await acknowledgements.of_audit(conn, audit_id) if r["person_id"] == person_id]
+    return {
+        "audit": {"id": audit_id, "number": audit["number"], "department": audit["department"]},
+        "findings": [{"number": r["number"], "kind": r["kind"], "statement": r["statement"],
+                      "due_date": r["due_date"]} for r in rows],
+        "acknowledged_at": from_db(mine[0]["acknowledged_at"]) if mine else None,
     }
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.services.capa_service import capa_view
+from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.commands import commands_for
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
@@ -85,6 +85,11 @@ class NoticeService:
             photos: list[dict[str, Any]] = []
             if kind == "commands":  # their menu, from their roles now
                 values = {"commands": commands_for(role for role, _ in roles)}
+            elif kind == "audit_findings":  # to the audited department's contacts
+                audit = await audits.get(conn, payload["audit_id"])
+                values = None
+                if audit is not None and (Role.staff, audit["department_id"]) in roles:
+                    values = await findings_for_acknowledgement(conn, audit["id"], chat_id)
             elif kind in VALID_STATES:
                 values = await _about_action(conn, kind, payload, roles, today, self.rules)
                 if values is not None and kind == "capa_photos":

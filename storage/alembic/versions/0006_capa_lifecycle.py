@@ -6,7 +6,8 @@ plan stays ``planned`` with ``returned_step`` (the step the auditor named) and
 ``return_reason`` set until the staff confirm it again. ``original_due_date`` is set the
 first time the due date is extended (NULL: never extended; the due date is the original).
 History is kept in rows: every plan review, every extension request (pending, granted,
-refused) and every reassignment.
+refused) and every reassignment. Also: the department's acknowledgement of an audit's
+findings at the closing meeting (audit_acknowledgements).
 
 SQLite cannot change a CHECK in place, and rebuilding ``capa`` inside the migration's
 transaction is refused while foreign keys are on (evidence rows reference it and the pragma
@@ -102,3 +103,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Text, nullable=False),
     )
     op.create_index("capa_reassignments_capa", "capa_reassignments", ["capa_id"])
+
+    # The closing meeting: who of the audited department acknowledged the findings, and when.
+    op.create_table(
+        "audit_acknowledgements",
+        sa.Column("audit_id", INT, sa.ForeignKey("audits.id"), primary_key=True, autoincrement=False),
+        sa.Column("person_id", INT, sa.ForeignKey("people.id"), primary_key=True, autoincrement=False),
+        sa.Column("acknowledged_at", sa.Text, nullable=False),
+    )

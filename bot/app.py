@@ -82,6 +82,7 @@ def build_application(
 async def _post_init(application: Application) -> None:
     settings, clock, prompts = application.bot_data.pop("pending_runtime")
     runtime = application.bot_data["runtime"] = await bootstrap(settings, clock, prompts=prompts)
+    await runtime.people.queue_menus()  # each person's own command menu (sent by the outbox)
     leftovers = runtime.files.remove_leftovers()
     in_doubt = await runtime.outbox.start()
     if leftovers or in_doubt:

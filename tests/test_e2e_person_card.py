@@ -62,3 +62,16 @@ async def test_each_person_has_the_menu_of_their_roles_in_their_language(bot):
     await bot.tick()
     described = bot.double.scoped_commands[(f"chat:{STAFF.id}", "")]
     assert described[1]["description"] == bot.app.bot_data["runtime"].prompts.label("en", "cmd_audit")
+
+
+async def test_menus_of_people_from_before_are_set_at_start_once(bot):
+    await cast(bot.db)  # people made before per-person menus existed
+    await bot.restart()
+    await bot.tick()
+    assert menu(bot, STAFF) == ["start", "capa", "lang", "help", "cancel"]
+    assert "users" in menu(bot, LEAD) and "audit" in menu(bot, LEAD)
+    async with bot.db.read() as conn:
+        before = len(await fetch_all(conn, "SELECT id FROM outbox WHERE kind = 'commands'"))
+    await bot.restart()  # nothing changed: nothing queued again
+    async with bot.db.read() as conn:
+        assert len(await fetch_all(conn, "SELECT id FROM outbox WHERE kind = 'commands'")) == before

@@ -4,6 +4,7 @@ outbox in the same transaction; the outbox sender sets the menu. No Telegram her
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -40,6 +41,20 @@ def commands_for(roles: Iterable[str]) -> list[str]:
     if not held:
         return []
     return [name for name, who in MENU if who is None or held & who]
+
+
+async def queue_menus_at_start(conn: Any, people_roles: Iterable[Any], at: datetime) -> int:
+    """Every active person's menu, once per (language, commands) they have not had queued
+    at a start before (menus set before per-person menus existed, or changed since)."""
+    held: dict[int, tuple[str, set[str]]] = {}
+    for row in people_roles:
+        held.setdefault(row["id"], (row["lang"], set()))[1].add(row["role"])
+    queued = 0
+    for person_id, (lang, roles) in held.items():
+        digest = hashlib.sha1(",".join(commands_for(roles)).encode()).hexdigest()[:12]
+        queued += await outbox.enqueue(conn, dedupe_key=f"commands:start:{person_id}:{lang}:{digest}",
+                                       chat_id=person_id, kind="commands", payload={}, not_before=at, at=at)
+    return queued
 
 
 async def queue_menu(conn: Any, person_id: int, at: datetime) -> None:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.clock import Clock
-from bot.services.commands import queue_menu
+from bot.services.commands import queue_menu, queue_menus_at_start
 from bot.services.errors import NotAllowed, PeopleError, StaleButton
 from bot.services.text import clean_line
 from bot.settings import Settings
@@ -172,6 +172,13 @@ class PeopleService:
             await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
                                action="staff_department_changed", before=before, after=department_id)
         return await self.card(actor, person_id)
+
+    async def queue_menus(self) -> int:
+        """At start: queue the command menu of each active person whose roles or language
+        changed since (or who never had one of their own); how many were queued."""
+        now = self.clock.now()
+        async with self.db.transaction(claim=False) as conn:
+            return await queue_menus_at_start(conn, await people.active_with_roles(conn), now)
 
     async def leads(self) -> list[tuple[int, str]]:
         """(id, language) of the active leads."""

@@ -84,6 +84,7 @@ def build_application(
 async def _post_init(application: Application) -> None:
     settings, clock, prompts = application.bot_data.pop("pending_runtime")
     runtime = application.bot_data["runtime"] = await bootstrap(settings, clock, prompts=prompts)
+    await runtime.people.queue_menus()  # each person's own command menu (sent by the outbox)
     # Replicas share the evidence folder: only temp files no write in flight can still own.
     leftovers = runtime.files.remove_leftovers(0 if runtime.db.single_process else 3600)
     in_doubt = await runtime.outbox.start()

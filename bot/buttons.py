@@ -243,6 +243,57 @@ class PersonActive(Button, prefix="ua"):
 
 
 @dataclass(frozen=True)
+class PersonDeactivate(Button, prefix="uad"):
+    """Deactivation confirmed."""
+
+    person: int
+
+
+@dataclass(frozen=True)
+class PersonDepartments(Button, prefix="upd"):
+    """Pick another department for a staff member."""
+
+    person: int
+
+
+@dataclass(frozen=True)
+class PersonStaffDepartment(Button, prefix="usd"):
+    person: int
+    department: int
+
+
+@dataclass(frozen=True)
+class InviteRole(Button, prefix="iv"):
+    """/invite by buttons: the role of the person invited."""
+
+    role: Literal["auditor", "staff"]
+
+
+@dataclass(frozen=True)
+class InviteDepartment(Button, prefix="ivd"):
+    """/invite staff: the department, picked."""
+
+    department: int
+
+
+@dataclass(frozen=True)
+class InviteNewDepartment(Button, prefix="ivn"):
+    """/invite staff of a department not in the list: its name is typed next."""
+
+
+@dataclass(frozen=True)
+class InviteRevoke(Button, prefix="ivr"):
+    code: str
+
+
+@dataclass(frozen=True)
+class AcknowledgeFindings(Button, prefix="ack"):
+    """The department's contact acknowledges a completed audit's findings."""
+
+    audit: int
+
+
+@dataclass(frozen=True)
 class Menu(Button, prefix="m"):
     key: str
 
@@ -314,6 +365,68 @@ class CapaEvidence(CapaButton, prefix="cpf"):
 class CapaTarget(Button, prefix="cpt"):
     capa: int
     day: date
+
+
+class CapaPlanAccept(CapaButton, prefix="cpk"):
+    """The verifier accepts the confirmed plan."""
+
+
+@dataclass(frozen=True)
+class CapaPlanReturn(Button, prefix="cpb"):
+    """The verifier returns the plan to a step (a ReturnStep); the reason is typed next."""
+
+    capa: int
+    step: Literal["why", "plan", "target"]
+
+
+class CapaExtend(CapaButton, prefix="cpx"):
+    """The staff ask for a later due date."""
+
+
+@dataclass(frozen=True)
+class CapaReassign(Button, prefix="cpm"):
+    """A lead chooses where to move an action: another department (d) or verifier (a)."""
+
+    capa: int
+    what: Literal["d", "a"]
+
+
+@dataclass(frozen=True)
+class CapaMoveTo(Button, prefix="cpo"):
+    """A lead moves an action to a department."""
+
+    capa: int
+    department: int
+
+
+@dataclass(frozen=True)
+class CapaVerifier(Button, prefix="cpu"):
+    """A lead makes a person the action's verifying auditor."""
+
+    capa: int
+    person: int
+
+
+@dataclass(frozen=True)
+class CapaExtension(Button, prefix="cpg"):
+    """The verifier (or a lead) grants (1) or refuses (0) an extension request."""
+
+    extension: int
+    grant: Literal[0, 1]
+
+
+# --- a lead's overview (/status, /overdue, the digest) --------------------------------------------
+
+
+class LeadAction(CapaButton, prefix="lca"):
+    """A lead opens any action, as its verifier."""
+
+
+@dataclass(frozen=True)
+class LeadDepartment(Button, prefix="lcd"):
+    """A lead opens a department's open actions."""
+
+    department: int
 
 
 # --- the team's own checklists (/checklists) ---------------------------------------------------

@@ -15,7 +15,7 @@ import io
 import re
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
@@ -272,8 +272,9 @@ async def _audit(script: Script, auditor) -> None:
 
 
 async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None:
-    """A simulated week: the clerk plans and implements NC1, the auditor rejects it once and
-    then accepts it; reminders and the lead's daily digest arrive on their days."""
+    """A simulated fortnight: the clerk plans NC1, the auditor returns the plan once and accepts
+    it, grants a later due date, rejects the implementation once and then accepts it;
+    reminders and the lead's daily digest arrive on their days."""
     from bot import scheduler
 
     print("\n⏩ The scheduler's first pass after the audit")
@@ -291,7 +292,24 @@ async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None
     card = await script.say(clerk, "修订岗位说明书模板，增加签批栏；人事科每季度抽查。")
     card = await script.press(clerk, card, "两周后")
     await script.press(clerk, card, "确认计划")
-    for _ in range(3):
+    # plan review: the auditor returns the target date with a reason, then accepts the plan
+    review = script.latest(auditor, "纠正措施计划")
+    await script.press(auditor, review, "退回：完成日期")
+    await script.say(auditor, "模板修订要经局务会审议，两周完成不现实，请给出可行的日期。")
+    await script.day_passes(app)
+    card = await script.press(clerk, script.latest(clerk, "计划被退回"), "回复")
+    card = await script.press(clerk, card, "一个月后")
+    await script.press(clerk, card, "确认计划")
+    review = script.latest(auditor, "纠正措施计划")
+    await script.press(auditor, review, "计划通过")
+    # a later due date: asked with a reason, granted; the original date is kept
+    card = await script.press(clerk, script.latest(clerk, "计划已通过"), "回复")
+    card = await script.press(clerk, card, "申请延期")
+    later = (await _first_due_date(app)) + timedelta(days=14)
+    card = await script.say(clerk, later.isoformat())
+    await script.say(clerk, "局务会改期到下月初，新模板需会后发布。")
+    await script.press(auditor, script.latest(auditor, "申请延期"), f"批准 · {later.isoformat()}")
+    for _ in range(2):
         await script.day_passes(app)
     card = await script.say(clerk, "/capa")
     card = await script.press(clerk, card, "NC1")
@@ -303,8 +321,7 @@ async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None
     verify = script.latest(auditor, "已实施")
     await script.press(auditor, verify, "退回")
     await script.say(auditor, "请附上补签后的科室岗位说明书清单。")
-    card = await script.press(clerk, script.latest(clerk, "暂未通过"), "回复")
-    card = await script.press(clerk, card, "标记为已实施")
+    card = await script.press(clerk, script.latest(clerk, "暂未通过"), "回复")  # straight to the evidence
     card = await script.say(clerk, "已附清单：12 份岗位说明书均已签批（见科室台账第 3 页）。")
     await script.press(clerk, card, "提交验证")
     await script.day_passes(app)
@@ -314,6 +331,16 @@ async def _corrective_actions(script: Script, app, lead, auditor, clerk) -> None
     for _ in range(2):
         await script.day_passes(app)
     await script.say(lead, "/status")
+
+
+async def _first_due_date(app) -> date:
+    """The due date of the demo's NC1."""
+    from storage.repos import audits, findings
+
+    async with app.bot_data["runtime"].db.read() as conn:
+        audit = await audits.by_number(conn, "A-2026-001")
+        rows = await findings.of_audit(conn, audit["id"])
+    return date.fromisoformat(next(r["due_date"] for r in rows if r["number"] == "NC1"))
 
 
 async def _short_audit_in_english(script: Script, lead) -> None:

@@ -23,7 +23,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram import Bot, InputMediaPhoto
+from telegram import Bot, BotCommand, BotCommandScopeChat, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -134,6 +134,11 @@ class OutboxSender:
     async def _send(self, bot: Bot, chat_id: int, notice: Notice) -> None:
         if notice.photos:
             await self._send_album(bot, chat_id, notice)
+            return
+        if notice.kind == "commands":
+            commands = [BotCommand(name, self.prompts.label(notice.lang, f"cmd_{name}"))
+                        for name in notice.values["commands"]]
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
             return
         text = self.prompts.render(notice.lang, notice.kind, **notice.values)
 

@@ -77,10 +77,39 @@ class AuditStatus(StrEnum):
 
 
 class CapaState(StrEnum):
+    """open → planned → plan_accepted → implemented → closed (PRODUCT.md); a returned plan
+    stays planned (back at the step named), a rejected implementation goes back to plan_accepted."""
+
     open = "open"
     planned = "planned"
+    plan_accepted = "plan_accepted"
     implemented = "implemented"
     closed = "closed"
+
+
+# The states in which the staff still have work on an action (notices and reminders go out).
+CAPA_STAFF_STATES = (CapaState.open, CapaState.planned, CapaState.plan_accepted)
+
+
+class ExtensionState(StrEnum):
+    """A request for a later due date."""
+
+    pending = "pending"
+    granted = "granted"
+    refused = "refused"
+
+
+class PlanVerdict(StrEnum):
+    accepted = "accepted"
+    returned = "returned"
+
+
+class ReturnStep(StrEnum):
+    """The steps of a plan the auditor may return it to (the plan dialog's step names)."""
+
+    why = "why"
+    plan = "plan"
+    target = "target"
 
 
 class Role(StrEnum):

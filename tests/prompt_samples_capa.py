@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.services.capa_service import CapaLists
-from bot.services.status_service import Digest, Overdue, Status
+from bot.services.status_service import DepartmentActions, Digest, Overdue, Status
 
 HOSTILE = "<script>alert(1)</script> & 办公室"
 LONG = ("很长的文字 <b>&amp; " * 400)[:2000]
@@ -18,38 +18,54 @@ CAPA_FULL = {
     "auditor": HOSTILE, "state": "planned", "due_date": date(2026, 10, 1), "days_left": -32,
     "target_date": date(2026, 12, 1), "correction": LONG, "whys": [LONG] * 5, "elsewhere": LONG,
     "action_plan": LONG, "implementation": LONG, "effectiveness": LONG, "rejection_reason": LONG,
-    "evidence_count": 12,
+    "evidence_count": 12, "returned_step": "why", "return_reason": LONG, "original_due_date": date(2026, 9, 1),
+    "extension": {"id": 4, "state": "pending", "date": date(2027, 1, 31), "reason": LONG},
+    "return_to": "target", "asked_date": date(2027, 1, 31), "can_reassign": True,
+    "choices": [{"id": 3, "name": NAME}] * 30,
 }
 CAPA_BARE = {
     "id": 1, "number": "NC1", "kind": "minor", "statement": "Records not signed.", "clause": "",
     "question": {}, "audit_number": "A-2026-002", "department": "Office", "auditor": "",
     "state": "open", "due_date": date(2026, 12, 2), "days_left": 30, "target_date": None,
     "correction": None, "whys": [], "elsewhere": None, "action_plan": None, "implementation": None,
-    "effectiveness": None, "rejection_reason": None, "evidence_count": 0,
+    "effectiveness": None, "rejection_reason": None, "evidence_count": 0, "returned_step": None,
+    "return_reason": None, "original_due_date": None, "extension": None, "return_to": "why",
+    "asked_date": date(2026, 12, 31), "can_reassign": False, "choices": [],
 }
 CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "days_left": 0},
-         {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"}]
+         {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"},
+         {**CAPA_FULL, "state": "plan_accepted", "returned_step": None, "return_reason": None,
+          "extension": {"id": 5, "state": "refused", "date": date(2027, 1, 31), "reason": "x"}},
+         {**CAPA_BARE, "state": "planned", "return_to": "plan"}]
 STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confirm", "planned", "evidence",
-         "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done")
+         "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done", "accepted",
+         "return_reason", "returned_done", "plan_accepted_done", "extend_date", "extend_reason", "extension_asked",
+         "extension_granted_done", "extension_refused_done", "reassign_department", "reassign_auditor",
+         "reassigned_done")
 PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
             "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now",
-            "no_evidence")
+            "no_evidence", "plan_not_accepted", "extension_pending", "extension_not_later", "extension_decided",
+            "extension_not_now", "same_department", "same_auditor")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
+         "statement": LONG,
          "state": "open", "due_date": date(2026, 10, 1), "days_left": -32}
 _LISTS = CapaLists(answer=[_ITEM] * 20, answer_total=75, verify=[{**_ITEM, "state": "implemented"}] * 20,
                    verify_total=31)
 _TOTALS = {"open": 100000, "overdue": 40000, "to_verify": 123, "closed": 99999}
 _STATUS = Status(
     today=TODAY, totals=_TOTALS,
-    audits=[{"number": "A-2026-001" + HOSTILE, "department": NAME, "status": s, "created_at": "x"}
+    audits=[{"number": "A-2026-001" + HOSTILE, "department": NAME, "status": s, "created_at": "x", "answered": 37,
+             "questions": 120, "days": 12, "auditors": (HOSTILE + ", ") * 5}
             for s in ("planning", "opening", "in_progress", "closing", "in_progress")] * 2,
     audits_total=57,
-    departments=[{"department": NAME, "open": 200, "overdue": 120, "to_verify": 3, "closed": 999}] * 25,
+    departments=[{"department_id": 1, "department": NAME, "open": 200, "overdue": 120, "to_verify": 3,
+                  "closed": 999, "waiting_plan": 150, "in_review": 20, "plan_accepted": 27}] * 20,
     departments_total=500,
 )
 _OVERDUE_ITEMS = [{"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
-                   "due_date": "2026-01-01", "days_late": 305, "state": "planned", "owners": NAME * 3}] * 20
+                   "due_date": "2026-01-01", "days_late": 305, "state": "planned", "owners": NAME * 3,
+                   "original_due_date": "2025-12-01"}] * 20
 _OVERDUE = Overdue(TODAY, _OVERDUE_ITEMS, 40000)
 _QUIET = Status(today=TODAY, totals={"open": 2, "overdue": 0, "to_verify": 0, "closed": 0})
 
@@ -74,7 +90,28 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_rejected": [{"capa": c} for c in CAPAS],
     "capa_closed": [{"capa": c} for c in CAPAS],
     "capa_cancelled": [{"capa": c, "reason": "The photo showed another office " * 30} for c in CAPAS],
+    "capa_plan_returned": [{"capa": c} for c in CAPAS],
+    "capa_plan_accepted": [{"capa": c} for c in CAPAS],
+    "capa_extension_asked": [{"capa": c} for c in CAPAS],
+    "capa_extension_granted": [{"capa": c} for c in CAPAS],
+    "capa_extension_refused": [{"capa": c} for c in CAPAS],
+    "capa_moved_away": [{"capa": c} for c in CAPAS],
+    "audit_findings": [
+        {"audit": {"id": 1, "number": "A-2026-001" + HOSTILE, "department": NAME},
+         "findings": [{"number": "NC1", "kind": k, "statement": LONG, "due_date": "2026-12-01"}
+                      for k in ("major", "minor", "observation", "ofi", "good")] * 8,
+         "acknowledged_at": a}
+        for a in (None, datetime(2026, 11, 2, 3, 0, tzinfo=UTC))],
+    "capa_verifier_assigned": [{"capa": c} for c in CAPAS],
+    "capa_verifier_released": [{"capa": c} for c in CAPAS],
     "lead_status": [{"status": _STATUS}, {"status": _QUIET}],
+    "lead_department": [{"actions": DepartmentActions(TODAY, NAME, [
+        {"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "statement": LONG, "state": s,
+         "due_date": "2026-10-01", "days_left": d, "department": NAME}
+        for s in ("open", "planned", "plan_accepted", "implemented") for d in (-32, -1, 0, 5)] + [
+        {"id": 1, "number": "NC12", "audit_number": "A-2026-001" + HOSTILE, "statement": LONG, "state": "open",
+         "due_date": "2026-10-01", "days_left": -300, "department": NAME}] * 4, 400)},
+        {"actions": DepartmentActions(TODAY, "Office")}],
     "lead_overdue": [{"overdue": _OVERDUE}, {"overdue": Overdue(TODAY)}],
     "lead_digest": [{"digest": Digest(_STATUS, _OVERDUE)}, {"digest": Digest(_QUIET, Overdue(TODAY))}],
     "lead_blocked": [{"person": {"name": HOSTILE}, "departments": [NAME] * 3},

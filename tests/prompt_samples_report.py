@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from bot.services.report_service import AuditRef
+from datetime import date
+
+from bot.services.report_service import AuditRef, ReportChoices
 from tests.prompt_samples import HOSTILE
 
 AUDIT = AuditRef(1, "A-2026-001", HOSTILE, "completed")
 
 SAMPLES: dict[str, list[dict]] = {
-    "report_choose": [{}],
+    "report_choose": [
+        {"choices": ReportChoices([AuditRef(i, "A-2026-0" + HOSTILE, HOSTILE * 3, s, date(2026, 11, 2))
+                                   for i, s in enumerate(("planning", "opening", "in_progress", "closing",
+                                                          "completed") * 2)], True)},
+        {"choices": ReportChoices([AuditRef(1, "A-2026-001", "Office", "completed")], False)},
+    ],
     "report_none": [{}],
     "report_not_found": [{}],
     "report_not_allowed": [{}],

@@ -17,6 +17,7 @@ from tests.capa_fixtures import DUE, add_person, cast, jpeg, local, make_action
 from tests.harness import AUDITOR, LEAD, STAFF, STRANGER, BotHarness, TgUser
 
 OTHER_STAFF = TgUser(id=3010, first_name="Qian", language_code="zh")
+OTHER_AUDITOR = TgUser(id=2010, first_name="Sun", language_code="zh")
 DIGEST = "☀️ Daily digest"
 
 
@@ -78,6 +79,13 @@ async def test_an_action_through_rejection_to_closure_with_every_reminder_once(b
     assert "计划已确认" in card.text
     await bot.settle()
     assert first_lines(bot, mark) == {AUDITOR.id: ["📌 收到法制办公室的纠正措施计划"]}
+    planned = last_to(bot, AUDITOR.id, "纠正措施计划")
+    mark = bot.double.mark()
+    done = await bot.press(AUDITOR, planned.button("计划通过"), message_id=planned.message_id)
+    assert "计划已通过" in done.text
+    await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "计划已通过" in (s.text or ""), after=mark)
+    await bot.settle()
+    assert first_lines(bot, mark) == {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]}
 
     # the reminders, each on its day, exactly once; a restart in between changes nothing
     quiet = {LEAD.id: [DIGEST]}
@@ -128,8 +136,7 @@ async def test_an_action_through_rejection_to_closure_with_every_reminder_once(b
     clock.set(local(12, 11, 10))
     rejected = last_to(bot, STAFF.id, "暂未通过")
     card = await bot.press(STAFF, rejected.button("回复"), message_id=rejected.message_id)
-    assert "审核员退回" in card.text
-    card = await bot.press(STAFF, card.button("标记为已实施"), message_id=card.message_id)
+    assert "审核员退回" in card.text and "请发送实施证据" in card.text  # straight to the evidence
     bot.double.send_document(STAFF, b"%PDF-1.4 signed", "补签记录.pdf")
     card = await bot.double.reply_to(STAFF)
     await bot.press(STAFF, card.button("提交验证"), message_id=card.message_id)
@@ -159,6 +166,7 @@ async def test_an_action_through_rejection_to_closure_with_every_reminder_once(b
 async def test_bad_input_in_the_capa_dialog(bot, clock):
     await cast(bot.db)
     await add_person(bot.db, OTHER_STAFF, "staff", "其他科室")
+    await add_person(bot.db, OTHER_AUDITOR, "auditor")
     action = await make_action(bot.db, due=DUE)
     await day(bot, clock, local(11, 2))
     notice = last_to(bot, STAFF.id, "新的纠正措施")
@@ -195,6 +203,16 @@ async def test_bad_input_in_the_capa_dialog(bot, clock):
     assert toast.text == "这一步已经完成。"
     big = bot.double.send_photo(STAFF, jpeg(2), file_size=25 * 1024 * 1024)
     assert big and "只作为实施证据接收" in (await bot.double.reply_to(STAFF)).text  # not in the evidence step
+    # implementation before the plan is accepted: refused (an old or forged button)
+    toast = await bot.press_for_answer(STAFF, f"1|cpi|{action.capa_id}", message_id=card.message_id, check=False)
+    assert toast.text.startswith("计划尚未通过审核员审查")
+    # only the auditor who raised the finding (or a lead) reviews the plan
+    toast = await bot.press_for_answer(OTHER_AUDITOR, f"1|cpk|{action.capa_id}", check=False)
+    assert toast.text.startswith("您没有此项权限")
+    await bot.press(AUDITOR, f"1|cpk|{action.capa_id}")
+    await bot.settle()
+    card = await bot.press(STAFF, respond, message_id=notice.message_id)
+    assert "计划已通过" in card.text
     card = await bot.press(STAFF, card.button("标记为已实施"), message_id=card.message_id)
     bot.double.send_photo(STAFF, jpeg(3), file_size=25 * 1024 * 1024)
     assert "超过 20 MB" in (await bot.double.reply_to(STAFF)).text
@@ -204,7 +222,7 @@ async def test_bad_input_in_the_capa_dialog(bot, clock):
     await bot.double.reply_to(STAFF)  # a sticker is nothing the bot files
     async with bot.db.read() as conn:
         row = await findings.get_capa(conn, action.capa_id)
-    assert (row["state"], row["target_date"]) == ("planned", "2026-12-01")
+    assert (row["state"], row["target_date"]) == ("plan_accepted", "2026-12-01")
 
 
 async def test_capa_lists_and_lead_commands(bot, clock):

@@ -6,10 +6,25 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
+from bot.report.data import load_report_data
+from bot.report.xlsx_export import load_export_rows, write_workbook
 from bot.services.capa_service import CapaError
-from storage.repos import dialogs, findings, trail
-from tests.capa_fixtures import DUE, add_person, cast, jpeg, make_action, open_world
+from storage.repos import audits, departments, dialogs, findings, trail
+from tests.capa_fixtures import (
+    CHECKLIST,
+    DUE,
+    NOW,
+    QUESTIONS,
+    SHANGHAI,
+    add_person,
+    cast,
+    jpeg,
+    local,
+    make_action,
+    open_world,
+)
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF
 
 
@@ -40,6 +55,12 @@ async def plan_it(world, staff, capa_id: int) -> None:
     await world.capa.answer(staff, "Add a signature line to the template; HR checks each quarter.")
     await world.capa.answer(staff, "2026-11-30")
     await world.capa.confirm(staff, capa_id)
+
+
+async def plan_accepted(world, staff, capa_id: int) -> None:
+    """A whole plan, confirmed and accepted (by a lead, who may act as any action's verifier)."""
+    await plan_it(world, staff, capa_id)
+    await world.capa.accept_plan(await world.actor(LEAD), capa_id)
 
 
 async def test_the_plan_step_by_step_saved_as_given(world):
@@ -151,6 +172,14 @@ async def test_implementation_verification_rejection_and_closure(world):
     with pytest.raises(CapaError) as err:
         await world.capa.answer(staff, "typed at the planned card")
     assert (err.value.code, err.value.step.name) == ("use_buttons", "planned")
+    with pytest.raises(CapaError) as err:
+        await world.capa.implement(staff, c)
+    assert (err.value.code, err.value.step.name) == ("plan_not_accepted", "planned")
+    with pytest.raises(CapaError) as err:  # only the finding's auditor (or a lead) reviews the plan
+        await world.capa.accept_plan(staff, c)
+    assert err.value.code == "not_allowed"
+    assert (await world.capa.accept_plan(auditor, c)).name == "plan_accepted_done"
+    assert (await world.capa.open(staff, c)).name == "accepted"
     assert (await world.capa.implement(staff, c)).name == "evidence"
     with pytest.raises(CapaError) as err:
         await world.capa.submit(staff, c)
@@ -179,10 +208,10 @@ async def test_implementation_verification_rejection_and_closure(world):
     assert (err.value.code, err.value.step.name) == ("empty", "reject_reason")
     assert (await world.capa.answer(auditor, "Only one of two posts fixed.")).name == "rejected_done"
     saved = await row(world, c)
-    assert (saved["state"], saved["rejection_reason"]) == ("planned", "Only one of two posts fixed.")
-    assert await kinds_to(world, STAFF.id) == ["capa_rejected"]
+    assert (saved["state"], saved["rejection_reason"]) == ("plan_accepted", "Only one of two posts fixed.")
+    assert await kinds_to(world, STAFF.id) == ["capa_plan_accepted", "capa_rejected"]
 
-    await world.capa.implement(staff, c)
+    assert (await world.capa.open(staff, c)).name == "evidence"  # straight back to the evidence
     await world.capa.answer(staff, "Second post fixed too")
     await world.capa.submit(staff, c)
     lead = await world.actor(LEAD)
@@ -190,7 +219,7 @@ async def test_implementation_verification_rejection_and_closure(world):
     assert (await world.capa.answer(lead, "Sampled 12 job descriptions a month later: all signed.")).name == "closed_done"
     saved = await row(world, c)
     assert saved["state"] == "closed" and saved["effectiveness"].startswith("Sampled") and saved["closed_at"]
-    assert await kinds_to(world, STAFF.id) == ["capa_rejected", "capa_closed"]
+    assert await kinds_to(world, STAFF.id) == ["capa_plan_accepted", "capa_rejected", "capa_closed"]
     assert len({r["dedupe_key"] for r in await world.outbox_rows()}) == len(await world.outbox_rows())
 
     for call in (world.capa.open(staff, c), world.capa.implement(staff, c), world.capa.ask_verdict(auditor, c, True)):
@@ -202,7 +231,7 @@ async def test_implementation_verification_rejection_and_closure(world):
 async def test_a_verdict_typed_after_someone_else_decided(world):
     staff, auditor, lead = [await world.actor(u) for u in (STAFF, AUDITOR, LEAD)]
     action = await make_action(world.db, due=DUE)
-    await plan_it(world, staff, action.capa_id)
+    await plan_accepted(world, staff, action.capa_id)
     await world.capa.implement(staff, action.capa_id)
     await world.capa.answer(staff, "done")
     await world.capa.submit(staff, action.capa_id)
@@ -223,3 +252,66 @@ async def test_auditor_gone_the_leads_are_told(world):
     await world.people.set_active(await world.actor(LEAD), AUDITOR.id, False)
     await plan_it(world, staff, action.capa_id)
     assert await kinds_to(world, LEAD.id) == ["capa_planned"]
+
+
+async def test_an_extension_keeps_the_original_due_date_for_the_figures(world, tmp_path):
+    staff, auditor, lead = [await world.actor(u) for u in (STAFF, AUDITOR, LEAD)]
+    action = await make_action(world.db, due=date(2026, 11, 10))
+    c = action.capa_id
+    await world.capa.ask_extension(staff, c)
+    for typed, problem in (("2026-11-01", "date_past"), ("2026-11-10", "extension_not_later"),
+                           ("2026-11-09", "extension_not_later"), ("someday", "date_invalid")):
+        with pytest.raises(CapaError) as err:
+            await world.capa.answer(staff, typed)
+        assert (err.value.code, err.value.step.name) == (problem, "extend_date")
+    assert (await world.capa.answer(staff, "2026-11-20")).name == "extend_reason"
+    step = await world.capa.answer(staff, "Waiting for the printer.")
+    assert step.name == "extension_asked" and step.capa["extension"]["state"] == "pending"
+    with pytest.raises(CapaError) as err:
+        await world.capa.ask_extension(staff, c)
+    assert err.value.code == "extension_pending"
+    extension = step.capa["extension"]["id"]
+    with pytest.raises(CapaError) as err:  # staff never decide their own request
+        await world.capa.decide_extension(staff, extension, grant=True)
+    assert err.value.code == "not_allowed"
+    step = await world.capa.decide_extension(lead, extension, grant=True)
+    assert step.name == "extension_granted_done" and step.capa["original_due_date"] == date(2026, 11, 10)
+    with pytest.raises(CapaError) as err:
+        await world.capa.decide_extension(auditor, extension, grant=False)
+    assert err.value.code == "extension_decided"
+    saved = await row(world, c)
+    assert (saved["due_date"], saved["original_due_date"]) == ("2026-11-20", "2026-11-10")
+
+    # 25 November: 5 days late on the extended date, 15 on the original one
+    world.clock.set(local(11, 25))
+    overdue = await world.status.overdue(lead)
+    assert [(i["number"], i["days_late"], i["original_due_date"]) for i in overdue.items] == [
+        ("NC1", 5, "2026-11-10")]
+    data = await load_report_data(world.db, action.audit_id, world.files, SHANGHAI, now=world.clock.now())
+    (finding,) = [f for f in data.findings if f.action is not None]
+    assert (finding.action.days_late, finding.action.days_late_original) == (5, 15)
+    assert finding.action.original_due_date == date(2026, 11, 10)
+    rows = await load_export_rows(world.db)
+    path = write_workbook(rows, tmp_path / "export.xlsx", SHANGHAI, today=date(2026, 11, 25))
+    sheet = load_workbook(path)["Actions"]
+    headers = [cell.value for cell in sheet[1]]
+    values = dict(zip(headers, [cell.value for cell in sheet[2]], strict=True))
+    assert values["Days late"] == 5 and values["Days late (original due date)"] == 15
+    assert values["Original due date"].date() == date(2026, 11, 10)
+
+
+async def test_status_shows_each_open_audit_with_its_progress_and_team(world):
+    async with world.db.transaction() as conn:
+        department_id, _ = await departments.get_or_create(conn, "档案室", NOW)
+        audit_id, _ = await audits.create(
+            conn, checklist_id=CHECKLIST.id, checklist_version=CHECKLIST.version, checklist_json=CHECKLIST.to_json(),
+            department_id=department_id, lang="zh", created_by=AUDITOR.id, at=NOW, number_prefix="A-2026-")
+        await audits.set_status(conn, audit_id, "in_progress", NOW)
+        await audits.add_member(conn, audit_id, AUDITOR.id, "leader", NOW)
+        for question in QUESTIONS[:3]:
+            await audits.set_answer(conn, audit_id, question, "conform", AUDITOR.id, NOW)
+        await audits.set_answer(conn, audit_id, QUESTIONS[3], "skipped", AUDITOR.id, NOW)
+    world.clock.set(local(11, 5))
+    (audit,) = (await world.status.status(await world.actor(LEAD))).audits
+    assert (audit["answered"], audit["questions"], audit["days"]) == (3, len(QUESTIONS), 3)
+    assert audit["auditors"] == "Wang"

@@ -84,7 +84,9 @@ async def test_deactivated_auditor(bot):
     card = await first_question(bot)
     people = await bot.command(LEAD, "/users")
     person = await bot.press(LEAD, people.button("Ann"), message_id=people.message_id)
-    await bot.press(LEAD, person.button("Deactivate"), message_id=person.message_id)
+    ask = await bot.press(LEAD, person.button("Deactivate"), message_id=person.message_id)
+    assert "lose access" in ask.text  # asked first
+    await bot.press(LEAD, ask.button("Yes, deactivate"), message_id=ask.message_id)
     reply = await bot.say(AUDITOR_EN, "/resume")
     assert "switched off" in reply.text
     toast = await bot.press_for_answer(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)

@@ -41,9 +41,9 @@ async def test_invite_and_join_as_staff_in_chinese(bot):
     assert "法制办公室的部门人员" in joined.text
     menu = await bot.double.reply_to(STAFF)
     assert "/capa" in menu.text and "/status" not in menu.text
-    # single use: a second person cannot reuse it
+    # single use: a second person cannot reuse it, and is told to ask for a new link
     reused = await bot.command(STRANGER, "/start", code)
-    assert reused.text.startswith("This bot is for invited members only")
+    assert reused.text == "This invite has already been used. Ask your team lead for a new link."
 
 
 async def test_expired_invite(bot, clock):
@@ -51,7 +51,7 @@ async def test_expired_invite(bot, clock):
     code = created.text.split("start=")[1].strip()
     clock.advance(days=8)
     reply = await bot.command(AUDITOR, "/start", code)
-    assert "邀请" in reply.text or "invite" in reply.text.lower()
+    assert reply.text == "邀请已过期。请向审核组长索取新的链接。"  # its own message, not the stranger line
     again = await bot.say(AUDITOR, "/audit")
     assert "受邀成员" in again.text  # still a stranger, in their client's language
 
@@ -67,8 +67,10 @@ async def test_non_lead_cannot_invite_or_manage(bot):
 
 
 async def test_invite_usage_and_lang_switch(bot):
-    usage = await bot.command(LEAD, "/invite", "")
+    usage = await bot.command(LEAD, "/invite", "nobody")
     assert "/invite staff" in usage.text
+    buttons = await bot.command(LEAD, "/invite", "")  # no arguments: by buttons
+    assert [label for row in buttons.buttons for label, _ in row] == ["Auditor", "Staff"]
     choose = await bot.command(LEAD, "/lang")
     reply = await bot.press(LEAD, choose.button("中文"), message_id=choose.message_id)
     assert reply.text == "语言已设置为中文。"
@@ -90,7 +92,10 @@ async def test_lead_renames_department_and_changes_roles(bot):
     assert "Staff of Legal Affairs Office" in people.text  # role names, not codes (issue 8 defect 8)
     card = await bot.press(LEAD, people.button("Zhao"), message_id=people.message_id)
     card = await bot.press(LEAD, card.button("Auditor"), message_id=card.message_id)
-    assert "Auditor" in card.text and "✓" in str(card.buttons)
+    assert "Auditor" in card.text and card.buttons[0][0][0] == "✅ Auditor" and card.buttons[0][1][0] == "⬜ Lead"
+    assert card.button("Department: Legal Affairs Office")
+    back = await bot.press(LEAD, card.button("Back"), message_id=card.message_id)
+    assert "Zhao" in back.text  # the list of people again
     menu = await bot.command(STAFF, "/start")
     assert "/audit" in menu.text  # now also an auditor
     forged = await bot.press_for_answer(STAFF, "1|ur|1001|lead", message_id=menu.message_id, check=False)

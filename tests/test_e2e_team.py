@@ -19,6 +19,7 @@ async def test_co_auditor_works_the_same_audit(bot):
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
 
     # the co-auditor resumes the same audit (in Chinese) and answers another section
+    await bot.settle()  # the notice that they were added comes first
     theirs = await bot.command(AUDITOR, "/resume")
     assert "1/41" in theirs.text and "✅ 符合" in str(theirs.buttons)
     sections = await bot.press(AUDITOR, theirs.button("章节"), message_id=theirs.message_id)

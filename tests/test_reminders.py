@@ -194,7 +194,8 @@ async def test_status_overdue_and_digest(world):
     await make_action(world.db, due=DUE)
     lead = await world.actor(LEAD)
     status = await world.status.status(lead)
-    assert status.totals == {"open": 3, "overdue": 2, "to_verify": 0, "closed": 0}
+    assert status.totals == {"open": 3, "overdue": 2, "to_verify": 0, "closed": 0, "waiting_plan": 3,
+                             "in_review": 0, "plan_accepted": 0}
     assert [(d["department"], d["open"], d["overdue"]) for d in status.departments] == [
         ("办公室", 2, 2), (DEPARTMENT, 1, 0)]
     overdue = await world.status.overdue(lead)

@@ -74,6 +74,7 @@ def register_handlers(application: Application) -> None:
             *report.callback_handlers(),
             *admin.callback_handlers(),
             *capa.callback_handlers(),
+            *lead.callback_handlers(),
             *checklists.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, on_text),

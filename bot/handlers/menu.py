@@ -40,6 +40,7 @@ MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
     ("export", _lead, report.export_command),
     ("status", _lead, lead.status_command),
     ("overdue", _lead, lead.overdue_command),
+    ("invite", _lead, admin.invite),
     ("users", _lead, admin.users),
     ("departments", _lead, admin.departments),
     ("checklists", _lead, checklists.checklists_command),
@@ -67,7 +68,9 @@ async def start_command(update: Update, context: AuditContext) -> None:
         code = context.args[0][:64]
         joined = await context.rt.people.join(context.actor, code, username=update.effective_user.username)
         if joined.result in (JoinResult.invalid, JoinResult.expired, JoinResult.used):
-            if context.actor.known:
+            # an expired, revoked or used link says so (ask for a new one); a made-up code
+            # gets a stranger only the stranger's line
+            if context.actor.known or joined.result is not JoinResult.invalid:
                 await reply(update, context, f"join_{joined.result.value}")
             else:
                 await reply(update, context, "stranger")

@@ -29,12 +29,14 @@ async def report_command(update: Update, context: AuditContext) -> None:
     """``/report`` lists recent audits; ``/report <number> [pdf]`` sends the report."""
     args = context.args or []
     if not args:
-        audits = await service(context).choices(context.actor)
-        if not audits:
+        choices = await service(context).choices(context.actor)
+        if not choices.audits:
             await reply(update, context, "report_none")
             return
-        rows = [[(f"{a.number} · {a.department}", buttons.Report(a.id).pack())] for a in audits]
-        await reply(update, context, "report_choose", rows=rows)
+        rows = [[(context.label("report_btn_word", number=a.number), buttons.Report(a.id).pack()),
+                 *([(context.label("report_btn_pdf"), buttons.Report(a.id, "pdf").pack())] if choices.pdf else [])]
+                for a in choices.audits]
+        await reply(update, context, "report_choose", rows=rows, choices=choices)
         return
     want_pdf = len(args) > 1 and args[-1].lower() == "pdf"
     reference = " ".join(args[:-1] if want_pdf else args)

@@ -91,7 +91,16 @@ def warm_photo(path: Path, cache_root: Path) -> None:
     scale_file(path, max_px, quality, PhotoCache(cache_root))
 
 
-async def build_export(db: Database, tz: tzinfo, out_path: Path | str) -> Path:
-    """Read every audit and write the .xlsx workbook in a worker thread."""
+async def build_export(db: Database, tz: tzinfo, out_path: Path | str, lang: str | None = None) -> Path:
+    """Read every audit and write the .xlsx workbook in a worker thread (in ``lang``; None: English codes)."""
     rows = await load_export_rows(db)
-    return await asyncio.to_thread(write_workbook, rows, out_path, tz)
+    translate = None
+    if lang is not None:
+        from bot.prompts import default_prompts
+
+        prompts = default_prompts()
+
+        def translate(key: str) -> str | None:
+            return prompts.label(lang, key) if prompts.has_label(key) else None
+
+    return await asyncio.to_thread(partial(write_workbook, translate=translate), rows, out_path, tz)

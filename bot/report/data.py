@@ -21,7 +21,7 @@ from bot.checklists import Checklist
 from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, findings, reports, revisions
+from storage.repos import acknowledgements, audits, findings, reports, revisions
 from storage.times import from_db
 
 # The report's groupings of bot.vocabulary's results (said once there).
@@ -125,8 +125,10 @@ class Action:
     """The corrective action (CAPA) of a nonconformity."""
 
     state: str
-    due_date: date | None
+    due_date: date | None  # the due date in force (an extension granted moves it)
     days_late: int = 0
+    original_due_date: date | None = None  # set when the due date was extended
+    days_late_original: int = 0  # late against the first due date (the on-time figure)
     correction: str = ""
     root_cause: list[str] = field(default_factory=list)
     elsewhere: str = ""
@@ -211,6 +213,7 @@ class ReportData:
     @property
     def revision(self) -> int:
         return self.revisions[-1].rev if self.revisions else 1
+    acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when) of the department
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -256,6 +259,7 @@ async def load_report_data(
         capa_rows = await findings.capas_of_audit(conn, audit_id)
         history = await revisions.history(conn, audit_id)
         first = await revisions.first_completion(conn, audit_id) if history else None
+        ack_rows = await acknowledgements.of_audit(conn, audit_id)
     generated = (now or datetime.now(tz)).astimezone(tz)
     checklist = Checklist.from_json(audit["checklist_json"])
     lang = audit["lang"]
@@ -282,6 +286,7 @@ async def load_report_data(
         questions=list(questions.values()),
         findings=_findings(questions, finding_rows, actions),
         revisions=_revisions(first, history, tz),
+        acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
     )
 
 
@@ -353,10 +358,14 @@ def _photo(row: Any, files: FileStore, tz: tzinfo) -> Photo:
 def _action(row: Any, tz: tzinfo, today: date) -> Action:
     closed_at = local_time(row["closed_at"], tz)
     due = parse_date(row["due_date"])
+    original = parse_date(row["original_due_date"])
+    done_on = closed_at.date() if closed_at else None
     return Action(
         state=row["state"],
         due_date=due,
-        days_late=days_late(due, closed_at.date() if closed_at else None, today),
+        days_late=days_late(due, done_on, today),
+        original_due_date=original,
+        days_late_original=days_late(original or due, done_on, today),
         correction=clean_text(row["correction"]),
         root_cause=root_causes(row["root_cause_json"]),
         elsewhere=clean_text(row["elsewhere"]),

@@ -51,6 +51,7 @@ from bot.report.data import (
     NC_KINDS,
     OTHER_FINDING_KINDS,
     RESULTS,
+    Action,
     Finding,
     Photo,
     QuestionResult,
@@ -161,6 +162,13 @@ def _save_atomically(document: DocxDocument, out: Path) -> None:
 
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _due_cell(action: Action) -> str:
+    """The due date in force, with the first one under it when it was extended."""
+    if action.original_due_date is None:
+        return _day(action.due_date)
+    return f"{_day(action.due_date)}\n({_day(action.original_due_date)})"
 
 
 def _day(value: date | datetime | None) -> str:
@@ -741,6 +749,9 @@ class _ReportBuilder:
         rows = [
             (self.t("fd_state"), self.t(f"state_{action.state}")),
             (self.t("fd_due"), _day(action.due_date)),
+            *([(self.t("fd_original_due"), _day(action.original_due_date)),
+               (self.t("fd_days_late_original"), str(action.days_late_original))]
+              if action.original_due_date else []),
             (self.t("fd_days_late"), str(action.days_late) if action.days_late else ""),
             (self.t("fd_correction"), action.correction),
             (self.t("fd_root_cause"), whys),
@@ -835,7 +846,7 @@ class _ReportBuilder:
             assert action is not None
             late = str(action.days_late) if action.days_late else ""
             grid.row((finding.number, finding.question.clause, self.t(f"kind_{finding.kind}"),
-                      self.t(f"state_{action.state}"), _day(action.due_date), late,
+                      self.t(f"state_{action.state}"), _due_cell(action), late,
                       action.target_date, _day(action.closed_at)),
                      fills=(None, None, None, None, None, RESULT_FILL["major"] if late else None))
 
@@ -851,6 +862,11 @@ class _ReportBuilder:
         for role, name in people:
             grid.row((role, name, "", ""))
             grid.table.rows[-1].height = Cm(1.3)
+        if self.data.findings and self.data.status == "completed":
+            for name, at in self.data.acknowledged:
+                self.para(self.t("so_acknowledged", name=name, at=f"{at:%Y-%m-%d %H:%M}"))
+            if not self.data.acknowledged:
+                self.para(self.t("so_acknowledgement_pending"))
 
     # annexes
 

@@ -9,6 +9,7 @@ becomes a formula.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,10 +97,14 @@ def _with_question(row: dict[str, Any], audits: dict[int, dict[str, Any]]) -> di
 
 # --- sheet layout ---------------------------------------------------------------------------
 
+Translate = Callable[[str], str | None]  # a label key -> its text in the reader's language (None: none)
+
+
 @dataclass(frozen=True)
 class _Context:
     tz: tzinfo
     today: date
+    translate: Translate | None = None
 
 
 Getter = Callable[[dict[str, Any], _Context], Any]
@@ -107,10 +112,15 @@ Getter = Callable[[dict[str, Any], _Context], Any]
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: str  # in English; translated through the label export_col_<slug of header>
     get: Getter
     width: float = 14
     number_format: str | None = None
+    values: str | None = None  # codes (results, states…) shown through labels <values><code>
+
+    @property
+    def key(self) -> str:
+        return "export_col_" + re.sub(r"[^a-z0-9]+", "_", self.header.lower()).strip("_")
 
 
 def _key(name: str) -> Getter:
@@ -152,6 +162,28 @@ def _late(row: dict[str, Any], ctx: _Context) -> int:
     return days_late(parse_date(row.get("due_date")), closed.date() if closed else None, ctx.today)
 
 
+def _late_original(row: dict[str, Any], ctx: _Context) -> int:
+    """Days late against the first due date (an extension granted does not move it)."""
+    closed = _time("closed_at")(row, ctx)
+    due = parse_date(row.get("original_due_date") or row.get("due_date"))
+    return days_late(due, closed.date() if closed else None, ctx.today)
+
+
+def _original_due(row: dict[str, Any], ctx: _Context) -> Any:
+    return _day("original_due_date")(row, ctx) or _day("due_date")(row, ctx)
+
+
+def _days_to_close(row: dict[str, Any], ctx: _Context) -> int | None:
+    """Whole days from the action's creation to its closure (local dates); None while open."""
+    created, closed = _time("created_at")(row, ctx), _time("closed_at")(row, ctx)
+    return (closed.date() - created.date()).days if created and closed else None
+
+
+def _extended_due(row: dict[str, Any], ctx: _Context) -> Any:
+    """The due date in force when it was extended (empty when never extended)."""
+    return _day("due_date")(row, ctx) if row.get("original_due_date") else None
+
+
 def _whys(row: dict[str, Any], ctx: _Context) -> str:
     return "\n".join(root_causes(row.get("root_cause_json")))
 
@@ -165,7 +197,7 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
     "Audits": ("audits", (
         Column("Audit", _key("number"), 13), Column("Department", _key("department"), 22),
         Column("Checklist", _key("checklist"), 30), Column("Checklist version", _key("checklist_version"), 9),
-        Column("Language", _key("lang"), 9), Column("Status", _key("status"), 12),
+        Column("Language", _key("lang"), 9), Column("Status", _key("status"), 12, values="export_status_"),
         Column("Audit client", _plan("audit_client"), 20), Column("Objectives", _plan("objectives"), 30),
         Column("Scope", _plan("scope"), 30), Column("Criteria", _plan("criteria"), 24),
         Column("Places", _plan("location"), 18), Column("Planned dates", _plan("date"), 16),
@@ -182,22 +214,26 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
         Column("Audit", _key("audit_number"), 13), Column("Department", _key("department"), 22),
         Column("Section", _key("section"), 26), Column("Clause", _key("clause"), 8),
         Column("Question ID", _key("question_id"), 10), Column("Question", _key("question"), 50),
-        Column("Result", _key("result"), 12), Column("Answered by", _key("person"), 16),
+        Column("Result", _key("result"), 12, values="export_result_"), Column("Answered by", _key("person"), 16),
         Column("Answered at", _time("answered_at"), 17, DATETIME_FORMAT),
         Column("Notes", _key("notes"), 50), Column("Evidence files", _key("files"), 10),
     )),
     "Findings": ("findings", (
         Column("Audit", _key("audit_number"), 13), Column("Department", _key("department"), 22),
-        Column("Finding", _key("number"), 9), Column("Kind", _key("kind"), 12),
+        Column("Finding", _key("number"), 9), Column("Kind", _key("kind"), 12, values="export_result_"),
         Column("Clause", _key("clause"), 8), Column("Question", _key("question"), 50),
         Column("Statement", _key("statement"), 50),
         Column("Recorded", _time("created_at"), 17, DATETIME_FORMAT),
     )),
     "Actions": ("actions", (
         Column("Audit", _key("audit_number"), 13), Column("Department", _key("department"), 22),
-        Column("Finding", _key("number"), 9), Column("Kind", _key("kind"), 10),
-        Column("Clause", _key("clause"), 8), Column("State", _key("state"), 12),
+        Column("Finding", _key("number"), 9), Column("Kind", _key("kind"), 10, values="export_result_"),
+        Column("Clause", _key("clause"), 8), Column("State", _key("state"), 12, values="export_state_"),
         Column("Due date", _day("due_date"), 12, DATE_FORMAT), Column("Days late", _late, 9),
+        Column("Original due date", _original_due, 12, DATE_FORMAT),
+        Column("Extended due date", _extended_due, 12, DATE_FORMAT),
+        Column("Days late (original due date)", _late_original, 9),
+        Column("Days to close", _days_to_close, 9),
         Column("Target date", _day("target_date"), 12, DATE_FORMAT),
         Column("Correction", _key("correction"), 30), Column("Root cause", _whys, 30),
         Column("Same problem elsewhere", _key("elsewhere"), 24),
@@ -205,6 +241,7 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
         Column("Effectiveness", _key("effectiveness"), 30), Column("Auditor", _key("auditor"), 16),
         Column("Created", _time("created_at"), 17, DATETIME_FORMAT),
         Column("Planned", _time("planned_at"), 17, DATETIME_FORMAT),
+        Column("Plan accepted", _time("plan_accepted_at"), 17, DATETIME_FORMAT),
         Column("Implemented", _time("implemented_at"), 17, DATETIME_FORMAT),
         Column("Closed", _time("closed_at"), 17, DATETIME_FORMAT),
     )),
@@ -213,30 +250,47 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
 
 # --- writing --------------------------------------------------------------------------------
 
-def write_workbook(rows: ExportRows, path: Path | str, tz: tzinfo, *, today: date | None = None) -> Path:
-    """Write the workbook to ``path`` (atomically) and return the path. Blocking."""
-    ctx = _Context(tz, today or datetime.now(tz).date())
+def write_workbook(rows: ExportRows, path: Path | str, tz: tzinfo, *, today: date | None = None,
+                   translate: Translate | None = None) -> Path:
+    """Write the workbook to ``path`` (atomically) and return the path. Blocking.
+
+    With ``translate`` (a label lookup in the reader's language) the sheet names, headers
+    and coded values (results, statuses, states) are in that language; else English and codes.
+    """
+    ctx = _Context(tz, today or datetime.now(tz).date(), translate)
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, (attribute, columns) in SHEETS.items():
-        _sheet(workbook.create_sheet(title), columns, getattr(rows, attribute), ctx)
+        name = _translated(ctx, f"export_sheet_{attribute}") or title
+        _sheet(workbook.create_sheet(name[:31]), columns, getattr(rows, attribute), ctx)
     return save_atomically(workbook.save, Path(path))
 
 
+def _translated(ctx: _Context, key: str) -> str | None:
+    return ctx.translate(key) if ctx.translate is not None else None
+
+
 def _sheet(sheet: Worksheet, columns: Sequence[Column], records: list[dict[str, Any]], ctx: _Context) -> None:
-    sheet.append([column.header for column in columns])
+    sheet.append([_translated(ctx, column.key) or column.header for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     for row, record in enumerate(records, 2):
-        sheet.append([_cell_value(column.get(record, ctx)) for column in columns])
+        sheet.append([_cell_value(_value(column, record, ctx)) for column in columns])
         # sheet.cell is a lookup; sheet[sheet.max_row] scans every cell (quadratic in the rows)
         _format_row([sheet.cell(row, index) for index in range(1, len(columns) + 1)], columns)
     for index, column in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(sheet.max_row, 2)}"
+
+
+def _value(column: Column, record: dict[str, Any], ctx: _Context) -> Any:
+    value = column.get(record, ctx)
+    if column.values and isinstance(value, str) and value:
+        return _translated(ctx, column.values + value) or value
+    return value
 
 
 def _cell_value(value: Any) -> Any:

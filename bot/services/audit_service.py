@@ -1020,6 +1020,11 @@ class AuditService:
             await revisions.completed(conn, audit_id, actor.id, now)
             revision = await revisions.current(conn, audit_id)
             contacts = await people.staff_of(conn, row["department_id"])
+            if made:  # the closing meeting: the department's contacts acknowledge the findings
+                for contact in contacts:
+                    await outbox.enqueue(
+                        conn, dedupe_key=f"ack:{audit_id}:{contact['id']}:{revision}", chat_id=contact["id"],
+                        kind="audit_findings", payload={"audit_id": audit_id}, not_before=now, at=now)
             staff = len(contacts) if capa_ids else 0
             for capa_id in cancelled:  # the department hears which actions no longer apply
                 for person in contacts:

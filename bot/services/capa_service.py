@@ -9,7 +9,7 @@ Rights and state are checked on every call, never only when a list is shown.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,20 +22,39 @@ from bot.services.reminder_rules import Rules, not_before
 from bot.services.text import clean_text
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import CapaState, Role
+from bot.vocabulary import AuditStatus, CapaState, ExtensionState, PlanVerdict, ReturnStep, Role
 from storage.db import Database
 from storage.files import FileStore
+from storage.repos import (
+    acknowledgements,
+    audits,
+    capa_history,
+    departments,
+    dialogs,
+    evidence,
+    findings,
+    outbox,
+    people,
+    trail,
+)
 from storage.repos import capa as capa_repo
-from storage.repos import dialogs, evidence, findings, outbox, people, trail
-from storage.times import to_db
+from storage.times import from_db, to_db
 
 FLOW = "capa"
 MAX_TEXT = 2000
 MAX_WHYS = 5
 MAX_TARGET_DAYS = 3 * 366
 LIST_LIMIT = 20  # per list: the message stays within 4096 characters
+MAX_CHOICES = 30  # departments or auditors offered for a reassignment (a button each)
 _FIELDS = {"correction": "correction", "elsewhere": "elsewhere", "plan": "action_plan"}
 _GONE = ("closed", "not_allowed", "not_found")  # the action is no longer the person's to answer
+# What a returned plan clears, per step named: the staff give it again from there.
+_RETURN_CLEARS: dict[str, dict[str, Any]] = {
+    ReturnStep.why: {"root_cause_json": "[]", "elsewhere": None},
+    ReturnStep.plan: {"action_plan": None},
+    ReturnStep.target: {"target_date": None},
+}
+DRAFT = "draft"  # a staff phase: the plan is being written (open, or returned by the auditor)
 
 
 class CapaError(ServiceError):
@@ -55,6 +74,7 @@ class Step:
     name: str
     capa: dict[str, Any]
     added: int = 0  # notes and files given in this implementation round
+    card: int | None = None  # the person's live card (a message id) to edit in place, when known
 
 
 @dataclass(frozen=True)
@@ -102,17 +122,23 @@ class CapaService:
             _require_staff(actor, row)
             state = await dialogs.get(conn, actor.id)
             here = _dialog_on(state, capa_id)
-            if row["state"] == CapaState.closed:
+            phase = staff_phase(row)
+            if phase == CapaState.closed:
                 raise CapaError("closed")
-            if row["state"] == CapaState.implemented:
+            if phase == CapaState.implemented:
                 return Step("waiting", await self._view(conn, row, now))
-            if row["state"] == CapaState.planned:
+            if phase == CapaState.planned:  # with the auditor for review
+                name = "planned"
+            elif phase == CapaState.plan_accepted:
                 if here and state["awaiting"] == "evidence":
                     return Step("evidence", await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
-                name = "planned"
+                if row["rejection_reason"]:  # a rejected implementation: straight back to the evidence
+                    await _put(conn, actor.id, capa_id, "evidence", now, data={"added": 0})
+                    return Step("evidence", await self._view(conn, row, now))
+                name = "accepted"
             else:
                 name = plan_step(row, state["awaiting"] if here else None)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+            await _put(conn, actor.id, capa_id, name, now)
             return Step(name, await self._view(conn, row, now))
 
     async def verify_card(self, actor: Actor, capa_id: int) -> Step:
@@ -121,7 +147,8 @@ class CapaService:
         async with self.db.read() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
-            return Step("verify", await self._view(conn, row, now))
+            view = await self._view(conn, row, now)
+            return Step("verify", {**view, "can_reassign": actor.is_lead and row["state"] != CapaState.closed})
 
     async def evidence_files(self, actor: Actor, capa_id: int) -> list[dict]:
         """The implementation evidence, for the department's staff, the auditor and leads."""
@@ -138,11 +165,14 @@ class CapaService:
 
         When the action is gone from the person (closed, not theirs), so is the dialog.
         """
+        card = await self._live_card(actor)
         try:
-            return await self._answer(actor, text)
+            return replace(await self._answer(actor, text), card=card)
         except CapaError as error:
             if error.code in _GONE:
                 await self.leave(actor)
+            elif error.step is not None:
+                error.step = replace(error.step, card=card)
             raise
 
     async def _answer(self, actor: Actor, text: str) -> Step:
@@ -150,14 +180,21 @@ class CapaService:
         awaiting = state["awaiting"]
         if awaiting in ("effectiveness", "reject_reason"):
             return await self._verdict(actor, state["capa_id"], awaiting, text)
+        if awaiting == "return_reason":
+            return await self._return_plan(actor, state["capa_id"], dialogs.data_of(state).get("step", ""), text)
+        if awaiting in ("extend_date", "extend_reason"):
+            return await self._extension_text(actor, state, text)
         if awaiting == "evidence":
             return await self._add_note(actor, state["capa_id"], text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if awaiting == "planned":  # the plan is confirmed: only its buttons go on from here
-                row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
-                raise CapaError("use_buttons", Step("planned", await self._view(conn, row, now)))
-            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.open)
+            row = await _load(conn, state["capa_id"])
+            _require_staff(actor, row)
+            if staff_phase(row) not in (DRAFT, CapaState.closed):  # the plan is confirmed: only buttons now
+                raise CapaError("use_buttons", Step(_staff_place(row), await self._view(conn, row, now)))
+            row = await self._staff_row(conn, actor, state["capa_id"], DRAFT)
+            if awaiting in ("planned", "accepted"):  # the plan came back to them since
+                awaiting = None
             step = plan_step(row, awaiting)
             if step in ("why_more", "confirm"):
                 raise CapaError("use_buttons", Step(step, await self._view(conn, row, now)))
@@ -172,7 +209,7 @@ class CapaService:
         """A quick-answer button: the same as typing ``text`` at ``step``."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != step and not _still_open(row, step, current):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -187,7 +224,7 @@ class CapaService:
     async def set_target(self, actor: Actor, capa_id: int, day: date) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("target", "confirm"):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
@@ -197,27 +234,28 @@ class CapaService:
         """The plan is complete: the action becomes 'planned' and the auditor is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current != "confirm":
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
-            await findings.update_capa(conn, capa_id, now, state=CapaState.planned, planned_at=to_db(now))
+            await findings.update_capa(conn, capa_id, now, state=CapaState.planned, planned_at=to_db(now),
+                                       returned_step=None, return_reason=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="planned", before=CapaState.open, after=_plan_of(row))
+                               action="planned", before=row["state"], after=_plan_of(row))
             await self._notify_auditor(conn, row, "capa_planned", now)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="planned", at=now)
+            await _put(conn, actor.id, capa_id, "planned", now)
             return Step("planned", await self._view(conn, await _load(conn, capa_id), now))
 
     async def start_over(self, actor: Actor, capa_id: int) -> Step:
         """Clear the unconfirmed plan and ask again from the correction (the trail keeps the old one)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             await findings.update_capa(conn, capa_id, now, correction=None, root_cause_json="[]",
                                        elsewhere=None, action_plan=None, target_date=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="plan_cleared", before=_plan_of(row))
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="correction", at=now)
+            await _put(conn, actor.id, capa_id, "correction", now)
             return Step("correction", await self._view(conn, await _load(conn, capa_id), now))
 
     # --- staff: implementation -------------------------------------------------------------
@@ -226,11 +264,10 @@ class CapaService:
         """Start giving evidence of implementation (notes, photos, documents)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
+            row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             state = await dialogs.get(conn, actor.id)
             added = dialogs.data_of(state).get("added", 0) if _dialog_on(state, capa_id) else 0
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting="evidence",
-                              data={"added": added}, at=now)
+            await _put(conn, actor.id, capa_id, "evidence", now, data={"added": added})
             return Step("evidence", await self._view(conn, row, now), added)
 
     async def add_file(
@@ -238,12 +275,16 @@ class CapaService:
         telegram_file_id: str | None, caption: str | None,
     ) -> Step:
         """A file sent while giving evidence; stored by its SHA-256 and filed under the action."""
+        card = await self._live_card(actor)
         try:
-            return await self._add_file(actor, kind=kind, data=data, file_name=file_name, mime_type=mime_type,
+            step = await self._add_file(actor, kind=kind, data=data, file_name=file_name, mime_type=mime_type,
                                         telegram_file_id=telegram_file_id, caption=caption)
+            return replace(step, card=card)
         except CapaError as error:
             if error.code in _GONE:
                 await self.leave(actor)
+            elif error.step is not None:
+                error.step = replace(error.step, card=card)
             raise
 
     async def _add_file(
@@ -254,11 +295,11 @@ class CapaService:
         if state["awaiting"] != "evidence":
             raise CapaError("media_not_now")
         async with self.db.read() as conn:  # check before writing any file
-            await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
+            await self._staff_row(conn, actor, state["capa_id"], CapaState.plan_accepted)
         sha, thumb_sha = await store_file(self.files, data, kind)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.planned)
+            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.plan_accepted)
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, capa_id=row["id"],
                 thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
@@ -272,15 +313,15 @@ class CapaService:
         """Implementation done: the action waits for the auditor, who is told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
+            row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             state = await dialogs.get(conn, actor.id)
             if not _dialog_on(state, capa_id) or state["awaiting"] != "evidence":
-                raise CapaError("step_done", Step("planned", await self._view(conn, row, now)))
+                raise CapaError("step_done", Step("accepted", await self._view(conn, row, now)))
             if not dialogs.data_of(state).get("added"):
                 raise CapaError("evidence_needed", Step("evidence", await self._view(conn, row, now)))
             await findings.update_capa(conn, capa_id, now, state=CapaState.implemented, implemented_at=to_db(now))
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
-                               action="implemented", before=CapaState.planned, after=row["implementation"])
+                               action="implemented", before=CapaState.plan_accepted, after=row["implementation"])
             await self._notify_auditor(conn, row, "capa_implemented", now)
             await dialogs.clear(conn, actor.id)
             return Step("waiting", await self._view(conn, await _load(conn, capa_id), now))
@@ -295,7 +336,7 @@ class CapaService:
             _require_verifier(actor, row)
             _require_state(row, CapaState.implemented)
             name = "effectiveness" if accept else "reject_reason"
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+            await _put(conn, actor.id, capa_id, name, now)
             return Step(name, await self._view(conn, row, now))
 
     async def _verdict(self, actor: Actor, capa_id: int, awaiting: str, text: str) -> Step:
@@ -312,7 +353,7 @@ class CapaService:
                                            closed_at=to_db(now))
                 action, name, kind = "closed", "closed_done", "capa_closed"
             else:
-                await findings.update_capa(conn, capa_id, now, state=CapaState.planned, rejection_reason=text,
+                await findings.update_capa(conn, capa_id, now, state=CapaState.plan_accepted, rejection_reason=text,
                                            implemented_at=None)
                 action, name, kind = "rejected", "rejected_done", "capa_rejected"
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
@@ -320,6 +361,237 @@ class CapaService:
             await self._notify_staff(conn, row, kind, now)
             await dialogs.clear(conn, actor.id)
             return Step(name, await self._view(conn, await _load(conn, capa_id), now))
+
+    # --- auditor: plan review --------------------------------------------------------------
+
+    async def accept_plan(self, actor: Actor, capa_id: int) -> Step:
+        """The verifier accepts the confirmed plan: the staff may now implement it, and are told."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_verifier(actor, row)
+            _require_review(row)
+            await findings.update_capa(conn, capa_id, now, state=CapaState.plan_accepted, plan_accepted_at=to_db(now))
+            await capa_history.add_review(conn, capa_id=capa_id, reviewer_id=actor.id, verdict=PlanVerdict.accepted,
+                                          plan=_plan_of(row), at=now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="plan_accepted", before=CapaState.planned, after=CapaState.plan_accepted)
+            await self._notify_staff(conn, row, "capa_plan_accepted", now)
+            await self._leave_action(conn, actor, capa_id)
+            return Step("plan_accepted_done", await self._view(conn, await _load(conn, capa_id), now))
+
+    async def ask_return(self, actor: Actor, capa_id: int, step: str) -> Step:
+        """The verifier returns the plan to ``step``: ask for the reason (typed next)."""
+        if step not in ReturnStep._value2member_map_:
+            raise CapaError("not_found")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_verifier(actor, row)
+            _require_review(row)
+            await _put(conn, actor.id, capa_id, "return_reason", now, data={"step": step})
+            return Step("return_reason", {**await self._view(conn, row, now), "return_to": step})
+
+    async def _return_plan(self, actor: Actor, capa_id: int, step: str, text: str) -> Step:
+        text = clean_text(text)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_verifier(actor, row)
+            _require_review(row)
+            if step not in _RETURN_CLEARS:
+                raise CapaError("step_done")
+            if not text or len(text) > MAX_TEXT:
+                view = {**await self._view(conn, row, now), "return_to": step}
+                raise CapaError("too_long" if text else "empty", Step("return_reason", view))
+            await findings.update_capa(conn, capa_id, now, returned_step=step, return_reason=text,
+                                       **_RETURN_CLEARS[step])
+            await capa_history.add_review(conn, capa_id=capa_id, reviewer_id=actor.id, verdict=PlanVerdict.returned,
+                                          plan=_plan_of(row), at=now, step=step, reason=text)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="plan_returned", before=_plan_of(row), after={"step": step, "reason": text})
+            await self._notify_staff(conn, row, "capa_plan_returned", now)
+            await dialogs.clear(conn, actor.id)
+            return Step("returned_done", await self._view(conn, await _load(conn, capa_id), now))
+
+    # --- due-date extension ----------------------------------------------------------------
+
+    async def ask_extension(self, actor: Actor, capa_id: int) -> Step:
+        """The staff ask for a later due date: the date is typed next, then the reason."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_staff(actor, row)
+            await self._require_extendable(conn, row, now)
+            await _put(conn, actor.id, capa_id, "extend_date", now)
+            return Step("extend_date", await self._view(conn, row, now))
+
+    async def _extension_text(self, actor: Actor, state: Any, text: str) -> Step:
+        now = self.clock.now()
+        capa_id = state["capa_id"]
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_staff(actor, row)
+            await self._require_extendable(conn, row, now)
+            if state["awaiting"] == "extend_date":
+                today = self.rules.today(now)
+                day = parse_date(text, today)
+                problem = _extension_date_problem(day, today, date.fromisoformat(row["due_date"]))
+                if problem:
+                    raise CapaError(problem, Step("extend_date", await self._view(conn, row, now)))
+                await _put(conn, actor.id, capa_id, "extend_reason", now, data={"date": day.isoformat()})
+                return Step("extend_reason", {**await self._view(conn, row, now), "asked_date": day})
+            day = date.fromisoformat(dialogs.data_of(state)["date"])
+            reason = clean_text(text)
+            if not reason or len(reason) > MAX_TEXT:
+                view = {**await self._view(conn, row, now), "asked_date": day}
+                raise CapaError("too_long" if reason else "empty", Step("extend_reason", view))
+            extension_id = await capa_history.add_extension(
+                conn, capa_id=capa_id, person_id=actor.id, requested=day, reason=reason,
+                due_before=date.fromisoformat(row["due_date"]), at=now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="extension_asked", before=row["due_date"],
+                               after={"extension": extension_id, "date": day.isoformat(), "reason": reason})
+            await self._notify_auditor(conn, row, "capa_extension_asked", now, extension=extension_id)
+            await dialogs.clear(conn, actor.id)
+            return Step("extension_asked", await self._view(conn, row, now))
+
+    async def decide_extension(self, actor: Actor, extension_id: int, grant: bool) -> Step:
+        """The verifier (or a lead) grants the date asked for, or refuses; the staff are told.
+
+        A granted date becomes the due date; the first due date is kept in original_due_date
+        and the reminders start again for the new date.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            extension = await capa_history.get_extension(conn, extension_id)
+            if extension is None:
+                raise CapaError("not_found")
+            row = await _load(conn, extension["capa_id"])
+            _require_verifier(actor, row)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            state = ExtensionState.granted if grant else ExtensionState.refused
+            if not await capa_history.decide_extension(conn, extension_id, state=state, person_id=actor.id, at=now):
+                raise CapaError("extension_decided", Step("verify", await self._view(conn, row, now)))
+            if grant:
+                await findings.update_capa(
+                    conn, row["id"], now, due_date=extension["requested_date"], reminded_stage=None,
+                    escalated_at=None, original_due_date=row["original_due_date"] or row["due_date"])
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=row["id"],
+                               action=f"extension_{state}", before=row["due_date"],
+                               after={"extension": extension_id, "date": extension["requested_date"]})
+            await self._notify_staff(conn, row, f"capa_extension_{state}", now)
+            return Step(f"extension_{state}_done", await self._view(conn, await _load(conn, row["id"]), now))
+
+    async def _require_extendable(self, conn: Any, row: Any, now: datetime) -> None:
+        if row["state"] == CapaState.closed:
+            raise CapaError("closed")
+        if row["state"] == CapaState.implemented:
+            raise CapaError("extension_not_now", Step("waiting", await self._view(conn, row, now)))
+        latest = await capa_history.latest_extension(conn, row["id"])
+        if latest is not None and latest["state"] == ExtensionState.pending:
+            raise CapaError("extension_pending", Step(_staff_place(row), await self._view(conn, row, now)))
+
+    async def _leave_action(self, conn: Any, actor: Actor, capa_id: int) -> None:
+        """End the person's dialog if it is about this action."""
+        if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
+            await dialogs.clear(conn, actor.id)
+
+    # --- lead: reassignment ----------------------------------------------------------------
+
+    async def reassign_choices(self, actor: Actor, capa_id: int, what: str) -> Step:
+        """The departments (``what`` = "department") or auditors ("auditor") a lead may move the action to."""
+        now = self.clock.now()
+        async with self.db.read() as conn:
+            row = await _load(conn, capa_id)
+            _require_lead(actor)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            if what == "department":
+                choices = [{"id": d["id"], "name": d["name"]} for d in await departments.list_active(conn)
+                           if d["id"] != row["department_id"]]
+            else:
+                choices = [{"id": p["id"], "name": p["name"]} for p in await people.with_role(conn, Role.auditor)
+                           if p["id"] != row["auditor_id"]]
+            view = {**await self._view(conn, row, now), "choices": choices[:MAX_CHOICES], "what": what}
+            return Step(f"reassign_{what}", view)
+
+    async def reassign_department(self, actor: Actor, capa_id: int, department_id: int) -> Step:
+        """A lead moves the action to another department: its staff get it as new, the old staff are told."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_lead(actor)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            if department_id == row["department_id"]:
+                raise CapaError("same_department")
+            target = await departments.get(conn, department_id)
+            if target is None or not target["active"]:
+                raise CapaError("not_found")
+            await findings.update_capa(conn, capa_id, now, department_id=department_id, notified_at=None,
+                                       reminded_stage=None, escalated_at=None)
+            await capa_history.add_reassignment(conn, capa_id=capa_id, person_id=actor.id, at=now,
+                                                from_department=row["department_id"], to_department=department_id)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="reassigned_department", before=row["department_id"], after=department_id)
+            await self._notify_staff(conn, row, "capa_moved_away", now, from_department=row["department_id"])
+            return Step("reassigned_done", await self._view(conn, await _load(conn, capa_id), now))
+
+    async def reassign_auditor(self, actor: Actor, capa_id: int, auditor_id: int) -> Step:
+        """A lead gives the action another verifying auditor; both auditors are told."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_lead(actor)
+            if row["state"] == CapaState.closed:
+                raise CapaError("closed")
+            if auditor_id == row["auditor_id"]:
+                raise CapaError("same_auditor")
+            if auditor_id not in {p["id"] for p in await people.with_role(conn, Role.auditor)}:
+                raise CapaError("not_found")
+            await findings.update_capa(conn, capa_id, now, auditor_id=auditor_id)
+            await capa_history.add_reassignment(conn, capa_id=capa_id, person_id=actor.id, at=now,
+                                                from_auditor=row["auditor_id"], to_auditor=auditor_id)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="reassigned_auditor", before=row["auditor_id"], after=auditor_id)
+            await self._enqueue(conn, row, "capa_verifier_assigned", [auditor_id], now)
+            old = await people.get(conn, row["auditor_id"])
+            if old is not None and old["active"]:
+                await self._enqueue(conn, row, "capa_verifier_released", [old["id"]], now)
+                if _dialog_on(await dialogs.get(conn, old["id"]), capa_id):  # a verdict half-typed ends
+                    await dialogs.clear(conn, old["id"])
+            return Step("reassigned_done", await self._view(conn, await _load(conn, capa_id), now))
+
+    # --- the department acknowledges the findings (closing meeting) ------------------------
+
+    async def acknowledge_findings(self, actor: Actor, audit_id: int) -> dict[str, Any]:
+        """A contact of the audited department acknowledges the completed audit's findings."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            audit = await audits.get(conn, audit_id)
+            if audit is None:
+                raise CapaError("not_found")
+            if audit["department_id"] not in actor.staff_departments:
+                raise CapaError("not_allowed")
+            if audit["status"] != AuditStatus.completed:
+                raise CapaError("step_done")
+            if await acknowledgements.add(conn, audit_id, actor.id, now):
+                await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                                   action="findings_acknowledged")
+            return await findings_for_acknowledgement(conn, audit_id, actor.id)
+
+    async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
+        """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it."""
+        async with self.db.transaction() as conn:
+            if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
+                await dialogs.set_message_id(conn, actor.id, message_id)
+
+    async def _live_card(self, actor: Actor) -> int | None:
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        return state["message_id"] if state is not None and state["flow"] == FLOW else None
 
     async def leave(self, actor: Actor) -> None:
         """End the person's corrective-action dialog (the action was closed or is not theirs)."""
@@ -338,25 +610,28 @@ class CapaService:
         return state
 
     async def _staff_row(self, conn: Any, actor: Actor, capa_id: int, expected: str) -> Any:
+        """The action, when the staff member may work on it and it is in phase ``expected``
+        (DRAFT: writing the plan; plan_accepted: implementing)."""
         row = await _load(conn, capa_id)
         _require_staff(actor, row)
-        if row["state"] != expected:
-            if row["state"] == CapaState.closed:
+        phase = staff_phase(row)
+        if phase != expected:
+            if phase == CapaState.closed:
                 raise CapaError("closed")
-            name = "waiting" if row["state"] == CapaState.implemented else (
-                "planned" if row["state"] == CapaState.planned else plan_step(row, None))
-            raise CapaError("step_done", Step(name, await self._view(conn, row, self.clock.now())))
+            code = "plan_not_accepted" if expected == CapaState.plan_accepted and phase in (
+                DRAFT, CapaState.planned) else "step_done"
+            raise CapaError(code, Step(_staff_place(row), await self._view(conn, row, self.clock.now())))
         return row
 
     async def _choose(self, actor: Actor, capa_id: int, awaiting: str) -> Step:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.open)
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
             if current not in ("why_more", "why") or not _whys(row):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
             name = plan_step(row, awaiting)
-            await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+            await _put(conn, actor.id, capa_id, name, now)
             return Step(name, await self._view(conn, row, now))
 
     async def _save_text(self, conn: Any, actor: Actor, row: Any, step: str, text: str, now: datetime) -> Step:
@@ -391,14 +666,14 @@ class CapaService:
     async def _advance(self, conn: Any, actor: Actor, capa_id: int, now: datetime) -> Step:
         row = await _load(conn, capa_id)
         name = plan_step(row, None)
-        await dialogs.put(conn, actor.id, flow=FLOW, capa_id=capa_id, awaiting=name, at=now)
+        await _put(conn, actor.id, capa_id, name, now)
         return Step(name, await self._view(conn, row, now))
 
     async def _add_note(self, actor: Actor, capa_id: int, text: str) -> Step:
         text = clean_text(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, capa_id, CapaState.planned)
+            row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             if not text or len(text) > MAX_TEXT:
                 raise CapaError("too_long" if text else "empty", Step("evidence", await self._view(conn, row, now)))
             joined = "\n".join(part for part in (row["implementation"], text) if part)
@@ -409,30 +684,31 @@ class CapaService:
 
     async def _evidence_added(self, conn: Any, actor: Actor, row: Any, now: datetime) -> Step:
         added = dialogs.data_of(await dialogs.get(conn, actor.id)).get("added", 0) + 1
-        await dialogs.put(conn, actor.id, flow=FLOW, capa_id=row["id"], awaiting="evidence",
-                          data={"added": added}, at=now)
+        await _put(conn, actor.id, row["id"], "evidence", now, data={"added": added})
         return Step("evidence", await self._view(conn, row, now), added)
 
-    async def _notify_auditor(self, conn: Any, row: Any, kind: str, now: datetime) -> None:
+    async def _notify_auditor(self, conn: Any, row: Any, kind: str, now: datetime, **extra: Any) -> None:
         """Queue ``kind`` for the auditor who raised the finding (the leads if they are gone)."""
         auditor = await people.get(conn, row["auditor_id"])
         if auditor is not None and auditor["active"]:
             recipients = [row["auditor_id"]]
         else:
             recipients = [p["id"] for p in await people.with_role(conn, Role.lead)]
-        await self._enqueue(conn, row, kind, recipients, now)
+        await self._enqueue(conn, row, kind, recipients, now, **extra)
 
-    async def _notify_staff(self, conn: Any, row: Any, kind: str, now: datetime) -> None:
+    async def _notify_staff(self, conn: Any, row: Any, kind: str, now: datetime, **extra: Any) -> None:
         recipients = [p["id"] for p in await people.staff_of(conn, row["department_id"])]
-        await self._enqueue(conn, row, kind, recipients, now)
+        await self._enqueue(conn, row, kind, recipients, now, **extra)
 
-    async def _enqueue(self, conn: Any, row: Any, kind: str, recipients: list[int], now: datetime) -> None:
+    async def _enqueue(
+        self, conn: Any, row: Any, kind: str, recipients: list[int], now: datetime, **extra: Any
+    ) -> None:
         stamp = now.strftime("%Y%m%d%H%M%S%f")
         event = kind.removeprefix("capa_")
         for person_id in recipients:
             await outbox.enqueue(
                 conn, dedupe_key=f"capa:{row['id']}:{event}:{stamp}:{person_id}", chat_id=person_id, kind=kind,
-                payload={"capa_id": row["id"]}, not_before=not_before(self.rules, now), at=now,
+                payload={"capa_id": row["id"], **extra}, not_before=not_before(self.rules, now), at=now,
             )
 
     async def _view(self, conn: Any, row: Any, now: datetime) -> dict[str, Any]:
@@ -461,6 +737,43 @@ def plan_step(row: Any, awaiting: str | None) -> str:
     if not row["target_date"]:
         return "target"
     return "confirm"
+
+
+def staff_phase(row: Any) -> str:
+    """Where an action is for its staff: DRAFT (writing the plan: open, or returned to them),
+    planned (with the auditor for review), plan_accepted, implemented, closed."""
+    if row["state"] == CapaState.open or (row["state"] == CapaState.planned and row["returned_step"]):
+        return DRAFT
+    return row["state"]
+
+
+def _staff_place(row: Any) -> str:
+    """The step a staff member sees for an action in its current phase."""
+    phase = staff_phase(row)
+    if phase == DRAFT:
+        return plan_step(row, None)
+    return {CapaState.planned: "planned", CapaState.plan_accepted: "accepted",
+            CapaState.implemented: "waiting"}.get(phase, "closed_done")
+
+
+def _require_review(row: Any) -> None:
+    """The action's plan is confirmed and waits for the verifier's review."""
+    if row["state"] == CapaState.closed:
+        raise CapaError("closed")
+    if row["state"] != CapaState.planned or row["returned_step"]:
+        raise CapaError("step_done")
+
+
+def _extension_date_problem(day: date | None, today: date, due: date) -> str | None:
+    if day is None:
+        return "date_invalid"
+    if day < today:
+        return "date_past"
+    if day <= due:
+        return "extension_not_later"
+    if day > today + timedelta(days=MAX_TARGET_DAYS):
+        return "date_too_far"
+    return None
 
 
 def _still_open(row: Any, step: str, current: str) -> bool:
@@ -501,7 +814,32 @@ async def capa_view(conn: Any, row: Any, today: date) -> dict[str, Any]:
         "effectiveness": row["effectiveness"],
         "rejection_reason": row["rejection_reason"],
         "evidence_count": await capa_repo.count_evidence(conn, row["id"]),
+        "returned_step": row["returned_step"] if row["state"] == CapaState.planned else None,
+        "return_reason": row["return_reason"] if row["state"] == CapaState.planned else None,
+        "original_due_date": date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
+        "extension": _extension_of(await capa_history.latest_extension(conn, row["id"])),
     }
+
+
+async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int) -> dict[str, Any]:
+    """The completed audit's findings as the department sees them, and whether (when) this
+    person acknowledged them."""
+    audit = await audits.get(conn, audit_id)
+    rows = await findings.of_audit(conn, audit_id)
+    mine = [r for r in await acknowledgements.of_audit(conn, audit_id) if r["person_id"] == person_id]
+    return {
+        "audit": {"id": audit_id, "number": audit["number"], "department": audit["department"]},
+        "findings": [{"number": r["number"], "kind": r["kind"], "statement": r["statement"],
+                      "due_date": r["due_date"]} for r in rows],
+        "acknowledged_at": from_db(mine[0]["acknowledged_at"]) if mine else None,
+    }
+
+
+def _extension_of(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"id": row["id"], "state": row["state"], "date": date.fromisoformat(row["requested_date"]),
+            "reason": row["reason"]}
 
 
 async def _load(conn: Any, capa_id: int) -> Any:
@@ -509,6 +847,15 @@ async def _load(conn: Any, capa_id: int) -> Any:
     if row is None:
         raise CapaError("not_found")
     return row
+
+
+async def _put(conn: Any, person_id: int, capa_id: int, awaiting: str, at: datetime,
+               data: dict[str, Any] | None = None) -> None:
+    """Set the person's place in the action's dialog, keeping their live card on the same action."""
+    state = await dialogs.get(conn, person_id)
+    card = state["message_id"] if _dialog_on(state, capa_id) else None
+    await dialogs.put(conn, person_id, flow=FLOW, capa_id=capa_id, awaiting=awaiting, data=data,
+                      message_id=card, at=at)
 
 
 async def _awaiting(conn: Any, actor: Actor, capa_id: int) -> str | None:
@@ -527,6 +874,11 @@ def _require_staff(actor: Actor, row: Any) -> None:
 
 def _require_verifier(actor: Actor, row: Any) -> None:
     if not (actor.is_lead or (actor.is_auditor and row["auditor_id"] == actor.id)):
+        raise CapaError("not_allowed")
+
+
+def _require_lead(actor: Actor) -> None:
+    if not actor.is_lead:
         raise CapaError("not_allowed")
 
 
@@ -562,5 +914,6 @@ def _question(checklist_json: str, question_id: str) -> tuple[str, dict[str, str
 def _summary(row: Any, today: date) -> dict[str, Any]:
     due = date.fromisoformat(row["due_date"])
     return {"id": row["id"], "number": row["number"], "kind": row["kind"], "audit_number": row["audit_number"],
+            "statement": row["statement"],
             "department": row["department"], "state": row["state"], "due_date": due,
             "days_left": (due - today).days}

@@ -16,28 +16,40 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.services.capa_service import capa_view
+from bot.services.capa_service import capa_view, findings_for_acknowledgement
+from bot.services.commands import commands_for
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
-from bot.vocabulary import CapaState, Role
+from bot.vocabulary import CAPA_STAFF_STATES, CapaState, Role
 from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
-STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_cancelled")
+STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_cancelled",
+               "capa_plan_returned", "capa_plan_accepted", "capa_extension_granted", "capa_extension_refused",
+               "capa_moved_away")
 LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update",
-              "lead_audit_completed")
+              "lead_audit_completed", "lead_joined")
+_LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
 # The action states in which a notice about it still applies.
 VALID_STATES = {
-    "capa_new": (CapaState.open, CapaState.planned),
-    "capa_photos": (CapaState.open, CapaState.planned),
-    "capa_reminder": (CapaState.open, CapaState.planned),
-    "capa_escalation": (CapaState.open, CapaState.planned),
-    "capa_planned": ("planned", "implemented"),
-    "capa_implemented": ("implemented",),
-    "capa_rejected": ("planned",),
-    "capa_closed": ("closed",),
+    "capa_new": CAPA_STAFF_STATES,
+    "capa_photos": CAPA_STAFF_STATES,
+    "capa_reminder": CAPA_STAFF_STATES,
+    "capa_escalation": CAPA_STAFF_STATES,
+    "capa_planned": (CapaState.planned, CapaState.plan_accepted, CapaState.implemented),
+    "capa_plan_returned": (CapaState.planned,),
+    "capa_plan_accepted": (CapaState.plan_accepted, CapaState.implemented),
+    "capa_implemented": (CapaState.implemented,),
+    "capa_rejected": (CapaState.plan_accepted,),
+    "capa_closed": (CapaState.closed,),
+    "capa_extension_asked": _LIVE,
+    "capa_extension_granted": _LIVE,
+    "capa_extension_refused": _LIVE,
+    "capa_moved_away": _LIVE,
+    "capa_verifier_assigned": _LIVE,
+    "capa_verifier_released": _LIVE,
 }
 
 
@@ -72,7 +84,14 @@ class NoticeService:
                 return None
             values: dict[str, Any] | None
             photos: list[dict[str, Any]] = []
-            if kind in VALID_STATES:
+            if kind == "commands":  # their menu, from their roles now
+                values = {"commands": commands_for(role for role, _ in roles)}
+            elif kind == "audit_findings":  # to the audited department's contacts
+                audit = await audits.get(conn, payload["audit_id"])
+                values = None
+                if audit is not None and (Role.staff, audit["department_id"]) in roles:
+                    values = await findings_for_acknowledgement(conn, audit["id"], chat_id)
+            elif kind in VALID_STATES:
                 values = await _about_action(conn, kind, payload, roles, today, self.rules)
                 if values is not None and kind == "capa_photos":
                     photos = [dict(r) for r in await capa.question_photos(conn, payload["capa_id"], MAX_PHOTOS)]
@@ -143,8 +162,11 @@ async def _about_action(
     row = await findings.get_capa(conn, payload["capa_id"])
     if row is None or row["state"] not in VALID_STATES[kind]:
         return None
-    if kind in STAFF_KINDS and (Role.staff, row["department_id"]) not in roles:
+    department = payload.get("from_department", row["department_id"])  # moved away: the old staff are told
+    if kind in STAFF_KINDS and (Role.staff, department) not in roles:
         return None
+    if kind == "capa_reminder" and row["state"] == CapaState.planned and not row["returned_step"]:
+        return None  # the plan is with the auditor for review: nothing for the staff to do now
     values: dict[str, Any] = {"capa": await capa_view(conn, row, today)}
     if kind == "capa_reminder":
         stage = stage_on(rules, date.fromisoformat(row["due_date"]), today)
@@ -214,6 +236,13 @@ async def _capa_cancelled(conn: Any, payload: dict, today: date) -> dict[str, An
     return {"capa": await capa_view(conn, row, today), "reason": row["cancel_reason"] or ""}
 
 
+async def _joined(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    person = await people.get(conn, payload["person_id"])
+    if person is None:
+        return None
+    return {"person": {"name": person["name"]}, "role": payload["role"], "department": payload.get("department")}
+
+
 async def _unknown(conn: Any, payload: dict, today: date) -> None:
     return None
 
@@ -226,4 +255,5 @@ _OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]]
     "audit_team_added": _team_added,
     "lead_audit_completed": _audit_completed,
     "capa_cancelled": _capa_cancelled,
+    "lead_joined": _joined,
 }

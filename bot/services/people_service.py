@@ -6,20 +6,24 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.clock import Clock
+from bot.services.commands import queue_menu, queue_menus_at_start
 from bot.services.errors import NotAllowed, PeopleError, StaleButton
 from bot.services.text import clean_line
 from bot.settings import Settings
 from bot.vocabulary import Role
 from storage.db import Database
-from storage.repos import departments, dialogs, invites, people, trail
+from storage.repos import departments, dialogs, invites, outbox, people, trail
 from storage.times import from_db
 
 INVITE_ROLES = (Role.auditor, Role.staff)
 GRANTABLE_ROLES = (Role.auditor, Role.lead)
 MAX_NAME = 80
 FLOW = "admin"
+MAX_DEPARTMENT_CHOICES = 30  # departments offered when moving a clerk (one button each)
+MAX_INVITES_LISTED = 20  # /invite list (a Revoke button each)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,17 @@ class Invite:
     expires_days: int
 
 
+
+@dataclass(frozen=True)
+class PersonCard:
+    """A person as a lead manages them."""
+
+    person: Actor
+    staff: list[dict[str, Any]]  # the departments they are staff of: {"id", "name"}
+    choices: list[dict[str, Any]] = field(default_factory=list)  # departments to move them to
+    confirm_deactivate: bool = False  # ask before switching their access off
+
+
 class PeopleService:
     def __init__(self, db: Database, clock: Clock, settings: Settings):
         self.db = db
@@ -104,6 +119,7 @@ class PeopleService:
             if admin and await people.add_role(conn, user_id, Role.lead, None, now):
                 await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
                                    action="role_added", after={"role": Role.lead, "via": "admin_ids"})
+                await queue_menu(conn, user_id, now)
             return await _actor(conn, user_id)
 
     async def get(self, person_id: int) -> Actor | None:
@@ -120,6 +136,50 @@ class PeopleService:
             raise StaleButton()
         return found
 
+    async def card(self, actor: Actor, person_id: int, *, pick_department: bool = False,
+                   confirm_deactivate: bool = False) -> PersonCard:
+        """A person's card for a lead: roles, the departments they are staff of (and, when
+        picking, the departments to move them to), or the question before deactivating."""
+        _require_lead(actor)
+        async with self.db.read() as conn:
+            if await people.get(conn, person_id) is None:
+                raise StaleButton()
+            person = await _actor(conn, person_id)
+            staff = [{"id": r["department_id"], "name": r["department"]} for r in await people.roles(conn, person_id)
+                     if r["role"] == Role.staff]
+            choices = []
+            if pick_department:
+                mine = {d["id"] for d in staff}
+                choices = [{"id": d["id"], "name": d["name"]} for d in await departments.list_active(conn)
+                           if d["id"] not in mine][:MAX_DEPARTMENT_CHOICES]
+        return PersonCard(person, staff, choices, confirm_deactivate and person.active and person_id != actor.id)
+
+    async def move_staff(self, actor: Actor, person_id: int, department_id: int) -> PersonCard:
+        """Make a staff member (a clerk) the staff of ``department_id`` instead of their department(s)."""
+        _require_lead(actor)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if await people.get(conn, person_id) is None:
+                raise StaleButton()
+            target = await departments.get(conn, department_id)
+            if target is None or not target["active"]:
+                raise StaleButton()
+            before = [r["department_id"] for r in await people.roles(conn, person_id) if r["role"] == Role.staff]
+            if not before:
+                raise StaleButton()  # not staff (any more)
+            await people.remove_role(conn, person_id, Role.staff)
+            await people.add_role(conn, person_id, Role.staff, department_id, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
+                               action="staff_department_changed", before=before, after=department_id)
+        return await self.card(actor, person_id)
+
+    async def queue_menus(self) -> int:
+        """At start: queue the command menu of each active person whose roles or language
+        changed since (or who never had one of their own); how many were queued."""
+        now = self.clock.now()
+        async with self.db.transaction(claim=False) as conn:
+            return await queue_menus_at_start(conn, await people.active_with_roles(conn), now)
+
     async def leads(self) -> list[tuple[int, str]]:
         """(id, language) of the active leads."""
         async with self.db.read() as conn:
@@ -129,25 +189,57 @@ class PeopleService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await people.set_lang(conn, actor.id, lang, now)
+            if actor.known:
+                await queue_menu(conn, actor.id, now)
             return await _actor(conn, actor.id)
 
-    async def create_invite(self, actor: Actor, role: str, department_name: str | None) -> Invite:
-        """A one-time code for ``role`` (staff need a department; an unknown one is created)."""
+    async def list_invites(self, actor: Actor) -> list[dict]:
+        """/invite list: the invites not used and not expired, newest first."""
+        _require_lead(actor)
+        async with self.db.read() as conn:
+            return [dict(r) for r in await invites.pending(conn, self.clock.now(), MAX_INVITES_LISTED)]
+
+    async def revoke_invite(self, actor: Actor, code: str) -> list[dict]:
+        """End a pending invite (its link then gets the expired message); the invites left."""
+        _require_lead(actor)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if not await invites.revoke(conn, code, now):
+                raise PeopleError("invite_gone")
+            await trail.record(conn, at=now, person_id=actor.id, entity="invite", entity_id=code[:4],
+                               action="revoked")
+        return await self.list_invites(actor)
+
+    async def ask_invite_department(self, actor: Actor) -> None:
+        """A lead inviting staff will type a new department's name next."""
+        _require_lead(actor)
+        async with self.db.transaction() as conn:
+            await dialogs.put(conn, actor.id, flow=FLOW, awaiting="invite_department", at=self.clock.now())
+
+    async def create_invite(self, actor: Actor, role: str, department_name: str | None, *,
+                            department_id: int | None = None) -> Invite:
+        """A one-time code for ``role`` (staff need a department, by id or name; an unknown
+        name is created). Ends the lead's admin dialog (a department name typed for it)."""
         _require_lead(actor)
         if role not in INVITE_ROLES:
             raise PeopleError("invite_usage")
         now = self.clock.now()
         code = secrets.token_urlsafe(12)
-        department_id = None
         created = False
         name = None
         async with self.db.transaction() as conn:
-            if role == Role.staff:
+            if role == Role.staff and department_id is not None:
+                found = await departments.get(conn, department_id)
+                if found is None or not found["active"]:
+                    raise StaleButton()
+                name = found["name"]
+            elif role == Role.staff:
                 name = clean_name(department_name or "")
                 if not name:
                     raise PeopleError("invite_usage")
                 department_id, created = await departments.get_or_create(conn, name, now)
                 name = (await departments.get(conn, department_id))["name"]
+            await _leave(conn, actor)
             await invites.create(
                 conn, code=code, role=role, department_id=department_id, created_by=actor.id, at=now,
                 expires_at=now + timedelta(days=self.settings.invite_days),
@@ -177,6 +269,11 @@ class PeopleService:
                 return Joined(JoinResult.expired)
             await people.set_active(conn, user_id, True, now)
             await people.add_role(conn, user_id, invite["role"], invite["department_id"], now)
+            await queue_menu(conn, user_id, now)
+            await outbox.enqueue(  # the lead who invited them hears of it
+                conn, dedupe_key=f"joined:{code}", chat_id=invite["created_by"], kind="lead_joined",
+                payload={"person_id": user_id, "role": invite["role"], "department": invite["department"]},
+                not_before=now, at=now)
             await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,
                                action="joined", after={"role": invite["role"], "department": invite["department"]})
         return Joined(JoinResult.joined, invite["role"], invite["department"])
@@ -213,11 +310,16 @@ class PeopleService:
                               data={"department_id": department_id}, at=now)
         return current["name"]
 
-    async def typed(self, actor: Actor, text: str) -> str:
-        """Text typed in the lead's admin dialog (the new name of a department); the new name."""
+    async def typed(self, actor: Actor, text: str) -> str | Invite:
+        """Text typed in the lead's admin dialog: a department's new name (returned), or the
+        new department of a staff invite (the invite returned)."""
         async with self.db.read() as conn:
             state = await dialogs.get(conn, actor.id)
         data = dialogs.data_of(state)
+        if state is not None and state["flow"] == FLOW and state["awaiting"] == "invite_department":
+            if not clean_name(text):
+                raise PeopleError("department_name_empty")
+            return await self.create_invite(actor, Role.staff, text)
         if state is None or state["flow"] != FLOW or state["awaiting"] != "department_name" \
                 or "department_id" not in data:
             raise PeopleError("no_dialog")
@@ -253,6 +355,8 @@ class PeopleService:
             if await people.get(conn, person_id) is None:
                 raise StaleButton()
             await people.set_active(conn, person_id, active, now)
+            if active:
+                await queue_menu(conn, person_id, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
                                action="activated" if active else "deactivated")
 
@@ -272,6 +376,7 @@ class PeopleService:
                 held = True
             await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
                                action="role_added" if held else "role_removed", after={"role": role})
+            await queue_menu(conn, person_id, now)
         return held
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
 from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
+from bot.report.pdf import find_soffice
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import audits, reports
+from storage.times import from_db
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 MAX_REFERENCE = 64  # longer than any audit number
@@ -34,6 +37,15 @@ class AuditRef:
     number: str
     department: str
     status: str
+    day: date | None = None  # completed on (started on, while not completed), local
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """/report's list: recent audits, and whether a PDF can be made here (LibreOffice)."""
+
+    audits: list[AuditRef]
+    pdf: bool
 
 
 class ReportService:
@@ -44,12 +56,17 @@ class ReportService:
         self.files = files
         self._warming: set[asyncio.Future] = set()
 
-    async def choices(self, actor: Actor, limit: int = 10) -> list[AuditRef]:
-        """Recent audits this person may have reports of (leads: all)."""
+    async def choices(self, actor: Actor, limit: int = 10) -> ReportChoices:
+        """Recent audits this person may have reports of (leads: all), with their state and date."""
         _require_auditor(actor)
         async with self.db.read() as conn:
             rows = await audits.recent(conn, person_id=None if actor.is_lead else actor.id, limit=limit)
-        return [AuditRef(r["id"], r["number"], r["department"], r["status"]) for r in rows]
+        refs = [AuditRef(r["id"], r["number"], r["department"], r["status"], self._day(r)) for r in rows]
+        return ReportChoices(refs, find_soffice() is not None)
+
+    def _day(self, row: Any) -> date | None:
+        moment = from_db(row["completed_at"] or row["created_at"])
+        return moment.astimezone(self.settings.tz).date() if moment else None
 
     async def resolve(self, actor: Actor, reference: str) -> AuditRef:
         """The audit called ``reference`` (its number, or its id), if this person may have it."""
@@ -99,12 +116,12 @@ class ReportService:
         if not actor.is_lead:
             raise ReportError("not_allowed")
         stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
-        return await self.export_to(self.settings.reports_dir / f"export-{stamp}.xlsx")
+        return await self.export_to(self.settings.reports_dir / f"export-{stamp}.xlsx", lang=actor.lang)
 
-    async def export_to(self, out: Path) -> Path:
-        """The .xlsx workbook of everything, written to ``out``."""
+    async def export_to(self, out: Path, *, lang: str | None = None) -> Path:
+        """The .xlsx workbook of everything, written to ``out`` (in ``lang``; None: English with codes)."""
         out.parent.mkdir(parents=True, exist_ok=True)
-        return await build_export(self.db, self.settings.tz, out)
+        return await build_export(self.db, self.settings.tz, out, lang)
 
 
 def parse_reference(reference: str) -> tuple[str, int | None]:

@@ -6,16 +6,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.checklists import Checklist
 from bot.clock import Clock
 from bot.services.errors import NotAllowed
 from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import status
+from storage.repos import departments, status
+from storage.times import from_db
 
 LIST_LIMIT = 40  # lines per list: the message stays within Telegram's 4096 characters
 DIGEST_OVERDUE = 10
+AUDIT_LIMIT = 10  # open audits shown, each with its progress and team
+DEPARTMENT_ROWS = 20  # departments shown by /status, each with a button
+DEPARTMENT_LIMIT = 20  # a department's actions, each with what it is about, and a button each
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,16 @@ class Status:
 @dataclass(frozen=True)
 class Overdue:
     today: date
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class DepartmentActions:
+    """A department's open actions, for a lead to open one by one."""
+
+    today: date
+    department: str
     items: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
 
@@ -62,16 +77,39 @@ class StatusService:
             return None
         return Digest(current, await self._overdue(day, DIGEST_OVERDUE))
 
+    async def department(self, actor: Actor, department_id: int) -> DepartmentActions:
+        """The open actions of one department (from /status), earliest due first."""
+        _require_lead(actor)
+        today = self.rules.today(self.clock.now())
+        async with self.db.read() as conn:
+            rows = [dict(r) for r in await status.department_actions(conn, department_id, DEPARTMENT_LIMIT)]
+            found = await departments.get(conn, department_id)
+        for row in rows:
+            row["days_left"] = (date.fromisoformat(row["due_date"]) - today).days
+        return DepartmentActions(today, found["name"] if found else "", rows, rows[0]["total"] if rows else 0)
+
     async def _status(self, today: date) -> Status:
         async with self.db.read() as conn:
             totals = dict(await status.totals(conn, today))
-            audits = [dict(r) for r in await status.open_audits(conn, LIST_LIMIT)]
-            departments = [dict(r) for r in await status.per_department(conn, today, LIST_LIMIT)]
+            audits = [self._progress(dict(r), today) for r in await status.open_audits(conn, AUDIT_LIMIT)]
+            departments = [dict(r) for r in await status.per_department(conn, today, DEPARTMENT_ROWS)]
         return Status(
             today=today, totals=totals,
             audits=audits, audits_total=audits[0]["total"] if audits else 0,
             departments=departments, departments_total=departments[0]["total"] if departments else 0,
         )
+
+    def _progress(self, audit: dict[str, Any], today: date) -> dict[str, Any]:
+        """An open audit with its question count and the days since it started (local dates)."""
+        checklist = audit.pop("checklist_json")
+        try:
+            audit["questions"] = len(Checklist.from_json(checklist).question_ids())
+        except (ValueError, KeyError, TypeError):
+            audit["questions"] = 0
+        started = from_db(audit["created_at"])
+        audit["days"] = (today - started.astimezone(self.rules.tz).date()).days if started else 0
+        audit["auditors"] = audit["auditors"] or ""
+        return audit
 
     async def _overdue(self, today: date, limit: int) -> Overdue:
         async with self.db.read() as conn:

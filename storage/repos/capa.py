@@ -42,7 +42,7 @@ _WINDOWS = {
 # Open actions of the windows, told before the stage began. On SQLite CROSS JOIN fixes the
 # loop order: each window (one due date) finds its actions through the (state, due_date)
 # index; the planner cannot know how few rows json_each yields.
-_IN_WINDOWS = "FROM {windows} {join} capa c ON c.state IN ('open', 'planned') AND c.due_date = w.due"
+_IN_WINDOWS = "FROM {windows} {join} capa c ON c.state IN ('open', 'planned', 'plan_accepted') AND c.due_date = w.due"
 _STAGE_DUE = f"{_IN_WINDOWS} WHERE c.notified_at < w.starts_at AND c.reminded_stage IS DISTINCT FROM w.stage"
 _ESCALATION_DUE = f"{_IN_WINDOWS} AND c.escalated_at IS NULL WHERE c.notified_at < w.starts_at"
 _ACTIVE = "{join} people p ON p.id = r.person_id AND p.active = 1"
@@ -69,7 +69,7 @@ def _params(
 
 async def earliest_open_due(conn: AsyncConnection) -> date | None:
     """The earliest due date of an action the staff still have to work on."""
-    value = await fetch_value(conn, "SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned')")
+    value = await fetch_value(conn, "SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned', 'plan_accepted')")
     return date.fromisoformat(value) if value else None
 
 
@@ -147,10 +147,10 @@ async def enqueue_new_actions(conn: AsyncConnection, *, not_before: datetime, at
         f"  {_ACTIVE} WHERE r.role = 'staff'),"
         " pairs(capa_id, person_id) AS ("
         "  SELECT c.id, s.person_id FROM staff s {join} capa c ON c.department_id = s.department_id"
-        "   AND c.notified_at IS NULL AND c.state IN ('open', 'planned')"
+        "   AND c.notified_at IS NULL AND c.state IN ('open', 'planned', 'plan_accepted')"
         "  UNION"
         "  SELECT c.id, s.person_id FROM staff s {join} capa c ON c.department_id = s.department_id"
-        "   AND c.notified_at < s.created_at WHERE c.state IN ('open', 'planned')),"
+        "   AND c.notified_at < s.created_at WHERE c.state IN ('open', 'planned', 'plan_accepted')),"
         " parts(part, seq) AS (VALUES ('photos', 0), ('new', 1))"
         " SELECT 'capa:' || x.capa_id || ':' || parts.part || ':' || x.person_id, x.person_id,"
         " 'capa_' || parts.part, {json_object}('capa_id', x.capa_id), :not_before, :at"
@@ -170,7 +170,7 @@ async def mark_notified(conn: AsyncConnection, at: datetime) -> int:
     result = await execute(conn, _sql(conn,
         "UPDATE capa SET notified_at = :at WHERE id IN (SELECT c.id FROM (SELECT DISTINCT r.department_id"
         f"  FROM person_roles r {_ACTIVE} WHERE r.role = 'staff') s {{join}} capa c"
-        "  ON c.department_id = s.department_id AND c.notified_at IS NULL WHERE c.state IN ('open', 'planned'))"),
+        "  ON c.department_id = s.department_id AND c.notified_at IS NULL WHERE c.state IN ('open', 'planned', 'plan_accepted'))"),
         {"at": to_db(at)},
     )
     return result.rowcount
@@ -183,7 +183,7 @@ async def enqueue_no_staff(conn: AsyncConnection, *, not_before: datetime, at: d
         " SELECT 'nostaff:' || c.audit_id || ':' || p.id, p.id, 'capa_no_staff',"
         " {json_object}('audit_id', c.audit_id), :not_before, :at"
         " FROM (SELECT DISTINCT audit_id, department_id FROM capa WHERE notified_at IS NULL"
-        "  AND state IN ('open', 'planned')) c"
+        "  AND state IN ('open', 'planned', 'plan_accepted')) c"
         f" {{join}} person_roles r ON r.role = 'lead' {_ACTIVE}"
         f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id)"
         f" ORDER BY c.audit_id, p.id {_IGNORE}"),
@@ -211,14 +211,14 @@ async def waiting_for_staff(conn: AsyncConnection, audit_id: int) -> int:
     count = await fetch_value(
         conn,
         "SELECT COUNT(*) FROM capa WHERE audit_id = :audit_id AND notified_at IS NULL"
-        " AND state IN ('open', 'planned')",
+        " AND state IN ('open', 'planned', 'plan_accepted')",
         {"audit_id": audit_id},
     )
     return int(count)
 
 
 _LIST = (
-    "SELECT c.id, c.state, c.due_date, c.target_date, c.department_id, f.number, f.kind,"
+    "SELECT c.id, c.state, c.due_date, c.target_date, c.department_id, f.number, f.kind, f.statement,"
     " a.number AS audit_number, d.name AS department, COUNT(*) OVER () AS total"
     " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
     " JOIN departments d ON d.id = c.department_id"
@@ -241,11 +241,15 @@ async def open_of_departments(
 async def waiting_verification(
     conn: AsyncConnection, auditor_id: int | None, limit: int
 ) -> list[RowMapping]:
-    """Implemented actions of one auditor (None: of everyone), longest waiting first."""
+    """Actions waiting for one auditor (None: for anyone): a plan to review, an extension
+    to decide, an implementation to verify; longest waiting first."""
     mine = "" if auditor_id is None else " AND c.auditor_id = :auditor_id"
     return await fetch_all(
         conn,
-        f"{_LIST} WHERE c.state = 'implemented'{mine} ORDER BY c.implemented_at, c.id LIMIT :limit",
+        f"{_LIST} WHERE (c.state = 'implemented' OR (c.state = 'planned' AND c.returned_step IS NULL)"
+        " OR EXISTS (SELECT 1 FROM capa_extensions x WHERE x.capa_id = c.id AND x.state = 'pending'))"
+        f"{mine} AND c.state != 'closed' ORDER BY COALESCE(c.implemented_at, c.planned_at, c.updated_at), c.id"
+        " LIMIT :limit",
         {"auditor_id": auditor_id, "limit": limit},
     )
 

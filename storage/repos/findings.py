@@ -75,7 +75,8 @@ async def get_capa(conn: AsyncConnection, capa_id: int) -> RowMapping | None:
 _CAPA_FIELDS = frozenset({
     "state", "due_date", "correction", "root_cause_json", "elsewhere", "action_plan", "target_date",
     "implementation", "effectiveness", "rejection_reason", "notified_at", "planned_at",
-    "implemented_at", "closed_at",
+    "implemented_at", "closed_at", "plan_accepted_at", "returned_step", "return_reason", "original_due_date",
+    "reminded_stage", "escalated_at", "department_id", "auditor_id",
 })
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_one
+from storage.db import execute, fetch_all, fetch_one
 from storage.times import to_db
 
 
@@ -37,6 +37,27 @@ async def get(conn: AsyncConnection, code: str) -> RowMapping | None:
         " LEFT JOIN departments d ON d.id = i.department_id WHERE i.code = :code",
         {"code": code},
     )
+
+
+async def pending(conn: AsyncConnection, at: datetime, limit: int) -> list[RowMapping]:
+    """Invites not used and not expired (nor revoked), newest first."""
+    return await fetch_all(
+        conn,
+        "SELECT i.*, d.name AS department, p.name AS creator FROM invites i"
+        " LEFT JOIN departments d ON d.id = i.department_id LEFT JOIN people p ON p.id = i.created_by"
+        " WHERE i.used_by IS NULL AND i.expires_at > :at ORDER BY i.created_at DESC, i.code LIMIT :limit",
+        {"at": to_db(at), "limit": limit},
+    )
+
+
+async def revoke(conn: AsyncConnection, code: str, at: datetime) -> bool:
+    """End a pending invite now (it then reads as expired); False when it was used or had expired."""
+    result = await execute(
+        conn,
+        "UPDATE invites SET expires_at = :at WHERE code = :code AND used_by IS NULL AND expires_at > :at",
+        {"at": to_db(at), "code": code},
+    )
+    return result.rowcount == 1
 
 
 async def redeem(conn: AsyncConnection, code: str, person_id: int, at: datetime) -> bool:

@@ -117,6 +117,15 @@ async def staff_of(conn: AsyncConnection, department_id: int) -> list[RowMapping
     )
 
 
+async def active_with_roles(conn: AsyncConnection) -> list[RowMapping]:
+    """(id, lang, role) of every active person's every role."""
+    return await fetch_all(
+        conn,
+        "SELECT p.id, p.lang, r.role FROM people p JOIN person_roles r ON r.person_id = p.id"
+        " WHERE p.active = 1 ORDER BY p.id, r.role",
+    )
+
+
 async def with_role(conn: AsyncConnection, role: str) -> list[RowMapping]:
     """Active people holding ``role``."""
     return await fetch_all(

@@ -11,20 +11,30 @@ from storage.db import fetch_all, fetch_one
 from storage.dialect import joined
 
 # Overdue: the staff still have the ball and the due date has passed.
-_OVERDUE = "c.state IN ('open', 'planned') AND c.due_date < :today"
+_OVERDUE = "c.state IN ('open', 'planned', 'plan_accepted') AND c.due_date < :today"
 _COUNTS = (
     "COUNT(*) FILTER (WHERE c.state != 'closed') AS open,"
     f" COUNT(*) FILTER (WHERE {_OVERDUE}) AS overdue,"
     " COUNT(*) FILTER (WHERE c.state = 'implemented') AS to_verify,"
-    " COUNT(*) FILTER (WHERE c.state = 'closed' AND c.cancelled_at IS NULL) AS closed"
+    " COUNT(*) FILTER (WHERE c.state = 'closed' AND c.cancelled_at IS NULL) AS closed,"
+    # where each open action is: waiting for a plan (new, or returned), a plan to review, an
+    # accepted plan being carried out (to_verify: implemented, waiting for verification)
+    " COUNT(*) FILTER (WHERE c.state = 'open' OR (c.state = 'planned' AND c.returned_step IS NOT NULL))"
+    " AS waiting_plan,"
+    " COUNT(*) FILTER (WHERE c.state = 'planned' AND c.returned_step IS NULL) AS in_review,"
+    " COUNT(*) FILTER (WHERE c.state = 'plan_accepted') AS plan_accepted"
 )
 
 
 async def open_audits(conn: AsyncConnection, limit: int) -> list[RowMapping]:
-    """Audits not completed or cancelled, oldest first."""
+    """Audits not completed or cancelled, oldest first, with their answers so far and team."""
+    names = joined(conn, "p.name", "', '")
     return await fetch_all(
         conn,
-        "SELECT a.number, a.status, a.created_at, d.name AS department, COUNT(*) OVER () AS total"
+        "SELECT a.id, a.number, a.status, a.created_at, a.checklist_json, d.name AS department,"
+        " (SELECT COUNT(*) FROM answers x WHERE x.audit_id = a.id AND x.result != 'skipped') AS answered,"
+        f" (SELECT {names} FROM audit_team t JOIN people p ON p.id = t.person_id WHERE t.audit_id = a.id)"
+        " AS auditors, COUNT(*) OVER () AS total"
         " FROM audits a JOIN departments d ON d.id = a.department_id"
         " WHERE a.status NOT IN ('completed', 'cancelled') ORDER BY a.created_at, a.id LIMIT :limit",
         {"limit": limit},
@@ -40,7 +50,7 @@ async def per_department(conn: AsyncConnection, today: date, limit: int) -> list
     """The same counts per department, most overdue first."""
     return await fetch_all(
         conn,
-        f"SELECT d.name AS department, {_COUNTS}, COUNT(*) OVER () AS total"
+        f"SELECT d.id AS department_id, d.name AS department, {_COUNTS}, COUNT(*) OVER () AS total"
         " FROM capa c JOIN departments d ON d.id = c.department_id GROUP BY d.id, d.name"
         " ORDER BY overdue DESC, open DESC, lower(d.name) LIMIT :limit",
         {"today": today.isoformat(), "limit": limit},
@@ -52,7 +62,7 @@ async def overdue(conn: AsyncConnection, today: date, limit: int) -> list[RowMap
     owners = joined(conn, "p.name", "', '")
     return await fetch_all(
         conn,
-        "SELECT c.id, c.state, c.due_date, f.number, a.number AS audit_number, d.name AS department,"
+        "SELECT c.id, c.state, c.due_date, c.original_due_date, f.number, a.number AS audit_number, d.name AS department,"
         f" (SELECT {owners} FROM person_roles r JOIN people p ON p.id = r.person_id"
         "   WHERE r.role = 'staff' AND r.department_id = c.department_id AND p.active = 1) AS owners,"
         " COUNT(*) OVER () AS total"
@@ -60,4 +70,17 @@ async def overdue(conn: AsyncConnection, today: date, limit: int) -> list[RowMap
         " JOIN departments d ON d.id = c.department_id"
         f" WHERE {_OVERDUE} ORDER BY c.due_date, c.id LIMIT :limit",
         {"today": today.isoformat(), "limit": limit},
+    )
+
+
+async def department_actions(conn: AsyncConnection, department_id: int, limit: int) -> list[RowMapping]:
+    """A department's actions not closed yet, earliest due first, with what each is about."""
+    return await fetch_all(
+        conn,
+        "SELECT c.id, c.state, c.due_date, c.original_due_date, c.returned_step, f.number, f.kind, f.statement,"
+        " a.number AS audit_number, d.name AS department, COUNT(*) OVER () AS total"
+        " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
+        " JOIN departments d ON d.id = c.department_id"
+        " WHERE c.department_id = :department_id AND c.state != 'closed' ORDER BY c.due_date, c.id LIMIT :limit",
+        {"department_id": department_id, "limit": limit},
     )

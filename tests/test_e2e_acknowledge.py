@@ -1,0 +1,40 @@
+"""The closing meeting: the department's contact acknowledges the findings with one tap,
+and the report says who acknowledged and when (or that it is pending)."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+
+from tests.harness import AUDITOR_EN, LEAD, STAFF, BotHarness
+from tests.test_e2e_report import completed_audit
+
+
+async def report_text(bot: BotHarness) -> str:
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/report", "A-2026-001")
+    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == LEAD.id, after=mark,
+                                     timeout=30)
+    document = docx.Document(io.BytesIO(sent.file_bytes))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+async def test_the_department_acknowledges_the_findings(bot):
+    await bot.join(STAFF, "staff", "Office")
+    mark = bot.double.mark()
+    await completed_audit(bot)
+    notice = await bot.double.wait_for(
+        lambda s: s.chat_id == STAFF.id and "审核发现" in (s.plain_text or ""), after=mark, timeout=15)
+    assert "NC1" in notice.plain_text and "OBS1" in notice.plain_text and "Two of five" in notice.plain_text
+    assert "Acknowledgement of the findings by the department: pending" in await report_text(bot)
+
+    # only the department's contacts acknowledge
+    forged = await bot.press_for_answer(AUDITOR_EN, notice.button("确认收到"), check=False)
+    assert forged.text.startswith("That is not available")
+    done = await bot.press(STAFF, notice.button("确认收到"), message_id=notice.message_id)
+    assert "确认收到，谢谢" in done.plain_text and not done.buttons
+    again = await bot.press_for_answer(STAFF, notice.button("确认收到"), message_id=notice.message_id, check=False)
+    assert not again.text  # pressed twice (an old copy of the button): no harm, no second record
+    text = await report_text(bot)
+    assert "Findings acknowledged by the department: Zhao Clerk, 20" in text and "pending" not in text

@@ -25,6 +25,7 @@ async def tick(application: Application) -> None:
     """One pass: queue what is due now, then send what the outbox holds."""
     runtime = application.bot_data["runtime"]
     await runtime.reminders.plan()
+    await runtime.programme.plan_notices()
     await _snapshot(runtime)
     await runtime.outbox.drain(application.bot)
 

@@ -101,7 +101,7 @@ async def _explain_completion(update: Update, context: AuditContext, error: Serv
     return True
 
 
-def _plan_defaults(context: AuditContext) -> dict[str, str]:
+def plan_defaults(context: AuditContext) -> dict[str, str]:
     return {name: context.label(f"plan_default_{name}") for name in ("objectives", "scope", "criteria")}
 
 
@@ -136,7 +136,7 @@ async def on_new_department(update: Update, context: AuditContext, button: butto
 
 
 async def on_department(update: Update, context: AuditContext, button: buttons.ChooseDepartment) -> None:
-    view = await service(context).create_for(context.actor, button.department, plan_defaults=_plan_defaults(context))
+    view = await service(context).create_for(context.actor, button.department, plan_defaults=plan_defaults(context))
     await update.callback_query.answer()
     await show(update, context, view)
 
@@ -144,7 +144,7 @@ async def on_department(update: Update, context: AuditContext, button: buttons.C
 async def on_new_audit_text(update: Update, context: AuditContext, state: dict) -> None:
     """The name of a new department, typed while starting an audit."""
     view = await service(context).new_department_typed(context.actor, update.message.text,
-                                                        plan_defaults=_plan_defaults(context))
+                                                        plan_defaults=plan_defaults(context))
     await show(update, context, view)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.services.capa_service import capa_view
+from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
@@ -26,7 +27,9 @@ from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
 STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed")
-LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update")
+LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update",
+              "programme_missed")
+PROGRAMME_KINDS = ("programme_reminder", "programme_missed")
 # The action states in which a notice about it still applies.
 VALID_STATES = {
     "capa_new": (CapaState.open, CapaState.planned),
@@ -52,11 +55,13 @@ class Notice:
 
 
 class NoticeService:
-    def __init__(self, db: Database, clock: Clock, settings: Settings, status: StatusService):
+    def __init__(self, db: Database, clock: Clock, settings: Settings, status: StatusService,
+                 programme: ProgrammeService | None = None):
         self.db = db
         self.clock = clock
         self.rules = Rules.from_settings(settings)
         self.status = status
+        self.programme = programme
 
     async def compose(self, kind: str, chat_id: int, payload_json: str) -> Notice | None:
         """The message of one outbox row, or None when it no longer applies."""
@@ -71,7 +76,10 @@ class NoticeService:
                 return None
             values: dict[str, Any] | None
             photos: list[dict[str, Any]] = []
-            if kind in VALID_STATES:
+            if kind in PROGRAMME_KINDS:
+                values = (await self.programme.notice(conn, kind, payload, chat_id, person["lang"])
+                          if self.programme is not None else None)
+            elif kind in VALID_STATES:
                 values = await _about_action(conn, kind, payload, roles, today, self.rules)
                 if values is not None and kind == "capa_photos":
                     photos = [dict(r) for r in await capa.question_photos(conn, payload["capa_id"], MAX_PHOTOS)]

@@ -12,7 +12,7 @@ from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import status
+from storage.repos import programme, status
 
 LIST_LIMIT = 40  # lines per list: the message stays within Telegram's 4096 characters
 DIGEST_OVERDUE = 10
@@ -39,6 +39,7 @@ class Overdue:
 class Digest:
     status: Status
     overdue: Overdue
+    missed: int = 0  # planned audits of the programme whose window passed unstarted
 
 
 class StatusService:
@@ -56,11 +57,14 @@ class StatusService:
         return await self._overdue(self.rules.today(self.clock.now()), LIST_LIMIT)
 
     async def digest(self, day: date) -> Digest | None:
-        """The day's digest for the leads; None when no corrective action is open."""
+        """The day's digest for the leads; None when no corrective action is open and no
+        planned audit was missed."""
         current = await self._status(day)
-        if not current.totals["open"]:
+        async with self.db.read() as conn:
+            missed = await programme.missed_count(conn, day)
+        if not current.totals["open"] and not missed:
             return None
-        return Digest(current, await self._overdue(day, DIGEST_OVERDUE))
+        return Digest(current, await self._overdue(day, DIGEST_OVERDUE), missed)
 
     async def _status(self, today: date) -> Status:
         async with self.db.read() as conn:

@@ -54,7 +54,7 @@ SUMMARY = SummaryView(
 EMPTY_SUMMARY = SummaryView(1, "A-1", "Office", "closing", 3, {"conform": 3}, [], [], [])
 
 SAMPLES: dict[str, list[dict]] = {
-    "audit_choose_checklist": [{}],
+    "audit_choose_checklist": [{"planned": False}, {"planned": True}],
     "audit_choose_department": [{"has_departments": True}, {"has_departments": False}],
     "audit_department_ask": [{}],
     "audit_plan_card": [{"card": PLAN, "fields": CARDS["plan"]}, {"card": PLAN_FIRST, "fields": CARDS["plan"]},

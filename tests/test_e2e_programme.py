@@ -87,6 +87,11 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
 
     listing = await bot.command(LEAD, "/programme")
     assert "0 planned · 1 due · 1 in progress" in listing.plain_text
+    offer = await bot.command(AUDITOR_EN, "/audit")  # /audit offers the planned audits of one's team
+    assert offer.buttons[0][0][0] == f"🗓 {LAB} · 2026-12"
+    offer = await bot.command(AUDITOR, "/audit")
+    assert not [t for row in offer.buttons for t, _ in row if t.startswith("🗓")]  # Operations is started
+    await bot.command(AUDITOR, "/resume")
 
     # the audit is run and completed
     opening = await bot.press(AUDITOR, plan.button("✅"), message_id=plan.message_id)
@@ -131,3 +136,17 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
     text = text_of(document)
     assert "not known yet" not in text.split("Definitions")[0]
     assert "A-2026-002" in text and "A-2026-001" in text  # the repeat finding, against June's audit
+
+
+async def test_suggestions_warn_of_clauses_not_audited_for_three_years_and_accept_all(bot, clock):
+    listing = await bot.command(LEAD, "/programme")
+    found = await bot.press(LEAD, listing.button("Suggested"), message_id=listing.message_id)
+    gaps = found.plain_text.split("for 3 years: clauses ")[1].split("\n")[0].split(", ")
+    assert {"7.2", "8.5", "9.2", "4.1"} <= set(gaps)  # June's audit recorded no answers
+    accepted = await bot.press(LEAD, found.button("Accept all 2"), message_id=found.message_id)
+    assert OPS in accepted.plain_text and LAB in accepted.plain_text
+    found = await bot.press(LEAD, accepted.button("Suggested"), message_id=accepted.message_id)
+    assert "nothing to suggest" in found.plain_text
+    toast = await bot.press_for_answer(LEAD, buttons.ProgrammeAccept().pack(), message_id=found.message_id,
+                                       check=False)
+    assert "nothing left to suggest" in toast.params["text"]

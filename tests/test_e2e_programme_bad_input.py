@@ -8,7 +8,10 @@ from datetime import date
 import pytest
 
 from bot import buttons
+from bot.report.data import load_report_data
 from storage.db import fetch_all
+from storage.files import FileStore
+from tests.capa_fixtures import SHANGHAI
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness
 from tests.programme_fixtures import OPS, cast, write_three_question_checklist
 
@@ -88,6 +91,12 @@ async def test_an_override_needs_a_reason_and_is_shown(bot):
     async with bot.db.read() as conn:
         rows = await fetch_all(conn, "SELECT action, after_json FROM audit_trail WHERE entity = 'programme'")
     assert [r["action"] for r in rows] == ["impartiality_override", "added"]
+    offer = await bot.command(AUDITOR_EN, "/audit")
+    plan = await bot.press(AUDITOR_EN, offer.button("🗓"), message_id=offer.message_id)
+    assert "impartiality override — Only auditor trained on the release process" in plan.plain_text
+    audit_id = buttons.ConfirmStage.parse(plan.button("✅")).audit
+    report = await load_report_data(bot.db, audit_id, FileStore(bot.data_dir / "evidence"), SHANGHAI)
+    assert report.impartiality == [("Ann Auditor", "Only auditor trained on the release process")]
 
 
 async def test_only_leads_keep_the_programme_and_cancelled_audits_are_not_reminded(bot, clock):

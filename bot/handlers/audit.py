@@ -111,9 +111,11 @@ async def audit_command(update: Update, context: AuditContext) -> None:
     """/audit: pick a checklist."""
     if not context.actor.is_auditor:
         raise NotAllowed()
-    choices = await service(context).begin(context.actor)
-    rows = [[(f"{c['title']} ({c['questions']})", buttons.ChooseChecklist(c["id"]).pack())] for c in choices]
-    await reply(update, context, "audit_choose_checklist", rows=rows)
+    offer = await service(context).begin(context.actor)
+    rows = [[(context.label("audit_btn_planned", department=p["department"][:30], window=p["window_start"][:7]),
+              buttons.ProgrammeStart(p["id"]).pack())] for p in offer.planned]
+    rows += [[(f"{c['title']} ({c['questions']})", buttons.ChooseChecklist(c["id"]).pack())] for c in offer.checklists]
+    await reply(update, context, "audit_choose_checklist", rows=rows, planned=bool(offer.planned))
 
 
 async def on_checklist(update: Update, context: AuditContext, button: buttons.ChooseChecklist) -> None:

@@ -131,6 +131,14 @@ class Completed:
 Stage = CardView | QuestionView
 
 
+@dataclass(frozen=True)
+class NewAudit:
+    """What /audit offers: the checklists, and the planned audits the person may start."""
+
+    checklists: list[dict]
+    planned: list[dict] = field(default_factory=list)
+
+
 class AuditService:
     def __init__(self, db: Database, clock: Clock, settings: Settings, checklists: dict[str, Checklist],
                  files: FileStore, on_photo: Callable[[str], None] | None = None):
@@ -151,12 +159,15 @@ class AuditService:
             for c in sorted(self.checklists.values(), key=lambda c: c.id)
         ]
 
-    async def begin(self, actor: Actor) -> list[dict]:
-        """/audit: the checklists to choose from (the person is now starting an audit)."""
+    async def begin(self, actor: Actor) -> NewAudit:
+        """/audit: the checklists to choose from, and the planned audits of the programme the
+        person is on the team of (the person is now starting an audit)."""
         _require_auditor(actor)
+        today = self.clock.now().astimezone(self.settings.tz).date()
         async with self.db.transaction() as conn:
             await dialogs.put(conn, actor.id, flow=NEW_FLOW, at=self.clock.now())
-        return self.checklist_choices(actor.lang)
+            planned = [dict(r) for r in await programme.planned_for(conn, actor.id, today)]
+        return NewAudit(self.checklist_choices(actor.lang), planned)
 
     async def choose_checklist(self, actor: Actor, checklist_id: str, *, message_id: int | None = None
                                ) -> list[dict]:

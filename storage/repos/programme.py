@@ -127,6 +127,19 @@ async def planned_counts(conn: AsyncConnection) -> dict[int, int]:
     return {r["person_id"]: r["n"] for r in rows}
 
 
+async def planned_for(conn: AsyncConnection, person_id: int, today: date, limit: int = 5) -> list[RowMapping]:
+    """Active planned audits not started yet whose window has not passed, with ``person_id`` on the team."""
+    return await fetch_all(
+        conn,
+        "SELECT g.id, g.window_start, g.window_end, d.name AS department FROM programme g"
+        " JOIN departments d ON d.id = g.department_id"
+        " JOIN programme_team t ON t.programme_id = g.id AND t.person_id = :person"
+        " WHERE g.status = 'active' AND g.audit_id IS NULL AND g.window_end >= :today"
+        " ORDER BY g.window_start, g.id LIMIT :limit",
+        {"person": person_id, "today": today.isoformat(), "limit": limit},
+    )
+
+
 # --- what the reminder pass derives -----------------------------------------------------------
 
 async def opening_between(conn: AsyncConnection, first: date, last: date) -> list[RowMapping]:

@@ -368,3 +368,13 @@ class ProgrammeStart(Button, prefix="pgo"):
     """Start the audit planned in the programme (the reminder's button)."""
 
     item: int
+
+
+@dataclass(frozen=True)
+class ProgrammeExport(Button, prefix="pge"):
+    year: int
+
+
+@dataclass(frozen=True)
+class ProgrammeImport(Button, prefix="pgf"):
+    pass

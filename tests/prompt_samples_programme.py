@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.services.programme_service import Item, OverrideAsked, Overview, Suggestion, Suggestions
+from bot.services.programme_service import ImportOutcome, Item, OverrideAsked, Overview, Suggestion, Suggestions
 
 HOSTILE = "<script>alert(1)</script> & 办公室"
 _TEAM = [{"person_id": 1, "name": HOSTILE, "override_reason": None},
@@ -44,4 +44,8 @@ SAMPLES: dict[str, list[dict]] = {
     "programme_reminder": [{"item": _item(), "stage": "before14", "days": 14},
                            {"item": _item(month=False), "stage": "before1", "days": 1}],
     "programme_missed": [{"item": _item("missed")}],
+    "programme_send_file": [{}],
+    "programme_export_caption": [{"year": 2027}],
+    "programme_import_problems": [{"problems": [HOSTILE]}, {"problems": [HOSTILE * 10] * 40}],
+    "programme_imported": [{"outcome": ImportOutcome(1, 0)}, {"outcome": ImportOutcome(12, 3)}],
 }

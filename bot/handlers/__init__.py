@@ -43,7 +43,7 @@ FLOWS: dict[str, Flow] = {
     capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media,
                                  explain_as=capa.explain_sending),
     people_service.FLOW: Flow(text=admin.on_admin_text),
-    programme_service.FLOW: Flow(text=programme.on_text),
+    programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
     checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
                                  explain_as=checklists.explain_refusal),
 }

@@ -7,6 +7,7 @@ result; refusals are ``ServiceError``s the wrapper in bot/handlers/common.py exp
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot import buttons as b
-from bot.handlers import audit
+from bot.handlers import audit, checklists
 from bot.handlers.common import Rows, edit_or_send, on_press, reply
 from bot.runtime import AuditContext
 from bot.services.errors import NotAllowed
@@ -57,6 +58,8 @@ def list_rows(context: AuditContext, items: list[Item], year: int) -> Rows:
         for i in items[:MAX_LISTED]]
     rows.append([(label("programme_btn_add"), b.ProgrammeAdd().pack()),
                  (label("programme_btn_suggest"), b.ProgrammeSuggest().pack())])
+    rows.append([(label("programme_btn_export"), b.ProgrammeExport(year).pack()),
+                 (label("programme_btn_import"), b.ProgrammeImport().pack())])
     rows.append([(f"« {year - 1}", b.ProgrammeList(year - 1).pack()), (f"{year + 1} »", b.ProgrammeList(year + 1).pack())])
     return rows
 
@@ -238,6 +241,46 @@ async def on_accept(update: Update, context: AuditContext, button: b.ProgrammeAc
                               (context.label("programme_btn_back"), b.ProgrammeList(year).pack())]])
 
 
+# --- the workbook ------------------------------------------------------------------------------------
+
+async def on_export(update: Update, context: AuditContext, button: b.ProgrammeExport) -> None:
+    data = await service(context).export(context.actor, button.year)
+    await update.callback_query.answer()
+    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=f"programme-{button.year}.xlsx",
+                                    caption=context.text("programme_export_caption", year=button.year))
+
+
+async def on_import(update: Update, context: AuditContext, button: b.ProgrammeImport) -> None:
+    await service(context).ask_workbook(context.actor)
+    await update.callback_query.answer()
+    await reply(update, context, "programme_send_file")
+
+
+async def on_media(update: Update, context: AuditContext, state: dict) -> None:
+    """A file in the programme dialog: the workbook to import, when one is awaited."""
+    document = update.effective_message.document
+    if state.get("awaiting") != "workbook":  # not the programme's: as outside any dialog
+        if document is not None and (document.file_name or "").lower().endswith((".xlsx", ".yaml", ".yml")):
+            await checklists.on_checklist_document(update, context, {}, on_media)
+        else:
+            await reply(update, context, "media_without_dialog", actor=context.actor)
+        return
+    if document is None:
+        await reply(update, context, "programme_send_file")
+        return
+
+    async def fetch() -> bytes:
+        return bytes(await (await document.get_file()).download_as_bytearray())
+
+    outcome = await service(context).import_workbook(context.actor, document.file_size, fetch)
+    if outcome.problems:
+        await reply(update, context, "programme_import_problems",
+                    problems=[p.line(context.lang) for p in outcome.problems])
+        return
+    await reply(update, context, "programme_imported", outcome=outcome,
+                rows=[[(context.label("programme_btn_back"), b.ProgrammeList().pack())]])
+
+
 # --- starting the planned audit ---------------------------------------------------------------------
 
 async def on_start(update: Update, context: AuditContext, button: b.ProgrammeStart) -> None:
@@ -254,6 +297,7 @@ def callback_handlers() -> list[BaseHandler]:
         b.ProgrammeChecklist: on_checklist, b.ProgrammeWindow: on_window, b.ProgrammeMonth: on_month,
         b.ProgrammeRisk: on_risk, b.ProgrammeTeam: on_team, b.ProgrammeSave: on_save,
         b.ProgrammeCancel: on_cancel, b.ProgrammeSuggest: on_suggest, b.ProgrammeAccept: on_accept,
+        b.ProgrammeExport: on_export, b.ProgrammeImport: on_import,
     }
     return [*(on_press(button, handler, who=_lead) for button, handler in routes.items()),
             on_press(b.ProgrammeStart, on_start, who=_auditor)]

@@ -10,11 +10,15 @@ change it leads to. No Telegram here.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from bot import programme_workbook as workbook
+from bot.checklist_workbook import MAX_FILE_BYTES, Problem, too_big
 from bot.checklists import Checklist
 from bot.clock import Clock
 from bot.report.review_figures import clause_key
@@ -108,6 +112,18 @@ class Suggestion:
 class Suggestions:
     items: list[Suggestion]
     clause_gaps: list[str]  # clauses no department was audited on for CLAUSE_GAP_YEARS
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """A programme workbook applied (``changed`` and ``added`` rows), or every problem with it."""
+
+    changed: int = 0
+    added: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+Fetch = Callable[[], Awaitable[bytes]]
 
 
 class ProgrammeService:
@@ -467,6 +483,142 @@ class ProgrammeService:
                                                              "reason": suggestion.reason})
                 created.append(await self._item(conn, await repo.get(conn, item_id), actor.lang, today, team=True))
         return created
+
+
+    # --- the workbook --------------------------------------------------------------------------
+
+    async def export(self, actor: Actor, year: int) -> bytes:
+        """The year's programme as an .xlsx (the same columns the import reads)."""
+        view = await self.overview(actor, year)
+        rows = [{"id": i.id, "department": i.department, "checklist": i.checklist_id, "window_start": i.window_start,
+                 "window_end": i.window_end, "risk": i.risk, "team": [m["name"] for m in i.team], "state": i.state,
+                 "impartiality": "; ".join(f"{m['name']}: {m['override_reason']}" for m in i.team
+                                           if m["override_reason"])}
+                for i in view.items if not i.draft]
+        return await asyncio.to_thread(workbook.write_programme, rows, actor.lang)
+
+    async def ask_workbook(self, actor: Actor) -> None:
+        """📥 Import: the next file sent is the programme workbook."""
+        _require_lead(actor)
+        async with self.db.transaction() as conn:
+            await dialogs.put(conn, actor.id, flow=FLOW, awaiting="workbook", at=self.clock.now())
+
+    async def import_workbook(self, actor: Actor, size: int | None, fetch: Fetch) -> ImportOutcome:
+        """Check the whole workbook; apply all of it in one transaction, or nothing and every problem."""
+        _require_lead(actor)
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        if state is None or state["flow"] != FLOW or state["awaiting"] != "workbook":
+            raise ProgrammeError("use_buttons")
+        if size is not None and size > MAX_FILE_BYTES:
+            return ImportOutcome(problems=[too_big(size)])
+        read = await asyncio.to_thread(workbook.read_programme, await fetch())
+        if read.problems and not read.rows:
+            return ImportOutcome(problems=read.problems)
+        now, today = self.clock.now(), self.today()
+        async with self.db.transaction() as conn:
+            plans, problems = await self._check_rows(conn, read.rows, today)
+            problems = sorted(read.problems + problems, key=lambda p: (p.row or 0, p.column or 0))
+            if problems:
+                return ImportOutcome(problems=problems)
+            changed = added = 0
+            for row, plan in plans:
+                if plan is None:
+                    continue
+                values = {k: plan[k] for k in ("checklist_id", "window_start", "window_end", "risk")}
+                if row.item_id is None:
+                    item_id = await repo.create(conn, department_id=plan["department_id"], created_by=actor.id,
+                                                at=now, status=ProgrammeStatus.active, **values)
+                    added += 1
+                else:
+                    item_id = row.item_id
+                    await repo.update(conn, item_id, now, **values)
+                    if plan["department_id"] != plan["old_department_id"]:
+                        await repo.move_department(conn, item_id, plan["department_id"])
+                    changed += 1
+                for person_id in plan["remove"]:
+                    await repo.remove_member(conn, item_id, person_id)
+                for person_id in plan["add"]:
+                    await repo.add_member(conn, item_id, person_id, now)
+                await trail.record(conn, at=now, person_id=actor.id, entity="programme", entity_id=item_id,
+                                   action="imported", after={k: str(v) for k, v in values.items()})
+            await dialogs.clear(conn, actor.id)
+        return ImportOutcome(changed, added)
+
+    async def _check_rows(self, conn, rows: list[workbook.Row], today: date) -> tuple[list, list[Problem]]:
+        """What each row changes (None: nothing), and every problem of meaning, by row and column."""
+        problem = workbook.problem
+        by_name = {d["name"].casefold(): d for d in await departments.list_active(conn)}
+        auditors: dict[str, list[int]] = {}
+        for person in await repo.auditors(conn):
+            auditors.setdefault(person["name"].strip().casefold(), []).append(person["id"])
+        checklists = {c.id.casefold(): c.id for c in self.checklists.values()}
+        for c in self.checklists.values():
+            for lang in ("zh", "en"):
+                checklists.setdefault(c.title.get(lang).strip().casefold(), c.id)
+        problems: list[Problem] = []
+        plans: list[tuple[workbook.Row, dict | None]] = []
+        seen: dict[int, int] = {}
+        for row in rows:
+            existing, before = None, len(problems)
+            if row.item_id is not None:
+                if row.item_id in seen:
+                    problems.append(problem("pg_id_duplicate", row, "id", value=row.item_id, other=seen[row.item_id]))
+                    continue
+                seen[row.item_id] = row.number
+                existing = await repo.get(conn, row.item_id)
+                if existing is None or existing["status"] != ProgrammeStatus.active:
+                    problems.append(problem("pg_id_unknown", row, "id", value=row.item_id))
+                    continue
+            department = by_name.get(row.department.casefold())
+            if department is None and row.department:
+                problems.append(problem("pg_department_unknown", row, "department", value=row.department))
+            checklist_id = checklists.get(row.checklist.casefold())
+            if checklist_id is None and row.checklist:
+                problems.append(problem("pg_checklist_unknown", row, "checklist", value=row.checklist,
+                                        known=", ".join(sorted(self.checklists))))
+            window_ok = row.window_start is not None and row.window_end is not None
+            same_window = existing is not None and window_ok and (
+                row.window_start.isoformat(), row.window_end.isoformat()) == (existing["window_start"],
+                                                                              existing["window_end"])
+            if window_ok and row.window_end < row.window_start:
+                problems.append(problem("pg_window_reversed", row, "window_end"))
+                window_ok = False
+            elif window_ok and row.window_end < today and not same_window:
+                problems.append(problem("pg_window_past", row, "window_end", value=row.window_end.isoformat()))
+                window_ok = False
+            team: list[int] = []
+            for name in row.team:
+                found = auditors.get(name.casefold(), [])
+                if len(found) != 1:
+                    problems.append(problem("pg_auditor_unknown" if not found else "pg_auditor_ambiguous", row,
+                                            "team", value=name))
+                elif found[0] not in team:
+                    team.append(found[0])
+            if len(problems) > before or department is None or checklist_id is None or not window_ok or not team:
+                plans.append((row, None))
+                continue
+            members = {m["person_id"]: m for m in await repo.team(conn, existing["id"])} if existing else {}
+            conflicts = await repo.conflicts(conn, department["id"])
+            for person_id in team:
+                if person_id in conflicts and not (members.get(person_id) or {}).get("override_reason"):
+                    name = next(n for n in row.team if person_id in auditors.get(n.casefold(), []))
+                    problems.append(problem(f"pg_impartiality_{conflicts[person_id]}", row, "team", value=name))
+            plan = {"department_id": department["id"], "old_department_id": existing["department_id"] if existing
+                    else None, "checklist_id": checklist_id, "window_start": row.window_start,
+                    "window_end": row.window_end, "risk": row.risk,
+                    "add": [p for p in team if p not in members], "remove": [p for p in members if p not in team]}
+            if existing is not None:
+                started = existing["audit_id"] is not None and existing["audit_status"] != "cancelled"
+                unchanged = same_window and not plan["add"] and not plan["remove"] and (
+                    checklist_id, row.risk, department["id"]) == (existing["checklist_id"], existing["risk"],
+                                                                 existing["department_id"])
+                if unchanged:
+                    plan = None
+                elif started:
+                    problems.append(problem("pg_started", row, None, number=existing["audit_number"]))
+            plans.append((row, plan))
+        return plans, problems
 
 
 def _top_clause(clause: str) -> str:

@@ -65,6 +65,10 @@ async def update(conn: AsyncConnection, item_id: int, at: datetime, **values: An
                   {**params, "at": to_db(at), "id": item_id})
 
 
+async def move_department(conn: AsyncConnection, item_id: int, department_id: int) -> None:
+    await execute(conn, "UPDATE programme SET department_id = :d WHERE id = :id", {"d": department_id, "id": item_id})
+
+
 # --- the team ---------------------------------------------------------------------------------
 
 async def team(conn: AsyncConnection, item_id: int) -> list[RowMapping]:

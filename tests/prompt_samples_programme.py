@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.services.programme_service import ImportOutcome, Item, OverrideAsked, Overview, Suggestion, Suggestions
+from bot.services.programme_service import (
+    ImportOutcome,
+    Item,
+    OverrideAsked,
+    Overview,
+    Suggestion,
+    Suggestions,
+)
 
 HOSTILE = "<script>alert(1)</script> & 办公室"
 _TEAM = [{"person_id": 1, "name": HOSTILE, "override_reason": None},

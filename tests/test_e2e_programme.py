@@ -120,7 +120,7 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
     await bot.tick()
     missed = texts_to(bot, LEAD.id, "Audit missed")
     assert len(missed) == 1 and LAB in missed[0].plain_text
-    assert any("Missed audits of the programme: 1" in s.plain_text for s in texts_to(bot, LEAD.id, "Daily digest"))
+    assert any("missed in the last 12 months: 1" in s.plain_text for s in texts_to(bot, LEAD.id, "Daily digest"))
     clock.advance(days=1)
     await bot.tick()
     assert len(texts_to(bot, LEAD.id, "Audit missed")) == 1

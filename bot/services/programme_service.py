@@ -455,7 +455,8 @@ class ProgrammeService:
 
     async def accept(self, actor: Actor, department_id: int | None = None) -> list[Item]:
         """Accept one suggestion (``department_id``) or all: each becomes a planned audit with a
-        team of the auditor free of conflicts who has the fewest planned audits (else the lead)."""
+        team of the auditor free of conflicts who has the fewest planned audits (others before
+        the lead who accepts); refused when no auditor is free of conflicts for one of them."""
         _require_lead(actor)
         now, today = self.clock.now(), self.today()
         created = []
@@ -469,15 +470,15 @@ class ProgrammeService:
             for suggestion in chosen:
                 conflicts = await repo.conflicts(conn, suggestion.department_id)
                 free = [p for p in auditors if p["id"] not in conflicts]
-                member = min(free, key=lambda p: (load.get(p["id"], 0), p["id"] == actor.id, p["id"]))["id"] \
-                    if free else actor.id
+                if not free:  # an override needs the lead's reason: by ➕ Add, not wholesale
+                    raise ProgrammeError("no_free_auditor", department=suggestion.department)
+                member = min(free, key=lambda p: (load.get(p["id"], 0), p["id"] == actor.id, p["id"]))["id"]
                 load[member] = load.get(member, 0) + 1
                 item_id = await repo.create(
                     conn, department_id=suggestion.department_id, checklist_id=sorted(self.checklists)[0],
                     window_start=suggestion.window_start, window_end=suggestion.window_end, risk=suggestion.risk,
                     status=ProgrammeStatus.active, created_by=actor.id, at=now, reason=suggestion.reason)
-                reason = None if member not in conflicts else "suggested"
-                await repo.add_member(conn, item_id, member, now, override_reason=reason)
+                await repo.add_member(conn, item_id, member, now)
                 await trail.record(conn, at=now, person_id=actor.id, entity="programme", entity_id=item_id,
                                    action="accepted", after={"department": suggestion.department,
                                                              "reason": suggestion.reason})

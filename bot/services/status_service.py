@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.clock import Clock
@@ -39,7 +39,7 @@ class Overdue:
 class Digest:
     status: Status
     overdue: Overdue
-    missed: int = 0  # planned audits of the programme whose window passed unstarted
+    missed: int = 0  # planned audits of the programme whose window passed unstarted (last 12 months)
 
 
 class StatusService:
@@ -61,7 +61,7 @@ class StatusService:
         planned audit was missed."""
         current = await self._status(day)
         async with self.db.read() as conn:
-            missed = await programme.missed_count(conn, day)
+            missed = await programme.missed_count(conn, day, day - timedelta(days=365))
         if not current.totals["open"] and not missed:
             return None
         return Digest(current, await self._overdue(day, DIGEST_OVERDUE), missed)

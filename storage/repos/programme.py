@@ -172,9 +172,11 @@ async def missed(conn: AsyncConnection, today: date) -> list[RowMapping]:
     )
 
 
-async def missed_count(conn: AsyncConnection, today: date) -> int:
-    return int(await fetch_value(conn, f"SELECT COUNT(*) FROM programme g WHERE {_UNSTARTED_PAST}",
-                                 {"today": today.isoformat()}))
+async def missed_count(conn: AsyncConnection, today: date, since: date) -> int:
+    """How many planned audits were missed whose window ended on or after ``since``."""
+    return int(await fetch_value(
+        conn, f"SELECT COUNT(*) FROM programme g WHERE {_UNSTARTED_PAST} AND g.window_end >= :since",
+        {"today": today.isoformat(), "since": since.isoformat()}))
 
 
 async def any_active(conn: AsyncConnection) -> bool:

@@ -378,3 +378,9 @@ class ProgrammeExport(Button, prefix="pge"):
 @dataclass(frozen=True)
 class ProgrammeImport(Button, prefix="pgf"):
     pass
+
+
+@dataclass(frozen=True)
+class ProgrammeField(Button, prefix="pgp"):
+    item: int
+    field: Literal["scope", "objectives"]

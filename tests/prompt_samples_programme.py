@@ -25,7 +25,9 @@ def _item(state: str = "planned", *, status: str = "active", month: bool = True,
                 reason, 12 if number else None, number, list(team))
 
 
-_ITEMS = [_item(), _item("due", month=False), _item("in_progress", number="A-2027-001"),
+_SCOPED = Item(8, 3, "Ops", "aa", "Aa", date(2027, 3, 1), date(2027, 3, 31), True, "low", "active", "planned",
+               None, None, None, [], HOSTILE * 20, HOSTILE * 20)
+_ITEMS = [_SCOPED, _item(), _item("due", month=False), _item("in_progress", number="A-2027-001"),
           _item("done", number="A-2027-002"), _item("missed", team=[]), _item(status="draft", reason="never")]
 _COUNTS = {"planned": 1, "due": 1, "in_progress": 1, "done": 1, "missed": 1}
 _SUGGESTIONS = [Suggestion(3, HOSTILE, risk, date(2027, 1, 1), date(2027, 1, 31), reason, 6, number, day)
@@ -39,7 +41,7 @@ SAMPLES: dict[str, list[dict]] = {
                        {"view": Overview(2027, date(2027, 2, 1), _ITEMS, _COUNTS)},
                        {"view": Overview(2027, date(2027, 2, 1), [_item()] * 60, _COUNTS)}],
     "programme_item": [{"item": i, "asking": asking} for i in _ITEMS
-                       for asking in (None, "window", "checklist", "team", "cancel")],
+                       for asking in (None, "window", "checklist", "team", "cancel", "scope", "objectives")],
     "programme_choose_department": [{"has_departments": True}, {"has_departments": False}],
     "programme_override_ask": [{"asked": OverrideAsked(7, HOSTILE, "staff")},
                                {"asked": OverrideAsked(7, "Li", "verifier")}],

@@ -84,6 +84,10 @@ async def test_an_override_needs_a_reason_and_is_shown(bot):
     card = await bot.say(LEAD, "Only auditor trained on the release process")
     assert "Team: Ann" in card.plain_text
     assert "impartiality override — Only auditor trained on the release process" in card.plain_text
+    asked = await bot.press(LEAD, card.button("Scope"), message_id=card.message_id)
+    assert "Type the scope" in asked.plain_text
+    card = await bot.say(LEAD, "Release of finished goods, last 6 months")
+    assert "Scope: Release of finished goods, last 6 months" in card.plain_text
     saved = await bot.press(LEAD, card.button("Save"), message_id=card.message_id)
     assert "planned" in saved.plain_text
     listing = await bot.command(LEAD, "/programme")
@@ -94,6 +98,7 @@ async def test_an_override_needs_a_reason_and_is_shown(bot):
     offer = await bot.command(AUDITOR_EN, "/audit")
     plan = await bot.press(AUDITOR_EN, offer.button("🗓"), message_id=offer.message_id)
     assert "impartiality override — Only auditor trained on the release process" in plan.plain_text
+    assert "Release of finished goods, last 6 months" in plan.plain_text  # the plan's scope
     audit_id = buttons.ConfirmStage.parse(plan.button("✅")).audit
     report = await load_report_data(bot.db, audit_id, FileStore(bot.data_dir / "evidence"), SHANGHAI)
     assert report.impartiality == [("Ann Auditor", "Only auditor trained on the release process")]

@@ -80,6 +80,8 @@ def item_rows(context: AuditContext, item: Item) -> Rows:
         [(("● " if item.risk == risk else "") + label(f"programme_risk_{risk}"), b.ProgrammeRisk(item.id, risk).pack())
          for risk in Risk],
         [(label("programme_btn_team", n=len(item.team)), b.ProgrammeTeam(item.id).pack())],
+        [(label("programme_btn_scope"), b.ProgrammeField(item.id, "scope").pack()),
+         (label("programme_btn_objectives"), b.ProgrammeField(item.id, "objectives").pack())],
     ]
     if item.draft:
         rows.append([(label("programme_btn_save"), b.ProgrammeSave(item.id).pack()),
@@ -166,6 +168,13 @@ async def on_window(update: Update, context: AuditContext, button: b.ProgrammeWi
     rows = [choices[i:i + 3] for i in range(0, len(choices), 3)]
     rows.append([(context.label("programme_btn_back"), b.ProgrammeItem(item.id).pack())])
     await show_item(update, context, item, asking="window", rows=rows)
+
+
+async def on_field(update: Update, context: AuditContext, button: b.ProgrammeField) -> None:
+    item = await service(context).ask_field(context.actor, button.item, button.field)
+    await update.callback_query.answer()
+    await show_item(update, context, item, asking=button.field,
+                    rows=[[(context.label("programme_btn_back"), b.ProgrammeItem(item.id).pack())]])
 
 
 async def on_month(update: Update, context: AuditContext, button: b.ProgrammeMonth) -> None:
@@ -297,7 +306,7 @@ def callback_handlers() -> list[BaseHandler]:
         b.ProgrammeChecklist: on_checklist, b.ProgrammeWindow: on_window, b.ProgrammeMonth: on_month,
         b.ProgrammeRisk: on_risk, b.ProgrammeTeam: on_team, b.ProgrammeSave: on_save,
         b.ProgrammeCancel: on_cancel, b.ProgrammeSuggest: on_suggest, b.ProgrammeAccept: on_accept,
-        b.ProgrammeExport: on_export, b.ProgrammeImport: on_import,
+        b.ProgrammeExport: on_export, b.ProgrammeImport: on_import, b.ProgrammeField: on_field,
     }
     return [*(on_press(button, handler, who=_lead) for button, handler in routes.items()),
             on_press(b.ProgrammeStart, on_start, who=_auditor)]

@@ -36,6 +36,8 @@ from storage.times import from_db
 
 FLOW = "programme"
 MAX_REASON = 500
+MAX_FIELD = 2000
+PLAN_FIELDS = ("scope", "objectives")  # what a planned audit gives the plan of the audit started from it
 
 
 class ProgrammeError(ServiceError):
@@ -63,6 +65,8 @@ class Item:
     audit_id: int | None
     audit_number: str | None
     team: list[dict] = field(default_factory=list)
+    scope: str | None = None  # the plan's, when the audit is started (else the plan's defaults)
+    objectives: str | None = None
 
     @property
     def draft(self) -> bool:
@@ -172,7 +176,7 @@ class ProgrammeService:
             checklist.title.get(lang) if checklist else row["checklist_id"], start, end,
             rules.Window(start, end).is_month, row["risk"], row["status"],
             rules.state_of(start, end, row["audit_status"], today), row["reason"], row["audit_id"],
-            row["audit_number"], members)
+            row["audit_number"], members, row["scope"], row["objectives"])
 
     def checklist_choices(self, lang: str) -> list[dict]:
         return [{"id": c.id, "title": c.title.get(lang)} for c in sorted(self.checklists.values(), key=lambda c: c.id)]
@@ -226,6 +230,16 @@ class ProgrammeService:
                               at=self.clock.now())
             return await self._item(conn, row, actor.lang, self.today(), team=True)
 
+    async def ask_field(self, actor: Actor, item_id: int, name: str) -> Item:
+        """✏️ Scope / Objectives: the next text typed is the planned audit's (its plan gets it)."""
+        _require_lead(actor)
+        if name not in PLAN_FIELDS:
+            raise ProgrammeError("stale")
+        async with self.db.transaction() as conn:
+            row = await self._row(conn, item_id, editable=True)
+            await dialogs.put(conn, actor.id, flow=FLOW, awaiting=name, data={"item": item_id}, at=self.clock.now())
+            return await self._item(conn, row, actor.lang, self.today(), team=True)
+
     async def set_month(self, actor: Actor, item_id: int, month: date) -> Item:
         _require_lead(actor)
         window = self._checked(rules.month_window(month))
@@ -272,6 +286,14 @@ class ProgrammeService:
                 raise ProgrammeError(f"window_{error.code}") from error
             return await self._change(actor, data["item"], "window", window_start=window.start,
                                       window_end=window.end, done_typing=True)
+        if state["awaiting"] in PLAN_FIELDS:
+            value = clean_text(text).strip()
+            if not value:
+                raise ProgrammeError("field_empty")
+            if len(value) > MAX_FIELD:
+                raise ProgrammeError("field_too_long")
+            return await self._change(actor, data["item"], state["awaiting"], done_typing=True,
+                                      **{state["awaiting"]: value})
         if state["awaiting"] == "override":
             return await self._override(actor, data["item"], data["person"], text)
         raise ProgrammeError("use_buttons")

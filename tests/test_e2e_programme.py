@@ -37,7 +37,8 @@ async def outbox(bot: BotHarness, kind: str) -> list[dict]:
 
 
 async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot, clock):
-    listing = await bot.command(LEAD, "/programme")
+    menu = await bot.command(LEAD, "/start")
+    listing = await bot.press(LEAD, menu.button("Audit programme"), message_id=menu.message_id)
     assert "Nothing is planned for 2026" in listing.plain_text
     found = await bot.press(LEAD, listing.button("Suggested"), message_id=listing.message_id)
     text = found.plain_text

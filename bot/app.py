@@ -40,6 +40,7 @@ COMMANDS = (
     ("export", "cmd_export"),
     ("checklists", "cmd_checklists"),
     ("review", "cmd_review"),
+    ("programme", "cmd_programme"),
     ("invite", "cmd_invite"),
     ("departments", "cmd_departments"),
     ("users", "cmd_users"),

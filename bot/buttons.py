@@ -466,3 +466,104 @@ class ChecklistPublish(Button, prefix="clp"):
 @dataclass(frozen=True)
 class ChecklistDiscard(Button, prefix="cld"):
     draft: str
+
+
+# --- the audit programme (/programme) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeList(Button, prefix="pgl"):
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class ProgrammeItem(Button, prefix="pgi"):
+    item: int
+
+
+@dataclass(frozen=True)
+class ProgrammeAdd(Button, prefix="pga"):
+    pass
+
+
+@dataclass(frozen=True)
+class ProgrammeDepartment(Button, prefix="pgd"):
+    department: int
+
+
+@dataclass(frozen=True)
+class ProgrammeChecklists(Button, prefix="pgk"):
+    item: int
+
+
+@dataclass(frozen=True)
+class ProgrammeChecklist(Button, prefix="pgc"):
+    item: int
+    checklist: str
+
+
+@dataclass(frozen=True)
+class ProgrammeWindow(Button, prefix="pgw"):
+    item: int
+
+
+@dataclass(frozen=True)
+class ProgrammeMonth(Button, prefix="pgm"):
+    item: int
+    month: date  # its first day
+
+
+@dataclass(frozen=True)
+class ProgrammeRisk(Button, prefix="pgr"):
+    item: int
+    risk: Literal["low", "normal", "high"]
+
+
+@dataclass(frozen=True)
+class ProgrammeTeam(Button, prefix="pgt"):
+    item: int
+    person: int | None = None  # None: show the team choices
+
+
+@dataclass(frozen=True)
+class ProgrammeSave(Button, prefix="pgs"):
+    item: int
+
+
+@dataclass(frozen=True)
+class ProgrammeCancel(Button, prefix="pgx"):
+    item: int
+    sure: Literal[0, 1] = 0
+
+
+@dataclass(frozen=True)
+class ProgrammeSuggest(Button, prefix="pgg"):
+    pass
+
+
+@dataclass(frozen=True)
+class ProgrammeAccept(Button, prefix="pgy"):
+    department: int | None = None  # None: accept them all
+
+
+@dataclass(frozen=True)
+class ProgrammeStart(Button, prefix="pgo"):
+    """Start the audit planned in the programme (the reminder's button)."""
+
+    item: int
+
+
+@dataclass(frozen=True)
+class ProgrammeExport(Button, prefix="pge"):
+    year: int
+
+
+@dataclass(frozen=True)
+class ProgrammeImport(Button, prefix="pgf"):
+    pass
+
+
+@dataclass(frozen=True)
+class ProgrammeField(Button, prefix="pgp"):
+    item: int
+    field: Literal["scope", "objectives"]

@@ -27,6 +27,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
+from bot.handlers import programme
 from bot.handlers.capa import media_source, notice_rows
 from bot.handlers.common import keyboard
 from bot.prompts import Prompts
@@ -145,7 +146,9 @@ class OutboxSender:
         def label(key: str, /, **values: object) -> str:
             return self.prompts.label(notice.lang, key, **values)
 
-        await bot.send_message(chat_id, text, reply_markup=keyboard(notice_rows(notice.kind, notice.values, label)))
+        rows = (programme.notice_rows if notice.kind.startswith("programme_") else notice_rows)(
+            notice.kind, notice.values, label)
+        await bot.send_message(chat_id, text, reply_markup=keyboard(rows))
 
     async def _send_album(self, bot: Bot, chat_id: int, notice: Notice) -> None:
         caption = self.prompts.label(notice.lang, "capa_photo_caption", number=notice.values["capa"]["number"])

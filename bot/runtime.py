@@ -19,6 +19,7 @@ from bot.services.dialog_service import DialogService
 from bot.services.inbox_service import InboxService
 from bot.services.notices import NoticeService
 from bot.services.people_service import Actor, PeopleService
+from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
 from bot.services.review_service import ReviewService
@@ -55,6 +56,7 @@ class Runtime:
     checklist_admin: ChecklistService
     review: ReviewService
     leader: Leadership  # whether this replica runs the once-only passes
+    programme: ProgrammeService
 
     async def close(self) -> None:
         await self.leader.release()
@@ -78,7 +80,8 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
     checklists = checklist_loader.load_all([settings.checklists_dir])
     report = ReportService(db, clock, settings, files)
     status = StatusService(db, clock, settings)
-    notices = NoticeService(db, clock, settings, status)
+    programme = ProgrammeService(db, clock, settings, checklists)
+    notices = NoticeService(db, clock, settings, status, programme)
     return Runtime(
         settings=settings, db=db, clock=clock, prompts=prompts, files=files, checklists=checklists,
         people=PeopleService(db, clock, settings),
@@ -94,6 +97,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         checklist_admin=ChecklistService(db, clock, settings, checklists),
         review=ReviewService(db, clock, settings),
         leader=Leadership(db),
+        programme=programme,
     )
 
 

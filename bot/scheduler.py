@@ -27,6 +27,7 @@ async def tick(application: Application) -> None:
     runtime = application.bot_data["runtime"]
     if await runtime.leader.held():  # replicas: one plans, every one sends
         await runtime.reminders.plan()
+        await runtime.programme.plan_notices()
         await _snapshot(runtime)
     await runtime.outbox.drain(application.bot)
 

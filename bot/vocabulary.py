@@ -116,3 +116,31 @@ class Role(StrEnum):
     lead = "lead"
     auditor = "auditor"
     staff = "staff"
+
+
+class ProgrammeState(StrEnum):
+    """Where a planned audit of the programme stands (derived, never stored; see
+    bot/services/programme_rules.py): its window is ahead, open, or passed unstarted; or
+    the audit started from it is under way or completed."""
+
+    planned = "planned"
+    due = "due"
+    in_progress = "in_progress"
+    done = "done"
+    missed = "missed"
+
+
+class Risk(StrEnum):
+    """The risk a department's process carries, as the lead judges it (9.2.2 a: importance)."""
+
+    low = "low"
+    normal = "normal"
+    high = "high"
+
+
+class ProgrammeStatus(StrEnum):
+    """What the lead decided about a planned audit (stored): being added, kept, cancelled."""
+
+    draft = "draft"
+    active = "active"
+    cancelled = "cancelled"

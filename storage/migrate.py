@@ -7,6 +7,9 @@ advisory lock held for the upgrade's transaction, SQLite behind BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import functools
 from importlib import resources
 
@@ -38,8 +41,24 @@ def revision_of(version: int) -> str:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = HEAD) -> None:
-    async with engine.connect() as conn:
+    async with _sqlite_file_lock(engine), engine.connect() as conn:
         await conn.run_sync(_upgrade, revision)
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_file_lock(engine: AsyncEngine):
+    """SQLite: processes migrating the same file take turns on a lock file beside it (a
+    busy timeout would give up when a long migration holds the database)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrating", "a+") as handle:  # noqa: ASYNC230 - a lock file, opened once
+        await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot.services.audit_service import (
@@ -33,6 +34,16 @@ BARE_QUESTION = QuestionView(
 )
 PLAN = CardView(1, "A-2026-001", HOSTILE, "Checklist", "planning", "plan",
                 {f: LONG for f in CARDS["plan"]}, [{"id": 1, "name": HOSTILE, "team_role": "leader"}] * 5)
+PLAN_FROM_PROGRAMME = CardView(
+    1, "A-2026-002", HOSTILE, "Checklist", "planning", "plan", {f: LONG for f in CARDS["plan"]},
+    [{"id": 1, "name": HOSTILE, "team_role": "leader"}] * 5,
+    history={"previous": {"number": "A-2026-001", "ncs": 3, "completed_on": "2026-06-01"},
+             "open_actions": [{"audit_number": "A-2026-001", "number": f"NC{n}", "due_date": "2026-12-20"}
+                              for n in range(8)],
+             "planned": {"window_start": "2026-12-01", "window_end": "2026-12-31", "risk": "high"},
+             "overrides": [{"name": HOSTILE, "override_reason": LONG}] * 3})
+PLAN_FIRST = CardView(1, "A-2026-001", "Ops", "Checklist", "planning", "plan", {}, [],
+                      history={"previous": None, "open_actions": [], "planned": None, "overrides": []})
 OPENING = CardView(1, "A-2026-001", HOSTILE, "Checklist", "opening", "opening",
                    {"attendees": LONG, "scope_confirmed": True}, [])
 CLOSING = CardView(1, "A-2026-001", HOSTILE, "Checklist", "closing", "closing",
@@ -53,13 +64,15 @@ LONG_SUMMARY = SummaryView(  # every question a problem or unanswered: the list 
 )
 
 SAMPLES: dict[str, list[dict]] = {
-    "audit_choose_checklist": [{}],
+    "audit_choose_checklist": [{"planned": False}, {"planned": True}],
     "audit_choose_department": [{"has_departments": True}, {"has_departments": False}],
     "audit_department_ask": [{}],
-    "audit_plan_card": [{"card": PLAN, "fields": CARDS["plan"]}],
+    "audit_plan_card": [{"card": PLAN, "fields": CARDS["plan"]}, {"card": PLAN_FIRST, "fields": CARDS["plan"]},
+                        {"card": PLAN_FROM_PROGRAMME, "fields": CARDS["plan"]}],
     "audit_opening_card": [{"card": OPENING, "fields": CARDS["opening"]}],
     "audit_question_card": [{"q": QUESTION, "saved": "note"}, {"q": BARE_QUESTION},
-                            {"q": BARE_QUESTION, "saved": "note_edited"}, {"q": QUESTION, "saved": "file_moved"}],
+                            {"q": BARE_QUESTION, "saved": "note_edited"}, {"q": QUESTION, "saved": "file_moved"},
+                            {"q": replace(QUESTION, result="minor", repeat_of=(HOSTILE, ["NC1", "NC2"] * 4))}],
     "audit_sections": [{"sections": []}],
     "audit_summary": [{"s": SUMMARY}, {"s": EMPTY_SUMMARY}, {"s": LONG_SUMMARY}],
     "audit_closing_card": [{"card": CLOSING, "summary": SUMMARY, "fields": CARDS["closing"]},

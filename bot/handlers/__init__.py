@@ -21,13 +21,20 @@ from bot.handlers import (
     gate,
     lead,
     menu,
+    programme,
     report,
     review,
     start,
 )
 from bot.handlers.common import guarded
 from bot.handlers.dialog import Flow
-from bot.services import audit_service, capa_service, checklist_service, people_service
+from bot.services import (
+    audit_service,
+    capa_service,
+    checklist_service,
+    people_service,
+    programme_service,
+)
 
 # Each dialog (dialog_state.flow): what takes the person's typed text and files in it.
 FLOWS: dict[str, Flow] = {
@@ -36,6 +43,7 @@ FLOWS: dict[str, Flow] = {
     capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media,
                                  explain_as=capa.explain_sending),
     people_service.FLOW: Flow(text=admin.on_admin_text),
+    programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
     checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
                                  explain_as=checklists.explain_refusal),
 }
@@ -58,6 +66,7 @@ COMMANDS = {
     "reopen": audit.reopen_command,
     "checklists": checklists.checklists_command,
     "review": review.review_command,
+    "programme": programme.programme_command,
 }
 
 
@@ -76,6 +85,7 @@ def register_handlers(application: Application) -> None:
             *capa.callback_handlers(),
             *lead.callback_handlers(),
             *checklists.callback_handlers(),
+            *programme.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, on_text),
             checklists.document_handler(FLOWS, on_media),

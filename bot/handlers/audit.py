@@ -107,7 +107,7 @@ async def _explain_completion(update: Update, context: AuditContext, error: Serv
     return True
 
 
-def _plan_defaults(context: AuditContext) -> dict[str, str]:
+def plan_defaults(context: AuditContext) -> dict[str, str]:
     return {name: context.label(f"plan_default_{name}") for name in ("objectives", "scope", "criteria")}
 
 
@@ -117,9 +117,11 @@ async def audit_command(update: Update, context: AuditContext) -> None:
     """/audit: pick a checklist."""
     if not context.actor.is_auditor:
         raise NotAllowed()
-    choices = await service(context).begin(context.actor)
-    rows = [[(f"{c['title']} ({c['questions']})", buttons.ChooseChecklist(c["id"]).pack())] for c in choices]
-    await reply(update, context, "audit_choose_checklist", rows=rows)
+    offer = await service(context).begin(context.actor)
+    rows = [[(context.label("audit_btn_planned", department=p["department"][:30], window=p["window_start"][:7]),
+              buttons.ProgrammeStart(p["id"]).pack())] for p in offer.planned]
+    rows += [[(f"{c['title']} ({c['questions']})", buttons.ChooseChecklist(c["id"]).pack())] for c in offer.checklists]
+    await reply(update, context, "audit_choose_checklist", rows=rows, planned=bool(offer.planned))
 
 
 async def on_checklist(update: Update, context: AuditContext, button: buttons.ChooseChecklist) -> None:
@@ -142,7 +144,7 @@ async def on_new_department(update: Update, context: AuditContext, button: butto
 
 
 async def on_department(update: Update, context: AuditContext, button: buttons.ChooseDepartment) -> None:
-    view = await service(context).create_for(context.actor, button.department, plan_defaults=_plan_defaults(context))
+    view = await service(context).create_for(context.actor, button.department, plan_defaults=plan_defaults(context))
     await update.callback_query.answer()
     await show(update, context, view)
 
@@ -150,7 +152,7 @@ async def on_department(update: Update, context: AuditContext, button: buttons.C
 async def on_new_audit_text(update: Update, context: AuditContext, state: dict) -> None:
     """The name of a new department, typed while starting an audit."""
     view = await service(context).new_department_typed(context.actor, update.message.text,
-                                                        plan_defaults=_plan_defaults(context))
+                                                        plan_defaults=plan_defaults(context))
     await show(update, context, view)
 
 

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot import buttons
-from bot.handlers import admin, audit, capa, checklists, lead, report, start
+from bot.handlers import admin, audit, capa, checklists, lead, programme, report, start
 from bot.handlers.common import on_press, reply
 from bot.runtime import AuditContext
 from bot.services.errors import NotAllowed, StaleButton
@@ -44,6 +44,7 @@ MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
     ("users", _lead, admin.users),
     ("departments", _lead, admin.departments),
     ("checklists", _lead, checklists.checklists_command),
+    ("programme", _lead, programme.programme_command),
     ("lang", _anyone, start.lang_command),
     ("help", _anyone, start.help_command),
 ]

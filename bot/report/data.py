@@ -21,7 +21,7 @@ from bot.checklists import Checklist
 from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import acknowledgements, audits, findings, reports, revisions
+from storage.repos import acknowledgements, audits, findings, programme, reports, revisions
 from storage.times import from_db
 
 # The report's groupings of bot.vocabulary's results (said once there).
@@ -150,6 +150,7 @@ class Finding:
     question: QuestionResult
     action: Action | None = None
     provisional: bool = False
+    repeat_of: str = ""  # a repeat finding: the previous audit and its NCs on the clause
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ class ReportData:
     def revision(self) -> int:
         return self.revisions[-1].rev if self.revisions else 1
     acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when) of the department
+    impartiality: list[tuple[str, str]] = field(default_factory=list)  # (auditor, override reason)
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -247,6 +249,8 @@ async def load_report_data(
     db: Database, audit_id: int, files: FileStore, tz: tzinfo, *, now: datetime | None = None
 ) -> ReportData:
     """Read one audit for the report; raise AuditNotFound when there is none."""
+    from bot.report.review_figures import repeat_basis  # it builds on this module
+
     async with db.read() as conn:
         audit = await audits.get(conn, audit_id)
         if audit is None:
@@ -260,8 +264,12 @@ async def load_report_data(
         history = await revisions.history(conn, audit_id)
         first = await revisions.first_completion(conn, audit_id) if history else None
         ack_rows = await acknowledgements.of_audit(conn, audit_id)
+        checklist = Checklist.from_json(audit["checklist_json"])
+        basis = await repeat_basis(conn, audit["department_id"], audit_id, checklist)
+        planned = await programme.by_audit(conn, audit_id)
+        overrides = [(clean_text(m["name"]), clean_text(m["override_reason"]))
+                     for m in (await programme.team(conn, planned["id"]) if planned else []) if m["override_reason"]]
     generated = (now or datetime.now(tz)).astimezone(tz)
-    checklist = Checklist.from_json(audit["checklist_json"])
     lang = audit["lang"]
     questions = _questions(checklist, lang)
     _apply_answers(questions, answer_rows, tz)
@@ -284,7 +292,8 @@ async def load_report_data(
         closing=Meeting(**_card(audit["closing_json"], Meeting, tz)),
         team=[TeamMember(clean_text(r["name"]), r["team_role"]) for r in team],
         questions=list(questions.values()),
-        findings=_findings(questions, finding_rows, actions),
+        findings=_mark_repeats(_findings(questions, finding_rows, actions), basis),
+        impartiality=overrides,
         revisions=_revisions(first, history, tz),
         acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
     )
@@ -301,6 +310,17 @@ def _revisions(first: Any, history: list, tz: tzinfo) -> list[Revision]:
         result.append(Revision(int(row["rev"]), local_time(at, tz), clean_text(row["reopened_by_name"] or ""),
                                clean_text(row["reason"])))
     return result
+
+
+def _mark_repeats(found: list[Finding], basis) -> list[Finding]:
+    """Repeat findings (review_figures.repeat_of, the one definition) against the previous audit."""
+    from bot.report.review_figures import repeat_of
+
+    for finding in found:
+        numbers = repeat_of(finding.kind, finding.question.clause, basis.clauses if basis else None)
+        if numbers:
+            finding.repeat_of = f"{basis.number} {', '.join(numbers)}"
+    return found
 
 
 def _questions(checklist: Checklist, lang: str) -> dict[str, QuestionResult]:

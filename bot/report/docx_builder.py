@@ -630,6 +630,9 @@ class _ReportBuilder:
             (self.t("f_closing"), data.closing.held_at),
             (self.t("f_leader"), ", ".join(data.leaders())),
             (self.t("f_auditors"), ", ".join(data.auditors())),
+            *([(self.t("f_impartiality"), "\n".join(self.t("impartiality_line", name=name, reason=reason)
+                                                      for name, reason in data.impartiality))]
+              if data.impartiality else []),
             (self.t("f_participants"), plan.participants),
             (self.t("f_opening_attendees"), data.opening.attendees),
             (self.t("f_scope_confirmed"), "" if confirmed is None else self.t("yes" if confirmed else "no")),
@@ -721,6 +724,8 @@ class _ReportBuilder:
             (self.t("fd_clause"), _clause_and_section(question.clause, question.section)),
             (self.t("fd_question"), question.text),
         ]
+        if finding.repeat_of:
+            rows.append((self.t("fd_repeat"), self.t("fd_repeat_of", previous=finding.repeat_of)))
         if finding.statement.strip():
             rows.append((self.t("fd_statement"), finding.statement))
         if question.notes:

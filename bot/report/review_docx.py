@@ -183,7 +183,8 @@ class _ReviewBuilder(_ReportBuilder):
         self._table((5.5, 5.5, 5.5), (self.t("col_planned"), self.t("col_done"), self.t("col_missed")),
                     [(unknown if figures.planned is None else figures.planned, figures.done,
                       unknown if figures.missed is None else figures.missed)])
-        self.para(self.t("programme_unknown"), "Caption")
+        if figures.planned is None:
+            self.para(self.t("programme_unknown"), "Caption")
         if not figures.audits:
             self.para(self.t("no_audits", period=figures.period.label()), bold=True)
             return

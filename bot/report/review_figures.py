@@ -5,7 +5,10 @@
 show; the builders only draw. The definitions, as the document's annex states them:
 
 - audits done: audits completed in the period (by the local date of completion);
-  planned and missed are unknown until the audit programme exists (``None``, not 0);
+  planned: audits of the audit programme (not cancelled) whose window ends in the period;
+  missed: those of them whose window passed without the audit starting, on the day the
+  review is made (bot/services/programme_rules.py ``state_of``); both unknown (``None``,
+  not 0) while no programme is kept in the bot;
 - conformity rate: ``bot.report.data.conformity_rate`` (the audit report's) over all
   answers of the audits done, per department and per quarter of completion;
 - findings by clause and by department: the findings of the audits done, by kind; the
@@ -30,14 +33,33 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.checklists import Checklist
 from bot.report.data import NC_KINDS, applicable_answers, clean_text, conformity_rate, parse_date
+from bot.services.programme_rules import state_of
+from bot.vocabulary import ProgrammeState
 from storage.db import Database
-from storage.repos import review
+from storage.repos import programme, review
 from storage.times import from_db
 
 FINDING_COLUMNS = ("major", "minor", "observation", "ofi")
 REPEAT_KINDS = NC_KINDS
 MAX_PERIOD_DAYS = 366 * 10
 _YEAR = r"(\d{4})"
+
+
+@dataclass(frozen=True)
+class RepeatBasis:
+    """The nonconformities of a department's previous completed audit, by clause."""
+
+    number: str  # the previous audit's
+    clauses: dict[str, list[str]]  # clause → its NC numbers there
+
+
+def repeat_of(kind: str | None, clause: str, previous: dict[str, list[str]] | None) -> list[str] | None:
+    """The one definition of a repeat finding: a nonconformity (REPEAT_KINDS) whose clause had
+    a nonconformity in the same department's previous completed audit. Gives those earlier NC
+    numbers, or None when the finding is not a repeat one."""
+    if kind not in REPEAT_KINDS or not previous:
+        return None
+    return previous.get(clause) or None
 
 
 class PeriodError(ValueError):
@@ -276,7 +298,7 @@ class ReviewFigures:
     today: date
     tz_name: str
     audits: list[AuditLine] = field(default_factory=list)
-    planned: int | None = None  # unknown until the audit programme exists
+    planned: int | None = None  # unknown while no audit programme is kept
     missed: int | None = None
     by_department: list[RateLine] = field(default_factory=list)
     by_quarter: list[RateLine] = field(default_factory=list)
@@ -333,8 +355,15 @@ async def load_review(db: Database, period: Period, tz: tzinfo, today: date) -> 
         finding_rows = await review.findings_before(conn, hi)
         action_rows = await review.actions(conn, lo, hi, today)
         snapshot_rows = await review.snapshots(conn, period.start, period.end)
+        kept = await programme.any_active(conn)
+        planned_rows = await programme.ending_in(conn, period.start, period.end) if kept else []
     clauses = _clauses(snapshots)
     figures = ReviewFigures(period, today, str(getattr(tz, "key", tz)))
+    if kept:
+        figures.planned = len(planned_rows)
+        figures.missed = sum(
+            state_of(date.fromisoformat(r["window_start"]), date.fromisoformat(r["window_end"]), r["audit_status"],
+                     today) == ProgrammeState.missed for r in planned_rows)
     audits = {r["id"]: r for r in audit_rows}
     in_period: dict[int, AuditLine] = {}
     for row in audit_rows:
@@ -409,7 +438,7 @@ def _findings(figures, audits, in_period, rows, departments, clause_of) -> None:
         if row["kind"] in NC_KINDS:
             audit.nonconformities += 1
         before = previous.get(row["audit_id"])
-        if row["kind"] in REPEAT_KINDS and before is not None and clause in nc_clauses.get(before, {}):
+        if before is not None and repeat_of(row["kind"], clause, nc_clauses.get(before)):
             clause_line.repeats += 1
             department_line.repeats += 1
             figures.repeats.append(Repeat(audit.number, audit.department, clause, clean_text(row["number"]),
@@ -462,3 +491,24 @@ def _trend(rows) -> list[SnapshotDay]:
         day[1] += row["overdue_actions"]
         day[2] += row["closed_in_day"]
     return [SnapshotDay(date.fromisoformat(day), *values) for day, values in days.items()]
+
+
+async def repeat_basis(conn, department_id: int, audit_id: int, current: Checklist) -> RepeatBasis | None:
+    """The department's previous completed audit (before ``audit_id``) and its nonconformities by
+    clause, for marking repeat findings while an audit runs (``current``: the running audit's
+    checklist, reused when the previous audit had the same one)."""
+    previous = await programme.previous_audit(conn, department_id, audit_id)
+    if previous is None:
+        return None
+    rows = [r for r in await programme.findings_of(conn, previous["id"]) if r["kind"] in REPEAT_KINDS]
+    if not rows:
+        return RepeatBasis(clean_text(previous["number"]), {})
+    if (previous["checklist_id"], previous["checklist_version"]) == (current.id, current.version):
+        checklist = current
+    else:
+        checklist = Checklist.from_json(await programme.checklist_json(conn, previous["id"]))
+    clause_of = {q.id: q.clause for _, q in checklist.questions()}
+    clauses: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        clauses[clause_of.get(row["question_id"], "") or "—"].append(clean_text(row["number"]))
+    return RepeatBasis(clean_text(previous["number"]), dict(clauses))

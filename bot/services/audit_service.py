@@ -18,13 +18,21 @@ from typing import Any
 
 from bot.checklists import Checklist, EvidenceRule
 from bot.clock import Clock
+from bot.report.review_figures import RepeatBasis, repeat_basis, repeat_of
 from bot.services.dates import read_date
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor, clean_name
 from bot.services.text import clean_text
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, AuditStatus, Result, Role
+from bot.vocabulary import (
+    FINDING_RESULTS,
+    NONCONFORMITIES,
+    AuditStatus,
+    ProgrammeStatus,
+    Result,
+    Role,
+)
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import (
@@ -35,6 +43,7 @@ from storage.repos import (
     findings,
     outbox,
     people,
+    programme,
     revisions,
     trail,
 )
@@ -82,6 +91,7 @@ class QuestionView:
     answered_by: str | None = None  # who recorded the result, and when (local time)
     answered_at: datetime | None = None
     replaced: tuple[str, str] | None = None  # (result, name): another person's answer this one replaced
+    repeat_of: tuple[str, list[str]] | None = None  # a repeat finding: (previous audit, its NCs on the clause)
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,7 @@ class CardView:
     values: dict[str, Any]
     team: list[dict] = field(default_factory=list)
     summary: SummaryView | None = None  # the closing card shows the summary too
+    history: dict[str, Any] | None = None  # the plan card: previous audit, open actions, the programme
 
 
 @dataclass(frozen=True)
@@ -233,6 +244,14 @@ class Recorded:
         return not isinstance(self.view, QuestionView) or self.view.index != self.index
 
 
+@dataclass(frozen=True)
+class NewAudit:
+    """What /audit offers: the checklists, and the planned audits the person may start."""
+
+    checklists: list[dict]
+    planned: list[dict] = field(default_factory=list)
+
+
 class AuditService:
     def __init__(self, db: Database, clock: Clock, settings: Settings, checklists: dict[str, Checklist],
                  files: FileStore, on_photo: Callable[[str], None] | None = None):
@@ -242,6 +261,7 @@ class AuditService:
         self.checklists = checklists
         self.files = files
         self._snapshots: dict[int, Checklist] = {}
+        self._repeats: dict[int, RepeatBasis | None] = {}  # per audit: its department's previous NCs
         self.on_photo = on_photo  # told the SHA-256 of each new photo (reports prepare it)
 
     # --- starting ---------------------------------------------------------------------------
@@ -252,12 +272,15 @@ class AuditService:
             for c in sorted(self.checklists.values(), key=lambda c: c.id)
         ]
 
-    async def begin(self, actor: Actor) -> list[dict]:
-        """/audit: the checklists to choose from (the person is now starting an audit)."""
+    async def begin(self, actor: Actor) -> NewAudit:
+        """/audit: the checklists to choose from, and the planned audits of the programme the
+        person is on the team of (the person is now starting an audit)."""
         _require_auditor(actor)
+        today = self.clock.now().astimezone(self.settings.tz).date()
         async with self.db.transaction() as conn:
             await dialogs.put(conn, actor.id, flow=NEW_FLOW, at=self.clock.now())
-        return self.checklist_choices(actor.lang)
+            planned = [dict(r) for r in await programme.planned_for(conn, actor.id, today)]
+        return NewAudit(self.checklist_choices(actor.lang), planned)
 
     async def choose_checklist(self, actor: Actor, checklist_id: str, *, message_id: int | None = None
                                ) -> list[dict]:
@@ -318,26 +341,61 @@ class AuditService:
         checklist = self.checklists.get(checklist_id)
         if checklist is None:
             raise AuditError("stale")
+        async with self.db.transaction() as conn:
+            return await self._create(conn, actor, checklist, department_id, plan_defaults or {})
+
+    async def _create(self, conn, actor: Actor, checklist: Checklist, department_id: int,
+                      plan_defaults: dict[str, str], *, programme_id: int | None = None) -> int:
         now = self.clock.now()
         local = now.astimezone(self.settings.tz)
-        async with self.db.transaction() as conn:
-            department = await departments.get(conn, department_id)
-            if department is None or not department["active"]:
-                raise AuditError("stale")
-            audit_id, number = await audits.create(
-                conn, checklist_id=checklist.id, checklist_version=checklist.version,
-                checklist_json=checklist.to_json(), department_id=department_id, lang=actor.lang,
-                created_by=actor.id, at=now, number_prefix=f"A-{local:%Y}-",
-            )
-            plan = {**(plan_defaults or {}), "date": local.date().isoformat(), "location": department["name"]}
-            await audits.set_card(conn, audit_id, "plan", plan, now)
-            await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
-                               action="created", after={"number": number, "checklist": checklist.id,
-                                                        "department": department["name"]})
-            state = await dialogs.get(conn, actor.id)  # the picker's message: the plan card replaces it
-            picker = state["message_id"] if state is not None and state["flow"] == NEW_FLOW else None
-            await dialogs.put(conn, actor.id, flow=FLOW, audit_id=audit_id, message_id=picker, at=now)
+        department = await departments.get(conn, department_id)
+        if department is None or not department["active"]:
+            raise AuditError("stale")
+        audit_id, number = await audits.create(
+            conn, checklist_id=checklist.id, checklist_version=checklist.version,
+            checklist_json=checklist.to_json(), department_id=department_id, lang=actor.lang,
+            created_by=actor.id, at=now, number_prefix=f"A-{local:%Y}-",
+        )
+        plan = {**plan_defaults, "date": local.date().isoformat(), "location": department["name"]}
+        await audits.set_card(conn, audit_id, "plan", plan, now)
+        after = {"number": number, "checklist": checklist.id, "department": department["name"]}
+        if programme_id is not None:
+            after["programme"] = programme_id
+        await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                           action="created", after=after)
+        state = await dialogs.get(conn, actor.id)  # the picker's message: the plan card replaces it
+        picker = state["message_id"] if state is not None and state["flow"] == NEW_FLOW else None
+        await dialogs.put(conn, actor.id, flow=FLOW, audit_id=audit_id, message_id=picker, at=now)
         return audit_id
+
+    async def start_planned(self, actor: Actor, item_id: int, *, plan_defaults: dict[str, str]) -> Stage:
+        """Start the audit planned in the programme (its reminder's button): the plan is
+        prefilled from it (department, checklist, team, scope, objectives). Once started,
+        the same button goes back to that audit."""
+        _require_auditor(actor)
+        async with self.db.transaction() as conn:
+            row = await programme.get(conn, item_id)
+            if row is None or row["status"] != ProgrammeStatus.active:
+                raise AuditError("stale")
+            team = await programme.team(conn, item_id)
+            if actor.id not in {m["person_id"] for m in team} and not actor.is_lead:
+                raise AuditError("not_in_team")
+            started = row["audit_id"] is not None and row["audit_status"] != AuditStatus.cancelled
+            if not started:
+                checklist = self.checklists.get(row["checklist_id"])
+                if checklist is None:
+                    raise AuditError("checklist_gone")
+                defaults = {**plan_defaults, **{k: row[k] for k in ("scope", "objectives") if row[k]}}
+                audit_id = await self._create(conn, actor, checklist, row["department_id"], defaults,
+                                              programme_id=item_id)
+                now = self.clock.now()
+                for member in team:
+                    if member["person_id"] != actor.id:
+                        await audits.add_member(conn, audit_id, member["person_id"], "auditor", now)
+                await programme.update(conn, item_id, now, audit_id=audit_id)
+        if started:
+            return await self.resume(actor, row["audit_id"])
+        return await self.card(actor, audit_id)
 
     # --- access and the person's dialog -----------------------------------------------------
 
@@ -361,6 +419,9 @@ class AuditService:
             raise AuditError("audit_closed", number=row["number"])
         if audit_id not in self._snapshots:
             self._remember(audit_id, Checklist.from_json(await audits.checklist_json(conn, audit_id)))
+        if audit_id not in self._repeats and not AuditStatus(row["status"]).closed:
+            self._repeats[audit_id] = await repeat_basis(conn, row["department_id"], audit_id,
+                                                         self._snapshots[audit_id])
         return row
 
     async def _enter(self, conn, actor: Actor, row, *, message_id: int | None = None,
@@ -399,7 +460,9 @@ class AuditService:
 
     def _remember(self, audit_id: int, checklist: Checklist) -> Checklist:
         if len(self._snapshots) >= SNAPSHOT_CACHE:
-            self._snapshots.pop(next(iter(self._snapshots)))
+            oldest = next(iter(self._snapshots))
+            self._snapshots.pop(oldest)
+            self._repeats.pop(oldest, None)
         self._snapshots[audit_id] = checklist
         return checklist
 
@@ -434,8 +497,26 @@ class AuditService:
                 AuditStatus.closing: "closing"}.get(row["status"], "plan")
         values = json.loads(row[f"{card}_json"])
         team = [dict(t) for t in await audits.team(conn, row["id"])]
+        history = await self._history(conn, row) if card == "plan" else None
         return CardView(row["id"], row["number"], row["department"], self.snapshot(row).title.get(lang),
-                        row["status"], card, values, team)
+                        row["status"], card, values, team, history=history)
+
+    async def _history(self, conn, row) -> dict[str, Any]:
+        """What the plan card recalls: the department's previous audit, its open actions, and the
+        planned audit of the programme this one was started from (with any impartiality override)."""
+        previous = await programme.previous_audit(conn, row["department_id"], row["id"])
+        planned = await programme.by_audit(conn, row["id"])
+        overrides = [dict(m) for m in await programme.team(conn, planned["id"]) if m["override_reason"]] \
+            if planned is not None else []
+        return {
+            "previous": None if previous is None else {
+                "number": previous["number"], "ncs": previous["ncs"],
+                "completed_on": from_db(previous["completed_at"]).astimezone(self.settings.tz).date()},
+            "open_actions": [dict(a) for a in await programme.open_actions(conn, row["department_id"])],
+            "planned": None if planned is None else {"window_start": planned["window_start"],
+                                                     "window_end": planned["window_end"], "risk": planned["risk"]},
+            "overrides": overrides,
+        }
 
     async def ask_field(self, actor: Actor, audit_id: int, index: int) -> tuple[str, Any]:
         """An ✏️ button: the next text typed fills field ``index`` of the current card.
@@ -752,7 +833,13 @@ class AuditService:
             result=result, notes=json.loads(state["notes_json"] or "[]"), evidence_count=state["evidence_count"],
             answered=state["answered"] if answered is None else answered, answered_by=by,
             answered_at=at.astimezone(self.settings.tz) if at else None, replaced=replaced,
+            repeat_of=self._repeat_of(row["id"], result, question.clause),
         )
+
+    def _repeat_of(self, audit_id: int, result: str | None, clause: str) -> tuple[str, list[str]] | None:
+        basis = self._repeats.get(audit_id)
+        numbers = repeat_of(result, clause, basis.clauses if basis else None)
+        return (basis.number, numbers) if basis and numbers else None
 
     async def record_result(self, actor: Actor, audit_id: int, index: int, result: str, *,
                             message_id: int | None = None) -> Recorded:

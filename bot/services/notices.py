@@ -18,6 +18,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.commands import commands_for
+from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
@@ -30,8 +31,9 @@ STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "cap
                "capa_plan_returned", "capa_plan_accepted", "capa_extension_granted", "capa_extension_refused",
                "capa_moved_away")
 LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update",
-              "lead_audit_completed", "lead_joined")
+              "lead_audit_completed", "lead_joined", "programme_missed")
 _LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
+PROGRAMME_KINDS = ("programme_reminder", "programme_missed")
 # The action states in which a notice about it still applies.
 VALID_STATES = {
     "capa_new": CAPA_STAFF_STATES,
@@ -65,11 +67,13 @@ class Notice:
 
 
 class NoticeService:
-    def __init__(self, db: Database, clock: Clock, settings: Settings, status: StatusService):
+    def __init__(self, db: Database, clock: Clock, settings: Settings, status: StatusService,
+                 programme: ProgrammeService | None = None):
         self.db = db
         self.clock = clock
         self.rules = Rules.from_settings(settings)
         self.status = status
+        self.programme = programme
 
     async def compose(self, kind: str, chat_id: int, payload_json: str) -> Notice | None:
         """The message of one outbox row, or None when it no longer applies."""
@@ -84,7 +88,10 @@ class NoticeService:
                 return None
             values: dict[str, Any] | None
             photos: list[dict[str, Any]] = []
-            if kind == "commands":  # their menu, from their roles now
+            if kind in PROGRAMME_KINDS:
+                values = (await self.programme.notice(conn, kind, payload, chat_id, person["lang"])
+                          if self.programme is not None else None)
+            elif kind == "commands":  # their menu, from their roles now
                 values = {"commands": commands_for(role for role, _ in roles)}
             elif kind == "audit_findings":  # to the audited department's contacts
                 audit = await audits.get(conn, payload["audit_id"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.checklists import Checklist
@@ -13,7 +13,7 @@ from bot.services.people_service import Actor
 from bot.services.reminder_rules import Rules
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import departments, status
+from storage.repos import departments, programme, status
 from storage.times import from_db
 
 LIST_LIMIT = 40  # lines per list: the message stays within Telegram's 4096 characters
@@ -54,6 +54,7 @@ class DepartmentActions:
 class Digest:
     status: Status
     overdue: Overdue
+    missed: int = 0  # planned audits of the programme whose window passed unstarted (last 12 months)
 
 
 class StatusService:
@@ -71,11 +72,14 @@ class StatusService:
         return await self._overdue(self.rules.today(self.clock.now()), LIST_LIMIT)
 
     async def digest(self, day: date) -> Digest | None:
-        """The day's digest for the leads; None when no corrective action is open."""
+        """The day's digest for the leads; None when no corrective action is open and no
+        planned audit was missed."""
         current = await self._status(day)
-        if not current.totals["open"]:
+        async with self.db.read() as conn:
+            missed = await programme.missed_count(conn, day, day - timedelta(days=365))
+        if not current.totals["open"] and not missed:
             return None
-        return Digest(current, await self._overdue(day, DIGEST_OVERDUE))
+        return Digest(current, await self._overdue(day, DIGEST_OVERDUE), missed)
 
     async def department(self, actor: Actor, department_id: int) -> DepartmentActions:
         """The open actions of one department (from /status), earliest due first."""

@@ -126,7 +126,7 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(double, tmp_p
         photos = [r["sha256"] for r in con.execute("SELECT sha256 FROM evidence ORDER BY id")]
         status = con.execute("SELECT status FROM audits WHERE id = ?", (audit_id,)).fetchone()["status"]
         capas = con.execute("SELECT COUNT(*) FROM capa").fetchone()[0]
-        sent_rows = con.execute("SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND state = 'sent'",
+        sent_rows = con.execute("SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND state = 'sent' AND kind <> 'commands'",
                                 (STAFF.id,)).fetchone()[0]
         in_doubt = con.execute("SELECT COALESCE(SUM(in_doubt), 0) FROM outbox").fetchone()[0]
         pending = con.execute("SELECT COUNT(*) FROM inbox WHERE state != 'done'").fetchone()[0]

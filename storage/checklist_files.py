@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
 import yaml
 
 from bot.checklists import Checklist, ChecklistError, bundled_dir, load_checklist
+from storage.files import fsync_dir, save_atomically
 
 DRAFT_RE = re.compile(r"^[0-9]{1,12}-[0-9a-f]{8}$")
 DRAFT_DAYS = 14  # drafts older than this are removed at the next import
@@ -115,8 +115,8 @@ class ChecklistFiles:
         if published.exists():
             self.archived_dir.mkdir(parents=True, exist_ok=True)
             os.replace(published, target)
-            _fsync_dir(self.archived_dir)
-            _fsync_dir(self.root)
+            fsync_dir(self.archived_dir)
+            fsync_dir(self.root)
         else:
             _write(target, to_yaml(checklist))
 
@@ -146,31 +146,9 @@ class ChecklistFiles:
             source.unlink()  # the bundled one is on offer again by itself
             return archived
         os.replace(source, self.root / f"{checklist_id}.yaml")
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         return archived
 
 
 def _write(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    save_atomically(lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), target, durable=True)

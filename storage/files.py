@@ -26,7 +26,7 @@ def save_atomically(save: Callable[[str], None], out: Path, *, durable: bool = F
         Path(tmp).unlink(missing_ok=True)
         raise
     if durable:
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
     return out
 
 
@@ -83,7 +83,8 @@ def _fsync(path: str) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort where a folder cannot be opened)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

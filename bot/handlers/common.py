@@ -15,6 +15,8 @@ from bot.runtime import AuditContext
 from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 
+POPUP_LIMIT = 200  # characters Telegram takes in the answer to a button press
+
 # A row of (label text, callback_data) pairs; a url button uses ("text", "url:https://…").
 Rows = Sequence[Sequence[tuple[str, str]]]
 
@@ -73,8 +75,11 @@ async def toast(update: Update, context: AuditContext, key: str, /, *, alert: bo
 
 async def answer(update: Update, context: AuditContext, text: str, *, alert: bool) -> None:
     """Answer a press with ``text``; as a message when the press was answered already or
-    too long ago (AuditBot then returns False instead of raising)."""
-    if not await update.callback_query.answer(text, show_alert=alert) and update.effective_chat is not None:
+    too long ago (AuditBot then returns False instead of raising), or when the text is
+    longer than a popup may be (Telegram refuses those)."""
+    fits = len(text) <= POPUP_LIMIT
+    answered = await update.callback_query.answer(text if fits else None, show_alert=alert and fits)
+    if (not answered or not fits) and update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=None)
 
 

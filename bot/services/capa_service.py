@@ -521,10 +521,7 @@ class CapaService:
         """A lead moves the action to another department: its staff get it as new, the old staff are told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await _load(conn, capa_id)
-            _require_lead(actor)
-            if row["state"] == CapaState.closed:
-                raise CapaError("closed")
+            row = await _reassignable(conn, actor, capa_id)
             if department_id == row["department_id"]:
                 raise CapaError("same_department")
             target = await departments.get(conn, department_id)
@@ -543,10 +540,7 @@ class CapaService:
         """A lead gives the action another verifying auditor; both auditors are told."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await _load(conn, capa_id)
-            _require_lead(actor)
-            if row["state"] == CapaState.closed:
-                raise CapaError("closed")
+            row = await _reassignable(conn, actor, capa_id)
             if auditor_id == row["auditor_id"]:
                 raise CapaError("same_auditor")
             if auditor_id not in {p["id"] for p in await people.with_role(conn, Role.auditor)}:
@@ -840,6 +834,15 @@ def _extension_of(row: Any) -> dict[str, Any] | None:
         return None
     return {"id": row["id"], "state": row["state"], "date": date.fromisoformat(row["requested_date"]),
             "reason": row["reason"]}
+
+
+async def _reassignable(conn, actor: Actor, capa_id: int):
+    """The action a lead may move: not closed."""
+    row = await _load(conn, capa_id)
+    _require_lead(actor)
+    if row["state"] == CapaState.closed:
+        raise CapaError("closed")
+    return row
 
 
 async def _load(conn: Any, capa_id: int) -> Any:

@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.checklist_workbook import write_workbook  # noqa: E402
-from bot.checklists import Checklist  # noqa: E402
+from bot.domain.checklists import Checklist  # noqa: E402
 from bot.services.checklist_service import ChecklistService  # noqa: E402
 from bot.services.people_service import Actor  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.workbooks.checklist import write_workbook  # noqa: E402
 
 TARGET_SECONDS = 2.0
 

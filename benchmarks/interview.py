@@ -6,7 +6,7 @@ new department "Dept k", plan ✅, opening ▶) and answers every question of a
 photo, then Next (Conform and N/A move on by themselves, after the note and photo). Every auditor waits for the bot's reply to an update before it sends
 the next one: a closed loop, by default with no think time (the heaviest a person can be;
 ``--think-ms`` adds a pause). All auditors run at once against the Bot API double
-(tests/botapi_double.py); their roles are written to the database before the start, as
+(devtools/botapi_double.py); their roles are written to the database before the start, as
 if the lead had invited them.
 
 The floor is a bare python-telegram-bot echo bot (a text or photo gets a message with one
@@ -62,12 +62,12 @@ from telegram.ext import (  # noqa: E402
 )
 
 from bot.app import start_polling, stop_polling  # noqa: E402
-from bot.concurrency import PerChatUpdateProcessor  # noqa: E402
-from bot.rate_limit import RetryingRateLimiter  # noqa: E402
+from bot.telegram.delivery.per_chat import PerChatUpdateProcessor  # noqa: E402
+from bot.telegram.delivery.rate_limit import RetryingRateLimiter  # noqa: E402
+from devtools.botapi_double import MESSAGE_METHODS, BotApiDouble, Sent, TgUser  # noqa: E402
 from storage.db import fetch_value  # noqa: E402
 from storage.repos import people  # noqa: E402
 from tests.audit_fixtures import jpeg, write_sixty_question_checklist  # noqa: E402
-from tests.botapi_double import MESSAGE_METHODS, BotApiDouble, Sent, TgUser  # noqa: E402
 from tests.harness import BotHarness  # noqa: E402
 
 TARGET_P95_MS = 100.0

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.clock import FakeClock
+from bot.domain.clock import FakeClock
+from bot.domain.reminder_rules import Rules, reminder_windows
 from bot.runtime import bootstrap
-from bot.services.reminder_rules import Rules, reminder_windows
 from bot.services.reminder_service import ReminderService
 from bot.settings import Settings
 from storage.db import Database, execute, fetch_value

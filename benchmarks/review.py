@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.checklists import Checklist  # noqa: E402
+from bot.domain.checklists import Checklist  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.times import to_db  # noqa: E402
 
@@ -143,7 +143,7 @@ def measure(path: Path, out: Path, lang: str) -> dict[str, float]:
     started = time.perf_counter()
     from zoneinfo import ZoneInfo
 
-    from bot.report.review import build_review, parse_period
+    from bot.report.review.pack import build_review, parse_period
 
     async def build():
         async with Database(path) as db:

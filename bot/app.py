@@ -11,17 +11,17 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot import webhook
-from bot.clock import Clock
-from bot.concurrency import PerChatUpdateProcessor
-from bot.handlers import register_handlers
-from bot.inbox import Inbox
+from bot.domain.clock import Clock
 from bot.prompts import LANGS, Prompts, default_prompts
-from bot.rate_limit import RetryingRateLimiter
 from bot.runtime import AuditContext, Runtime, bootstrap
-from bot.scheduler import schedule
 from bot.settings import Settings
-from bot.telegram_bot import AuditBot
+from bot.telegram.bot import AuditBot
+from bot.telegram.delivery import webhook
+from bot.telegram.delivery.inbox import Inbox
+from bot.telegram.delivery.per_chat import PerChatUpdateProcessor
+from bot.telegram.delivery.rate_limit import RetryingRateLimiter
+from bot.telegram.delivery.scheduler import schedule
+from bot.telegram.handlers import register_handlers
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ async def register_commands(application: Application, prompts: Prompts) -> None:
 
 
 async def _start(application: Application, reminders: bool) -> None:
-    from bot import scheduler
+    from bot.telegram.delivery import scheduler
 
     await application.initialize()
     if application.post_init is not None:
@@ -134,7 +134,7 @@ async def start_polling(application: Application, *, reminders: bool = True, pol
                         durable: bool = True) -> None:
     """Start the bot inside an event loop someone else runs (``run``, the demo, tests, benchmarks).
 
-    Updates come in through the inbox (bot/inbox.py): kept before Telegram is told they
+    Updates come in through the inbox (bot/telegram/delivery/inbox.py): kept before Telegram is told they
     arrived, what a crash left pending handled first. ``durable=False`` uses
     python-telegram-bot's own updater instead (no inbox; for measuring what the inbox
     costs). ``reminders=False`` leaves the reminder job out, so whoever drives the bot

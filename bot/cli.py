@@ -9,8 +9,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from bot import checklists
+from bot.domain import checklists
 from bot.settings import SettingsError, load_settings
+from storage.instance_lock import DataDirBusy
 
 EXIT_USAGE = 2
 
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.func(args) or 0)
-    except SettingsError as exc:
+    except (SettingsError, DataDirBusy) as exc:
         print(f"auditbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -109,7 +110,7 @@ def _logging(verbose: bool = False) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, run_until_stopped
-    from bot.instance_lock import hold_data_dir
+    from storage.instance_lock import hold_data_dir
 
     settings = load_settings()
     settings.require_token()
@@ -229,7 +230,7 @@ def cmd_checklists_list(args: argparse.Namespace) -> int:
 
 
 def cmd_checklists_validate(args: argparse.Namespace) -> int:
-    from bot.checklist_workbook import read_checklist_file
+    from bot.workbooks.checklist import read_checklist_file
 
     files = args.files or checklists.checklist_files(_extra_checklist_dirs())
     failed = 0
@@ -300,7 +301,7 @@ def cmd_checklists_import(args: argparse.Namespace) -> int:
 
 
 def cmd_checklists_export(args: argparse.Namespace) -> int:
-    from bot.checklist_workbook import write_workbook
+    from bot.workbooks.checklist import write_workbook
 
     checklist = _checklist_service().find(args.id)
     if checklist is None:
@@ -312,7 +313,7 @@ def cmd_checklists_export(args: argparse.Namespace) -> int:
 
 
 def cmd_checklists_template(args: argparse.Namespace) -> int:
-    from bot.checklist_workbook import write_workbook
+    from bot.workbooks.checklist import write_workbook
 
     args.output.write_bytes(write_workbook(None))
     print(f"template: {args.output}")
@@ -364,7 +365,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from devtools.demo import run_demo
 
     return asyncio.run(run_demo(args.data_dir))
 
@@ -431,7 +432,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from bot.report.review import PeriodError, build_review, parse_period
+    from bot.report.review.pack import PeriodError, build_review, parse_period
     from storage.db import Database
 
     settings = load_settings()

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.vocabulary import DEFAULT_LANG, LANGS
+from bot.domain.vocabulary import DEFAULT_LANG, LANGS
 
 TELEGRAM_TEXT_LIMIT = 4096
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot import checklists as checklist_loader
-from bot.checklists import Checklist
-from bot.clock import Clock
+from bot.domain import checklists as checklist_loader
+from bot.domain.checklists import Checklist
+from bot.domain.clock import Clock
 from bot.prompts import Prompts, default_prompts
 from bot.services.audit_service import AuditService
 from bot.services.capa_service import CapaService
@@ -30,7 +30,7 @@ from storage.files import FileStore
 from storage.leader import Leadership
 
 if TYPE_CHECKING:
-    from bot.outbox_sender import OutboxSender
+    from bot.telegram.delivery.outbox_sender import OutboxSender
 
 
 @dataclass
@@ -69,7 +69,9 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
 
     The app, the CLI, the demo, the tests and the benchmarks all start here.
     """
-    from bot.outbox_sender import OutboxSender  # it renders keyboards with the handlers' helpers
+    from bot.telegram.delivery.outbox_sender import (
+        OutboxSender,  # it renders keyboards with the handlers' helpers
+    )
 
     clock = clock or Clock()
     prompts = prompts or default_prompts()

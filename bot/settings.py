@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     digest_time: time = time(9, 0)
     invite_days: int = Field(7, ge=1, le=365)
 
-    # Webhook mode (both set) instead of long polling; see bot/webhook.py.
+    # Webhook mode (both set) instead of long polling; see bot/telegram/delivery/webhook.py.
     webhook_url: str | None = None
     webhook_listen: str | None = None
     webhook_secret: str | None = None

@@ -1,6 +1,6 @@
 """The team's own checklists as YAML files under ``<data dir>/checklists/`` (no database tables).
 
-    checklists/<id>.yaml               the published version (loaded at start by bot.checklists.load_all)
+    checklists/<id>.yaml               the published version (loaded at start by bot.domain.checklists.load_all)
     checklists/versions/<id>.v<N>.yaml every version ever published, kept
     checklists/drafts/<draft>.yaml     imported, not yet published
     checklists/archived/<id>.yaml      archived: no new audits (a copy, for a bundled checklist)
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.checklists import Checklist, ChecklistError, bundled_dir, load_checklist
+from bot.domain.checklists import Checklist, ChecklistError, bundled_dir, load_checklist
 from storage.files import fsync_dir, save_atomically
 
 DRAFT_RE = re.compile(r"^[0-9]{1,12}-[0-9a-f]{8}$")

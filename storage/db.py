@@ -147,7 +147,7 @@ class Database:
 
     @property
     def single_process(self) -> bool:
-        """SQLite: one bot process owns the database (bot/instance_lock.py); PostgreSQL: replicas."""
+        """SQLite: one bot process owns the database (storage/instance_lock.py); PostgreSQL: replicas."""
         return self.dialect == "sqlite"
 
     @asynccontextmanager

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
-from bot.checklists import load_all
-from bot.clock import FakeClock
+from bot.domain.checklists import load_all
+from bot.domain.clock import FakeClock
 from bot.runtime import Runtime, bootstrap
 from bot.services.people_service import Actor
 from bot.settings import Settings

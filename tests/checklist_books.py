@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import openpyxl
 
-from bot.checklist_workbook import write_workbook
+from bot.workbooks.checklist import write_workbook
 
 ZH_ROWS = [
     # section, title zh, id, clause, question zh, guidance zh, evidence

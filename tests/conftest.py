@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
-from tests.botapi_double import BotApiDouble
+from bot.domain.clock import FakeClock
+from devtools.botapi_double import BotApiDouble
 from tests.databases import fresh_database  # noqa: F401  (autouse: a database per test on PostgreSQL)
 from tests.harness import BotHarness
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot import scheduler
 from bot.app import build_application, start_polling, stop_polling
-from bot.clock import Clock, FakeClock
+from bot.domain.clock import Clock, FakeClock
 from bot.settings import Settings
+from bot.telegram.delivery import scheduler
+from devtools.botapi_double import BotApiDouble, Sent, TgUser
 from storage.db import Database
 from tests import databases
-from tests.botapi_double import BotApiDouble, Sent, TgUser
 
 LEAD = TgUser(id=1001, first_name="Lena", last_name="Lead", username="lena", language_code="en")
 AUDITOR = TgUser(id=2002, first_name="Wang", last_name="Auditor", username="wang", language_code="zh-hans")

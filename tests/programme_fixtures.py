@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.checklists import Checklist
+from bot.domain.checklists import Checklist
 from storage.db import Database
 from storage.repos import audits, departments, findings
 from tests.capa_fixtures import add_person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.report.review_figures import Period
+from bot.report.review.figures import Period
 
 _PERIOD = Period(date(2025, 12, 1), date(2026, 11, 30))
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
-from bot.checklists import Checklist
+from bot.domain.checklists import Checklist
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import audits, departments, evidence, findings, people

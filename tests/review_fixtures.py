@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.checklists import Checklist
+from bot.domain.checklists import Checklist
 from storage.db import Database
 from storage.repos import audits, departments, findings, people, trail
 

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from bot.checklists import load_all
-from bot.clock import FakeClock
+from bot.domain.checklists import load_all
+from bot.domain.clock import FakeClock
+from bot.domain.dates import parse_date
+from bot.domain.errors import NotAllowed
 from bot.services.audit_service import AuditError, AuditService
-from bot.services.dates import parse_date
-from bot.services.errors import NotAllowed
 from bot.services.people_service import Actor, PeopleService
 from bot.settings import Settings
 from storage.db import Database
@@ -168,5 +168,5 @@ async def test_a_lead_outside_the_team_starts_at_the_first_question(env):
 @pytest.mark.parametrize(("text", "problem"), [("31/02/2027", "no_such_day"), ("03/04/2027", "ambiguous"),
                                                 ("soon", "unreadable"), ("Feb 30", "no_such_day")])
 def test_a_date_that_cannot_be_read_says_why(text, problem):
-    from bot.services.dates import read_date
+    from bot.domain.dates import read_date
     assert read_date(text, date(2026, 11, 21)) == (None, problem)

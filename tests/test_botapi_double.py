@@ -28,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.botapi_double import BotApiDouble, TgUser
+from devtools.botapi_double import BotApiDouble, TgUser
 
 ALICE = TgUser(id=1001, first_name="Alice", username="alice")
 BOB = TgUser(id=1002, first_name="Bob", language_code="zh")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import callbacks
+from bot.telegram import callbacks
 
 
 def test_round_trip():
@@ -45,7 +45,7 @@ def test_unpack_never_raises(text):
 def test_every_route_is_declared_once_with_the_old_wire_format():
     from datetime import date
 
-    from bot import buttons as b
+    from bot.telegram import buttons as b
 
     old = {  # what buttons on people's screens say today
         "1|q|12|3|mi": b.Question(12, 3, "mi"), "1|q|12|3|secs": b.Question(12, 3, b.Move.sections),
@@ -62,7 +62,7 @@ def test_every_route_is_declared_once_with_the_old_wire_format():
 
 
 def test_typed_buttons_refuse_forged_and_stale_data():
-    from bot import buttons as b
+    from bot.telegram import buttons as b
 
     for junk in ["1|q|12|3|zz", "1|q|12|x|mi", "1|q|12", "1|q|12|3|mi|9", "1|ct|5|x", "1|cc|5|z",
                  "1|cpt|9|2027-02-30", "1|ua|4|2", "1|ur|4|staff", "1|cpr|-1", "1|cpv|9", "2|cpr|9", None]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
+from devtools.botapi_double import MESSAGE_METHODS
 from storage.db import execute
 from storage.files import FileStore
 from storage.repos import findings
-from tests.botapi_double import MESSAGE_METHODS
 from tests.capa_fixtures import DUE, add_person, cast, jpeg, local, make_action
 from tests.harness import AUDITOR, LEAD, STAFF, STRANGER, BotHarness, TgUser
 

@@ -8,8 +8,8 @@ import sys
 import pytest
 import yaml
 
-from bot.checklists import bundled_dir, load_all
-from bot.clock import FakeClock
+from bot.domain.checklists import bundled_dir, load_all
+from bot.domain.clock import FakeClock
 from bot.services.checklist_service import ChecklistRefused, ChecklistService
 from bot.services.people_service import Actor
 from bot.settings import Settings
@@ -92,7 +92,7 @@ async def test_publish_needs_a_higher_version_and_the_live_dict_learns_it(servic
 
 async def test_a_new_version_of_a_bundled_checklist(service):
     bundled = service.checklists["functional-department"]
-    from bot.checklist_workbook import write_workbook
+    from bot.workbooks.checklist import write_workbook
 
     draft = service.check_and_draft(LEAD, "f.xlsx", write_workbook(bundled)).draft
     assert (draft.published_version, draft.version, draft.unchanged) == (1, 2, True)

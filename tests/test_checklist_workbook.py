@@ -8,7 +8,8 @@ import tracemalloc
 import openpyxl
 import pytest
 
-from bot.checklist_workbook import (
+from bot.domain.checklists import load_all
+from bot.workbooks.checklist import (
     CARD_LIMIT,
     MARK_AUTHOR,
     MAX_ROWS,
@@ -18,7 +19,6 @@ from bot.checklist_workbook import (
     unescape,
     write_workbook,
 )
-from bot.checklists import load_all
 from tests.checklist_books import ZH_ROWS, book, cell_of, lying_zip_bomb, patch_xml, zip_bomb
 
 
@@ -327,7 +327,7 @@ def test_a_wrong_stated_dimension_does_not_hide_columns():
 def test_the_card_limit_leaves_a_question_card_within_telegrams_limit():
     from bot.prompts import TELEGRAM_TEXT_LIMIT, Prompts
     from bot.services.audit_service import QuestionView
-    from tests.botapi_double import render_text
+    from devtools.botapi_double import render_text
 
     quarter = CARD_LIMIT // 4
     for lang in ("zh", "en"):

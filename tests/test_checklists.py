@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.checklists import ChecklistError, bundled_dir, load_all, load_checklist
+from bot.domain.checklists import ChecklistError, bundled_dir, load_all, load_checklist
 
 
 def test_bundled_checklists_are_valid_and_large_enough():

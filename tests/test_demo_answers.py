@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from bot import demo
-from bot.checklists import load_all
+from bot.domain.checklists import load_all
+from devtools import demo
 
 STOP = {"本部", "部门", "是否", "如何", "哪些", "情况", "with", "which", "their", "there", "about"}
 NONCONFORMITIES = ("轻微不符合", "严重不符合", "Minor NC", "Major NC")

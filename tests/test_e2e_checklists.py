@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 
-from bot.checklist_workbook import read_workbook
+from bot.workbooks.checklist import read_workbook
 from tests.audit_fixtures import start_audit, through_opening
 from tests.checklist_books import ZH_ROWS, book
 from tests.harness import AUDITOR_EN, LEAD, BotHarness

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.errors import ServiceError
+from bot.domain.errors import ServiceError
 from tests.harness import LEAD
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from bot import buttons
 from bot.report.data import load_report_data
+from bot.telegram import buttons
 from storage.db import fetch_all
 from storage.files import FileStore
 from tests.capa_fixtures import SHANGHAI, local

@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from bot import buttons
+from bot.telegram import buttons
 from storage.db import fetch_all
 from tests.harness import LEAD, BotHarness
 from tests.programme_fixtures import LAB, OPS, cast, write_three_question_checklist

@@ -19,7 +19,7 @@ import random
 import sqlite3
 import time
 
-from bot import callbacks
+from bot.telegram import callbacks
 from tests.audit_fixtures import jpeg, start_audit, through_opening
 from tests.harness import AUDITOR_EN, LEAD, STAFF, BotHarness
 

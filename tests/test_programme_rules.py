@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.services import programme_rules as rules
-from bot.vocabulary import ProgrammeState
+from bot.domain import programme_rules as rules
+from bot.domain.vocabulary import ProgrammeState
 
 TODAY = date(2026, 11, 2)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.prompts import LANGS, TELEGRAM_TEXT_LIMIT, Prompts
-from tests.botapi_double import render_text
+from devtools.botapi_double import render_text
 from tests.prompt_samples import SAMPLES
 
 PROMPTS = Prompts()

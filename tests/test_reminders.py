@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from bot.services.errors import NotAllowed
+from bot.domain.errors import NotAllowed
 from bot.services.reminder_service import ReminderService
 from storage.repos import findings
 from tests.capa_fixtures import (

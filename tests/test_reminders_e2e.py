@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import scheduler
+from bot.telegram.delivery import scheduler
 from storage.db import fetch_all
 from storage.repos import people
 from tests.capa_fixtures import DEPARTMENT, DUE, add_person, cast, local, make_action

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.reminder_rules import (
+from bot.domain.reminder_rules import (
     Rules,
     digest_day,
     escalation_windows,

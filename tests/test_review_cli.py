@@ -9,7 +9,7 @@ import docx
 import openpyxl
 
 from bot import cli
-from bot.clock import FakeClock
+from bot.domain.clock import FakeClock
 from bot.services.review_service import ReviewService
 from bot.settings import Settings
 from storage.db import Database, fetch_all

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.report.review_figures import Period, PeriodError, default_period, load_review, parse_period
+from bot.report.review.figures import Period, PeriodError, default_period, load_review, parse_period
 from storage.db import Database
 from tests.databases import target
 from tests.review_fixtures import build_history
@@ -110,8 +110,8 @@ def test_default_is_the_last_twelve_months():
 async def test_charts_fall_back_cleanly_without_a_cjk_font(db, tmp_path, monkeypatch):
     import docx
 
-    from bot.report import review_charts
-    from bot.report.review_docx import render_review
+    from bot.report.review.docx import render_review
+    from bot.report.review import charts as review_charts
 
     monkeypatch.setattr(review_charts, "chart_font", lambda: None)
     assert review_charts._categories(["办公室", "Lab"]) == ["1", "Lab"]

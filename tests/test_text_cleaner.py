@@ -1,4 +1,4 @@
-"""The one text cleaner (bot/services/text.py): unsafe characters go, everything else stays."""
+"""The one text cleaner (bot/domain/text.py): unsafe characters go, everything else stays."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.text import BIDI_CONTROLS, clean_line, clean_text
 from bot.services.people_service import clean_name
-from bot.services.text import BIDI_CONTROLS, clean_line, clean_text
 
 FAMILY = "👨\u200d👩\u200d👧"
 RAINBOW_FLAG = "🏳\ufe0f\u200d🌈"

@@ -17,14 +17,14 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot.checklists import Checklist
-from bot.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
+from bot.domain.checklists import Checklist
+from bot.domain.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import acknowledgements, audits, findings, programme, reports, revisions
 from storage.times import from_db
 
-# The report's groupings of bot.vocabulary's results (said once there).
+# The report's groupings of bot.domain.vocabulary's results (said once there).
 RESULTS = tuple(Result)
 NC_KINDS = NONCONFORMITIES
 OTHER_FINDING_KINDS = (Result.observation, Result.ofi)
@@ -249,7 +249,7 @@ async def load_report_data(
     db: Database, audit_id: int, files: FileStore, tz: tzinfo, *, now: datetime | None = None
 ) -> ReportData:
     """Read one audit for the report; raise AuditNotFound when there is none."""
-    from bot.report.review_figures import repeat_basis  # it builds on this module
+    from bot.report.review.figures import repeat_basis  # it builds on this module
 
     async with db.read() as conn:
         audit = await audits.get(conn, audit_id)
@@ -314,7 +314,7 @@ def _revisions(first: Any, history: list, tz: tzinfo) -> list[Revision]:
 
 def _mark_repeats(found: list[Finding], basis) -> list[Finding]:
     """Repeat findings (review_figures.repeat_of, the one definition) against the previous audit."""
-    from bot.report.review_figures import repeat_of
+    from bot.report.review.figures import repeat_of
 
     for finding in found:
         numbers = repeat_of(finding.kind, finding.question.clause, basis.clauses if basis else None)

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.checklists import Checklist
+from bot.domain.checklists import Checklist
 from bot.report.data import (
     clean_text,
     conformity_rate,

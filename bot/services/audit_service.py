@@ -16,16 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.checklists import Checklist, EvidenceRule
-from bot.clock import Clock
-from bot.report.review_figures import RepeatBasis, repeat_basis, repeat_of
-from bot.services.dates import read_date
-from bot.services.errors import ServiceError
-from bot.services.people_service import Actor, clean_name
-from bot.services.text import clean_text
-from bot.services.thumbnails import store_file
-from bot.settings import Settings
-from bot.vocabulary import (
+from bot.domain.checklists import Checklist, EvidenceRule
+from bot.domain.clock import Clock
+from bot.domain.dates import read_date
+from bot.domain.errors import ServiceError
+from bot.domain.text import clean_text
+from bot.domain.vocabulary import (
     FINDING_RESULTS,
     NONCONFORMITIES,
     AuditStatus,
@@ -33,6 +29,10 @@ from bot.vocabulary import (
     Result,
     Role,
 )
+from bot.report.review.figures import RepeatBasis, repeat_basis, repeat_of
+from bot.services.people_service import Actor, clean_name
+from bot.services.thumbnails import store_file
+from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import (

@@ -13,16 +13,23 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
+from bot.domain.dates import parse_date
+from bot.domain.errors import ServiceError
+from bot.domain.reminder_rules import Rules, not_before
+from bot.domain.text import clean_text
+from bot.domain.vocabulary import (
+    AuditStatus,
+    CapaState,
+    ExtensionState,
+    PlanVerdict,
+    ReturnStep,
+    Role,
+)
 from bot.report.data import root_causes
-from bot.services.dates import parse_date
-from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
-from bot.services.reminder_rules import Rules, not_before
-from bot.services.text import clean_text
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
-from bot.vocabulary import AuditStatus, CapaState, ExtensionState, PlanVerdict, ReturnStep, Role
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import (

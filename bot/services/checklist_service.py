@@ -12,8 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import checklist_workbook as workbooks
-from bot.checklists import (
+from bot.domain.checklists import (
     Checklist,
     ChecklistError,
     EvidenceRule,
@@ -21,10 +20,11 @@ from bot.checklists import (
     load_all,
     load_checklist,
 )
-from bot.clock import Clock
-from bot.services.errors import ServiceError
+from bot.domain.clock import Clock
+from bot.domain.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.settings import Settings
+from bot.workbooks import checklist as workbooks
 from storage.checklist_files import ChecklistFiles
 from storage.db import Database
 from storage.repos import audits, dialogs

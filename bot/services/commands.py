@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from bot.vocabulary import Role
+from bot.domain.vocabulary import Role
 from storage.repos import outbox
 
 _AUDITORS = frozenset({Role.auditor, Role.lead})

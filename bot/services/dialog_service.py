@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 from bot.services.audit_service import FLOW as AUDIT_FLOW
 from bot.services.people_service import Actor
 from storage.db import Database

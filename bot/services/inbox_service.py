@@ -1,6 +1,6 @@
 """The inbox of updates: kept before Telegram is told they arrived, handled once each.
 
-No Telegram here: updates are raw JSON dicts; bot/inbox.py fetches and dispatches them.
+No Telegram here: updates are raw JSON dicts; bot/telegram/delivery/inbox.py fetches and dispatches them.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import Clock
-from bot.services.reminder_rules import Rules, not_before
+from bot.domain.clock import Clock
+from bot.domain.reminder_rules import Rules, not_before
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import inbox, outbox, people

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
+from bot.domain.reminder_rules import Rules, not_before, stage_on
+from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, Role
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.commands import commands_for
 from bot.services.programme_service import ProgrammeService
-from bot.services.reminder_rules import Rules, not_before, stage_on
 from bot.services.status_service import StatusService
 from bot.settings import Settings
-from bot.vocabulary import CAPA_STAFF_STATES, CapaState, Role
 from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
+from bot.domain.errors import NotAllowed, PeopleError, StaleButton
+from bot.domain.text import clean_line
+from bot.domain.vocabulary import Role
 from bot.services.commands import queue_menu, queue_menus_at_start
-from bot.services.errors import NotAllowed, PeopleError, StaleButton
-from bot.services.text import clean_line
 from bot.settings import Settings
-from bot.vocabulary import Role
 from storage.db import Database
 from storage.repos import departments, dialogs, invites, outbox, people, trail
 from storage.times import from_db

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from bot import programme_workbook as workbook
-from bot.checklist_workbook import MAX_FILE_BYTES, Problem, too_big
-from bot.checklists import Checklist
-from bot.clock import Clock
-from bot.report.review_figures import clause_key
-from bot.services import programme_rules as rules
-from bot.services.errors import NotAllowed, ServiceError
+from bot.domain import programme_rules as rules
+from bot.domain.checklists import Checklist
+from bot.domain.clock import Clock
+from bot.domain.errors import NotAllowed, ServiceError
+from bot.domain.reminder_rules import Rules, not_before
+from bot.domain.text import clean_text
+from bot.domain.vocabulary import ProgrammeState, ProgrammeStatus, Risk, Role
+from bot.report.review.figures import clause_key
 from bot.services.people_service import Actor
-from bot.services.reminder_rules import Rules, not_before
-from bot.services.text import clean_text
 from bot.settings import Settings
-from bot.vocabulary import ProgrammeState, ProgrammeStatus, Risk, Role
+from bot.workbooks import programme as workbook
+from bot.workbooks.checklist import MAX_FILE_BYTES, Problem, too_big
 from storage.db import Database
 from storage.repos import departments, dialogs, outbox, people, trail
 from storage.repos import programme as repo

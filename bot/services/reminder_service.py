@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.clock import Clock
-from bot.services import reminder_rules as rules_
-from bot.services.reminder_rules import Rules
+from bot.domain import reminder_rules as rules_
+from bot.domain.clock import Clock
+from bot.domain.reminder_rules import Rules
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import capa

@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
+from bot.domain.errors import ServiceError
 from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
 from bot.report.pdf import find_soffice
-from bot.services.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database

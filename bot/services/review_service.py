@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.clock import Clock
-from bot.report.review import Period, PeriodError, build_review, parse_period
-from bot.services.errors import ServiceError
+from bot.domain.clock import Clock
+from bot.domain.errors import ServiceError
+from bot.report.review.pack import Period, PeriodError, build_review, parse_period
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database

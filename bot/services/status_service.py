@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.checklists import Checklist
-from bot.clock import Clock
-from bot.services.errors import NotAllowed
+from bot.domain.checklists import Checklist
+from bot.domain.clock import Clock
+from bot.domain.errors import NotAllowed
+from bot.domain.reminder_rules import Rules
 from bot.services.people_service import Actor
-from bot.services.reminder_rules import Rules
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import departments, programme, status

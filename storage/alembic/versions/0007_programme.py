@@ -4,7 +4,7 @@ checklist, a risk, a team, and the audit that was started from it.
 ``window_start`` and ``window_end`` are local ISO dates (both included). ``status`` is what
 the lead decided ('draft' while being added, 'active', 'cancelled'); the states a person
 sees (planned, due, in progress, done, missed) are derived from the window, today and the
-linked audit (bot/services/programme_rules.py), never stored. A team member put on the team
+linked audit (bot/domain/programme_rules.py), never stored. A team member put on the team
 despite a conflict of impartiality (9.2.2 c) keeps the lead's reason in ``override_reason``.
 """
 

@@ -1,0 +1,256 @@
+"""Updates in through the inbox: nothing Telegram delivered is lost, nothing handled twice.
+
+Polling: each batch from getUpdates is written to the inbox table before the next
+getUpdates (whose offset confirms the batch to Telegram) is sent. Webhook: ``accept``
+writes the update, handles it, and returns only then. Either way an update is handled in
+order with the other updates of its chat, and claimed in the transaction of its effect
+(storage/claims.py). One that fails is tried again; one that python-telegram-bot cannot
+parse, or that fails MAX_ATTEMPTS times, is set aside and the leads are told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.domain.clock import Clock
+from bot.services.inbox_service import MAX_ATTEMPTS, InboxService, Incoming
+from storage import claims
+from storage.db import unavailable
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+RETRY_DELAY = 0.5  # seconds before another attempt at a failed update (times the attempt)
+POLL_BACKOFF = (1.0, 30.0)  # after a failed getUpdates: first and longest pause
+STOP_GRACE = 5.0  # seconds handlers in flight get to finish when the bot stops
+
+# getUpdates is called directly so that its raw JSON can be stored before parsing.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
+
+
+class Inbox:
+    """Fetches (or accepts) updates, keeps them, and hands them to the Application."""
+
+    def __init__(self, application: Application, service: InboxService, clock: Clock, *,
+                 max_concurrent: int = 256, heartbeat: Path | None = None):
+        self.application = application
+        self.service = service
+        self.clock = clock
+        self._queues: dict[str, deque[tuple[Incoming, Update | None]]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+        self._waiters: dict[int, list[asyncio.Future]] = {}  # webhook requests waiting for their update
+        self._queued: set[int] = set()  # update ids queued or being handled here
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._poller: asyncio.Task | None = None
+        self.heartbeat = heartbeat  # touched after every answer from getUpdates (``auditbot health``)
+
+    # --- start and stop -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Handle what a crash left pending (in order), before anything new."""
+        for item in await self.service.pending():
+            self._enqueue(item)
+
+    def start_polling(self, poll_timeout: float = 10.0) -> None:
+        self._poller = asyncio.create_task(self._poll(poll_timeout), name="inbox-poll")
+
+    async def stop(self) -> None:
+        """Stop fetching; give handlers in flight a moment; what is left stays pending."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._poller
+            self._poller = None
+        for queue in self._queues.values():
+            queue.clear()  # still pending in the table: the next start handles them
+        workers = list(self._workers.values())
+        if workers:
+            _, late = await asyncio.wait(workers, timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*late, return_exceptions=True)
+
+    # --- in -----------------------------------------------------------------------------------
+
+    async def accept(self, raw: dict[str, Any]) -> None:
+        """Keep one update (a webhook request) and return once it was handled.
+
+        Telegram sends an update again when it got no 200: it may be handled already, being
+        handled here, or left pending by a replica that died; only the last is handled again.
+        """
+        item = incoming(raw)
+        fresh = await self.service.keep([item])
+        done = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(item.update_id, []).append(done)
+        if fresh or self.service.shared:
+            self._enqueue(item)  # replicas: the chat's turn reads what is still pending
+        elif item.update_id not in self._queued and not await self.service.is_pending(item.update_id):
+            self._finished(item.update_id)
+        elif item.update_id not in self._queued:
+            self._enqueue(item)
+        await done
+
+    async def _poll(self, poll_timeout: float) -> None:
+        bot = self.application.bot
+        offset: int | None = None  # the first call gets everything not yet confirmed
+        pause = POLL_BACKOFF[0]
+        while True:
+            try:
+                raw_updates = await bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={"offset": offset, "timeout": poll_timeout, "allowed_updates": ALLOWED_UPDATES},
+                    read_timeout=poll_timeout + 10,
+                )
+            except InvalidToken:
+                log.error("getUpdates: Telegram refused the token; polling stops")
+                return
+            except (Conflict, RetryAfter, TimedOut, NetworkError, TelegramError) as exc:
+                log.warning("getUpdates failed (%s); again in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, POLL_BACKOFF[1])
+                continue
+            pause = POLL_BACKOFF[0]
+            if self.heartbeat is not None:
+                self.heartbeat.touch()
+            batch = [incoming(raw) for raw in raw_updates or () if isinstance(raw, dict) and "update_id" in raw]
+            if not batch:
+                continue
+            fresh = await self._keep(batch)  # committed before the offset confirms them
+            for item in fresh:
+                self._enqueue(item)
+            offset = max(item.update_id for item in batch) + 1
+
+    async def _keep(self, batch: list[Incoming]) -> list[Incoming]:
+        """Keep a fetched batch, waiting out a database that is away (the offset waits too)."""
+        pause = POLL_BACKOFF[0]
+        while True:
+            try:
+                return await self.service.keep(batch)
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                log.warning("the database is away (%s); keeping the updates again in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, POLL_BACKOFF[1])
+
+    # --- handling -------------------------------------------------------------------------------
+
+    def _enqueue(self, item: Incoming) -> None:
+        self._queued.add(item.update_id)
+        queue = self._queues.setdefault(item.chat_key, deque())
+        queue.append((item, None))
+        if item.chat_key not in self._workers:
+            self._workers[item.chat_key] = asyncio.create_task(self._work(item.chat_key),
+                                                               name=f"inbox-{item.chat_key}")
+
+    async def _work(self, chat_key: str) -> None:
+        """Handle one chat's updates one after another, in the order they came."""
+        queue = self._queues[chat_key]
+        pause = POLL_BACKOFF[0]
+        try:
+            while queue:
+                item, _ = queue[0]
+                async with self._slots:
+                    try:
+                        if self.service.shared:
+                            await self._handle_shared(item)
+                        else:
+                            await self._handle(item)
+                    except Exception as exc:
+                        if unavailable(exc):  # not the update's fault: the same one again, later
+                            log.warning("update %s waits for the database (%s); again in %.0f s",
+                                        item.update_id, exc, pause)
+                            await asyncio.sleep(pause)
+                            pause = min(pause * 2, POLL_BACKOFF[1])
+                            continue
+                        log.exception("update %s: could not be handled; it stays in the inbox", item.update_id)
+                pause = POLL_BACKOFF[0]
+                if queue:  # stop() empties the queues: what is left stays pending for the next start
+                    queue.popleft()
+                self._finished(item.update_id)
+        finally:
+            self._workers.pop(chat_key, None)
+            if not queue:
+                self._queues.pop(chat_key, None)
+
+    def _finished(self, update_id: int) -> None:
+        self._queued.discard(update_id)
+        for waiter in self._waiters.pop(update_id, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _handle_shared(self, item: Incoming) -> None:
+        """Replicas: hold the chat, then handle its pending updates up to this one, in order.
+
+        Another replica may have handled this update already (a retried webhook request), or
+        died leaving earlier ones of the chat pending: the inbox, read under the chat's
+        lock, says what is left.
+        """
+        async with self.service.chat_turn(item.chat_key):
+            for left in await self.service.pending_of_chat(item.chat_key, item.update_id):
+                await self._handle(left)
+
+    async def _handle(self, item: Incoming) -> None:
+        try:
+            update = Update.de_json(item.raw, self.application.bot)
+        except Exception as exc:
+            log.error("update %s cannot be read, set aside: %r", item.update_id, exc)
+            await self.service.set_aside(item.update_id, f"unreadable: {exc!r}")
+            return
+        attempts = item.attempts
+        while True:
+            claim = claims.UpdateClaim(item.update_id, self.clock.now(), final=attempts + 1 >= MAX_ATTEMPTS)
+            token = claims.CURRENT.set(claim)
+            try:
+                await self.application.process_update(update)
+            except Exception as exc:  # no error handler took it
+                claim.error = exc
+            finally:
+                claims.CURRENT.reset(token)
+            if isinstance(claim.error, claims.AlreadyHandled) or claim.claimed:
+                return
+            if claim.error is None:
+                await self.service.handled(item.update_id)
+                return
+            if unavailable(claim.error):  # the database went away mid-way: wait, then the same again
+                raise claim.error
+            attempts = await self.service.failed(item.update_id, repr(claim.error))
+            if attempts >= MAX_ATTEMPTS:
+                log.error("update %s failed %d times, set aside: %r", item.update_id, attempts, claim.error)
+                await self.service.set_aside(item.update_id, f"failed {attempts} times: {claim.error!r}")
+                return
+            log.warning("update %s failed (attempt %d), trying again: %r", item.update_id, attempts, claim.error)
+            await asyncio.sleep(RETRY_DELAY * attempts)
+
+
+def incoming(raw: dict[str, Any]) -> Incoming:
+    """An update as the inbox keeps it, ordered by its chat (or its sender)."""
+    return Incoming(int(raw["update_id"]), chat_key(raw), raw)
+
+
+def chat_key(raw: dict[str, Any]) -> str:
+    """The chat an update belongs to, from the raw JSON (which may not parse)."""
+    for value in raw.values():
+        if not isinstance(value, dict):
+            continue
+        chat = value.get("chat")
+        if not isinstance(chat, dict):
+            message = value.get("message")
+            chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return f"c{chat['id']}"
+        sender = value.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return f"u{sender['id']}"
+    return f"x{raw.get('update_id')}"

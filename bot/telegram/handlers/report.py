@@ -1,0 +1,132 @@
+"""/report and /export: documents built off the event loop and sent as files."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler
+
+from bot.report import PdfFailed, PdfUnavailable
+from bot.runtime import AuditContext
+from bot.services.report_service import AuditRef, ReportService, document_name
+from bot.telegram import buttons
+from bot.telegram.common import on_press, reply
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
+
+
+def service(context: AuditContext) -> ReportService:
+    return context.rt.report
+
+
+async def report_command(update: Update, context: AuditContext) -> None:
+    """``/report`` lists recent audits; ``/report <number> [pdf]`` sends the report."""
+    args = context.args or []
+    if not args:
+        choices = await service(context).choices(context.actor)
+        if not choices.audits:
+            await reply(update, context, "report_none")
+            return
+        rows = [[(context.label("report_btn_word", number=a.number), buttons.Report(a.id).pack()),
+                 *([(context.label("report_btn_pdf"), buttons.Report(a.id, "pdf").pack())] if choices.pdf else [])]
+                for a in choices.audits]
+        await reply(update, context, "report_choose", rows=rows, choices=choices)
+        return
+    want_pdf = len(args) > 1 and args[-1].lower() == "pdf"
+    reference = " ".join(args[:-1] if want_pdf else args)
+    audit = await service(context).resolve(context.actor, reference)
+    await send_report(update, context, audit, want_pdf=want_pdf)
+
+
+async def on_report_button(update: Update, context: AuditContext, button: buttons.Report) -> None:
+    audit = await service(context).resolve(context.actor, str(button.audit))
+    await update.callback_query.answer()
+    await send_report(update, context, audit, want_pdf=button.format == "pdf")
+
+
+async def send_report(update: Update, context: AuditContext, audit: AuditRef, *, want_pdf: bool) -> None:
+    """Build with a progress message, send the .docx (and the PDF when asked and possible)."""
+    chat_id = update.effective_chat.id
+    status = await context.bot.send_message(chat_id, context.text("report_building", audit=audit, done=0, total=0))
+    progress = _Progress(context, chat_id, status.message_id, audit)
+    loop = asyncio.get_running_loop()
+    try:
+        path = await service(context).build(
+            audit, on_progress=lambda done, total: loop.call_soon_threadsafe(progress.update, done, total))
+    except Exception:
+        log.exception("report of audit %s failed", audit.number)
+        await progress.finish("report_failed")
+        return
+    await progress.finish("report_ready")
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    with path.open("rb") as handle:
+        await context.bot.send_document(chat_id, handle, filename=document_name(audit, ".docx"))
+    if want_pdf:
+        await _send_pdf(update, context, audit, path)
+
+
+async def _send_pdf(update: Update, context: AuditContext, audit: AuditRef, docx) -> None:
+    try:
+        pdf = await service(context).pdf(docx)
+    except PdfUnavailable:
+        await reply(update, context, "report_pdf_unavailable")
+        return
+    except PdfFailed:
+        await reply(update, context, "report_pdf_failed")
+        return
+    with pdf.open("rb") as handle:
+        await context.bot.send_document(update.effective_chat.id, handle, filename=document_name(audit, ".pdf"))
+
+
+class _Progress:
+    """Edits the 'building…' message at most once a second while photos are placed."""
+
+    def __init__(self, context: AuditContext, chat_id: int, message_id: int, audit: AuditRef):
+        self.context = context
+        self.chat_id = chat_id
+        self.message_id = message_id
+        self.audit = audit
+        self.done = self.total = 0
+        self.shown = (0, 0)
+        self.task = asyncio.create_task(self._loop())
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            if (self.done, self.total) != self.shown:
+                self.shown = (self.done, self.total)
+                await self._edit("report_building", done=self.done, total=self.total)
+
+    async def _edit(self, name: str, **values) -> None:
+        with contextlib.suppress(TelegramError):
+            await self.context.bot.edit_message_text(
+                self.context.text(name, audit=self.audit, **values), self.chat_id, self.message_id)
+
+    async def finish(self, name: str) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        await self._edit(name, done=self.done, total=self.total)
+
+
+async def export_command(update: Update, context: AuditContext) -> None:
+    """/export: the workbook of audits, answers, findings and actions (leads)."""
+    path = await service(context).export(context.actor)
+    stamp = context.rt.clock.now().astimezone(context.rt.settings.tz).strftime("%Y-%m-%d")
+    with path.open("rb") as handle:
+        await context.bot.send_document(update.effective_chat.id, handle, filename=f"auditbot-export-{stamp}.xlsx",
+                                        caption=context.text("export_ready"))
+
+
+
+def callback_handlers() -> list[BaseHandler]:
+    return [on_press(buttons.Report, on_report_button)]

@@ -1,0 +1,54 @@
+"""/help, /lang, /cancel, unknown commands and stale buttons (/start and the menu: menu.py)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler
+
+from bot.runtime import AuditContext
+from bot.telegram import buttons
+from bot.telegram.common import edit_or_send, on_press, reply, toast
+
+
+async def help_command(update: Update, context: AuditContext) -> None:
+    await reply(update, context, "help", actor=actor_view(context))
+
+
+async def lang_command(update: Update, context: AuditContext) -> None:
+    rows = [[("中文", buttons.Lang("zh").pack()), ("English", buttons.Lang("en").pack())]]
+    await reply(update, context, "lang_choose", rows=rows)
+
+
+async def on_lang(update: Update, context: AuditContext, button: buttons.Lang) -> None:
+    context.actor = await context.rt.people.set_lang(context.actor, button.lang)
+    await toast(update, context, "saved")
+    await edit_or_send(update, context, "lang_set")
+
+
+async def cancel(update: Update, context: AuditContext) -> None:
+    """Leave the current dialog; what was saved stays saved."""
+    had = await context.rt.dialogs.cancel(context.actor)
+    await reply(update, context, "cancelled", had_dialog=had)
+
+
+async def unknown_command(update: Update, context: AuditContext) -> None:
+    await reply(update, context, "unknown_command")
+
+
+async def stale_button(update: Update, context: AuditContext) -> None:
+    """A button from an old message, another person's, or made up."""
+    await toast(update, context, "stale_button", alert=True)
+
+
+def callback_handlers() -> list[BaseHandler]:
+    return [on_press(buttons.Lang, on_lang)]
+
+
+def actor_view(context: AuditContext) -> dict:
+    actor = context.actor
+    return {
+        "name": actor.name,
+        "is_lead": actor.is_lead,
+        "is_auditor": actor.is_auditor,
+        "is_staff": actor.is_staff,
+    }

@@ -1,0 +1,149 @@
+"""The audit programme as an Excel workbook: written for /programme's export, read back strictly.
+
+One sheet, ``programme``, one planned audit a row::
+
+    id | department | checklist | window_start | window_end | risk | team | state | impartiality
+
+``id`` is empty on a new row; ``team`` lists auditors' names separated by commas; ``state``
+and ``impartiality`` are written for the reader and ignored when read. Reading checks the
+file the way the checklist workbook does (bot/workbooks/checklist.py: size, zip, formats, every
+problem at once with its row and column); what the names mean (departments, checklists,
+auditors, windows) is checked by ProgrammeService, which adds its problems to the same list.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from bot.prompts import Prompts, default_prompts
+from bot.workbooks.checklist import Problem, _precheck, _problem, _Refused, _rows, _text, escape
+
+SHEET = "programme"
+COLUMNS = ("id", "department", "checklist", "window_start", "window_end", "risk", "team", "state", "impartiality")
+REQUIRED = ("department", "checklist", "window_start", "window_end", "risk", "team")
+MAX_ROWS = 1000
+_SPLIT_NAMES = re.compile(r"\s*[,，、;；]\s*")
+
+
+@dataclass
+class Row:
+    """One row as typed (checked for form only): its number and each column's index."""
+
+    number: int
+    item_id: int | None
+    department: str
+    checklist: str
+    window_start: date | None
+    window_end: date | None
+    risk: str
+    team: list[str]
+    column: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ReadResult:
+    rows: list[Row]
+    problems: list[Problem]
+
+
+def problem(code: str, row: Row | None = None, column: str | None = None, /, **values) -> Problem:
+    """A problem at ``row`` and ``column`` of the programme sheet."""
+    index = row.column.get(column) if row is not None and column else None
+    return _problem(code, SHEET, row.number if row else None, index, column, **values)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def write_programme(items: list[dict], lang: str, prompts: Prompts | None = None) -> bytes:
+    """``items``: dicts with the COLUMNS' values (team a list of names; impartiality a text)."""
+    prompts = prompts or default_prompts()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for index, name in enumerate(COLUMNS, 1):
+        cell = sheet.cell(1, index, name)
+        cell.font, cell.fill = bold, fill
+        sheet.column_dimensions[get_column_letter(index)].width = (8, 24, 24, 13, 13, 9, 30, 14, 40)[index - 1]
+    for number, item in enumerate(items, 2):
+        values = [item["id"], item["department"], item["checklist"], item["window_start"].isoformat(),
+                  item["window_end"].isoformat(), item["risk"], ", ".join(item["team"]),
+                  prompts.label(lang, f"programme_state_{item['state']}"), item.get("impartiality", "")]
+        for index, value in enumerate(values, 1):
+            cell = sheet.cell(number, index, escape(value) if isinstance(value, str) else value)
+            cell.alignment = Alignment(vertical="top", wrap_text=index in (7, 9))
+    sheet.freeze_panes = "A2"
+    note = book.create_sheet("instructions")
+    for number, line in enumerate(prompts.label(lang, "wb_pg_instructions").split("\n"), 1):
+        note.cell(number, 1, line)
+    note.column_dimensions["A"].width = 110
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def read_programme(data: bytes) -> ReadResult:
+    try:
+        _precheck(data)
+    except _Refused as refused:
+        return ReadResult([], [refused.problem])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        return ReadResult([], [_problem("broken")])
+    try:
+        names = {name.strip().casefold(): name for name in book.sheetnames}
+        if SHEET not in names:
+            return ReadResult([], [_problem("sheet_missing", expected=SHEET, found=", ".join(book.sheetnames))])
+        raw = _rows(book[names[SHEET]])
+    except Exception:
+        return ReadResult([], [_problem("broken")])
+    finally:
+        book.close()
+    if len(raw) > MAX_ROWS + 1:
+        return ReadResult([], [_problem("too_many_rows", SHEET, sheet=SHEET, count=len(raw), limit=MAX_ROWS)])
+    if not raw or not any(_text(v) for v in raw[0]):
+        return ReadResult([], [_problem("sheet_empty", SHEET)])
+    header = {_text(v).casefold(): i for i, v in enumerate(raw[0]) if _text(v)}
+    problems = [_problem("column_missing", SHEET, None, None, name, column=name)
+                for name in ("id", *REQUIRED) if name not in header]
+    if problems:
+        return ReadResult([], problems)
+    column = {name: header[name] + 1 for name in COLUMNS if name in header}
+    rows = []
+    for number, values in enumerate(raw[1:], 2):
+        cells = {name: _text(values[header[name]]) if header[name] < len(values) else "" for name in column}
+        if not any(cells.get(name) for name in ("id", *REQUIRED)):
+            continue  # an empty row
+        row = Row(number, None, cells["department"], cells["checklist"], None, None, cells["risk"].casefold(),
+                  [n for n in _SPLIT_NAMES.split(cells["team"]) if n], column)
+        if cells["id"]:
+            if cells["id"].isdigit() and len(cells["id"]) <= 12:
+                row.item_id = int(cells["id"])
+            else:
+                problems.append(problem("pg_id_bad", row, "id", value=cells["id"]))
+        for name in REQUIRED:
+            if not cells[name]:
+                problems.append(problem("required", row, name, column=name))
+        for name in ("window_start", "window_end"):
+            if cells[name]:
+                try:
+                    setattr(row, name, date.fromisoformat(cells[name][:10]))
+                except ValueError:
+                    problems.append(problem("pg_date_bad", row, name, value=cells[name]))
+        if row.risk and row.risk not in ("low", "normal", "high"):
+            problems.append(problem("pg_risk_bad", row, "risk", value=cells["risk"]))
+        rows.append(row)
+    return ReadResult(rows, problems)

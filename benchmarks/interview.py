@@ -65,8 +65,8 @@ from bot.app import start_polling, stop_polling  # noqa: E402
 from bot.telegram.delivery.per_chat import PerChatUpdateProcessor  # noqa: E402
 from bot.telegram.delivery.rate_limit import RetryingRateLimiter  # noqa: E402
 from devtools.botapi_double import MESSAGE_METHODS, BotApiDouble, Sent, TgUser  # noqa: E402
-from storage.db import fetch_value  # noqa: E402
 from storage.repos import people  # noqa: E402
+from storage.sql import fetch_value  # noqa: E402
 from tests.audit_fixtures import jpeg, write_sixty_question_checklist  # noqa: E402
 from tests.harness import BotHarness  # noqa: E402
 

@@ -33,7 +33,8 @@ from bot.domain.reminder_rules import Rules, reminder_windows
 from bot.runtime import bootstrap
 from bot.services.reminder_service import ReminderService
 from bot.settings import Settings
-from storage.db import Database, execute, fetch_value
+from storage.db import Database
+from storage.sql import execute, fetch_value
 from storage.times import to_db
 
 START = datetime(2026, 11, 2, 1, 0, 30, tzinfo=UTC)  # 09:00:30 in Asia/Shanghai

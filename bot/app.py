@@ -1,4 +1,5 @@
-"""Builds the python-telegram-bot Application: wiring only, no behaviour."""
+"""The composition root: the FLOWS and COMMANDS tables, the python-telegram-bot Application
+built from them, and starting and stopping it (polling or webhook). Wiring only, no behaviour."""
 
 from __future__ import annotations
 
@@ -6,48 +7,125 @@ import asyncio
 import logging
 
 from starlette.applications import Starlette
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 from telegram.request import HTTPXRequest
 
 from bot.domain.clock import Clock
+from bot.domain.vocabulary import AUDITORS, LEADS
 from bot.prompts import LANGS, Prompts, default_prompts
-from bot.runtime import AuditContext, Runtime, bootstrap
+from bot.runtime import Runtime, bootstrap
+from bot.services import (
+    audit_service,
+    capa_service,
+    checklist_service,
+    people_service,
+    programme_service,
+)
 from bot.settings import Settings
+from bot.telegram import context
 from bot.telegram.bot import AuditBot
+from bot.telegram.commands import Command, CommandTable
+from bot.telegram.context import AuditContext
 from bot.telegram.delivery import webhook
 from bot.telegram.delivery.inbox import Inbox
+from bot.telegram.delivery.outbox_sender import OutboxSender
 from bot.telegram.delivery.per_chat import PerChatUpdateProcessor
 from bot.telegram.delivery.rate_limit import RetryingRateLimiter
 from bot.telegram.delivery.scheduler import schedule
-from bot.telegram.handlers import register_handlers
+from bot.telegram.handlers import (
+    admin,
+    audit,
+    capa,
+    checklists,
+    dialog,
+    errors,
+    gate,
+    lead,
+    menu,
+    programme,
+    report,
+    review,
+    start,
+)
+from bot.telegram.handlers.dialog import Flow
 
 log = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS = 10
 
-# (command, label key of its description); the order is the menu's.
-COMMANDS = (
-    ("start", "cmd_start"),
-    ("audit", "cmd_audit"),
-    ("resume", "cmd_resume"),
-    ("capa", "cmd_capa"),
-    ("report", "cmd_report"),
-    ("status", "cmd_status"),
-    ("overdue", "cmd_overdue"),
-    ("reopen", "cmd_reopen"),
-    ("export", "cmd_export"),
-    ("checklists", "cmd_checklists"),
-    ("review", "cmd_review"),
-    ("programme", "cmd_programme"),
-    ("invite", "cmd_invite"),
-    ("departments", "cmd_departments"),
-    ("users", "cmd_users"),
-    ("lang", "cmd_lang"),
-    ("help", "cmd_help"),
-    ("cancel", "cmd_cancel"),
-)
+# Each dialog (dialog_state.flow): what takes the person's typed text and files in it.
+FLOWS: dict[str, Flow] = {
+    audit_service.FLOW: Flow(text=audit.on_audit_text, media=audit.on_audit_media),
+    audit_service.NEW_FLOW: Flow(text=audit.on_new_audit_text),
+    capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media, explain_as=capa.explain_sending),
+    people_service.FLOW: Flow(text=admin.on_admin_text),
+    programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
+    checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
+                                 explain_as=checklists.explain_refusal),
+}
+
+# Every command, in menu order: whom it is offered to (None: everyone with a role), and
+# whether it is a button of the main menu too. Handlers, the command menus (global and
+# each person's), the main menu and /help are all derived from this table.
+COMMANDS = CommandTable([
+    Command("start", menu.start_command),
+    Command("audit", audit.audit_command, AUDITORS, button=True),
+    Command("resume", audit.resume_command, AUDITORS, button=True),
+    Command("capa", capa.capa_command, button=True),
+    Command("report", report.report_command, AUDITORS, button=True),
+    Command("status", lead.status_command, LEADS, button=True),
+    Command("overdue", lead.overdue_command, LEADS, button=True),
+    Command("reopen", audit.reopen_command, LEADS),
+    Command("export", report.export_command, LEADS, button=True),
+    Command("checklists", checklists.checklists_command, LEADS, button=True),
+    Command("review", review.review_command, LEADS),
+    Command("programme", programme.programme_command, LEADS, button=True),
+    Command("invite", admin.invite, LEADS, button=True),
+    Command("departments", admin.departments, LEADS, button=True),
+    Command("users", admin.users, LEADS, button=True),
+    Command("lang", start.lang_command, button=True),
+    Command("help", start.help_command, button=True),
+    Command("cancel", start.cancel),
+])
+
+
+def register_handlers(application: Application) -> None:
+    """Every handler, in the order PTB tries them."""
+    on_text, on_media = dialog.router(FLOWS)
+    application.add_handler(TypeHandler(object, gate.gate), group=-1)
+    application.add_handlers(
+        [
+            *COMMANDS.handlers(),
+            *menu.callback_handlers(),
+            *start.callback_handlers(),
+            *audit.callback_handlers(),
+            *report.callback_handlers(),
+            *admin.callback_handlers(),
+            *capa.callback_handlers(),
+            *lead.callback_handlers(),
+            *checklists.callback_handlers(),
+            *programme.callback_handlers(),
+            MessageHandler(filters.COMMAND, start.unknown_command),
+            MessageHandler(filters.TEXT, on_text),
+            checklists.document_handler(FLOWS, on_media),
+            MessageHandler(filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO,
+                           on_media),
+            MessageHandler(filters.ALL, dialog.on_other),
+            CallbackQueryHandler(start.stale_button),
+        ]
+    )
+    application.add_error_handler(errors.on_error)
 
 
 def build_application(
@@ -78,17 +156,20 @@ def build_application(
         .build()
     )
     application.bot_data["pending_runtime"] = (settings, clock or Clock(), prompts or default_prompts())
+    application.bot_data[context.COMMANDS] = COMMANDS
     register_handlers(application)
     return application
 
 
 async def _post_init(application: Application) -> None:
     settings, clock, prompts = application.bot_data.pop("pending_runtime")
-    runtime = application.bot_data["runtime"] = await bootstrap(settings, clock, prompts=prompts)
-    await runtime.people.queue_menus()  # each person's own command menu (sent by the outbox)
+    runtime = application.bot_data[context.RUNTIME] = await bootstrap(settings, clock, prompts=prompts)
+    outbox = application.bot_data[context.OUTBOX] = OutboxSender(
+        runtime.db, runtime.clock, runtime.notices, runtime.prompts, runtime.files, COMMANDS)
+    await runtime.people.queue_menus(COMMANDS.names_for)  # each person's own command menu (sent by the outbox)
     # Replicas share the evidence folder: only temp files no write in flight can still own.
     leftovers = runtime.files.remove_leftovers(0 if runtime.db.single_process else 3600)
-    in_doubt = await runtime.outbox.start()
+    in_doubt = await outbox.start()
     if leftovers or in_doubt:
         log.warning("after a crash: %d unfinished evidence files removed, %d notices in doubt", leftovers, in_doubt)
     schedule(application)
@@ -96,7 +177,7 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    runtime: Runtime | None = application.bot_data.get("runtime")
+    runtime: Runtime | None = application.bot_data.get(context.RUNTIME)
     if runtime is not None:
         await runtime.close()
 
@@ -104,7 +185,7 @@ async def _post_shutdown(application: Application) -> None:
 async def register_commands(application: Application, prompts: Prompts) -> None:
     """setMyCommands once per language (English is also the default)."""
     for lang in LANGS:
-        commands = [BotCommand(name, prompts.label(lang, key)) for name, key in COMMANDS]
+        commands = COMMANDS.bot_commands(prompts, lang)
         await application.bot.set_my_commands(commands, language_code=lang)
         if lang == "en":
             await application.bot.set_my_commands(commands)
@@ -123,7 +204,7 @@ async def _start(application: Application, reminders: bool) -> None:
 
 
 async def _start_inbox(application: Application) -> Inbox:
-    runtime: Runtime = application.bot_data["runtime"]
+    runtime: Runtime = application.bot_data[context.RUNTIME]
     inbox = application.bot_data["inbox"] = Inbox(application, runtime.inbox, runtime.clock,
                                                   heartbeat=runtime.settings.heartbeat_path)
     await inbox.start()
@@ -153,7 +234,7 @@ async def start_webhook(application: Application, *, reminders: bool = True) -> 
     """Start the bot in webhook mode; returns the ASGI app to serve (``stop_polling`` undoes it)."""
     await _start(application, reminders)
     inbox = await _start_inbox(application)
-    settings: Settings = application.bot_data["runtime"].settings
+    settings: Settings = application.bot_data[context.RUNTIME].settings
     secret = webhook.webhook_secret(settings)
     await webhook.set_webhook(application, settings, secret)
     return webhook.web_app(application, inbox, settings, secret)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.domain import checklists
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from storage.instance_lock import DataDirBusy
 
 EXIT_USAGE = 2
@@ -179,17 +179,23 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_file(settings: Settings, not_sqlite: str) -> Path:
+    """The SQLite database file a command works on; a SettingsError when there is none."""
+    source = settings.database_path
+    if source is None:
+        raise SettingsError(f"AUDITBOT_DATABASE_URL: {not_sqlite}")
+    if not source.exists():
+        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {source}")
+    return source
+
+
 def cmd_db_copy(args: argparse.Namespace) -> int:
     from storage.copy import CopyRefused, copy_database
     from storage.db import DatabaseUnavailable, probe
     from storage.url import normalise, shown
 
     settings = load_settings()
-    source = settings.database_path
-    if source is None:
-        raise SettingsError("AUDITBOT_DATABASE_URL: db copy reads a SQLite database; point it at the SQLite file")
-    if not source.exists():
-        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {source}")
+    source = _sqlite_file(settings, "db copy reads a SQLite database; point it at the SQLite file")
     try:
         target = normalise(args.to) if "://" in args.to else None
     except ValueError as exc:
@@ -331,11 +337,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from storage.db import Database
 
     settings = load_settings()
-    source = settings.database_path
-    if source is None:
-        raise SettingsError("AUDITBOT_DATABASE_URL: backup copies the SQLite file; back up PostgreSQL with pg_dump")
-    if not source.exists():
-        raise SettingsError(f"AUDITBOT_DATA_DIR: no database at {source}")
+    source = _sqlite_file(settings, "backup copies the SQLite file; back up PostgreSQL with pg_dump")
     dest: Path = args.dest
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / source.name

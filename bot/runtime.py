@@ -1,12 +1,9 @@
-"""The application's shared objects (one typed ``Runtime``, built by ``bootstrap``) and what
-the handlers reach through the PTB context: the runtime, prompts, the acting person."""
+"""The application's shared objects: one typed ``Runtime``, built by ``bootstrap``, for the
+bot, the CLI, the demo, the tests and the benchmarks. No Telegram here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.domain import checklists as checklist_loader
 from bot.domain.checklists import Checklist
@@ -18,7 +15,7 @@ from bot.services.checklist_service import ChecklistService
 from bot.services.dialog_service import DialogService
 from bot.services.inbox_service import InboxService
 from bot.services.notices import NoticeService
-from bot.services.people_service import Actor, PeopleService
+from bot.services.people_service import PeopleService
 from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
@@ -28,9 +25,6 @@ from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
 from storage.leader import Leadership
-
-if TYPE_CHECKING:
-    from bot.telegram.delivery.outbox_sender import OutboxSender
 
 
 @dataclass
@@ -51,7 +45,6 @@ class Runtime:
     status: StatusService
     reminders: ReminderService
     notices: NoticeService
-    outbox: OutboxSender
     inbox: InboxService
     checklist_admin: ChecklistService
     review: ReviewService
@@ -69,9 +62,6 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
 
     The app, the CLI, the demo, the tests and the benchmarks all start here.
     """
-    from bot.telegram.delivery.outbox_sender import (
-        OutboxSender,  # it renders keyboards with the handlers' helpers
-    )
 
     clock = clock or Clock()
     prompts = prompts or default_prompts()
@@ -94,33 +84,9 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         status=status,
         reminders=ReminderService(db, clock, settings),
         notices=notices,
-        outbox=OutboxSender(db, clock, notices, prompts, files),
         inbox=InboxService(db, clock, settings),
         checklist_admin=ChecklistService(db, clock, settings, checklists),
         review=ReviewService(db, clock, settings),
         leader=Leadership(db),
         programme=programme,
     )
-
-
-class AuditContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """PTB's per-update context, carrying the acting person once the gate knows them."""
-
-    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
-        super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self.actor: Actor | None = None
-
-    @property
-    def rt(self) -> Runtime:
-        return self.application.bot_data["runtime"]
-
-    @property
-    def lang(self) -> str:
-        return self.actor.lang if self.actor else "en"
-
-    def text(self, name: str, /, **values: Any) -> str:
-        """Render prompt ``name`` in the actor's language."""
-        return self.rt.prompts.render(self.lang, name, **values)
-
-    def label(self, key: str, /, **values: Any) -> str:
-        return self.rt.prompts.label(self.lang, key, **values)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.reminder_rules import Rules
 from storage.url import normalise, sqlite_url
 
 PREFIX = "AUDITBOT_"
@@ -150,6 +151,18 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def rules(self) -> Rules:
+        """The CAPA timing settings, as the reminder rules take them."""
+        return Rules(
+            remind_before_days=tuple(self.remind_before_days),
+            overdue_every_days=self.overdue_every_days,
+            escalate_after_days=self.escalate_after_days,
+            quiet_start=self.quiet_start,
+            quiet_end=self.quiet_end,
+            digest_time=self.digest_time,
+            tz=self.tz,
+        )
 
     @property
     def database(self) -> str:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, MetaData, Table, func, select, text
 
-from storage.db import Database, without_nul
+from storage.db import Database
 from storage.dialect import is_postgres
+from storage.sql import without_nul
 
 BATCH = 1000
 _SKIPPED = {"alembic_version", "schema_version"}

@@ -11,18 +11,16 @@ written for, across tasks and processes. Reads run concurrently on both.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 from sqlalchemy import event, text
-from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.sql.elements import TextClause
 
 from storage import claims, migrate
 from storage.url import normalise, shown
@@ -34,7 +32,6 @@ PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
 )
 
-Params = Mapping[str, Any] | None
 _READING = "auditbot_reading"  # an execution option: read() begins DEFERRED on SQLite
 _WRITE_LOCK = 0x6175646974_01
 _CHAT_LOCKS = 0x61756474  # the namespace of the per-chat locks (two-key advisory locks)
@@ -239,32 +236,3 @@ def unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError))
     return False
-
-
-def _sql(sql: str | TextClause) -> TextClause:
-    return text(sql) if isinstance(sql, str) else sql
-
-
-def without_nul(value: Any) -> Any:
-    """Text without NUL characters, which PostgreSQL cannot store (on both databases, alike)."""
-    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
-
-
-async def execute(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> CursorResult:
-    """Run one statement with named binds (``:name``)."""
-    return await conn.execute(_sql(sql), {k: without_nul(v) for k, v in (params or {}).items()})
-
-
-async def fetch_one(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> RowMapping | None:
-    """The first row of a query (``row["col"]``, ``dict(row)``), or None."""
-    return (await execute(conn, sql, params)).mappings().first()
-
-
-async def fetch_all(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> list[RowMapping]:
-    """All rows of a query (``row["col"]``, ``dict(row)``)."""
-    return list((await execute(conn, sql, params)).mappings().all())
-
-
-async def fetch_value(conn: AsyncConnection, sql: str | TextClause, params: Params = None) -> Any:
-    """The first column of the first row (None when there is no row)."""
-    return (await execute(conn, sql, params)).scalar()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -15,12 +16,15 @@ from bot.domain.clock import FakeClock
 from bot.runtime import Runtime, bootstrap
 from bot.services.people_service import Actor
 from bot.settings import Settings
-from storage.db import Database, fetch_all
+from devtools.botapi_double import MESSAGE_METHODS
+from storage.db import Database
 from storage.files import FileStore
 from storage.repos import audits, departments, evidence, findings, people
+from storage.sql import fetch_all
 from tests import databases
-from tests.harness import AUDITOR, LEAD, STAFF, TgUser
+from tests.harness import AUDITOR, LEAD, STAFF, BotHarness, TgUser
 
+DIGEST = "☀️ Daily digest"
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai: FakeClock's default
 DUE = date(2026, 12, 2)  # 30 days after NOW
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,6 +104,30 @@ async def cast(db: Database, department: str = DEPARTMENT) -> None:
     await add_person(db, LEAD, "lead")
     await add_person(db, AUDITOR, "auditor")
     await add_person(db, STAFF, "staff", department)
+
+
+def first_lines(bot: BotHarness, mark: int) -> dict[int, list[str]]:
+    """What each chat got since ``mark``: the first line of each message, 'photo' or 'document' for files."""
+    got: dict[int, list[str]] = defaultdict(list)
+    for sent in bot.double.sent[mark:]:
+        if sent.method not in MESSAGE_METHODS or sent.method.startswith("edit"):
+            continue
+        if sent.method in ("sendPhoto", "sendMediaGroup"):
+            got[sent.chat_id].append("photo")
+        elif sent.method == "sendDocument":
+            got[sent.chat_id].append("document")
+        else:
+            line = (sent.plain_text or "").splitlines()[0]
+            got[sent.chat_id].append(DIGEST if line.startswith(DIGEST) else line)
+    return dict(got)
+
+
+async def day(bot: BotHarness, clock, moment: datetime) -> dict[int, list[str]]:
+    """Move the clock and run one reminder pass; what it sent, per chat."""
+    clock.set(moment)
+    mark = bot.double.mark()
+    await bot.tick()
+    return first_lines(bot, mark)
 
 
 class World(Runtime):

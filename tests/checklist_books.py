@@ -9,6 +9,7 @@ from collections.abc import Callable
 import openpyxl
 
 from bot.workbooks.checklist import write_workbook
+from tests.helpers import workbook_bytes
 
 ZH_ROWS = [
     # section, title zh, id, clause, question zh, guidance zh, evidence
@@ -44,9 +45,7 @@ def book(
             settings_sheet.cell(2, col, values[name])
     if edit is not None:
         edit(workbook)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)
 
 
 def cell_of(workbook: openpyxl.Workbook, sheet: str, row: int, header: str):

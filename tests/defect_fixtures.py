@@ -5,35 +5,18 @@ from __future__ import annotations
 import io
 
 import docx
-from docx.oxml.ns import qn
 
 from bot.prompts import default_prompts
-from tests.audit_fixtures import jpeg, start_audit, through_opening
-from tests.harness import AUDITOR, BotHarness, TgUser
-
-
-def lang_of(user: TgUser) -> str:
-    return "zh" if (user.language_code or "").startswith("zh") else "en"
+from tests.audit_fixtures import first_question, jpeg, lang_of
+from tests.harness import BotHarness, TgUser
 
 
 def label(user: TgUser, key: str, **values) -> str:
     return default_prompts().label(lang_of(user), key, **values)
 
 
-def checklist_label(user: TgUser) -> str:
-    return "职能部门" if lang_of(user) == "zh" else "functional"
-
-
-async def first_question(bot: BotHarness, user: TgUser = AUDITOR, department: str = "Office"):
-    await bot.join(user, "auditor")
-    plan = await start_audit(bot, user, checklist_label(user), department)
-    return await through_opening(bot, user, plan)
-
-
 async def send_photo(bot: BotHarness, user: TgUser, seed: int, caption: str | None = None):
-    mark = bot.double.mark()
-    bot.double.send_photo(user, jpeg(seed, (320, 240)), caption=caption)
-    return await bot.double.reply_to(user, after=mark)
+    return await bot.send_photo(user, jpeg(seed, (320, 240)), caption=caption)
 
 
 async def complete_from(bot: BotHarness, user: TgUser, card):
@@ -57,11 +40,5 @@ async def one_nc_audit(bot: BotHarness, user: TgUser, department: str, *, note: 
 async def fetch_report(bot: BotHarness, user: TgUser, number: str = "A-2026-001") -> docx.Document:
     mark = bot.double.mark()
     bot.double.send_command(user, "/report", number)
-    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == user.id,
-                                     after=mark, timeout=30)
+    sent = await bot.document_after(user, mark, timeout=30)
     return docx.Document(io.BytesIO(sent.file_bytes))
-
-
-def body_text(document: docx.Document) -> str:
-    """Every w:t of the body, in order (tables and nested tables included), one per line."""
-    return "\n".join(t.text or "" for t in document.element.body.iter(qn("w:t")))

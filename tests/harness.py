@@ -19,11 +19,15 @@ from bot.telegram.delivery import scheduler
 from devtools.botapi_double import BotApiDouble, Sent, TgUser
 from storage.db import Database
 from tests import databases
+from tests.helpers import invite_code
 
 LEAD = TgUser(id=1001, first_name="Lena", last_name="Lead", username="lena", language_code="en")
 AUDITOR = TgUser(id=2002, first_name="Wang", last_name="Auditor", username="wang", language_code="zh-hans")
 AUDITOR_EN = TgUser(id=2003, first_name="Ann", last_name="Auditor", language_code="en")
 STAFF = TgUser(id=3003, first_name="Zhao", last_name="Clerk", language_code="zh")
+STAFF_EN = TgUser(id=3012, first_name="Sun", language_code="en")
+OTHER_STAFF = TgUser(id=3010, first_name="Qian", language_code="zh")  # (staff of another department)
+OTHER_AUDITOR = TgUser(id=2010, first_name="Sun", language_code="zh")
 STRANGER = TgUser(id=9009, first_name="Eve", language_code="en")
 
 
@@ -131,14 +135,32 @@ class BotHarness:
             after=mark,
         )
 
+    async def send_photo(self, user: TgUser, image: bytes, *, caption: str | None = None,
+                         timeout: float | None = None) -> Sent:
+        """Send a photo; returns the first message sent or edited in the chat after it."""
+        mark = self.double.mark()
+        self.double.send_photo(user, image, caption=caption)
+        return await self.double.reply_to(user, timeout=timeout or self.reply_timeout, after=mark)
+
+    async def send_document(self, user: TgUser, data: bytes, file_name: str, mime_type: str = "application/pdf",
+                            *, file_size: int | None = None, timeout: float | None = None) -> Sent:
+        """Send a document; returns the first message sent or edited in the chat after it."""
+        mark = self.double.mark()
+        self.double.send_document(user, data, file_name, mime_type, file_size=file_size)
+        return await self.double.reply_to(user, timeout=timeout or self.reply_timeout, after=mark)
+
+    async def document_after(self, user: TgUser, mark: int, timeout: float = 10.0) -> Sent:
+        """The first document the bot sends ``user`` after ``mark``."""
+        return await self.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == user.id,
+                                          after=mark, timeout=timeout)
+
     async def join(self, user: TgUser, role: str, department: str = "") -> None:
         """Have the lead invite ``user`` and ``user`` join with the link."""
         mark = self.double.mark()
         self.double.send_command(LEAD, "/invite", f"{role} {department}".strip())
         created = await self.double.wait_for(  # a notice to the lead (outbox) may come first
             lambda s: s.chat_id == LEAD.id and "start=" in (s.text or ""), after=mark, timeout=5.0)
-        code = created.text.split("start=")[1].split()[0]
-        await self.command(user, "/start", code)
+        await self.command(user, "/start", invite_code(created))
         await self.settle()
 
     async def settle(self) -> None:

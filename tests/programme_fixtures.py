@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from bot.domain.checklists import Checklist
 from storage.db import Database
 from storage.repos import audits, departments, findings
 from tests.capa_fixtures import add_person
-from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF
+from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, BotHarness
 
 CHECKLIST_ID = "aa-three"  # sorts first: the checklist a new planned audit gets
 OPS = "Operations"
@@ -53,6 +55,17 @@ async def cast(db: Database) -> dict[str, int]:
         await findings.add_capa(conn, finding_id=finding, audit_id=audit_id, department_id=ops,
                                 auditor_id=AUDITOR_EN.id, due_date=date(2026, 12, 20), at=at)
     return {"ops": ops, "lab": lab, "previous": audit_id}
+
+
+@contextlib.asynccontextmanager
+async def programme_bot(double, tmp_path: Path, clock) -> AsyncIterator[BotHarness]:
+    """The bot with the three-question checklist and ``cast``'s people and history (its ids: ``.ids``)."""
+    write_three_question_checklist(tmp_path / "data" / "checklists")
+    harness = BotHarness(double, tmp_path / "data", clock=clock)
+    await harness.start()
+    harness.ids = await cast(harness.db)
+    yield harness
+    await harness.stop()
 
 
 def _snapshot() -> str:

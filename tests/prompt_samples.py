@@ -60,7 +60,9 @@ SAMPLES: dict[str, list[dict]] = {
                                                     choices=[{"id": 2, "name": HOSTILE}], confirm_deactivate=False)},
     ],
     "menu": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
-    "help": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
+    "help": [{"sections": [{"title": HOSTILE, "tip": HOSTILE, "lines": [("audit", HOSTILE)]},
+                           {"title": "All", "tip": None, "lines": [("lang", "中文 / English")]}]},
+             {"sections": []}],
 }
 
 

@@ -22,13 +22,13 @@ from tests.prompt_samples import HOSTILE
 LONG = ("很长的备注 <b>" * 400)[:4000]
 
 QUESTION = QuestionView(
-    audit_id=1, number="A-2026-001", department=HOSTILE, index=11, total=74, section_index=2,
+    audit_id=1, number="A-2026-001", department=HOSTILE, index=11, total=74,
     section_title="7 Support " + HOSTILE, clause="7.5.3", text="Q? " * 100, guidance="G " * 200,
     evidence_rule="required", result="minor", notes=[LONG] * 12, evidence_count=5, answered=11,
     answered_by=HOSTILE, answered_at=datetime(2026, 11, 2, 9, 30), replaced=("conform", HOSTILE),
 )
 BARE_QUESTION = QuestionView(
-    audit_id=1, number="A-2026-001", department="Office", index=0, total=41, section_index=0,
+    audit_id=1, number="A-2026-001", department="Office", index=0, total=41,
     section_title="Responsibilities", clause="5.3", text="Who?", guidance="Look.", evidence_rule="optional",
     result=None, notes=[], evidence_count=0, answered=0,
 )

@@ -14,16 +14,21 @@ C1     Lab   (cancelled in 2026; not counted)
 =====  ====  ==========  ===============================  ===========================
 
 Times are written at 02:00 UTC (10:00 in Asia/Shanghai), A0 at 15:00 UTC on 31 Dec
-(23:00 local, still 2025).
+(23:00 local, still 2025). ``review`` asks the bot for the pack through the Bot API double.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
+
+import docx
+import openpyxl
 
 from bot.domain.checklists import Checklist
 from storage.db import Database
 from storage.repos import audits, departments, findings, people, trail
+from tests.harness import BotHarness
 
 LEAD_ID = 1001
 CHECKLIST = Checklist.model_validate({
@@ -88,3 +93,19 @@ async def build_history(db: Database) -> dict[str, int]:
         await _action(conn, b1, f3, lab, "2026-07-19", None, utc("2026-05-20"))
         await _audit(conn, lab, utc("2026-06-01"), ("minor", "minor", "minor", "minor"), [], status="cancelled")
     return {"Ops": ops, "Lab": lab}
+
+
+async def review(bot: BotHarness, user, args: str = "") -> tuple[str, docx.document.Document, openpyxl.Workbook]:
+    """Send /review; returns the ready message's text, the document and the workbook."""
+    mark = bot.double.mark()
+    bot.double.send_command(user, "/review", args)
+    documents = []
+    for _ in range(2):
+        sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == user.id
+                                         and s.index >= mark and s not in documents, after=mark, timeout=30)
+        documents.append(sent)
+    names = [d.file_name for d in documents]
+    assert names[0].endswith(".docx") and names[1].endswith(".xlsx"), names
+    status = [s for s in bot.double.sent[mark:] if s.method == "editMessageText" and s.chat_id == user.id]
+    return (status[-1].text, docx.Document(io.BytesIO(documents[0].file_bytes)),
+            openpyxl.load_workbook(io.BytesIO(documents[1].file_bytes)))

@@ -6,47 +6,24 @@ scheduled job would) and the test checks exactly which messages went to whom.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
-from devtools.botapi_double import MESSAGE_METHODS
-from storage.db import execute
 from storage.files import FileStore
 from storage.repos import findings
-from tests.capa_fixtures import DUE, add_person, cast, jpeg, local, make_action
-from tests.harness import AUDITOR, LEAD, STAFF, STRANGER, BotHarness, TgUser
-
-OTHER_STAFF = TgUser(id=3010, first_name="Qian", language_code="zh")
-OTHER_AUDITOR = TgUser(id=2010, first_name="Sun", language_code="zh")
-DIGEST = "☀️ Daily digest"
-
-
-def first_lines(bot: BotHarness, mark: int) -> dict[int, list[str]]:
-    """What each chat got since ``mark``: the first line of each message, 'photo' or 'document' for files."""
-    got: dict[int, list[str]] = defaultdict(list)
-    for sent in bot.double.sent[mark:]:
-        if sent.method not in MESSAGE_METHODS or sent.method.startswith("edit"):
-            continue
-        if sent.method in ("sendPhoto", "sendMediaGroup"):
-            got[sent.chat_id].append("photo")
-        elif sent.method == "sendDocument":
-            got[sent.chat_id].append("document")
-        else:
-            line = (sent.plain_text or "").splitlines()[0]
-            got[sent.chat_id].append(DIGEST if line.startswith(DIGEST) else line)
-    return dict(got)
-
-
-async def day(bot: BotHarness, clock, moment: datetime) -> dict[int, list[str]]:
-    """Move the clock and run one reminder pass; what it sent, per chat."""
-    clock.set(moment)
-    mark = bot.double.mark()
-    await bot.tick()
-    return first_lines(bot, mark)
-
-
-def last_to(bot: BotHarness, chat_id: int, marker: str):
-    return next(s for s in reversed(bot.double.sent_to(chat_id)) if marker in (s.plain_text or s.text or ""))
+from storage.sql import execute
+from tests.capa_fixtures import (
+    DIGEST,
+    DUE,
+    add_person,
+    cast,
+    day,
+    first_lines,
+    jpeg,
+    local,
+    make_action,
+)
+from tests.harness import AUDITOR, LEAD, OTHER_AUDITOR, OTHER_STAFF, STAFF, STRANGER
+from tests.helpers import button_labels, last_to
 
 
 async def test_an_action_through_rejection_to_closure_with_every_reminder_once(bot, clock):
@@ -242,7 +219,7 @@ async def test_capa_lists_and_lead_commands(bot, clock):
     for command in ("/status", "/overdue"):
         assert (await bot.command(STAFF, command)).text == "您没有此项权限。"
     menu = await bot.command(LEAD, "/start")
-    labels = [t for row in menu.buttons for t, _ in row]
+    labels = button_labels(menu)
     assert {"🛠 Corrective actions", "📊 Status", "⏰ Overdue"} <= set(labels)
     status = await bot.press(LEAD, menu.button("Status"), message_id=menu.message_id)
     assert "Status on 2026-11-02" in status.text

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from storage.db import fetch_all
 from storage.repos import capa_history, findings
-from tests.capa_fixtures import DUE, add_person, cast, local, make_action
-from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, BotHarness, TgUser
-from tests.test_capa_e2e import DIGEST, day, first_lines, last_to
+from storage.sql import fetch_all
+from tests.capa_fixtures import DIGEST, DUE, add_person, cast, day, first_lines, local, make_action
+from tests.harness import AUDITOR, AUDITOR_EN, LEAD, OTHER_AUDITOR, OTHER_STAFF, STAFF, BotHarness
+from tests.helpers import button_labels, last_to
 
 QUIET = {LEAD.id: [DIGEST]}
-OTHER_AUDITOR = TgUser(id=2011, first_name="Sun", language_code="zh")
-OTHER_STAFF = TgUser(id=3011, first_name="Qian", language_code="zh")
 
 
 def told(bot: BotHarness, mark: int) -> dict[int, list[str]]:
@@ -62,7 +60,7 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     mark = await plan(bot, last_to(bot, STAFF.id, "新的纠正措施"))
     await expect(bot, mark, {AUDITOR.id: ["📌 收到法制办公室的纠正措施计划"]})
     review = last_to(bot, AUDITOR.id, "纠正措施计划")
-    assert [label for row in review.buttons for label, _ in row] == [
+    assert button_labels(review) == [
         "👍 计划通过", "↩️ 退回：原因分析", "↩️ 退回：措施计划", "↩️ 退回：完成日期"]
     ask = await bot.press(AUDITOR, review.button("退回：原因分析"), message_id=review.message_id)
     assert "为什么将计划退回到原因分析" in ask.plain_text
@@ -227,7 +225,7 @@ async def test_the_lead_opens_any_action_from_status_overdue_and_the_digest(bot,
     sent = await day(bot, clock, local(11, 2))
     assert DIGEST in sent[LEAD.id]
     digest = last_to(bot, LEAD.id, DIGEST)
-    assert [label for row in digest.buttons for label, _ in row] == ["🔍 NC1 · 法制办公室 · waiting for a plan"]
+    assert button_labels(digest) == ["🔍 NC1 · 法制办公室 · waiting for a plan"]
     clock.set(local(11, 2, 10))
 
     # the staff plan the late one; the lead reviews it from the digest, as its verifier
@@ -243,7 +241,7 @@ async def test_the_lead_opens_any_action_from_status_overdue_and_the_digest(bot,
 
     # /overdue and /status → department → action
     overdue = await bot.command(LEAD, "/overdue")
-    assert [label for row in overdue.buttons for label, _ in row] == ["🔍 NC1 · 法制办公室 · plan accepted"]
+    assert button_labels(overdue) == ["🔍 NC1 · 法制办公室 · plan accepted"]
     card = await bot.press(LEAD, overdue.buttons[0][0][1], message_id=overdue.message_id)
     assert "NC1" in card.plain_text and "plan accepted" in card.plain_text
     status = await bot.command(LEAD, "/status")
@@ -282,7 +280,7 @@ async def test_a_lead_moves_an_action_to_another_department_and_verifier(bot, cl
     listing = await bot.press(LEAD, waiting.button("法制办公室"), message_id=waiting.message_id)
     card = await bot.press(LEAD, listing.button("NC1"), message_id=listing.message_id)
     choose = await bot.press(LEAD, card.button("Move to a department"), message_id=card.message_id)
-    assert [label for row in choose.buttons for label, _ in row] == ["人事科"]
+    assert button_labels(choose) == ["人事科"]
     mark = bot.double.mark()
     done = await bot.press(LEAD, choose.button("人事科"), message_id=choose.message_id)
     assert "Reassigned: 人事科" in done.plain_text

@@ -68,13 +68,13 @@ async def test_the_plan_step_by_step_saved_as_given(world):
     action = await make_action(world.db, due=DUE)
     c = action.capa_id
     step = await world.capa.open(staff, c)
-    assert step.name == "correction" and step.capa["number"] == "NC1" and step.capa["clause"] == "5.3"
+    assert step.name == "correction" and step.capa.number == "NC1" and step.capa.clause == "5.3"
     assert (await world.capa.answer(staff, "  Signed both job descriptions.\x00 ")).name == "why"
     assert (await row(world, c))["correction"] == "Signed both job descriptions."
     assert (await world.capa.answer(staff, "No signature line")).name == "why_more"
     assert (await world.capa.why_again(staff, c)).name == "why"
     step = await world.capa.answer(staff, "Template copied from 2015")
-    assert step.name == "why_more" and step.capa["whys"] == ["No signature line", "Template copied from 2015"]
+    assert step.name == "why_more" and step.capa.whys == ["No signature line", "Template copied from 2015"]
     assert (await world.capa.whys_done(staff, c)).name == "elsewhere"
     assert (await world.capa.give(staff, c, "elsewhere", "Not found elsewhere.")).name == "plan"
     assert (await world.capa.answer(staff, "New template; quarterly check")).name == "target"
@@ -105,7 +105,7 @@ async def test_leaving_half_way_continues_there(world):
     for _ in range(4):
         await world.capa.why_again(staff, action.capa_id)
         step = await world.capa.answer(staff, "deeper")
-    assert step.name == "elsewhere" and len(step.capa["whys"]) == 5  # five whys at most
+    assert step.name == "elsewhere" and len(step.capa.whys) == 5  # five whys at most
 
 
 async def test_bad_input_changes_nothing(world):
@@ -186,7 +186,7 @@ async def test_implementation_verification_rejection_and_closure(world):
     assert err.value.code == "evidence_needed"
     step = await world.capa.add_file(staff, kind="photo", data=jpeg(1), file_name=None, mime_type="image/jpeg",
                                      telegram_file_id="AgAC1", caption="signed")
-    assert step.added == 1 and step.capa["evidence_count"] == 1
+    assert step.added == 1 and step.capa.evidence_count == 1
     assert (await world.capa.answer(staff, "Template revised on 2026-11-20")).added == 2
     assert (await world.capa.submit(staff, c)).name == "waiting"
     assert (await row(world, c))["state"] == "implemented"
@@ -266,16 +266,16 @@ async def test_an_extension_keeps_the_original_due_date_for_the_figures(world, t
         assert (err.value.code, err.value.step.name) == (problem, "extend_date")
     assert (await world.capa.answer(staff, "2026-11-20")).name == "extend_reason"
     step = await world.capa.answer(staff, "Waiting for the printer.")
-    assert step.name == "extension_asked" and step.capa["extension"]["state"] == "pending"
+    assert step.name == "extension_asked" and step.capa.extension.state == "pending"
     with pytest.raises(CapaError) as err:
         await world.capa.ask_extension(staff, c)
     assert err.value.code == "extension_pending"
-    extension = step.capa["extension"]["id"]
+    extension = step.capa.extension.id
     with pytest.raises(CapaError) as err:  # staff never decide their own request
         await world.capa.decide_extension(staff, extension, grant=True)
     assert err.value.code == "not_allowed"
     step = await world.capa.decide_extension(lead, extension, grant=True)
-    assert step.name == "extension_granted_done" and step.capa["original_due_date"] == date(2026, 11, 10)
+    assert step.name == "extension_granted_done" and step.capa.original_due_date == date(2026, 11, 10)
     with pytest.raises(CapaError) as err:
         await world.capa.decide_extension(auditor, extension, grant=False)
     assert err.value.code == "extension_decided"

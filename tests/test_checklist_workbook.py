@@ -13,13 +13,13 @@ from bot.workbooks.checklist import (
     CARD_LIMIT,
     MARK_AUTHOR,
     MAX_ROWS,
-    escape,
     mark_problems,
     read_workbook,
-    unescape,
     write_workbook,
 )
+from bot.workbooks.guard import escape, unescape
 from tests.checklist_books import ZH_ROWS, book, cell_of, lying_zip_bomb, patch_xml, zip_bomb
+from tests.helpers import workbook_bytes
 
 
 def codes(data: bytes) -> list[str]:
@@ -173,11 +173,10 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_an_empty_workbook_and_one_with_only_instructions():
-    empty = io.BytesIO()
-    openpyxl.Workbook().save(empty)
-    assert codes(empty.getvalue()) == ["sheet_missing", "sheet_missing"]
+    empty = workbook_bytes(openpyxl.Workbook())
+    assert codes(empty) == ["sheet_missing", "sheet_missing"]
     assert "There is no sheet named 'questions'. The workbook's sheets: Sheet." in \
-        read_workbook(empty.getvalue()).problems[0].line("en")
+        read_workbook(empty).problems[0].line("en")
 
     def only_instructions(workbook):
         workbook.remove(workbook["questions"])
@@ -219,27 +218,28 @@ def test_size_sheets_and_rows_are_refused_before_parsing():
     assert dict(problem.values)["sheet"] == "questions"
 
 
-def test_zip_bomb_is_refused_without_inflating_it():
-    bomb = zip_bomb(60)
-    assert len(bomb) < 1024 * 1024
+def read_measured(data: bytes):
+    """``read_workbook(data)``, and the peak of the memory allocated while it ran."""
     tracemalloc.start()
     try:
-        result = read_workbook(bomb)
+        result = read_workbook(data)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return result, peak
+
+
+def test_zip_bomb_is_refused_without_inflating_it():
+    bomb = zip_bomb(60)
+    assert len(bomb) < 1024 * 1024
+    result, peak = read_measured(bomb)
     assert [p.code for p in result.problems] == ["zip_bomb"]
     assert peak < 10 * 1024 * 1024
 
 
 def test_a_zip_bomb_that_lies_about_its_size_is_refused_without_inflating_it():
     bomb = lying_zip_bomb(100)
-    tracemalloc.start()
-    try:
-        result = read_workbook(bomb)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = read_measured(bomb)
     assert [p.code for p in result.problems] == ["broken"]
     assert peak < 20 * 1024 * 1024
 
@@ -302,11 +302,10 @@ def test_marked_workbook_highlights_and_comments_each_bad_cell():
     assert len(listing) == len(problems) == 2
     # fixed and sent again: the old marks go, the new round marks what is left
     bad.value = "required"
-    fixed = io.BytesIO()
-    workbook.save(fixed)
-    again = read_workbook(fixed.getvalue())
+    fixed = workbook_bytes(workbook)
+    again = read_workbook(fixed)
     assert [p.code for p in again.problems] == ["id_duplicate"]
-    remarked = openpyxl.load_workbook(io.BytesIO(mark_problems(fixed.getvalue(), again.problems, "en")))
+    remarked = openpyxl.load_workbook(io.BytesIO(mark_problems(fixed, again.problems, "en")))
     assert cell_of(remarked, "questions", 3, "evidence").comment is None
     assert "also used in row 2" in cell_of(remarked, "questions", 3, "id").comment.text
     assert len(list(remarked["problems"].iter_rows(min_row=2))) == 1
@@ -332,7 +331,7 @@ def test_the_card_limit_leaves_a_question_card_within_telegrams_limit():
     quarter = CARD_LIMIT // 4
     for lang in ("zh", "en"):
         view = QuestionView(
-            audit_id=1, number="A-2026-001", department="部" * 80, index=499, total=500, section_index=0,
+            audit_id=1, number="A-2026-001", department="部" * 80, index=499, total=500,
             section_title="章" * quarter, clause="7.1.5.1", text="问" * quarter, guidance="查" * (CARD_LIMIT - 3 * quarter),
             evidence_rule="required", result="minor", notes=["记" * 400] * 5, evidence_count=12, answered=499,
         )

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from storage.copy import CopyRefused, copy_database
-from storage.db import Database, fetch_value
+from storage.db import Database
 from storage.repos import audits
+from storage.sql import fetch_value
 from tests.databases import current, postgres_only, target
 from tests.test_migrations import FIXTURE, row_counts
 

@@ -3,20 +3,14 @@ and the report says who acknowledged and when (or that it is pending)."""
 
 from __future__ import annotations
 
-import io
-
-import docx
-
+from tests.audit_fixtures import completed_audit
+from tests.defect_fixtures import fetch_report
 from tests.harness import AUDITOR_EN, LEAD, STAFF, BotHarness
-from tests.test_e2e_report import completed_audit
 
 
 async def report_text(bot: BotHarness) -> str:
-    mark = bot.double.mark()
-    bot.double.send_command(LEAD, "/report", "A-2026-001")
-    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == LEAD.id, after=mark,
-                                     timeout=30)
-    document = docx.Document(io.BytesIO(sent.file_bytes))
+    """The body paragraphs of the lead's report of A-2026-001."""
+    document = await fetch_report(bot, LEAD, "A-2026-001")
     return "\n".join(p.text for p in document.paragraphs)
 
 

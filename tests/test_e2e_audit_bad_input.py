@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from storage.db import execute
-from tests.audit_fixtures import jpeg, start_audit, through_opening
+from storage.sql import execute
+from tests.audit_fixtures import first_question, jpeg, start_audit
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, STRANGER, BotHarness
-
-
-async def first_question(bot: BotHarness, user=AUDITOR_EN, department="Office"):
-    await bot.join(user, "auditor")
-    plan = await start_audit(bot, user, "functional" if user.language_code == "en" else "职能部门", department)
-    return await through_opening(bot, user, plan)
+from tests.helpers import button_labels
 
 
 async def answers(bot: BotHarness) -> list:
@@ -23,13 +18,22 @@ async def answers(bot: BotHarness) -> list:
 async def test_text_and_sticker_where_a_button_is_needed(bot):
     await bot.join(AUDITOR_EN, "auditor")
     plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
+    await bot.settle()  # (the department question is deleted once the plan card is there)
+    before = bot.double.mark()
     reply = await bot.say(AUDITOR_EN, "hello?")
     assert reply.text == "Please use the buttons of the card, or /cancel."
     mark = bot.double.mark()
     bot.double.send_sticker(AUDITOR_EN)
     reply = await bot.double.reply_to(AUDITOR_EN, after=mark)
     assert "cannot use this kind of message" in reply.text
-    assert plan.message_id == bot.double.last_bot_message(AUDITOR_EN.id)["message_id"] or True
+    # nothing changes: the two replies are all the bot sent; the plan card is neither edited nor
+    # deleted nor sent again, its buttons still there to use; the audit is still being planned
+    await bot.settle()
+    assert [s.method for s in bot.double.sent[before:] if s.chat_id == AUDITOR_EN.id] == ["sendMessage"] * 2
+    card = bot.double.message(AUDITOR_EN.id, plan.message_id)
+    assert card is not None and card["text"] == plan.plain_text and card["reply_markup"] == plan.reply_markup
+    async with bot.db.read() as conn:
+        assert (await execute(conn, "SELECT status FROM audits")).fetchall() == [("planning",)]
 
 
 async def test_double_tap_records_one_answer(bot):
@@ -96,9 +100,7 @@ async def test_deactivated_auditor(bot):
 
 async def test_file_over_twenty_megabytes(bot):
     await first_question(bot)
-    mark = bot.double.mark()
-    bot.double.send_document(AUDITOR_EN, b"%PDF small", "scan.pdf", file_size=30 * 1024 * 1024)
-    reply = await bot.double.reply_to(AUDITOR_EN, after=mark)
+    reply = await bot.send_document(AUDITOR_EN, b"%PDF small", "scan.pdf", file_size=30 * 1024 * 1024)
     assert "30.0 MB" in reply.text and "20 MB" in reply.text
     async with bot.db.read() as conn:
         assert ((await execute(conn, "SELECT COUNT(*) FROM evidence")).fetchone())[0] == 0
@@ -106,18 +108,14 @@ async def test_file_over_twenty_megabytes(bot):
 
 async def test_photo_with_no_audit_open(bot):
     await bot.join(AUDITOR_EN, "auditor")
-    mark = bot.double.mark()
-    bot.double.send_photo(AUDITOR_EN, jpeg(1))
-    reply = await bot.double.reply_to(AUDITOR_EN, after=mark)
+    reply = await bot.send_photo(AUDITOR_EN, jpeg(1))
     assert "No audit question is open" in reply.text
 
 
 async def test_photo_on_the_plan_card(bot):
     await bot.join(AUDITOR_EN, "auditor")
     await start_audit(bot, AUDITOR_EN, "functional", "Office")
-    mark = bot.double.mark()
-    bot.double.send_photo(AUDITOR_EN, jpeg(2))
-    reply = await bot.double.reply_to(AUDITOR_EN, after=mark)
+    reply = await bot.send_photo(AUDITOR_EN, jpeg(2))
     assert "Open a question first" in reply.text
 
 
@@ -181,4 +179,4 @@ async def test_chinese_auditor_sees_chinese_cards(bot):
     card = await first_question(bot, AUDITOR, "法制办公室")
     assert "1/41" in card.text and "结果" in card.text
     card = await bot.press(AUDITOR, card.button("轻微不符合"), message_id=card.message_id)
-    assert "✅ 轻微不符合" in [t for row in card.buttons for t, _ in row]
+    assert "✅ 轻微不符合" in button_labels(card)

@@ -4,9 +4,10 @@ and messages that end a flow offering the next step."""
 
 from __future__ import annotations
 
-from tests.audit_fixtures import start_audit, through_opening
-from tests.defect_fixtures import complete_from, label
+from tests.audit_fixtures import first_question, start_audit, team_of_two, through_opening
+from tests.defect_fixtures import complete_from, fetch_report, label, send_photo
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, BotHarness, TgUser
+from tests.helpers import body_text, button_labels
 
 STAFF_TWO = TgUser(id=3004, first_name="Qian", last_name="Clerk", language_code="en")
 
@@ -45,8 +46,7 @@ async def test_a_41_question_audit_all_conform_takes_48_taps(bot: BotHarness):
 
 
 async def test_one_tap_toast_names_the_question_and_back_changes_it(bot: BotHarness):
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await first_question(bot, AUDITOR_EN)
     toast = await bot.press_for_answer(AUDITOR_EN, card.button("N/A"), message_id=card.message_id)
     assert toast.text == "Recorded: N/A for question 1. ◀ Back changes it."
     await bot.settle()
@@ -61,8 +61,7 @@ async def test_one_tap_toast_names_the_question_and_back_changes_it(bot: BotHarn
 
 async def test_every_finding_needs_a_statement_before_completion(bot: BotHarness):
     """Item 2: an OFI, an observation and a good practice without a statement block completion."""
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await first_question(bot, AUDITOR_EN)
     for result in ("OFI", "Observation", "Good practice"):
         card = await bot.press(AUDITOR_EN, card.button(result), message_id=card.message_id)
         card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
@@ -80,7 +79,7 @@ async def test_every_finding_needs_a_statement_before_completion(bot: BotHarness
     assert "<b>1/41</b>" in card.text
     await bot.say(AUDITOR_EN, "Use a register for the interface issues")
     async with bot.db.read() as conn:
-        from storage.db import fetch_value
+        from storage.sql import fetch_value
         assert await fetch_value(conn, "SELECT status FROM audits") == "in_progress"
 
 
@@ -88,8 +87,7 @@ async def test_complete_asks_and_says_who_gets_the_actions(bot: BotHarness):
     """Item 5: '1 corrective action will be sent to Finance Bureau's 2 contacts'."""
     await bot.join(STAFF_TWO, "staff", "Finance Bureau")
     await bot.join(STAFF, "staff", "Finance Bureau")
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Finance Bureau"))
+    card = await first_question(bot, AUDITOR_EN, "Finance Bureau")
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)  # question 1 needs a photo for an NC
     card = await bot.press(AUDITOR_EN, card.button("Major NC"), message_id=card.message_id)
     await bot.say(AUDITOR_EN, "No signed job descriptions")
@@ -103,14 +101,13 @@ async def test_complete_asks_and_says_who_gets_the_actions(bot: BotHarness):
     closing = await bot.press(AUDITOR_EN, confirm.button("Not yet"), message_id=confirm.message_id)
     assert "Closing meeting" in closing.text
     async with bot.db.read() as conn:
-        from storage.db import fetch_value
+        from storage.sql import fetch_value
         assert await fetch_value(conn, "SELECT status FROM audits") == "closing"
         assert await fetch_value(conn, "SELECT COUNT(*) FROM capa") == 0
 
 
 async def test_complete_says_when_the_department_has_no_contact_yet(bot: BotHarness):
-    await bot.join(AUDITOR, "auditor")
-    card = await through_opening(bot, AUDITOR, await start_audit(bot, AUDITOR, "职能部门", "档案室"))
+    card = await first_question(bot, AUDITOR, "档案室")
     card = await bot.press(AUDITOR, card.button("符合"), message_id=card.message_id)
     card = await bot.press(AUDITOR, card.button("轻微不符合"), message_id=card.message_id)
     await bot.say(AUDITOR, "两份岗位说明书未签批")
@@ -128,11 +125,10 @@ async def test_completion_offers_the_report_and_another_audit(bot: BotHarness):
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
     done = await complete_from(bot, AUDITOR_EN, card)
     assert "A-2026-002 completed" in done.text
-    assert [t for row in done.buttons for t, _ in row] == ["📄 Report A-2026-002", "⏯ Resume another audit"]
+    assert button_labels(done) == ["📄 Report A-2026-002", "⏯ Resume another audit"]
     mark = bot.double.mark()
     bot.double.press_button(AUDITOR_EN, done.button("Report"), message_id=done.message_id)
-    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == AUDITOR_EN.id,
-                                     after=mark, timeout=30)
+    sent = await bot.document_after(AUDITOR_EN, mark, timeout=30)
     assert "A-2026-002" in (sent.params.get("caption") or "") + str(sent.params.get("document", ""))
     resumed = await bot.press(AUDITOR_EN, done.button("Resume another"), message_id=done.message_id)
     assert "A-2026-001" in resumed.text and "Audit plan" in resumed.text  # the only unfinished one
@@ -158,8 +154,7 @@ async def skip_all(bot: BotHarness, user: TgUser, card, count: int):
 async def test_summary_names_problems_by_question_and_pages_every_unanswered_one(bot: BotHarness):
     """Item 7: problems by number and first words (questions 1–3 share clause 5.3); all 41
     unanswered questions reachable, a page at a time; a way back to where the auditor was."""
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await first_question(bot, AUDITOR_EN)
     card = await bot.press(AUDITOR_EN, card.button("Skip"), message_id=card.message_id)
     card = await bot.press(AUDITOR_EN, card.button("Observation"), message_id=card.message_id)  # question 2, 5.3
     card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
@@ -167,17 +162,17 @@ async def test_summary_names_problems_by_question_and_pages_every_unanswered_one
     text = summary.plain_text
     assert "2. How are responsibilities divided" in text and "(5.3): type a statement" in text, text
     assert "Unanswered: 40 of 41 (questions 1, 3–41)" in text
-    labels = [t for row in summary.buttons for t, _ in row]
+    labels = button_labels(summary)
     assert labels[0].startswith("✏️ Statement missing: 2. How are")
     assert labels[1].startswith("❔ 1. ") and "1/6" in labels and "▶" in labels
     assert "◀ Back to question 3" in labels
     seen = set()
     for page in range(6):
-        seen |= {t.split(".")[0].split()[-1] for t in (t for row in summary.buttons for t, _ in row) if "❔" in t}
+        seen |= {t.split(".")[0].split()[-1] for t in button_labels(summary) if "❔" in t}
         if page < 5:
             summary = await bot.press(AUDITOR_EN, summary.button("▶"), message_id=summary.message_id)
     assert seen == {str(n) for n in [1, *range(3, 42)]}  # every unanswered question, none cut off
-    assert "6/6" in str(summary.buttons) and "▶" not in [t for row in summary.buttons for t, _ in row]
+    assert "6/6" in str(summary.buttons) and "▶" not in button_labels(summary)
     card = await bot.press(AUDITOR_EN, summary.button("❔ 41."), message_id=summary.message_id)
     assert "<b>41/41</b>" in card.text
     summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
@@ -187,8 +182,7 @@ async def test_summary_names_problems_by_question_and_pages_every_unanswered_one
 
 async def test_a_typed_number_on_the_summary_or_sections_jumps_there(bot: BotHarness):
     """Item 7, and the bad input: a jump to question 0 or 999 is refused with the range."""
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await first_question(bot, AUDITOR_EN)
     await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
     for bad in ("0", "999"):
         refused = await bot.say(AUDITOR_EN, bad)
@@ -205,24 +199,19 @@ async def test_a_typed_number_on_the_summary_or_sections_jumps_there(bot: BotHar
     card = await bot.say(AUDITOR_EN, "sampled 3 files")  # other text on the summary: a note where they were
     assert "Note saved" in card.text and "<b>40/41</b>" in card.text
     async with bot.db.read() as conn:
-        from storage.db import fetch_all
+        from storage.sql import fetch_all
         notes = await fetch_all(conn, "SELECT question_id, text FROM notes ORDER BY id")
     assert [n["text"] for n in notes] == ["7", "sampled 3 files"]
 
 
 async def test_chinese_summary_and_jump(bot: BotHarness):
-    card = await first_chinese_card(bot)
+    card = await first_question(bot, AUDITOR, "办公室")
     summary = await bot.press(AUDITOR, card.button("汇总"), message_id=card.message_id)
     assert "第 1–41 题" in summary.plain_text
     refused = await bot.say(AUDITOR, "0")
     assert "没有第 0 题" in refused.text
     card = await bot.say(AUDITOR, "第3题")
     assert "<b>3/41</b>" in card.text
-
-
-async def first_chinese_card(bot: BotHarness):
-    await bot.join(AUDITOR, "auditor")
-    return await through_opening(bot, AUDITOR, await start_audit(bot, AUDITOR, "职能部门", "办公室"))
 
 
 async def test_discard_an_audit_started_by_mistake(bot: BotHarness):
@@ -249,7 +238,7 @@ async def test_discard_an_audit_started_by_mistake(bot: BotHarness):
     again = await start_audit(bot, AUDITOR_EN, "functional", "Office")
     assert "A-2026-002" in again.text  # the number is not reused
     async with bot.db.read() as conn:
-        from storage.db import fetch_all
+        from storage.sql import fetch_all
         rows = await fetch_all(conn, "SELECT action, before_json, after_json FROM audit_trail"
                                      " WHERE entity = 'audit' AND entity_id = '1' AND action = 'discarded'")
     assert [(r["before_json"], r["after_json"]) for r in rows] == [('"planning"', '"cancelled"')]
@@ -258,12 +247,7 @@ async def test_discard_an_audit_started_by_mistake(bot: BotHarness):
 async def test_discarding_someone_elses_audit_is_refused_unless_lead(bot: BotHarness):
     """Bad input: a co-auditor cannot discard the audit another auditor created; a lead can,
     from the summary too."""
-    await bot.join(AUDITOR_EN, "auditor")
-    await bot.join(AUDITOR, "auditor")
-    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
-    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
-    team = await bot.press(AUDITOR_EN, team.button("Wang"), message_id=team.message_id)
-    plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
+    plan, _, _ = await team_of_two(bot)
     card = await through_opening(bot, AUDITOR_EN, plan)
     await bot.settle()  # the notice that Wang was added comes first
     theirs = await bot.command(AUDITOR, "/resume")
@@ -280,9 +264,7 @@ async def test_discarding_someone_elses_audit_is_refused_unless_lead(bot: BotHar
 
 
 async def nc_with_note_and_photo(bot: BotHarness, user: TgUser = AUDITOR_EN):
-    from tests.defect_fixtures import send_photo
-    await bot.join(user, "auditor")
-    card = await through_opening(bot, user, await start_audit(bot, user, "functional", "Office"))
+    card = await first_question(bot, user)
     card = await bot.press(user, card.button("Conform"), message_id=card.message_id)  # question 2 needs no photo
     card = await bot.press(user, card.button("Minor NC"), message_id=card.message_id)
     card = await bot.say(user, "call Zhao about the register tomorrow")  # a note to oneself, by mistake
@@ -307,7 +289,7 @@ async def test_deleting_the_last_statement_of_an_nc_blocks_completion(bot: BotHa
     refused = await bot.press_for_answer(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
     assert "need a statement" in refused.text
     async with bot.db.read() as conn:
-        from storage.db import fetch_all
+        from storage.sql import fetch_all
         notes = await fetch_all(conn, "SELECT text, deleted_at, deleted_by FROM notes")
         trail = await fetch_all(conn, "SELECT action, before_json FROM audit_trail WHERE entity = 'note' ORDER BY id")
     assert notes[0]["text"] == "call Zhao about the register tomorrow" and notes[0]["deleted_at"]
@@ -318,7 +300,6 @@ async def test_deleting_the_last_statement_of_an_nc_blocks_completion(bot: BotHa
 async def test_edit_a_note_and_move_and_delete_files(bot: BotHarness):
     """Item 3: ✏️ a note (the old text in the trail); ↪ a photo to the question it shows;
     🗑 a file; the report holds only what is current."""
-    from tests.defect_fixtures import body_text, fetch_report, send_photo
     card = await nc_with_note_and_photo(bot)
     records = await bot.press(AUDITOR_EN, card.button("Notes & files"), message_id=card.message_id)
     ask = await bot.press(AUDITOR_EN, records.button("✏️ 📝1"), message_id=records.message_id)
@@ -342,7 +323,7 @@ async def test_edit_a_note_and_move_and_delete_files(bot: BotHarness):
     done = await complete_from(bot, AUDITOR_EN, card)
     assert "completed" in done.text
     async with bot.db.read() as conn:
-        from storage.db import fetch_all
+        from storage.sql import fetch_all
         trail = await fetch_all(conn, "SELECT entity, action, before_json, after_json FROM audit_trail"
                                       " WHERE entity IN ('note', 'evidence') ORDER BY id")
     actions = [(t["entity"], t["action"]) for t in trail]
@@ -359,14 +340,14 @@ async def test_a_file_cannot_be_moved_into_another_audit(bot: BotHarness):
     await nc_with_note_and_photo(bot)
     plan = await start_audit(bot, AUDITOR_EN, "functional", "Finance")  # audit 2
     async with bot.db.read() as conn:
-        from storage.db import fetch_value
+        from storage.sql import fetch_value
         file_id = await fetch_value(conn, "SELECT id FROM evidence")
     toast = await bot.press_for_answer(AUDITOR_EN, f"1|fm|2|{file_id}", message_id=plan.message_id, check=False)
     assert "belongs to another audit" in toast.text
     toast = await bot.press_for_answer(AUDITOR_EN, f"1|fd|2|{file_id}", message_id=plan.message_id, check=False)
     assert "belongs to another audit" in toast.text
     async with bot.db.read() as conn:
-        from storage.db import fetch_one
+        from storage.sql import fetch_one
         row = await fetch_one(conn, "SELECT audit_id, question_id, deleted_at FROM evidence")
     assert (row["audit_id"], row["deleted_at"]) == (1, None)
 
@@ -397,7 +378,7 @@ async def test_plan_stays_editable_and_closing_attendees_come_from_the_opening(b
     closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
     assert "Director Li, clerk Zhao" in closing.text  # from the opening meeting
     async with bot.db.read() as conn:
-        from storage.db import fetch_value
+        from storage.sql import fetch_value
         assert "document register" in await fetch_value(conn, "SELECT plan_json FROM audits")
 
 
@@ -407,7 +388,7 @@ async def test_due_dates_quick_buttons_and_typed_forms(bot: BotHarness, clock):
     summary = await to_closing_with_an_nc(bot)
     closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
     ask = await bot.press(AUDITOR_EN, closing.button("📅"), message_id=closing.message_id)
-    labels = [t for row in ask.buttons for t, _ in row]
+    labels = button_labels(ask)
     assert [t.split(" (")[0] for t in labels] == ["+30 days", "+60 days", "+90 days"]
     closing = await bot.press(AUDITOR_EN, ask.button("+90 days"), message_id=ask.message_id)
     ninety = labels[2].split("(")[1].rstrip(")")
@@ -424,22 +405,10 @@ async def test_due_dates_quick_buttons_and_typed_forms(bot: BotHarness, clock):
     assert "due 2027-01-15" in closing.text
 
 
-async def team_of_two(bot: BotHarness):
-    await bot.join(AUDITOR_EN, "auditor")
-    await bot.join(AUDITOR, "auditor")
-    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
-    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
-    mark = bot.double.mark()
-    team = await bot.press(AUDITOR_EN, team.button("Wang"), message_id=team.message_id)
-    told = await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and "审核组" in (s.text or ""), after=mark)
-    plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
-    return plan, told
-
-
 async def test_a_co_auditor_is_told_when_added_and_opens_the_audit(bot: BotHarness):
     """Item 10: the notice with a button to open the audit; only the creator or a lead
     changes the team; the summary shows who recorded what; the lead hears of the completion."""
-    plan, told = await team_of_two(bot)
+    plan, _, told = await team_of_two(bot)
     assert "Ann Auditor 已将您加入审核 A-2026-001" in told.plain_text
     card = await through_opening(bot, AUDITOR_EN, plan)
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
@@ -468,7 +437,7 @@ async def test_a_co_auditor_is_told_when_added_and_opens_the_audit(bot: BotHarne
 
 async def test_a_removed_co_auditors_next_press_is_refused_clearly(bot: BotHarness):
     """Item 10, bad input: removed while working, the next press and the next note are refused."""
-    plan, _ = await team_of_two(bot)
+    plan, _, _ = await team_of_two(bot)
     card = await through_opening(bot, AUDITOR_EN, plan)
     theirs = await bot.command(AUDITOR, "/resume")
     theirs = await bot.press(AUDITOR, theirs.button("轻微不符合"), message_id=theirs.message_id)
@@ -482,14 +451,13 @@ async def test_a_removed_co_auditors_next_press_is_refused_clearly(bot: BotHarne
     refused = await bot.say(AUDITOR, "抽查了三份记录")
     assert "您不在审核 A-2026-001 的审核组中" in refused.text
     async with bot.db.read() as conn:
-        from storage.db import fetch_value
+        from storage.sql import fetch_value
         assert await fetch_value(conn, "SELECT COUNT(*) FROM notes") == 0
 
 
 async def completed_with_an_nc_and_an_observation(bot: BotHarness):
     await bot.join(STAFF, "staff", "Office")
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await first_question(bot, AUDITOR_EN)
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
     card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
     card = await bot.say(AUDITOR_EN, "The interface list is not signed")
@@ -511,7 +479,7 @@ async def test_reopen_without_a_reason_is_refused(bot: BotHarness):
     refused = await bot.command(LEAD, "/reopen", "A-2026-009 typo")
     assert "no such audit" in refused.text
     async with bot.db.read() as conn:
-        from storage.db import fetch_value
+        from storage.sql import fetch_value
         assert await fetch_value(conn, "SELECT status FROM audits") == "completed"
 
 
@@ -519,7 +487,6 @@ async def test_reopen_revise_and_complete_again_as_revision_2(bot: BotHarness):
     """Item 6: a lead reopens with a reason; a finding withdrawn (its action cancelled, the
     department told), one kept (its action untouched), one added (a new number, a new
     action); the report carries revision 2 and the revision history."""
-    from tests.defect_fixtures import body_text, fetch_report
     await completed_with_an_nc_and_an_observation(bot)
     mark = bot.double.mark()
     bot.double.send_command(LEAD, "/reopen", "A-2026-001 The NC on question 2 was the wrong department's list")
@@ -544,7 +511,7 @@ async def test_reopen_revise_and_complete_again_as_revision_2(bot: BotHarness):
     told = await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "已取消" in (s.text or ""), after=mark)
     assert "NC1" in told.plain_text and "wrong department" in told.plain_text
     async with bot.db.read() as conn:
-        from storage.db import fetch_all
+        from storage.sql import fetch_all
         found = await fetch_all(conn, "SELECT f.number, f.withdrawn_at, f.withdrawn_reason, c.state, c.cancelled_at"
                                       " FROM findings f LEFT JOIN capa c ON c.finding_id = f.id ORDER BY f.id")
         revs = await fetch_all(conn, "SELECT rev, reason, completed_at FROM audit_revisions")
@@ -561,7 +528,7 @@ async def test_reopen_revise_and_complete_again_as_revision_2(bot: BotHarness):
 
 async def test_a_section_assigned_to_a_co_auditor_is_where_their_resume_starts(bot: BotHarness):
     """Item 10: sections assigned from the team card; the co-auditor's /resume starts there."""
-    plan, _ = await team_of_two(bot)
+    plan, _, _ = await team_of_two(bot)
     team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
     sections = await bot.press(AUDITOR_EN, team.button("📑"), message_id=team.message_id)
     assert "Sections for Wang Auditor" in sections.text

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from storage.db import execute, fetch_one
+from storage.sql import execute, fetch_one
 from tests.capa_fixtures import DEPARTMENT, DUE, add_person, cast, local, make_action
 from tests.defect_fixtures import label
-from tests.harness import STAFF, BotHarness, TgUser
-
-STAFF_EN = TgUser(id=3012, first_name="Sun", language_code="en")
+from tests.harness import STAFF, STAFF_EN, BotHarness, TgUser
 
 
 async def to_elsewhere_step(bot: BotHarness, clock, user: TgUser):

@@ -7,23 +7,15 @@ import io
 import openpyxl
 
 from bot.workbooks.checklist import read_workbook
-from tests.audit_fixtures import start_audit, through_opening
+from tests.audit_fixtures import first_question, start_audit, through_opening
 from tests.checklist_books import ZH_ROWS, book
 from tests.harness import AUDITOR_EN, LEAD, BotHarness
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from tests.helpers import XLSX, button_labels
 
 
 async def send_file(bot: BotHarness, user, data: bytes, name: str = "office.xlsx", **kw):
-    """Send a document; returns the first message the bot sends back."""
-    mark = bot.double.mark()
-    bot.double.send_document(user, data, name, XLSX, **kw)
-    return await bot.double.reply_to(user, after=mark, timeout=10)
-
-
-async def document_after(bot: BotHarness, user, mark: int):
-    return await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == user.id, after=mark,
-                                     timeout=10)
+    """Send a workbook; returns the first message the bot sends back."""
+    return await bot.send_document(user, data, name, XLSX, timeout=10, **kw)
 
 
 async def test_list_downloads_and_template(bot):
@@ -31,12 +23,12 @@ async def test_list_downloads_and_template(bot):
     assert "iso9001-government v1 · 74 questions · 中文 + English · used in 0 audits" in listing.plain_text
     mark = bot.double.mark()
     bot.double.press_button(LEAD, listing.button("Blank template"), message_id=listing.message_id)
-    sent = await document_after(bot, LEAD, mark)
+    sent = await bot.document_after(LEAD, mark)
     assert sent.file_name == "checklist-template.xlsx"
     assert openpyxl.load_workbook(io.BytesIO(sent.file_bytes)).sheetnames == ["questions", "settings", "instructions"]
     mark = bot.double.mark()
     bot.double.press_button(LEAD, listing.button("⬇️ Audit checklist for a gov"), message_id=listing.message_id)
-    sent = await document_after(bot, LEAD, mark)
+    sent = await bot.document_after(LEAD, mark)
     assert sent.file_name == "functional-department-v1.xlsx"
     assert read_workbook(sent.file_bytes).checklist.id == "functional-department"
     help_text = await bot.command(LEAD, "/help")
@@ -54,7 +46,7 @@ async def test_from_workbook_to_an_audit_on_it(bot):
     assert "2 problems" in problems.plain_text
     assert "Sheet 'questions', row 3, column D (id): Question id 'doc-1' is also used in row 2" in problems.plain_text
     assert "row 3, column J (evidence): 'sometimes' is not an evidence rule" in problems.plain_text
-    marked = await document_after(bot, LEAD, mark)
+    marked = await bot.document_after(LEAD, mark)
     assert marked.file_name == "office-problems.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(marked.file_bytes))
     assert workbook.sheetnames[0] == "problems" and workbook["questions"]["J3"].comment is not None
@@ -125,12 +117,12 @@ async def test_archive_and_bring_back(bot):
                                message_id=listing.message_id)
     assert "Archived" in archived.plain_text
     choose = await bot.command(LEAD, "/audit")
-    assert all("government functional" not in text for row in choose.buttons for text, _ in row)
+    assert all("government functional" not in text for text in button_labels(choose))
     back = await bot.press(LEAD, archived.button("Bring back functional-department"),
                            message_id=archived.message_id)
     assert "Archived" not in back.plain_text
     choose = await bot.command(LEAD, "/audit")
-    assert any("government functional" in text for row in choose.buttons for text, _ in row)
+    assert any("government functional" in text for text in button_labels(choose))
 
 
 async def test_archive_survives_a_restart_and_a_workbook_stays_evidence_in_an_audit(bot):
@@ -138,8 +130,7 @@ async def test_archive_survives_a_restart_and_a_workbook_stays_evidence_in_an_au
     await bot.press(LEAD, listing.button("Archive iso9001-government"), message_id=listing.message_id)
     await bot.restart()
     assert "iso9001-government" not in bot.app.bot_data["runtime"].checklists
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await first_question(bot, AUDITOR_EN)
     card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
     saved = await send_file(bot, AUDITOR_EN, book(), name="sample-records.xlsx")
     assert "Evidence saved" in saved.plain_text
@@ -153,7 +144,7 @@ async def test_a_chinese_speaking_lead_gets_the_problems_in_chinese(bot):
     mark = bot.double.mark()
     problems = await send_file(bot, LEAD, book([("doc", "文件控制", "doc-1", "7.5.2", None, "指引", "required")]))
     assert "工作表“questions”第 2 行 F 列（question::zh）：问题为空" in problems.plain_text
-    marked = await document_after(bot, LEAD, mark)
+    marked = await bot.document_after(LEAD, mark)
     assert marked.file_name == "office-问题.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(marked.file_bytes))
     assert "问题为空" in workbook["questions"]["F2"].comment.text

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from tests.audit_fixtures import jpeg, start_audit, through_opening
+from tests.audit_fixtures import first_question, jpeg
 from tests.harness import AUDITOR_EN, LEAD
 
 
 async def test_slow_download_holds_up_nobody_else_and_keeps_order(bot):
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
+    card = await first_question(bot, AUDITOR_EN)
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
 
     bot.double.delay("getFile", 1.5)

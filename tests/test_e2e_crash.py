@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from storage.db import execute
+from storage.sql import execute
 from tests import databases
 from tests.audit_fixtures import start_audit, through_opening
 from tests.harness import AUDITOR_EN, LEAD, BotHarness

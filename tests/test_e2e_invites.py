@@ -4,13 +4,10 @@ who joined; pending invites listed and revoked; an expired, revoked or used link
 from __future__ import annotations
 
 from tests.harness import LEAD, STAFF, STRANGER, BotHarness, TgUser
+from tests.helpers import invite_code
 
 NEWCOMER = TgUser(id=4004, first_name="Sun", language_code="zh")
 LATE = TgUser(id=4005, first_name="Zhou", language_code="en")
-
-
-def code_of(sent) -> str:
-    return sent.text.split("start=")[1].split()[0]
 
 
 async def joined_notice(bot: BotHarness, mark: int):
@@ -29,7 +26,7 @@ async def test_invite_by_buttons_a_new_department_and_the_lead_is_told(bot):
     created = await bot.say(LEAD, "档案室")
     assert "档案室" in created.text and "(new department)" in created.text
     mark = bot.double.mark()
-    welcome = await bot.command(STAFF, "/start", code_of(created))
+    welcome = await bot.command(STAFF, "/start", invite_code(created))
     assert "档案室" in welcome.text
     notice = await joined_notice(bot, mark)
     assert notice.plain_text == "👋 Zhao Clerk joined with your invite as Staff of 档案室."
@@ -58,7 +55,7 @@ async def test_role_names_in_either_language_list_revoke_and_dead_links(bot):
     assert len(revoke) == 3
     forged = await bot.press_for_answer(STAFF, revoke[0], check=False)  # not a lead
     assert forged.text.startswith("您没有此项权限")
-    codes = {code_of(auditor_zh), code_of(staff_zh), code_of(staff_en)}
+    codes = {invite_code(auditor_zh), invite_code(staff_zh), invite_code(staff_en)}
     revoked_code = revoke[0].split("|")[2]
     assert revoked_code in codes
     after = await bot.press(LEAD, revoke[0], message_id=listing.message_id)

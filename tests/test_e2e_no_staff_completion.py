@@ -6,6 +6,7 @@ import pytest
 
 from tests.defect_fixtures import one_nc_audit
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, BotHarness
+from tests.helpers import invite_code
 
 
 @pytest.mark.parametrize("user", [AUDITOR_EN, AUDITOR])
@@ -31,9 +32,8 @@ async def test_lead_can_use_the_command_as_given(bot: BotHarness):
     asked = bot.double.mark()
     bot.double.send_command(LEAD, name, args)
     created = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "start=" in (s.text or ""), after=asked)
-    code = created.text.split("start=")[1].split()[0]
     mark = bot.double.mark()
-    await bot.command(STAFF, "/start", code)
+    await bot.command(STAFF, "/start", invite_code(created))
     await bot.tick()  # the waiting action goes out to the new contact
     await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "NC1" in (s.plain_text or ""), after=mark)
 

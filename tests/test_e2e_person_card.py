@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from storage.db import fetch_all
+from storage.sql import fetch_all
 from tests.capa_fixtures import add_person, cast
 from tests.harness import LEAD, STAFF, TgUser
+from tests.helpers import button_labels
 
 OTHER = TgUser(id=3021, first_name="Qian", language_code="zh")
 
@@ -19,7 +20,7 @@ async def test_a_lead_moves_a_clerk_and_deactivates_after_confirming(bot):
 
     pick = await bot.press(LEAD, card.button("Department: 法制办公室"), message_id=card.message_id)
     assert "to which department" in pick.plain_text
-    assert [label for row in pick.buttons for label, _ in row] == ["人事科", "⬅️ Back"]
+    assert button_labels(pick) == ["人事科", "⬅️ Back"]
     moved = await bot.press(LEAD, pick.button("人事科"), message_id=pick.message_id)
     assert "Staff of: 人事科" in moved.plain_text
     async with bot.db.read() as conn:

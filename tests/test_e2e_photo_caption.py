@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from storage.db import execute
-from tests.defect_fixtures import body_text, fetch_report, label, one_nc_audit
+from storage.sql import execute
+from tests.audit_fixtures import first_question
+from tests.defect_fixtures import fetch_report, label, one_nc_audit, send_photo
 from tests.harness import AUDITOR, AUDITOR_EN, STAFF, BotHarness
+from tests.helpers import body_text, button_labels
 
 CAPTION = "Fire exit blocked by boxes, east stair"
 
@@ -44,11 +46,9 @@ async def test_caption_stays_with_its_photo(bot: BotHarness, user):
 
 async def test_a_caption_alone_is_no_statement(bot: BotHarness):
     """Without a typed note, the NC still needs its statement before completion."""
-    from tests.defect_fixtures import first_question, send_photo
-
     card = await first_question(bot, AUDITOR_EN)
     card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
     card = await send_photo(bot, AUDITOR_EN, 3, CAPTION)
     assert "Evidence saved" in card.text and "Note saved" not in card.text
     summary = await bot.press(AUDITOR_EN, card.button(label(AUDITOR_EN, "btn_summary")), message_id=card.message_id)
-    assert [t for row in summary.buttons for t, _ in row if "statement" in t.lower()]
+    assert [t for t in button_labels(summary) if "statement" in t.lower()]

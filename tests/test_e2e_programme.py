@@ -9,31 +9,19 @@ import pytest
 
 from bot.report.data import load_report_data
 from bot.telegram import buttons
-from storage.db import fetch_all
 from storage.files import FileStore
+from storage.sql import fetch_all
 from tests.capa_fixtures import SHANGHAI, local
-from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness
-from tests.programme_fixtures import LAB, OPS, cast, write_three_question_checklist
-from tests.test_e2e_review import review, text_of
+from tests.harness import AUDITOR, AUDITOR_EN, LEAD
+from tests.helpers import button_labels, document_text, messages_to, outbox
+from tests.programme_fixtures import LAB, OPS, programme_bot
+from tests.review_fixtures import review
 
 
 @pytest.fixture
 async def bot(double, tmp_path, clock):
-    write_three_question_checklist(tmp_path / "data" / "checklists")
-    harness = BotHarness(double, tmp_path / "data", clock=clock)
-    await harness.start()
-    harness.ids = await cast(harness.db)
-    yield harness
-    await harness.stop()
-
-
-def texts_to(bot: BotHarness, chat_id: int, marker: str) -> list:
-    return [s for s in bot.double.sent_to(chat_id) if s.method == "sendMessage" and marker in (s.plain_text or "")]
-
-
-async def outbox(bot: BotHarness, kind: str) -> list[dict]:
-    async with bot.db.read() as conn:
-        return [dict(r) for r in await fetch_all(conn, "SELECT * FROM outbox WHERE kind = :k ORDER BY id", {"k": kind})]
+    async with programme_bot(double, tmp_path, clock) as harness:
+        yield harness
 
 
 async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot, clock):
@@ -59,20 +47,20 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
     clock.set(local(11, 17, 9, 0))
     await bot.tick()
     await bot.tick()
-    reminders = texts_to(bot, AUDITOR.id, "天后有审核")
+    reminders = messages_to(bot, AUDITOR.id, "天后有审核")
     assert len(reminders) == 1 and OPS in reminders[0].plain_text
-    assert len(texts_to(bot, AUDITOR_EN.id, "Audit coming up in 14 days")) == 1
+    assert len(messages_to(bot, AUDITOR_EN.id, "Audit coming up in 14 days")) == 1
     # 7 days before, in the quiet hours: queued for their end
     clock.set(local(11, 24, 6, 0))
     await bot.tick()
-    assert len(texts_to(bot, AUDITOR.id, "7 天后有审核")) == 0
+    assert len(messages_to(bot, AUDITOR.id, "7 天后有审核")) == 0
     clock.set(local(11, 24, 8, 1))
     await bot.tick()
-    reminder = texts_to(bot, AUDITOR.id, "7 天后有审核")
+    reminder = messages_to(bot, AUDITOR.id, "7 天后有审核")
     assert len(reminder) == 1
     await bot.restart()
     await bot.tick()
-    assert len(texts_to(bot, AUDITOR.id, "天后有审核")) == 2  # nothing twice across a restart
+    assert len(messages_to(bot, AUDITOR.id, "天后有审核")) == 2  # nothing twice across a restart
 
     # in the window: the reminder's button opens the plan, filled in from the programme
     clock.set(local(12, 3, 10, 0))
@@ -91,7 +79,7 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
     offer = await bot.command(AUDITOR_EN, "/audit")  # /audit offers the planned audits of one's team
     assert offer.buttons[0][0][0] == f"🗓 {LAB} · 2026-12"
     offer = await bot.command(AUDITOR, "/audit")
-    assert not [t for row in offer.buttons for t, _ in row if t.startswith("🗓")]  # Operations is started
+    assert not [t for t in button_labels(offer) if t.startswith("🗓")]  # Operations is started
     await bot.command(AUDITOR, "/resume")
 
     # the audit is run and completed
@@ -117,16 +105,16 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
     # the Laboratory's window passes unstarted: missed, the lead told once, and in the digest
     clock.set(local(12, 31, 23, 0))
     await bot.tick()
-    assert texts_to(bot, LEAD.id, "Audit missed") == []
+    assert messages_to(bot, LEAD.id, "Audit missed") == []
     clock.set(datetime(2027, 1, 1, 10, 0, tzinfo=SHANGHAI))
     await bot.tick()
     await bot.tick()
-    missed = texts_to(bot, LEAD.id, "Audit missed")
+    missed = messages_to(bot, LEAD.id, "Audit missed")
     assert len(missed) == 1 and LAB in missed[0].plain_text
-    assert any("missed in the last 12 months: 1" in s.plain_text for s in texts_to(bot, LEAD.id, "Daily digest"))
+    assert any("missed in the last 12 months: 1" in s.plain_text for s in messages_to(bot, LEAD.id, "Daily digest"))
     clock.advance(days=1)
     await bot.tick()
-    assert len(texts_to(bot, LEAD.id, "Audit missed")) == 1
+    assert len(messages_to(bot, LEAD.id, "Audit missed")) == 1
     assert [r["state"] for r in await outbox(bot, "programme_missed")] == ["sent"]
 
     listing = await bot.command(LEAD, "/programme", "2026")
@@ -136,7 +124,7 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
     _, document, _ = await review(bot, LEAD, "2026")
     (table,) = [t for t in document.tables if t.rows[0].cells[0].text == "Planned"]
     assert [c.text for c in table.rows[1].cells] == ["2", "2", "1"]  # planned, done (Ops and June's), missed
-    text = text_of(document)
+    text = document_text(document)
     assert "not known yet" not in text.split("Definitions")[0]
     assert "A-2026-002" in text and "A-2026-001" in text  # the repeat finding, against June's audit
 

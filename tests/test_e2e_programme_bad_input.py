@@ -9,21 +9,18 @@ import pytest
 
 from bot.report.data import load_report_data
 from bot.telegram import buttons
-from storage.db import fetch_all
 from storage.files import FileStore
+from storage.sql import fetch_all
 from tests.capa_fixtures import SHANGHAI
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness
-from tests.programme_fixtures import OPS, cast, write_three_question_checklist
+from tests.helpers import button_labels
+from tests.programme_fixtures import OPS, programme_bot
 
 
 @pytest.fixture
 async def bot(double, tmp_path, clock):
-    write_three_question_checklist(tmp_path / "data" / "checklists")
-    harness = BotHarness(double, tmp_path / "data", clock=clock)
-    await harness.start()
-    harness.ids = await cast(harness.db)
-    yield harness
-    await harness.stop()
+    async with programme_bot(double, tmp_path, clock) as harness:
+        yield harness
 
 
 async def new_item(bot: BotHarness):
@@ -76,7 +73,7 @@ async def test_a_team_with_nobody_is_refused(bot):
 async def test_an_override_needs_a_reason_and_is_shown(bot):
     card = await new_item(bot)
     team = await bot.press(LEAD, card.button("Team"), message_id=card.message_id)
-    assert "⚠️ Ann" in [t for row in team.buttons for t, _ in row]  # verifies an open action there
+    assert "⚠️ Ann" in button_labels(team)  # verifies an open action there
     asked = await bot.press(LEAD, team.button("Ann"), message_id=team.message_id)
     assert "cannot audit it impartially" in asked.plain_text and "verifier of an open action" in asked.plain_text
     refused = await bot.say(LEAD, "   ")

@@ -8,35 +8,25 @@ import openpyxl
 import pytest
 
 from bot.telegram import buttons
-from storage.db import fetch_all
+from storage.sql import fetch_all
 from tests.harness import LEAD, BotHarness
-from tests.programme_fixtures import LAB, OPS, cast, write_three_question_checklist
-from tests.test_e2e_checklists import send_file
+from tests.helpers import XLSX, workbook_bytes
+from tests.programme_fixtures import LAB, OPS, programme_bot
 
 
 @pytest.fixture
 async def bot(double, tmp_path, clock):
-    write_three_question_checklist(tmp_path / "data" / "checklists")
-    harness = BotHarness(double, tmp_path / "data", clock=clock)
-    await harness.start()
-    harness.ids = await cast(harness.db)
-    yield harness
-    await harness.stop()
+    async with programme_bot(double, tmp_path, clock) as harness:
+        yield harness
 
 
 async def export(bot: BotHarness, year: int = 2026) -> openpyxl.Workbook:
     listing = await bot.command(LEAD, "/programme", str(year))
     mark = bot.double.mark()
     bot.double.press_button(LEAD, buttons.ProgrammeExport(year).pack(), message_id=listing.message_id)
-    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == LEAD.id, after=mark)
+    sent = await bot.document_after(LEAD, mark, timeout=5.0)
     assert sent.file_name == f"programme-{year}.xlsx"
     return openpyxl.load_workbook(io.BytesIO(sent.file_bytes))
-
-
-def saved(book: openpyxl.Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def items(bot: BotHarness) -> list[dict]:
@@ -50,7 +40,7 @@ async def import_(bot: BotHarness, data: bytes):
     listing = await bot.command(LEAD, "/programme")
     asked = await bot.press(LEAD, listing.button("Import"), message_id=listing.message_id)
     assert "Send the programme workbook" in asked.plain_text
-    return await send_file(bot, LEAD, data, "programme-2026.xlsx")
+    return await bot.send_document(LEAD, data, "programme-2026.xlsx", XLSX, timeout=10)
 
 
 async def test_export_change_and_import(bot):
@@ -64,7 +54,7 @@ async def test_export_change_and_import(bot):
     assert [c.value for c in sheet[2]][1:7] == [OPS, "aa-three", "2026-12-01", "2026-12-31", "normal", "Wang"]
     sheet["D2"], sheet["E2"], sheet["F2"] = "2027-01-05", "2027-01-20", "high"
     sheet.append([None, LAB, "Three-question checklist", "2027-02-01", "2027-02-28", "low", "Ann, Lena Lead"])
-    done = await import_(bot, saved(book))
+    done = await import_(bot, workbook_bytes(book))
     assert "1 planned audit changed, 1 added" in done.plain_text
     assert [(i["department"], i["window_start"], i["window_end"], i["risk"]) for i in await items(bot)] == [
         (OPS, "2027-01-05", "2027-01-20", "high"), (LAB, "2027-02-01", "2027-02-28", "low")]
@@ -84,7 +74,7 @@ async def test_a_workbook_with_errors_changes_nothing_and_says_where(bot):
     sheet.append([99, LAB, "aa-three", "2027-01-01", "2027-01-31", "normal", "Nobody"])  # row 6
     sheet.append([None, LAB, "aa-three", "March", "2027-01-31", "normal", "Wang"])  # row 7
     sheet.append([None, LAB, "aa-three", "2026-10-01", "2026-10-31", "normal", "Wang"])  # row 8: in the past
-    answer = await import_(bot, saved(book))
+    answer = await import_(bot, workbook_bytes(book))
     text = answer.plain_text
     assert "Nothing was changed" in text
     for expected in ("row 2, column B (department): There is no department 'Nowhere'",
@@ -97,8 +87,8 @@ async def test_a_workbook_with_errors_changes_nothing_and_says_where(bot):
                      "row 7, column D (window_start): 'March' is not a date"):
         assert expected in text, (expected, text)
     assert await items(bot) == []
-    broken = await send_file(bot, LEAD, b"not a workbook at all", "programme.xlsx")
+    broken = await bot.send_document(LEAD, b"not a workbook at all", "programme.xlsx", XLSX, timeout=10)
     assert "not an Excel workbook" in broken.plain_text
     no_sheet = openpyxl.Workbook()
-    answer = await send_file(bot, LEAD, saved(no_sheet), "programme.xlsx")
+    answer = await bot.send_document(LEAD, workbook_bytes(no_sheet), "programme.xlsx", XLSX, timeout=10)
     assert "There is no sheet named 'programme'" in answer.plain_text

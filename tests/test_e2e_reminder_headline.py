@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.capa_fixtures import DUE, add_person, cast, local, make_action
-from tests.harness import STAFF, BotHarness, TgUser
-
-STAFF_EN = TgUser(id=3012, first_name="Sun", language_code="en")
+from tests.harness import STAFF, STAFF_EN, BotHarness
+from tests.helpers import messages_to
 
 
 def reminders_to(bot: BotHarness, chat_id: int) -> list[str]:
-    return [s.plain_text for s in bot.double.sent_to(chat_id)
-            if s.method == "sendMessage" and ("Reminder" in s.plain_text or "提醒" in s.plain_text)]
+    return [s.plain_text for s in messages_to(bot, chat_id, "Reminder", "提醒")]
 
 
 @pytest.mark.parametrize(("user", "headline", "card"), [

@@ -23,8 +23,9 @@ import httpx
 import pytest
 
 from bot.telegram import callbacks
-from storage.db import Database, fetch_all, fetch_value
+from storage.db import Database
 from storage.repos import people
+from storage.sql import fetch_all, fetch_value
 from tests import databases
 from tests.audit_fixtures import start_audit, through_opening
 from tests.databases import postgres_only

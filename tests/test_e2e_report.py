@@ -8,46 +8,24 @@ from datetime import datetime
 import docx
 import openpyxl
 
-from tests.audit_fixtures import jpeg, start_audit, through_opening
+from tests.audit_fixtures import completed_audit
 from tests.capa_fixtures import add_person
-from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness, TgUser
-
-
-async def completed_audit(bot: BotHarness) -> None:
-    """A short audit: one minor NC with a note and a photo, an observation, then completion."""
-    await bot.join(AUDITOR_EN, "auditor")
-    card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
-    card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)
-    card = await bot.say(AUDITOR_EN, "Two of five job descriptions unsigned")
-    mark = bot.double.mark()
-    bot.double.send_photo(AUDITOR_EN, jpeg(5, (640, 480)))
-    card = await bot.double.reply_to(AUDITOR_EN, after=mark)
-    card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
-    card = await bot.press(AUDITOR_EN, card.button("Observation"), message_id=card.message_id)
-    await bot.say(AUDITOR_EN, "Objectives not yet broken down to posts")
-    card = await bot.command(AUDITOR_EN, "/resume")
-    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
-    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
-    confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
-    done = await bot.press(AUDITOR_EN, confirm.button("Yes, complete"), message_id=confirm.message_id)
-    assert "completed" in done.text
+from tests.harness import AUDITOR, AUDITOR_EN, LEAD, TgUser
+from tests.helpers import button_labels, document_text
 
 
 async def test_report_on_command(bot):
     await completed_audit(bot)
     listing = await bot.command(AUDITOR_EN, "/report")
     assert "A-2026-001 · Office · completed · 2026-" in listing.plain_text  # its state and date
-    labels = [label for row in listing.buttons for label, _ in row]
+    labels = button_labels(listing)
     assert labels[0] == "📄 A-2026-001 · Word" and set(labels[1:]) <= {"📕 PDF"}  # PDF where LibreOffice is
     mark = bot.double.mark()
     bot.double.press_button(AUDITOR_EN, listing.button("A-2026-001"), message_id=listing.message_id)
-    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == AUDITOR_EN.id,
-                                     after=mark, timeout=20)
+    sent = await bot.document_after(AUDITOR_EN, mark, timeout=20)
     assert sent.file_name == "A-2026-001 Office.docx"
     document = docx.Document(io.BytesIO(sent.file_bytes))
-    text = "\n".join(p.text for p in document.paragraphs)
-    text += "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
-    text += "\n".join(p.text for section in document.sections for p in section.header.paragraphs)
+    text = document_text(document)
     assert "A-2026-001" in text and "Office" in text
     assert "Two of five job descriptions unsigned" in text
     assert len(document.inline_shapes) >= 1
@@ -64,7 +42,7 @@ async def test_report_rights_and_bad_numbers(bot):
     assert "found no audit" in missing.text
     mark = bot.double.mark()
     bot.double.send_command(LEAD, "/report", "a-2026-001 pdf")  # leads get every audit; any case
-    await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == LEAD.id, after=mark, timeout=20)
+    await bot.document_after(LEAD, mark, timeout=20)
     pdf_answer = await bot.double.wait_for(
         lambda s: s.chat_id == LEAD.id and ((s.method == "sendDocument" and (s.file_name or "").endswith(".pdf"))
                                             or "PDF" in (s.text or "")), after=mark, timeout=120)
@@ -77,8 +55,7 @@ async def test_export_for_leads_only(bot):
     assert "team leads" in refused.text
     mark = bot.double.mark()
     bot.double.send_command(LEAD, "/export")
-    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == LEAD.id, after=mark,
-                                     timeout=20)
+    sent = await bot.document_after(LEAD, mark, timeout=20)
     assert sent.file_name.endswith(".xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(sent.file_bytes))
     assert {"Audits", "Answers", "Findings", "Actions"} <= set(workbook.sheetnames)
@@ -90,8 +67,7 @@ async def test_export_in_the_leads_language(bot):
     await add_person(bot.db, zh_lead, "lead", lang="zh")
     mark = bot.double.mark()
     bot.double.send_command(zh_lead, "/export")
-    sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == zh_lead.id, after=mark,
-                                     timeout=20)
+    sent = await bot.document_after(zh_lead, mark, timeout=20)
     workbook = openpyxl.load_workbook(io.BytesIO(sent.file_bytes))
     assert workbook.sheetnames == ["审核", "回答", "发现", "纠正措施"]
     actions = workbook["纠正措施"]

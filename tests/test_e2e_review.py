@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
-import docx
-import openpyxl
 import pytest
 
-from storage.db import fetch_all
+from storage.sql import fetch_all
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness
-from tests.review_fixtures import build_history
+from tests.helpers import document_text, headings
+from tests.review_fixtures import build_history, review
 
 
 @pytest.fixture
@@ -23,33 +20,6 @@ async def bot(double, tmp_path, clock):
     await harness.stop()
 
 
-async def review(bot: BotHarness, user, args: str = "") -> tuple[str, docx.document.Document, openpyxl.Workbook]:
-    """Send /review; returns the ready message's text, the document and the workbook."""
-    mark = bot.double.mark()
-    bot.double.send_command(user, "/review", args)
-    documents = []
-    for _ in range(2):
-        sent = await bot.double.wait_for(lambda s: s.method == "sendDocument" and s.chat_id == user.id
-                                         and s.index >= mark and s not in documents, after=mark, timeout=30)
-        documents.append(sent)
-    names = [d.file_name for d in documents]
-    assert names[0].endswith(".docx") and names[1].endswith(".xlsx"), names
-    status = [s for s in bot.double.sent[mark:] if s.method == "editMessageText" and s.chat_id == user.id]
-    return (status[-1].text, docx.Document(io.BytesIO(documents[0].file_bytes)),
-            openpyxl.load_workbook(io.BytesIO(documents[1].file_bytes)))
-
-
-def text_of(document) -> str:
-    parts = [p.text for p in document.paragraphs]
-    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    parts += [p.text for section in document.sections for p in section.header.paragraphs]
-    return "\n".join(parts)
-
-
-def headings(document) -> list[str]:
-    return [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-
-
 async def test_review_in_english(bot):
     ready, document, workbook = await review(bot, LEAD, "2026")
     assert "2026-01-01 – 2026-12-31" in ready and "3 audits completed" in ready
@@ -57,7 +27,7 @@ async def test_review_in_english(bot):
         "1 Inputs to the management review (9.3.2)", "2 Audit results (9.3.2 c 6)",
         "3 Nonconformities and corrective actions (9.3.2 c 4)", "4 Trends from the daily snapshots",
         "5 Decisions and actions (9.3.3)", "Annex: Definitions of the figures"]
-    text = text_of(document)
+    text = document_text(document)
     assert "not known yet" in text  # planned and missed: said, not invented
     assert "50.0%" in text and "75.0%" in text  # Ops and Lab conformity
     assert "A-002" in text and "No evidence of training" in text  # the repeat's previous audit; rejection
@@ -80,7 +50,7 @@ async def test_review_in_chinese_with_the_daily_trend(bot, clock):
     ready, document, workbook = await review(bot, AUDITOR)
     assert "管理评审输入" in ready and "4 次审核" in ready  # the last 12 months: A0 too
     assert headings(document)[1] == "2 审核结果（9.3.2 c 6）"
-    text = text_of(document)
+    text = document_text(document)
     assert "暂无法得知" in text and "资源需求" in text and "按时关闭率" in text
     assert len(document.inline_shapes) == 5  # and the trend of open and overdue actions
     assert "每日快照" in workbook.sheetnames
@@ -93,7 +63,7 @@ async def test_review_in_chinese_with_the_daily_trend(bot, clock):
 async def test_an_empty_period_says_so_without_charts(bot):
     ready, document, workbook = await review(bot, LEAD, "2020-Q2")
     assert "no audit was completed" in ready
-    assert "No audit was completed in 2020-04-01 – 2020-06-30" in text_of(document)
+    assert "No audit was completed in 2020-04-01 – 2020-06-30" in document_text(document)
     assert len(document.inline_shapes) == 0
     assert workbook["Audits"].max_row == 1
 

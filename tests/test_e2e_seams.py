@@ -6,15 +6,9 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from storage.repos import trail
-from tests.audit_fixtures import start_audit, through_opening
+from tests.audit_fixtures import first_question, start_audit, team_of_two, through_opening
 from tests.databases import sqlite_only
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF
-
-
-async def to_first_question(bot, user=AUDITOR_EN, department="Office"):
-    await bot.join(user, "auditor")
-    plan = await start_audit(bot, user, "functional", department)
-    return await through_opening(bot, user, plan)
 
 
 async def test_field_button_after_cancel_still_asks_for_the_field(bot):
@@ -78,7 +72,7 @@ async def test_error_reaches_a_chinese_user_in_chinese_and_the_leads_once(bot, c
 
 async def test_newest_card_keeps_working_after_cancel_of_a_field_prompt(bot):
     """Defect 3: /cancel drops only the pending prompt; the card keeps working."""
-    card = await to_first_question(bot)
+    card = await first_question(bot)
     summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
     closing = await bot.press(AUDITOR_EN, summary.button("Closing"), message_id=summary.message_id)
     await bot.press(AUDITOR_EN, closing.button("Conclusions"), message_id=closing.message_id)
@@ -109,7 +103,7 @@ async def test_newest_card_keeps_working_after_a_lead_renames_the_department(bot
 
 async def test_back_on_the_first_question_says_where_to_go_and_sections_lead_back(bot):
     """Defect 9: ◀ Back on question 1 answers; the sections list has a way back."""
-    card = await to_first_question(bot)
+    card = await first_question(bot)
     toast = await bot.press_for_answer(AUDITOR_EN, card.button("Back"), message_id=card.message_id)
     assert "first question" in toast.text
     card = await bot.press(AUDITOR_EN, card.button("Skip"), message_id=card.message_id)
@@ -121,12 +115,7 @@ async def test_back_on_the_first_question_says_where_to_go_and_sections_lead_bac
 
 async def test_co_auditors_see_who_answered_and_a_replaced_answer(bot):
     """Defect 10: the card shows who recorded the result; a change by someone else is visible."""
-    await bot.join(AUDITOR_EN, "auditor")
-    await bot.join(AUDITOR, "auditor")
-    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
-    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
-    team = await bot.press(AUDITOR_EN, team.button("Wang"), message_id=team.message_id)
-    plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
+    plan, _, _ = await team_of_two(bot)
     card = await through_opening(bot, AUDITOR_EN, plan)
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
     assert "<b>2/" in card.text  # one tap: on to question 2
@@ -151,7 +140,7 @@ def card_audit_id(card) -> int:
 
 @sqlite_only
 async def test_an_auditors_press_costs_two_transactions_and_at_most_ten_statements(bot):
-    card = await to_first_question(bot)
+    card = await first_question(bot)
     card = await bot.press(AUDITOR_EN, card.button("Minor NC"), message_id=card.message_id)  # warm the caches
     card = await bot.press(AUDITOR_EN, card.button("Next"), message_id=card.message_id)
     engine = bot.db.engine.sync_engine

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storage.db import fetch_all, fetch_value
-from tests.audit_fixtures import start_audit, through_opening
+from storage.sql import fetch_all, fetch_value
+from tests.audit_fixtures import checklist_label, first_question, start_audit
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness
-
-
-async def first_question(bot: BotHarness, user=AUDITOR_EN, department="Office"):
-    await bot.join(user, "auditor")
-    plan = await start_audit(bot, user, "functional" if user.language_code == "en" else "职能部门", department)
-    return await through_opening(bot, user, plan)
 
 
 async def notes(bot: BotHarness) -> list[str]:
@@ -61,7 +55,7 @@ async def test_a_note_keeps_emoji_zwj_sequences_and_drops_bidi_overrides(bot):
 @pytest.mark.parametrize("user", [AUDITOR_EN, AUDITOR])
 async def test_a_card_field_too_long_to_keep_is_refused_not_cut(bot, user):
     await bot.join(user, "auditor")
-    plan = await start_audit(bot, user, "functional" if user is AUDITOR_EN else "职能部门", "Office")
+    plan = await start_audit(bot, user, checklist_label(user), "Office")
     await bot.press(user, plan.button("Objectives" if user is AUDITOR_EN else "审核目的"), message_id=plan.message_id)
     refused = await bot.say(user, "x" * 2500)
     assert ("longer than 2,000 characters" if user is AUDITOR_EN else "超过 2000 字") in refused.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.harness import AUDITOR, LEAD, STAFF, STRANGER
+from tests.helpers import button_labels
 
 
 async def test_lead_gets_the_lead_menu(bot):
@@ -10,7 +11,7 @@ async def test_lead_gets_the_lead_menu(bot):
     assert reply.method == "sendMessage"
     assert "Lena" in reply.text
     assert "/status" in reply.text and "/invite" in reply.text
-    assert any("People" in text for row in reply.buttons for text, _ in row)
+    assert any("People" in text for text in button_labels(reply))
 
 
 async def test_stranger_gets_one_line_and_nothing_else(bot):
@@ -70,7 +71,7 @@ async def test_invite_usage_and_lang_switch(bot):
     usage = await bot.command(LEAD, "/invite", "nobody")
     assert "/invite staff" in usage.text
     buttons = await bot.command(LEAD, "/invite", "")  # no arguments: by buttons
-    assert [label for row in buttons.buttons for label, _ in row] == ["Auditor", "Staff"]
+    assert button_labels(buttons) == ["Auditor", "Staff"]
     choose = await bot.command(LEAD, "/lang")
     reply = await bot.press(LEAD, choose.button("中文"), message_id=choose.message_id)
     assert reply.text == "语言已设置为中文。"

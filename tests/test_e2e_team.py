@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from tests.audit_fixtures import start_audit, through_opening
+from tests.audit_fixtures import start_audit, team_of_two, through_opening
 from tests.harness import AUDITOR, AUDITOR_EN
+from tests.helpers import button_labels
 
 
 async def test_co_auditor_works_the_same_audit(bot):
-    await bot.join(AUDITOR_EN, "auditor")
-    await bot.join(AUDITOR, "auditor")
-    plan = await start_audit(bot, AUDITOR_EN, "functional", "Office")
-    team = await bot.press(AUDITOR_EN, plan.button("Audit team"), message_id=plan.message_id)
-    team = await bot.press(AUDITOR_EN, team.button("Wang"), message_id=team.message_id)
+    plan, team, _ = await team_of_two(bot)
     assert "✅ Wang Auditor" in str(team.buttons)
-    plan = await bot.press(AUDITOR_EN, team.button("Back"), message_id=team.message_id)
     assert "Wang Auditor" in plan.text
     card = await through_opening(bot, AUDITOR_EN, plan)
     card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
@@ -37,6 +33,6 @@ async def test_resume_lists_several_audits(bot):
     await start_audit(bot, AUDITOR_EN, "ISO 9001", "Finance")
     listing = await bot.command(AUDITOR_EN, "/resume")
     assert "unfinished audits" in listing.text
-    assert any("A-2026-001" in t for row in listing.buttons for t, _ in row)
+    assert any("A-2026-001" in t for t in button_labels(listing))
     card = await bot.press(AUDITOR_EN, listing.button("A-2026-001"), message_id=listing.message_id)
     assert "Audit plan" in card.text and "Office" in card.text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storage.db import fetch_all
 from storage.repos import people
+from storage.sql import fetch_all
 from tests.harness import AUDITOR_EN, LEAD, STRANGER
 
 

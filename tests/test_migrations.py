@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, execute, fetch_value
+from storage.db import Database
 from storage.migrate import head_version
 from storage.repos import audits, inbox, trail
+from storage.sql import execute, fetch_value
 from tests.databases import sqlite_only, target
 
 FIXTURE = Path(__file__).parent / "fixtures" / "main_v2.sqlite3"  # made by main at 8ff8711

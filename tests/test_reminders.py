@@ -183,7 +183,7 @@ async def test_notices_follow_the_recipient(world):
     assert await world.notices.compose("capa_escalation", STAFF.id, payload) is None  # not a lead
     assert await world.notices.compose("no_such_kind", STAFF.id, payload) is None
     notice = await world.notices.compose("capa_new", STAFF.id, payload)
-    assert notice.values["capa"]["clause"] == "5.3" and notice.values["capa"]["days_left"] == 30
+    assert notice.values["capa"].clause == "5.3" and notice.values["capa"].days_left == 30
 
 
 async def test_status_overdue_and_digest(world):

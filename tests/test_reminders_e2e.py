@@ -5,21 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.telegram.delivery import scheduler
-from storage.db import fetch_all
 from storage.repos import people
 from tests.capa_fixtures import DEPARTMENT, DUE, add_person, cast, local, make_action
 from tests.harness import AUDITOR, LEAD, STAFF, BotHarness, TgUser
+from tests.helpers import messages_to, outbox
 
 SECOND_STAFF = TgUser(id=3011, first_name="Sun", language_code="en")
 
 
-async def outbox(bot: BotHarness) -> list[dict]:
-    async with bot.db.read() as conn:
-        return [dict(r) for r in await fetch_all(conn, "SELECT * FROM outbox ORDER BY id")]
-
-
 def cards_to(bot: BotHarness, chat_id: int, marker: str) -> list[str]:
-    return [s.plain_text for s in bot.double.sent_to(chat_id) if s.method == "sendMessage" and marker in s.plain_text]
+    return [s.plain_text for s in messages_to(bot, chat_id, marker)]
 
 
 async def test_a_429_storm_delays_but_loses_nothing(bot, clock):

@@ -32,6 +32,7 @@ from bot.report.photos import PhotoCache, scale_file, scale_photo
 from storage.db import Database
 from storage.files import FileStore
 from tests.databases import target
+from tests.helpers import cli_data_dir, document_text, headings
 from tests.report_fixtures import (
     HOSTILE_TEXT,
     NOW,
@@ -61,23 +62,10 @@ async def _render(db, files, sample: SampleAudit, out: Path, **options) -> docx.
     return docx.Document(str(out))
 
 
-def _all_text(document) -> str:
-    """Body paragraphs, every table cell, header and footer."""
-    parts = [p.text for p in document.paragraphs]
-    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    for section in document.sections:
-        parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
-    return "\n".join(parts)
-
-
 def _photos(document) -> list:
     """The evidence photos (not the bars of the summary chart), as wp:inline elements."""
     inlines = document.element.body.iter(qn("wp:inline"))
     return [i for i in inlines if i.find(qn("wp:docPr")).get("name", "").startswith("Photo ")]
-
-
-def _headings(document, level: int) -> list[str]:
-    return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
 
 
 def _label(lang: str, key: str, **values) -> str:
@@ -89,15 +77,15 @@ def _label(lang: str, key: str, **values) -> str:
 async def test_report_holds_facts_findings_actions_and_photos(db, files, tmp_path):
     sample = await create_sample_audit(db, files, lang="en", questions=20, photos=7)
     document = await _render(db, files, sample, tmp_path / "r.docx")
-    text = _all_text(document)
+    text = document_text(document, footers=True)
 
     for fact in (sample.number, "Service Centre", "Quality Office", "Licensing and approval services",
                  "ISO 9001:2015; agency QMS manual", "Verify conformity", "王建国", "Alice Auditor",
                  "李娜 (head of office)", "The QMS is effectively implemented"):
         assert fact in text
-    assert _headings(document, 1)[0] == f"1 {_label('en', 'h_facts')}"
-    assert f"10 {_label('en', 'h_signoff')}" in _headings(document, 1)
-    finding_headings = _headings(document, 2)
+    assert headings(document, 1)[0] == f"1 {_label('en', 'h_facts')}"
+    assert f"10 {_label('en', 'h_signoff')}" in headings(document, 1)
+    finding_headings = headings(document, 2)
     for number in sample.finding_numbers:
         assert any(h.startswith(f"{number} ") for h in finding_headings), number
     assert "Statement of NC1" in text and "Why 1: No review step" in text
@@ -123,7 +111,7 @@ async def test_header_footer_toc_and_styles(db, files, tmp_path):
     assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml
     assert "TOC \\o" in document.element.body.xml
     assert document.tables[0].style.name == "Audit Table"
-    assert _headings(document, 3)  # Heading 1–3 all used: the navigation pane shows them
+    assert headings(document, 3)  # Heading 1–3 all used: the navigation pane shows them
     assert document.core_properties.author == "王建国" and sample.number in document.core_properties.title
 
 
@@ -144,7 +132,7 @@ async def test_styles_name_a_cjk_font(db, files, tmp_path, lang):
 async def test_chinese_report_is_in_chinese(db, files, tmp_path):
     sample = await create_sample_audit(db, files, lang="zh", questions=12, photos=2)
     document = await _render(db, files, sample, tmp_path / "r.docx")
-    text = _all_text(document)
+    text = document_text(document, footers=True)
     for words in ("审核报告", "不符合项", "纠正措施", "符合率", "审核准则", "审核范围", "审核发现"):
         assert words in text, words
     assert "抽查的三份记录中有一份未经批准即发放" in text
@@ -163,9 +151,9 @@ def test_report_labels_match_in_both_languages():
 async def test_unfinished_audit_is_a_draft_with_provisional_findings(db, files, tmp_path):
     sample = await create_sample_audit(db, files, questions=10, photos=2, complete=False)
     document = await _render(db, files, sample, tmp_path / "r.docx")
-    text = _all_text(document)
+    text = document_text(document, footers=True)
     assert _label("en", "draft") in text
-    assert any(h.startswith("NC1 ") for h in _headings(document, 2))
+    assert any(h.startswith("NC1 ") for h in headings(document, 2))
     assert _label("en", "fd_no_action") in text
 
 
@@ -190,7 +178,7 @@ async def test_unknown_audit(db, files):
 async def test_hostile_text_never_breaks_the_report(db, files, tmp_path):
     sample = await create_sample_audit(db, files, questions=14, photos=3, text=HOSTILE_TEXT)
     document = await _render(db, files, sample, tmp_path / "r.docx")
-    text = _all_text(document)
+    text = document_text(document, footers=True)
     assert "<script>alert('x')</script>" in text and "😀👍🏽" in text and "{braces} %s {0}" in text
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", text)
     assert text.count("长文本 long text") >= 260
@@ -219,7 +207,7 @@ def test_hand_made_data_with_lone_surrogates_renders(tmp_path):
                       checklist_title=bad, tz_name="UTC", generated_at=NOW, created_at=NOW,
                       completed_at=None, questions=[question], findings=[Finding("NC1", "major", bad, question)])
     document = docx.Document(str(render_report(data, tmp_path / "r.docx")))
-    text = _all_text(document)
+    text = document_text(document, footers=True)
     assert "badtext 😀" in text and _label("en", "photo_missing", n=1, caption="")[:10] in text
 
 
@@ -259,7 +247,7 @@ async def test_missing_photo_file_is_a_placeholder(db, files, tmp_path):
             path.unlink()
     document = await _render(db, files, sample, tmp_path / "r.docx")
     assert not _photos(document)
-    assert _all_text(document).count("could not be read") == 2
+    assert document_text(document, footers=True).count("could not be read") == 2
 
 
 # --- photos ---------------------------------------------------------------------------------
@@ -314,23 +302,11 @@ def test_pdf_needs_libreoffice(monkeypatch, tmp_path):
         to_pdf(tmp_path / "r.docx")
 
 
-def _cli_data_dir(tmp_path: Path, monkeypatch) -> SampleAudit:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    monkeypatch.setenv("AUDITBOT_DATA_DIR", str(data_dir))
-    monkeypatch.chdir(tmp_path)
-
-    async def seed() -> SampleAudit:
-        async with Database(data_dir / "auditbot.sqlite3") as database:
-            return await create_sample_audit(database, FileStore(data_dir / "evidence"), photos=2)
-
-    return asyncio.run(seed())
-
-
 def test_cli_report_and_export(tmp_path, monkeypatch, capsys):
-    sample = _cli_data_dir(tmp_path, monkeypatch)
+    _, sample = cli_data_dir(tmp_path, monkeypatch, lambda database, data_dir: create_sample_audit(
+        database, FileStore(data_dir / "evidence"), photos=2))
     assert cli.main(["report", sample.number.lower(), "-o", str(tmp_path / "out" / "r.docx")]) == 0
-    assert sample.number in _all_text(docx.Document(str(tmp_path / "out" / "r.docx")))
+    assert sample.number in document_text(docx.Document(str(tmp_path / "out" / "r.docx")), footers=True)
     assert cli.main(["report", str(sample.audit_id), "-o", str(tmp_path / "by-id.docx")]) == 0
     assert cli.main(["export", "-o", str(tmp_path / "all.xlsx")]) == 0
     assert (tmp_path / "all.xlsx").stat().st_size > 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import docx
@@ -12,21 +11,15 @@ from bot import cli
 from bot.domain.clock import FakeClock
 from bot.services.review_service import ReviewService
 from bot.settings import Settings
-from storage.db import Database, fetch_all
+from storage.db import Database
+from storage.sql import fetch_all
+from tests.helpers import cli_data_dir
 from tests.review_fixtures import build_history
 
 
 def _data_dir(tmp_path, monkeypatch):
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    monkeypatch.setenv("AUDITBOT_DATA_DIR", str(data_dir))
-    monkeypatch.chdir(tmp_path)
-
-    async def seed() -> None:
-        async with Database(data_dir / "auditbot.sqlite3") as database:
-            await build_history(database)
-
-    asyncio.run(seed())
+    """A data directory for ``auditbot review`` with the review's history in its database."""
+    data_dir, _ = cli_data_dir(tmp_path, monkeypatch, lambda database, _: build_history(database))
     return data_dir
 
 

@@ -110,8 +110,8 @@ def test_default_is_the_last_twelve_months():
 async def test_charts_fall_back_cleanly_without_a_cjk_font(db, tmp_path, monkeypatch):
     import docx
 
-    from bot.report.review.docx import render_review
     from bot.report.review import charts as review_charts
+    from bot.report.review.docx import render_review
 
     monkeypatch.setattr(review_charts, "chart_font", lambda: None)
     assert review_charts._categories(["办公室", "Lab"]) == ["1", "Lab"]

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, execute, fetch_value
+from storage.db import Database
 from storage.files import FileStore
 from storage.migrate import head_version
 from storage.repos import departments, people, trail
+from storage.sql import execute, fetch_value
 from tests.databases import ON_POSTGRES, sqlite_only, target
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -243,7 +244,7 @@ async def test_write_transactions_take_turns(db):
     """Read-then-write steps (like numbering an audit) never interleave, on either database."""
     import asyncio
 
-    from storage.db import fetch_value
+    from storage.sql import fetch_value
 
     async def numbered():
         async with db.transaction() as conn:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.app import build_application, start_webhook, stop_polling
 from bot.settings import Settings, SettingsError, load_settings
-from storage.db import fetch_all
+from storage.sql import fetch_all
 from tests.harness import LEAD, STRANGER
 
 URL = "https://bot.example.org/hook/telegram"

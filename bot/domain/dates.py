@@ -8,6 +8,7 @@ order: it is refused as ambiguous rather than guessed.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 
@@ -75,3 +76,15 @@ def _parts(text: str) -> tuple[int | None, int, int] | str | None:
 def parse_date(text: str, today: date) -> date | None:
     """The date typed (any form ``read_date`` reads), else None."""
     return read_date(text, today)[0]
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier), kept within the month: 31 Jan + 1 → 28/29 Feb."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

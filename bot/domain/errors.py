@@ -2,7 +2,7 @@
 
 Every refusal is a ``ServiceError`` (or a subclass of it, one per area). The label that
 explains it to the person is ``<area prefix><code>`` in prompts/<lang>/labels*.yaml; the
-handlers' one refusal wrapper (bot/telegram/common.py) shows it as a popup for a press or
+handlers' one refusal wrapper (bot/telegram/refusals.py) shows it as a popup for a press or
 as a reply for typed text, in the person's language. ``details`` carry what a handler may
 show next (e.g. the problems that block completion).
 """

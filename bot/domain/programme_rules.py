@@ -4,12 +4,11 @@ its team is reminded, and when a department's next audit is due. No database, no
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.domain.dates import parse_date
+from bot.domain.dates import add_months, month_end, parse_date
 from bot.domain.vocabulary import AuditStatus, ProgrammeState
 
 REMIND_BEFORE_DAYS = (14, 7, 1)  # the team hears of an audit this many days before its window opens
@@ -36,19 +35,9 @@ class Window:
         return self.start.day == 1 and self.end == month_end(self.start)
 
 
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
 def month_window(day: date) -> Window:
     first = day.replace(day=1)
     return Window(first, month_end(first))
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 _MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")

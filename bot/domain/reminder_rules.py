@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.settings import Settings
-
 ESCALATE = "escalate"
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The CAPA timing settings, in the form the functions below need."""
+    """The CAPA timing settings, in the form the functions below need (``Settings.rules()``)."""
 
     remind_before_days: tuple[int, ...] = (7, 1)
     overdue_every_days: int = 3
@@ -30,18 +28,6 @@ class Rules:
     quiet_end: time = time(8, 0)
     digest_time: time = time(9, 0)
     tz: ZoneInfo = DEFAULT_TZ
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Rules:
-        return cls(
-            remind_before_days=tuple(settings.remind_before_days),
-            overdue_every_days=settings.overdue_every_days,
-            escalate_after_days=settings.escalate_after_days,
-            quiet_start=settings.quiet_start,
-            quiet_end=settings.quiet_end,
-            digest_time=settings.digest_time,
-            tz=settings.tz,
-        )
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()

@@ -1,5 +1,5 @@
-"""The domain's words, said once: results, audit status, CAPA states, finding series, roles,
-the languages, and the one way typed text is cleaned. No Telegram, no SQL here.
+"""The domain's words, said once: results, audit status, CAPA states and steps, notice kinds,
+finding series, roles and the languages. No Telegram, no SQL here.
 
 They are StrEnums, so they equal the plain strings the database and the wire formats hold.
 """
@@ -144,3 +144,93 @@ class ProgrammeStatus(StrEnum):
     draft = "draft"
     active = "active"
     cancelled = "cancelled"
+
+
+AUDITORS = frozenset({Role.auditor, Role.lead})  # who runs audits (leads do too)
+LEADS = frozenset({Role.lead})
+
+
+class NoticeKind(StrEnum):
+    """What an outbox row says (its template has the same name); ``commands`` sets a
+    person's own command menu instead of sending a message."""
+
+    capa_new = "capa_new"
+    capa_photos = "capa_photos"
+    capa_reminder = "capa_reminder"
+    capa_escalation = "capa_escalation"
+    capa_no_staff = "capa_no_staff"
+    capa_planned = "capa_planned"
+    capa_plan_returned = "capa_plan_returned"
+    capa_plan_accepted = "capa_plan_accepted"
+    capa_implemented = "capa_implemented"
+    capa_rejected = "capa_rejected"
+    capa_closed = "capa_closed"
+    capa_cancelled = "capa_cancelled"
+    capa_extension_asked = "capa_extension_asked"
+    capa_extension_granted = "capa_extension_granted"
+    capa_extension_refused = "capa_extension_refused"
+    capa_moved_away = "capa_moved_away"
+    capa_verifier_assigned = "capa_verifier_assigned"
+    capa_verifier_released = "capa_verifier_released"
+    audit_team_added = "audit_team_added"
+    audit_findings = "audit_findings"
+    lead_digest = "lead_digest"
+    lead_blocked = "lead_blocked"
+    lead_poison_update = "lead_poison_update"
+    lead_audit_completed = "lead_audit_completed"
+    lead_joined = "lead_joined"
+    programme_reminder = "programme_reminder"
+    programme_missed = "programme_missed"
+    commands = "commands"
+
+
+class CapaStep(StrEnum):
+    """Where a person is with one corrective action: the staff's plan dialog (correction,
+    five whys, elsewhere, plan, target, confirm), the implementation, the verifier's decisions,
+    and the steps that end a dialog (``…_done``, waiting)."""
+
+    correction = "correction"
+    why = "why"
+    why_more = "why_more"
+    elsewhere = "elsewhere"
+    plan = "plan"
+    target = "target"
+    confirm = "confirm"
+    planned = "planned"
+    accepted = "accepted"
+    evidence = "evidence"
+    waiting = "waiting"
+    verify = "verify"
+    effectiveness = "effectiveness"
+    reject_reason = "reject_reason"
+    return_reason = "return_reason"
+    extend_date = "extend_date"
+    extend_reason = "extend_reason"
+    extension_asked = "extension_asked"
+    reassign_department = "reassign_department"
+    reassign_auditor = "reassign_auditor"
+    closed_done = "closed_done"
+    rejected_done = "rejected_done"
+    returned_done = "returned_done"
+    plan_accepted_done = "plan_accepted_done"
+    extension_granted_done = "extension_granted_done"
+    extension_refused_done = "extension_refused_done"
+    reassigned_done = "reassigned_done"
+
+    @property
+    def drafting(self) -> bool:
+        """A step of writing the plan (a later due date may be asked from it)."""
+        return self in _DRAFT_STEPS
+
+    @property
+    def ends_dialog(self) -> bool:
+        """After it the person's card is not a live one."""
+        return self in _DONE_STEPS
+
+
+_DRAFT_STEPS = frozenset({CapaStep.correction, CapaStep.why, CapaStep.why_more, CapaStep.elsewhere,
+                          CapaStep.plan, CapaStep.target})
+_DONE_STEPS = frozenset({CapaStep.closed_done, CapaStep.rejected_done, CapaStep.returned_done,
+                         CapaStep.extension_asked, CapaStep.waiting, CapaStep.verify,
+                         CapaStep.plan_accepted_done, CapaStep.extension_granted_done,
+                         CapaStep.extension_refused_done})

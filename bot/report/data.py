@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.checklists import Checklist
+from bot.domain.repeat import repeat_of
 from bot.domain.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import acknowledgements, audits, findings, programme, reports, revisions
+from storage.repos import acknowledgements, audits, findings, programme, repeats, reports, revisions
 from storage.times import from_db
 
 # The report's groupings of bot.domain.vocabulary's results (said once there).
@@ -249,8 +250,6 @@ async def load_report_data(
     db: Database, audit_id: int, files: FileStore, tz: tzinfo, *, now: datetime | None = None
 ) -> ReportData:
     """Read one audit for the report; raise AuditNotFound when there is none."""
-    from bot.report.review.figures import repeat_basis  # it builds on this module
-
     async with db.read() as conn:
         audit = await audits.get(conn, audit_id)
         if audit is None:
@@ -265,7 +264,7 @@ async def load_report_data(
         first = await revisions.first_completion(conn, audit_id) if history else None
         ack_rows = await acknowledgements.of_audit(conn, audit_id)
         checklist = Checklist.from_json(audit["checklist_json"])
-        basis = await repeat_basis(conn, audit["department_id"], audit_id, checklist)
+        basis = await repeats.repeat_basis(conn, audit["department_id"], audit_id, checklist)
         planned = await programme.by_audit(conn, audit_id)
         overrides = [(clean_text(m["name"]), clean_text(m["override_reason"]))
                      for m in (await programme.team(conn, planned["id"]) if planned else []) if m["override_reason"]]
@@ -313,9 +312,7 @@ def _revisions(first: Any, history: list, tz: tzinfo) -> list[Revision]:
 
 
 def _mark_repeats(found: list[Finding], basis) -> list[Finding]:
-    """Repeat findings (review_figures.repeat_of, the one definition) against the previous audit."""
-    from bot.report.review.figures import repeat_of
-
+    """Repeat findings (bot.domain.repeat.repeat_of, the one definition) against the previous audit."""
     for finding in found:
         numbers = repeat_of(finding.kind, finding.question.clause, basis.clauses if basis else None)
         if numbers:

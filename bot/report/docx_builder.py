@@ -3,49 +3,31 @@
 Layout: cover, contents, then numbered sections (Heading 1) — audit facts, executive
 summary, results by clause, nonconformities, observations and OFIs, good practices,
 unanswered questions, divergent opinions, corrective actions, sign-off — and annexes with
-the result of every question and the photos not attached to a finding. Real Word styles
-(Heading 1–3, Caption, a table style, toc 1) keep the navigation pane and the table of
-contents working; every style names a CJK font in ``w:eastAsia`` (python-docx's
-``font.name`` sets only the Latin slots, and the default template's theme would pick a
-Japanese font).
+the result of every question and the photos not attached to a finding. The document, its
+styles (with CJK fonts), page set-up, tables and pictures are the shared ones of
+``bot.report.docx_parts``; this module draws the report's sections.
 
-python-docx traps avoided here: rows are built with ``add_row().cells`` (``Table.cell``
-re-parses the table on every call), page numbers are field codes made with OxmlElement,
-and photos are turned upright before insertion (``photos.scale_photo``) because Word
-ignores EXIF orientation.
+Photos are turned upright before insertion (``photos.scale_photo``) because Word ignores
+EXIF orientation.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.image.image import Image as DocxImage
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.packuri import PackURI
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.oxml.shape import CT_Inline
-from docx.parts.image import ImagePart
-from docx.shared import Cm, Length, Pt, RGBColor
-from docx.styles.style import BaseStyle
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Length
+from docx.table import _Cell
 from PIL import Image
 
-from bot.prompts import default_prompts
 from bot.report.data import (
     FINDING_KINDS,
     NC_KINDS,
@@ -58,30 +40,26 @@ from bot.report.data import (
     ReportData,
     clean_text,
 )
+from bot.report.docx_parts import (
+    ALERT_FILL,
+    CONTENT_WIDTH,
+    DocxWriter,
+    Grid,
+    Section,
+    format_runs,
+    row_flag,
+    save_document,
+)
 from bot.report.photos import PhotoCache, PhotoScaler, PhotoSource, ScaledPhoto
-from storage.files import save_atomically
 
 ProgressCallback = Callable[[int, int], None]
 
-LATIN_FONT = "Calibri"
-CJK_BODY_FONT = "SimSun"  # 宋体
-CJK_HEADING_FONT = "SimHei"  # 黑体
-EAST_ASIA_LANG = "zh-CN"
-
-PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)  # A4
-SIDE_MARGIN, TOP_MARGIN = Cm(2.2), Cm(2.3)
-CONTENT_WIDTH = Length(PAGE_WIDTH - 2 * SIDE_MARGIN)
 PHOTO_BOX = (Cm(7.9), Cm(7.2))  # one cell of the two-column photo grid
 BAR_MAX = Cm(5.0)
 BAR_HEIGHT = Cm(0.32)
 
-ACCENT = RGBColor(0x1F, 0x38, 0x64)
-GREY = RGBColor(0x59, 0x59, 0x59)
-BORDER = "A6A6A6"
-HEADER_FILL = "D9E2F3"
-LABEL_FILL = "F2F2F2"
 RESULT_FILL = {
-    "conform": "E2EFDA", "minor": "FCE4D6", "major": "F8CBAD", "observation": "FFF2CC",
+    "conform": "E2EFDA", "minor": "FCE4D6", "major": ALERT_FILL, "observation": "FFF2CC",
     "ofi": "DDEBF7", "good": "C6E0B4", "na": "EDEDED", "unanswered": "FFFFFF", "skipped": "FFFFFF",
 }
 RESULT_BAR = {
@@ -123,7 +101,7 @@ def render_report(
         cache = PhotoCache(photo_cache) if photo_cache else None
         source = photos or stack.enter_context(PhotoScaler(photo_max_px, jpeg_quality, cache=cache))
         document = _ReportBuilder(data, source, on_progress).build()
-        _save_atomically(document, out)
+        save_document(document, out)
     return out
 
 
@@ -151,11 +129,6 @@ def render_report_under(
             return out
     out.unlink(missing_ok=True)
     raise ReportTooLarge(f"the report is {size} bytes with the smallest photos; the limit is {max_bytes}")
-
-
-def _save_atomically(document: DocxDocument, out: Path) -> None:
-    """Save next to ``out`` and rename, so a reader never sees half a file."""
-    save_atomically(document.save, out)
 
 
 # --- formatting of values -------------------------------------------------------------------
@@ -197,72 +170,7 @@ def _period(start: datetime | None, end: datetime | None) -> str:
     return f"{first} – {last}"
 
 
-# --- low-level OOXML helpers ----------------------------------------------------------------
-
-def _set_fonts(rpr: Any, latin: str, east_asia: str) -> None:
-    """Explicit Latin and East Asian fonts on an rPr (theme font attributes removed)."""
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
-    for slot in ("w:ascii", "w:hAnsi", "w:cs"):
-        fonts.set(qn(slot), latin)
-    fonts.set(qn("w:eastAsia"), east_asia)
-
-
-def _style_fonts(style: BaseStyle, east_asia: str) -> None:
-    _set_fonts(style.element.get_or_add_rPr(), LATIN_FONT, east_asia)
-
-
-def _shade(cell: _Cell, fill: str) -> None:
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shd)
-
-
-def _row_flag(row: Any, tag: str) -> None:
-    """A row property without value (w:tblHeader repeats the row, w:cantSplit keeps it whole)."""
-    flag = OxmlElement(tag)
-    flag.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(flag)
-
-
-def _field_char(paragraph: Paragraph, kind: str) -> None:
-    """A run holding a field boundary: ``kind`` is 'begin', 'separate' or 'end'."""
-    element = OxmlElement("w:fldChar")
-    element.set(qn("w:fldCharType"), kind)
-    paragraph.add_run()._r.append(element)
-
-
-def _field_start(paragraph: Paragraph, instr: str) -> None:
-    """Begin a field: its instruction, then the separator before its shown result."""
-    _field_char(paragraph, "begin")
-    element = OxmlElement("w:instrText")
-    element.set(qn("xml:space"), "preserve")
-    element.text = f" {instr} "
-    paragraph.add_run()._r.append(element)
-    _field_char(paragraph, "separate")
-
-
-def _field(paragraph: Paragraph, instr: str, shown: str) -> None:
-    """A whole field (PAGE, NUMPAGES …) with ``shown`` as its last computed result."""
-    _field_start(paragraph, instr)
-    paragraph.add_run(shown)
-    _field_char(paragraph, "end")
-
-
-def _bottom_border(paragraph: Paragraph, color: str = BORDER) -> None:
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for name, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", color)):
-        bottom.set(qn(name), value)
-    borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
-
+# --- the summary chart's bars ----------------------------------------------------------------
 
 @cache
 def _swatch(color: str) -> bytes:
@@ -272,215 +180,18 @@ def _swatch(color: str) -> bytes:
     return out.getvalue()
 
 
-class _Pictures:
-    """Inline pictures without python-docx's per-picture scans of the whole package.
-
-    ``Run.add_picture`` hashes every image already in the document and searches every id
-    in it for each new picture, which is quadratic in the number of photos. Here each
-    distinct image becomes one part (identical bytes are stored once) and shape ids come
-    from a counter.
-    """
-
-    def __init__(self, document: DocxDocument):
-        self.part = document.part
-        self.rids: dict[bytes, str] = {}
-        self.shapes = 0
-
-    def add(self, paragraph: Paragraph, blob: bytes, size: tuple[int, int], name: str,
-            description: str) -> None:
-        """Append the image ``blob`` at ``size`` (EMU) to ``paragraph``, with its alt text."""
-        rid = self.rids.get(blob)
-        if rid is None:
-            image = DocxImage.from_blob(blob)
-            partname = PackURI(f"/word/media/report{len(self.rids) + 1}.{image.ext}")
-            rid = self.part.relate_to(ImagePart.from_image(image, partname), RT.IMAGE)
-            self.rids[blob] = rid
-        self.shapes += 1
-        inline = CT_Inline.new_pic_inline(self.shapes, rid, name, Length(size[0]), Length(size[1]))
-        inline.docPr.set("name", name)
-        inline.docPr.set("descr", clean_text(description))
-        paragraph.add_run()._r.add_drawing(inline)
-
-
-# --- styles and page set-up -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Styles:
-    """Style ids (not style objects: python-docx's by-object lookup scans every style)."""
-
-    table: str
-    cell: str
-    cell_head: str
-    toc: str
-    ids: dict[str, str]  # every style's id by its name
-
-    def __getitem__(self, name: str) -> str:
-        return self.ids[name]
-
-
-def _setup_styles(document: DocxDocument) -> _Styles:
-    """Fonts (Latin and CJK) and sizes of the styles the report uses."""
-    styles = document.styles
-    defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(defaults, LATIN_FONT, CJK_BODY_FONT)
-    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), EAST_ASIA_LANG)
-    normal = styles["Normal"]
-    _style_fonts(normal, CJK_BODY_FONT)
-    normal.font.size = Pt(10.5)
-    normal.paragraph_format.space_after = Pt(4)
-    normal.paragraph_format.line_spacing = 1.15
-    for name, size in (("Title", 26), ("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11.5)):
-        style = styles[name]
-        _style_fonts(style, CJK_HEADING_FONT)
-        style.font.size = Pt(size)
-        style.font.color.rgb = ACCENT
-        style.paragraph_format.space_after = Pt(6)
-    styles["Heading 1"].paragraph_format.space_before = Pt(18)
-    styles["Heading 2"].paragraph_format.space_before = Pt(14)
-    for name in ("Caption", "Header", "Footer", "TOC Heading"):
-        _style_fonts(styles[name], CJK_HEADING_FONT if name == "TOC Heading" else CJK_BODY_FONT)
-    caption = styles["Caption"]
-    caption.font.size, caption.font.bold, caption.font.color.rgb = Pt(9), False, GREY
-    for name in ("Header", "Footer"):
-        styles[name].font.size, styles[name].font.color.rgb = Pt(8.5), GREY
-    return _Styles(
-        table=_table_style(document).style_id,
-        cell=_paragraph_style(document, "Table Text", size=9).style_id,
-        cell_head=_paragraph_style(document, "Table Heading", size=9, bold=True).style_id,
-        toc=_paragraph_style(document, "toc 1", size=10.5, after=3).style_id,
-        ids={style.name: style.style_id for style in styles},
-    )
-
-
-def _paragraph_style(
-    document: DocxDocument, name: str, *, size: float, bold: bool = False, after: float = 0
-) -> BaseStyle:
-    style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-    style.base_style = document.styles["Normal"]
-    _style_fonts(style, CJK_HEADING_FONT if bold else CJK_BODY_FONT)
-    style.font.size = Pt(size)
-    style.font.bold = bold
-    style.paragraph_format.space_after = Pt(after)
-    style.paragraph_format.line_spacing = 1.0
-    return style
-
-
-def _table_style(document: DocxDocument) -> BaseStyle:
-    """'Audit Table': Table Grid with light grey borders and roomier cells."""
-    style = document.styles.add_style("Audit Table", WD_STYLE_TYPE.TABLE)
-    style.base_style = document.styles["Table Grid"]
-    tbl_pr = OxmlElement("w:tblPr")
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        line = OxmlElement(f"w:{edge}")
-        for name, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", BORDER)):
-            line.set(qn(name), value)
-        borders.append(line)
-    margins = OxmlElement("w:tblCellMar")
-    for edge, width in (("top", 40), ("left", 90), ("bottom", 40), ("right", 90)):
-        margin = OxmlElement(f"w:{edge}")
-        margin.set(qn("w:w"), str(width))
-        margin.set(qn("w:type"), "dxa")
-        margins.append(margin)
-    tbl_pr.append(borders)
-    tbl_pr.append(margins)
-    style.element.append(tbl_pr)
-    return style
-
-
-# --- tables ---------------------------------------------------------------------------------
-
-class _Grid:
-    """A table with fixed column widths, filled row by row."""
-
-    def __init__(self, builder: _ReportBuilder, widths: Sequence[float], headers: Sequence[str] = (),
-                 style_id: str | None = None):
-        self.builder = builder
-        self.table: Table = builder.doc.add_table(rows=0, cols=len(widths))
-        self.table._tbl.tblStyle_val = style_id or builder.styles.table
-        self.table.autofit = False
-        self.table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for column, width in zip(self.table.columns, widths, strict=True):
-            column.width = Cm(width)
-        if headers:
-            cells = self.row(headers, head=True)
-            _row_flag(self.table.rows[-1], "w:tblHeader")
-            for cell in cells:
-                _shade(cell, HEADER_FILL)
-
-    def row(self, values: Sequence[Any], *, head: bool = False,
-            fills: Sequence[str | None] = ()) -> list[_Cell]:
-        """Append a row; a value is text, or a callable that fills the cell itself."""
-        cells = self.table.add_row().cells  # add_row gives each cell its column's width
-        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            paragraph = cell.paragraphs[0]
-            paragraph._p.style = self.builder.styles.cell_head if head else self.builder.styles.cell
-            if callable(value):
-                value(cell)
-            else:
-                self.builder.text(paragraph, value)
-            fill = fills[index] if index < len(fills) else None
-            if fill:
-                _shade(cell, fill)
-        return cells
-
-    def banner(self, text: str, fill: str = LABEL_FILL) -> None:
-        """A row spanning every column (a section title inside a long table)."""
-        cells = self.table.add_row().cells
-        merged = cells[0].merge(cells[-1])
-        paragraph = merged.paragraphs[0]
-        paragraph._p.style = self.builder.styles.cell_head
-        self.builder.text(paragraph, text)
-        _shade(merged, fill)
-
-
 # --- the report -----------------------------------------------------------------------------
 
-class _ReportBuilder:
-    """Builds one document; sections are methods, in the order of ``_sections``."""
+class _ReportBuilder(DocxWriter):
+    """Builds one report; sections are methods, in the order of ``_sections``."""
 
     def __init__(self, data: ReportData, scaler: PhotoSource, on_progress: ProgressCallback | None):
+        super().__init__(data.lang, "report")
         self.data = data
         self.scaler = scaler
         self.on_progress = on_progress
-        self.prompts = default_prompts()
-        self.doc = Document()
-        self.styles = _setup_styles(self.doc)
-        self.pictures = _Pictures(self.doc)
         self.photo_number = 0
         self.photo_total = 0
-
-    # text helpers
-
-    def t(self, key: str, **values: Any) -> str:
-        """The report label ``report_<key>`` in the audit's language."""
-        return self.prompts.label(self.data.lang, f"report_{key}", **values)
-
-    def count(self, key: str, n: int) -> str:
-        """``n`` things, in agreement: ``report_count_<key>_one`` for one, else ``report_count_<key>``."""
-        return self.t(f"count_{key}_one" if n == 1 else f"count_{key}", n=n)
-
-    def text(self, paragraph: Paragraph, value: Any, *, bold: bool = False) -> None:
-        """Append ``value`` as clean text (newlines become line breaks)."""
-        run = paragraph.add_run(clean_text(value))
-        if bold:
-            run.bold = True
-
-    def para(self, value: Any = "", style: str | None = None, *, bold: bool = False,
-             container: Any = None) -> Paragraph:
-        """A new paragraph (in the body, or in ``container``) of the style named ``style``."""
-        paragraph = (container or self.doc).add_paragraph()
-        if style:
-            paragraph._p.style = self.styles[style]
-        if value:
-            self.text(paragraph, value, bold=bold)
-        return paragraph
-
-    def heading(self, text: str, level: int) -> Paragraph:
-        return self.para(text, f"Heading {level}")
-
-    def or_dash(self, value: str) -> str:
-        return value if value.strip() else self.t("not_given")
 
     def result_label(self, result: str | None, skipped: bool = False) -> str:
         if result is None:
@@ -493,15 +204,10 @@ class _ReportBuilder:
         sections = self._sections()
         self._queue_photos()
         self._properties()
-        self._page_setup()
-        self._cover()
-        self._contents([title for title, _ in sections])
-        for title, draw in sections:
-            self.heading(title, level=1)
-            draw()
-        return self.doc
+        return self.write(self.t("header", number=self.data.number, department=self.data.department),
+                          self._cover, sections)
 
-    def _sections(self) -> list[tuple[str, Callable[[], None]]]:
+    def _sections(self) -> list[Section]:
         """(numbered title, drawing method) of each Heading 1, in order."""
         numbered = [
             ("h_facts", self._facts), ("h_summary", self._summary), ("h_clauses", self._clauses),
@@ -541,38 +247,9 @@ class _ReportBuilder:
         props.created = props.modified = data.generated_at.astimezone(UTC).replace(tzinfo=None)
         props.revision = 1
 
-    def _page_setup(self) -> None:
-        section = self.doc.sections[0]
-        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-        section.left_margin = section.right_margin = SIDE_MARGIN
-        section.top_margin = section.bottom_margin = TOP_MARGIN
-        section.different_first_page_header_footer = True
-        header = section.header.paragraphs[0]
-        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        self.text(header, self._header_text())
-        _bottom_border(header)
-        footer = section.footer.paragraphs[0]
-        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        for part in re.split(r"(\{page\}|\{pages\})", self.t("footer")):
-            if part == "{page}":
-                _field(footer, "PAGE", "1")
-            elif part == "{pages}":
-                _field(footer, "NUMPAGES", "1")
-            elif part:
-                footer.add_run(part)
-
-    def _header_text(self) -> str:
-        return self.t("header", number=self.data.number, department=self.data.department)
-
     def _cover(self) -> None:
         data = self.data
-        title = self.para(self.t("title"), "Title")
-        title.paragraph_format.space_before = Pt(120)
-        _format_runs(self.para(data.checklist_title), size=Pt(14), color=GREY)
-        if data.status != "completed":
-            _format_runs(self.para(self.t("draft"), bold=True), color=RGBColor(0xC0, 0x00, 0x00))
-        self.para()
-        self._key_values([
+        self.cover(data.checklist_title, [
             (self.t("f_number"), data.number),
             (self.t("f_department"), data.department),
             (self.t("f_client"), data.plan.audit_client),
@@ -581,41 +258,15 @@ class _ReportBuilder:
             (self.t("f_status"), self.t(f"status_{data.status}")),
             (self.t("f_revision"), str(data.revision)),
             (self.t("f_report_date"), _day(data.generated_at)),
-        ])
-        self.para(self.t("generated", at=_when(data.generated_at), tz=data.tz_name), "Caption")
-        self._page_break()
-
-    def _contents(self, titles: list[str]) -> None:
-        """A TOC field whose shown result lists the sections (Word adds page numbers on update)."""
-        self.para(self.t("toc"), "TOC Heading")
-        for index, title in enumerate(titles):
-            paragraph = self.para(style="toc 1")
-            if index == 0:
-                _field_start(paragraph, 'TOC \\o "1-2" \\h \\z \\u')
-            self.text(paragraph, title)
-            if index == len(titles) - 1:
-                _field_char(paragraph, "end")
-        self.para(self.t("toc_hint"), "Caption")
-        self._page_break()
-
-    def _page_break(self) -> None:
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
-    def _key_values(self, rows: Iterable[tuple[str, Any]]) -> None:
-        """A two-column table of label → value; an empty text value shows a dash."""
-        grid = _Grid(self, (4.6, CONTENT_WIDTH.cm - 4.6))
-        for label, value in rows:
-            shown = value if callable(value) else self.or_dash(clean_text(value))
-            cells = grid.row((label, shown), fills=(LABEL_FILL,))
-            cells[0].paragraphs[0]._p.style = self.styles.cell_head
-        self.para()
+        ], self.t("generated", at=_when(data.generated_at), tz=data.tz_name),
+            warning="" if data.status == "completed" else self.t("draft"))
 
     # 1 audit facts
 
     def _facts(self) -> None:
         data, plan = self.data, self.data.plan
         confirmed = data.opening.scope_confirmed
-        self._key_values([
+        self.key_values([
             (self.t("f_number"), data.number),
             (self.t("f_client"), plan.audit_client),
             (self.t("f_department"), data.department),
@@ -646,7 +297,7 @@ class _ReportBuilder:
     def _revision_history(self) -> None:
         """Each issue of the report: revision, date, by whom, why."""
         self.heading(self.t("h_revisions"), level=3)
-        grid = _Grid(self, (1.6, 3.4, 3.6, CONTENT_WIDTH.cm - 8.6), headers=(
+        grid = Grid(self, (1.6, 3.4, 3.6, CONTENT_WIDTH.cm - 8.6), headers=(
             self.t("rv_rev"), self.t("rv_date"), self.t("rv_by"), self.t("rv_reason")))
         for revision in self.data.revisions:
             grid.row((str(revision.rev), _day(revision.at), self.or_dash(revision.by),
@@ -661,7 +312,7 @@ class _ReportBuilder:
         self.para(self.t("summary_intro", department=data.department, checklist=data.checklist_title,
                          questions=self.count("questions", total), answered=data.answered(),
                          unanswered=total - data.answered()))
-        grid = _Grid(self, (5.6, 2.2, 2.2, 6.6), headers=(
+        grid = Grid(self, (5.6, 2.2, 2.2, 6.6), headers=(
             self.t("col_result"), self.t("col_count"), self.t("col_share"), self.t("col_bar")))
         for result in (*RESULTS, "unanswered"):
             share = counts[result] / total if total else 0.0
@@ -677,7 +328,7 @@ class _ReportBuilder:
                                                for k in FINDING_KINDS}))
         self.heading(self.t("h_conclusions"), level=3)
         self.para(data.closing.conclusions or self.t("none_conclusions"))
-        _format_runs(self.para(self.t("summary_sample")), italic=True)
+        format_runs(self.para(self.t("summary_sample")), italic=True)
 
     def _bar(self, cell: _Cell, result: str, share: float) -> None:
         if share > 0:
@@ -689,7 +340,7 @@ class _ReportBuilder:
 
     def _clauses(self) -> None:
         # each header word fits its column even in a wide fallback font (no "Questio ns")
-        grid = _Grid(self, (1.6, 2.2, 1.9, 1.4, 1.8, 1.9, 1.4, 2.2, 2.2), headers=[
+        grid = Grid(self, (1.6, 2.2, 1.9, 1.4, 1.8, 1.9, 1.4, 2.2, 2.2), headers=[
             self.t(k) for k in ("col_clause", "col_questions", "col_conform", "col_nc", "col_other",
                                 "col_good", "col_na", "col_unanswered", "col_refs")])
         columns = (("conform",), NC_KINDS, OTHER_FINDING_KINDS, ("good",), ("na",), (None,))  # None: not answered
@@ -732,7 +383,7 @@ class _ReportBuilder:
             rows.append((self.t("fd_notes"), lambda cell: self._notes(cell, question)))
         if question.documents or question.voice:
             rows.append(("", self.t("fd_files", documents=question.documents, voice=question.voice)))
-        self._key_values(rows)
+        self.key_values(rows)
         self._photos(question, finding.number)
         if finding.action is not None or finding.kind in NC_KINDS:
             self._action(finding)
@@ -769,7 +420,7 @@ class _ReportBuilder:
             (self.t("fd_closed"), _day(action.closed_at)),
         ]
         always = {self.t("fd_state"), self.t("fd_due")}
-        self._key_values([(k, v) for k, v in rows if v or k in always])
+        self.key_values([(k, v) for k, v in rows if v or k in always])
 
     # photos
 
@@ -778,12 +429,12 @@ class _ReportBuilder:
         if not question.photos:
             return
         half = CONTENT_WIDTH.cm / 2
-        grid = _Grid(self, (half, half), style_id=self.styles["Normal Table"])
+        grid = Grid(self, (half, half), style_id=self.styles["Normal Table"])
         for start in range(0, len(question.photos), 2):
             pair = question.photos[start:start + 2]
             fillers = [lambda cell, p=photo: self._photo(cell, p, question, ref) for photo in pair]
             grid.row(fillers + [""] * (2 - len(pair)))
-            _row_flag(grid.table.rows[-1], "w:cantSplit")
+            row_flag(grid.table.rows[-1], "w:cantSplit")
         self.para()
 
     def _photo(self, cell: _Cell, photo: Photo, question: QuestionResult, ref: str) -> None:
@@ -824,7 +475,7 @@ class _ReportBuilder:
     def _question_table(self, questions: list[QuestionResult], last_header: str,
                         last: Callable[[QuestionResult], str]) -> None:
         """Clause, section and question of each, and one more column."""
-        grid = _Grid(self, (1.6, 3.4, 7.6, 4.0), headers=(
+        grid = Grid(self, (1.6, 3.4, 7.6, 4.0), headers=(
             self.t("col_clause"), self.t("col_section"), self.t("col_question"), last_header))
         for question in questions:
             grid.row((question.clause, question.section, question.text, last(question)))
@@ -843,7 +494,7 @@ class _ReportBuilder:
             has_nc = bool(self.data.findings_of(NC_KINDS))
             self.para(self.t("none") if has_nc else self.t("none_actions"))
             return
-        grid = _Grid(self, (1.8, 1.7, 1.6, 2.6, 2.3, 1.7, 2.3, 2.6), headers=[
+        grid = Grid(self, (1.8, 1.7, 1.6, 2.6, 2.3, 1.7, 2.3, 2.6), headers=[
             self.t(k) for k in ("col_finding", "col_clause", "col_type", "col_state", "col_due",
                                 "col_days_late", "col_target", "col_closed")])
         for finding in with_action:
@@ -859,7 +510,7 @@ class _ReportBuilder:
 
     def _signoff(self) -> None:
         self.para(self.t("so_intro"))
-        grid = _Grid(self, (4.2, 4.2, 5.0, 3.2), headers=(
+        grid = Grid(self, (4.2, 4.2, 5.0, 3.2), headers=(
             self.t("so_role"), self.t("so_name"), self.t("so_signature"), self.t("so_date")))
         people = [(self.t("so_leader"), name) for name in self.data.leaders()]
         people += [(self.t("so_auditor"), name) for name in self.data.auditors()]
@@ -876,7 +527,7 @@ class _ReportBuilder:
     # annexes
 
     def _annex_results(self) -> None:
-        grid = _Grid(self, (1.0, 1.6, 8.4, 3.6, 2.0), headers=[
+        grid = Grid(self, (1.0, 1.6, 8.4, 3.6, 2.0), headers=[
             self.t(k) for k in ("col_no", "col_clause", "col_question", "col_result", "col_refs")])
         section = None
         for number, question in enumerate(self.data.questions, 1):
@@ -894,18 +545,6 @@ class _ReportBuilder:
             heading = self.para(f"{question.clause}  {_short(question.text, 120)}".strip(), bold=True)
             heading.paragraph_format.keep_with_next = True
             self._photos(question, result)
-
-
-def _format_runs(paragraph: Paragraph, *, size: Length | None = None, color: RGBColor | None = None,
-                 italic: bool | None = None) -> None:
-    """Direct formatting of every run of ``paragraph`` (for the few one-off paragraphs)."""
-    for run in paragraph.runs:
-        if size is not None:
-            run.font.size = size
-        if color is not None:
-            run.font.color.rgb = color
-        if italic is not None:
-            run.italic = italic
 
 
 def _fit(scaled: ScaledPhoto, box_width: Length, box_height: Length) -> tuple[int, int]:

@@ -20,16 +20,17 @@ from bot.domain.checklists import Checklist, EvidenceRule
 from bot.domain.clock import Clock
 from bot.domain.dates import read_date
 from bot.domain.errors import ServiceError
+from bot.domain.repeat import RepeatBasis, repeat_of
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import (
     FINDING_RESULTS,
     NONCONFORMITIES,
     AuditStatus,
+    NoticeKind,
     ProgrammeStatus,
     Result,
     Role,
 )
-from bot.report.review.figures import RepeatBasis, repeat_basis, repeat_of
 from bot.services.people_service import Actor, clean_name
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
@@ -44,6 +45,7 @@ from storage.repos import (
     outbox,
     people,
     programme,
+    repeats,
     revisions,
     trail,
 )
@@ -78,7 +80,6 @@ class QuestionView:
     department: str
     index: int
     total: int
-    section_index: int
     section_title: str
     clause: str
     text: str
@@ -420,7 +421,7 @@ class AuditService:
         if audit_id not in self._snapshots:
             self._remember(audit_id, Checklist.from_json(await audits.checklist_json(conn, audit_id)))
         if audit_id not in self._repeats and not AuditStatus(row["status"]).closed:
-            self._repeats[audit_id] = await repeat_basis(conn, row["department_id"], audit_id,
+            self._repeats[audit_id] = await repeats.repeat_basis(conn, row["department_id"], audit_id,
                                                          self._snapshots[audit_id])
         return row
 
@@ -702,7 +703,7 @@ class AuditService:
                 await audits.add_member(conn, audit_id, person_id, "auditor", now)
                 member = True
                 await outbox.enqueue(conn, dedupe_key=f"team:{audit_id}:{person_id}:{now.isoformat()}",
-                                     chat_id=person_id, kind="audit_team_added",
+                                     chat_id=person_id, kind=NoticeKind.audit_team_added,
                                      payload={"audit_id": audit_id, "by": actor.id, "to": person_id},
                                      not_before=now, at=now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
@@ -827,7 +828,7 @@ class AuditService:
         lang = actor.lang
         return QuestionView(
             audit_id=row["id"], number=row["number"], department=row["department"], index=index,
-            total=len(checklist.question_ids()), section_index=checklist.sections.index(section),
+            total=len(checklist.question_ids()),
             section_title=section.title.get(lang), clause=question.clause, text=question.text.get(lang),
             guidance=question.guidance.get(lang), evidence_rule=question.evidence.value,
             result=result, notes=json.loads(state["notes_json"] or "[]"), evidence_count=state["evidence_count"],
@@ -1111,17 +1112,17 @@ class AuditService:
                 for contact in contacts:
                     await outbox.enqueue(
                         conn, dedupe_key=f"ack:{audit_id}:{contact['id']}:{revision}", chat_id=contact["id"],
-                        kind="audit_findings", payload={"audit_id": audit_id}, not_before=now, at=now)
+                        kind=NoticeKind.audit_findings, payload={"audit_id": audit_id}, not_before=now, at=now)
             staff = len(contacts) if capa_ids else 0
             for capa_id in cancelled:  # the department hears which actions no longer apply
                 for person in contacts:
                     await outbox.enqueue(conn, dedupe_key=f"capa:{capa_id}:cancelled:{person['id']}:{now.isoformat()}",
-                                         chat_id=person["id"], kind="capa_cancelled", payload={"capa_id": capa_id},
+                                         chat_id=person["id"], kind=NoticeKind.capa_cancelled, payload={"capa_id": capa_id},
                                          not_before=now, at=now)
             for lead in await people.with_role(conn, Role.lead):  # the leads hear of it
                 if lead["id"] != actor.id:
                     await outbox.enqueue(conn, dedupe_key=f"completed:{audit_id}:{lead['id']}:{now.isoformat()}",
-                                         chat_id=lead["id"], kind="lead_audit_completed",
+                                         chat_id=lead["id"], kind=NoticeKind.lead_audit_completed,
                                          payload={"audit_id": audit_id, "by": actor.id}, not_before=now, at=now)
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)

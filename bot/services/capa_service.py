@@ -16,17 +16,26 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.dates import parse_date
 from bot.domain.errors import ServiceError
-from bot.domain.reminder_rules import Rules, not_before
+from bot.domain.reminder_rules import not_before
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import (
     AuditStatus,
     CapaState,
+    CapaStep,
     ExtensionState,
+    NoticeKind,
     PlanVerdict,
     ReturnStep,
     Role,
 )
-from bot.report.data import root_causes
+from bot.services.capa_steps import (
+    DRAFT,
+    plan_step,
+    staff_phase,
+    staff_place,
+    still_open,
+    whys_of,
+)
 from bot.services.people_service import Actor
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
@@ -49,7 +58,6 @@ from storage.times import from_db, to_db
 
 FLOW = "capa"
 MAX_TEXT = 2000
-MAX_WHYS = 5
 MAX_TARGET_DAYS = 3 * 366
 LIST_LIMIT = 20  # per list: the message stays within 4096 characters
 MAX_CHOICES = 30  # departments or auditors offered for a reassignment (a button each)
@@ -61,7 +69,6 @@ _RETURN_CLEARS: dict[str, dict[str, Any]] = {
     ReturnStep.plan: {"action_plan": None},
     ReturnStep.target: {"target_date": None},
 }
-DRAFT = "draft"  # a staff phase: the plan is being written (open, or returned by the auditor)
 
 
 class CapaError(ServiceError):
@@ -75,11 +82,58 @@ class CapaError(ServiceError):
 
 
 @dataclass(frozen=True)
+class Extension:
+    """A request for a later due date (the latest of an action)."""
+
+    id: int
+    state: str  # ExtensionState
+    date: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class CapaView:
+    """One corrective action as a person should see it: the finding, the staff's answers,
+    the dates; and what the step being shown adds (the choices of a move, the date asked)."""
+
+    id: int
+    number: str
+    kind: str
+    statement: str
+    clause: str
+    question: str
+    audit_number: str
+    department: str
+    auditor: str
+    state: str  # CapaState
+    due_date: date
+    days_left: int
+    target_date: date | None
+    correction: str | None
+    whys: list[str]
+    elsewhere: str | None
+    action_plan: str | None
+    implementation: str | None
+    effectiveness: str | None
+    rejection_reason: str | None
+    evidence_count: int
+    returned_step: str | None  # a returned plan: the step it went back to
+    return_reason: str | None
+    original_due_date: date | None  # before an extension
+    extension: Extension | None
+    can_reassign: bool = False  # a lead may move it (the verifier's card)
+    return_to: str | None = None  # the step a plan is being returned to
+    asked_date: date | None = None  # the later due date being asked for
+    choices: tuple[dict[str, Any], ...] = ()  # departments or auditors to move it to
+    what: str | None = None  # which of the two
+
+
+@dataclass(frozen=True)
 class Step:
     """Where a person is with one action, and the action as they should see it."""
 
     name: str
-    capa: dict[str, Any]
+    capa: CapaView
     added: int = 0  # notes and files given in this implementation round
     card: int | None = None  # the person's live card (a message id) to edit in place, when known
 
@@ -97,7 +151,7 @@ class CapaService:
         self.db = db
         self.clock = clock
         self.files = files
-        self.rules = Rules.from_settings(settings)
+        self.rules = settings.rules()
 
     def today(self) -> date:
         """Today's local date (due dates and target dates are local)."""
@@ -133,15 +187,15 @@ class CapaService:
             if phase == CapaState.closed:
                 raise CapaError("closed")
             if phase == CapaState.implemented:
-                return Step("waiting", await self._view(conn, row, now))
+                return Step(CapaStep.waiting, await self._view(conn, row, now))
             if phase == CapaState.planned:  # with the auditor for review
                 name = "planned"
             elif phase == CapaState.plan_accepted:
                 if here and state["awaiting"] == "evidence":
-                    return Step("evidence", await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
+                    return Step(CapaStep.evidence, await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
                 if row["rejection_reason"]:  # a rejected implementation: straight back to the evidence
                     await _put(conn, actor.id, capa_id, "evidence", now, data={"added": 0})
-                    return Step("evidence", await self._view(conn, row, now))
+                    return Step(CapaStep.evidence, await self._view(conn, row, now))
                 name = "accepted"
             else:
                 name = plan_step(row, state["awaiting"] if here else None)
@@ -155,7 +209,7 @@ class CapaService:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
             view = await self._view(conn, row, now)
-            return Step("verify", {**view, "can_reassign": actor.is_lead and row["state"] != CapaState.closed})
+            return Step(CapaStep.verify, replace(view, can_reassign=actor.is_lead and row["state"] != CapaState.closed))
 
     async def evidence_files(self, actor: Actor, capa_id: int) -> list[dict]:
         """The implementation evidence, for the department's staff, the auditor and leads."""
@@ -198,12 +252,12 @@ class CapaService:
             row = await _load(conn, state["capa_id"])
             _require_staff(actor, row)
             if staff_phase(row) not in (DRAFT, CapaState.closed):  # the plan is confirmed: only buttons now
-                raise CapaError("use_buttons", Step(_staff_place(row), await self._view(conn, row, now)))
+                raise CapaError("use_buttons", Step(staff_place(row), await self._view(conn, row, now)))
             row = await self._staff_row(conn, actor, state["capa_id"], DRAFT)
             if awaiting in ("planned", "accepted"):  # the plan came back to them since
                 awaiting = None
             step = plan_step(row, awaiting)
-            if step in ("why_more", "confirm"):
+            if step in (CapaStep.why_more, CapaStep.confirm):
                 raise CapaError("use_buttons", Step(step, await self._view(conn, row, now)))
             if step == "target":
                 day = parse_date(text, self.rules.today(now))
@@ -218,7 +272,7 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
-            if current != step and not _still_open(row, step, current):
+            if current != step and not still_open(row, step, current):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
             return await self._save_text(conn, actor, row, step, text, now)
 
@@ -249,9 +303,9 @@ class CapaService:
                                        returned_step=None, return_reason=None)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="planned", before=row["state"], after=_plan_of(row))
-            await self._notify_auditor(conn, row, "capa_planned", now)
+            await self._notify_auditor(conn, row, NoticeKind.capa_planned, now)
             await _put(conn, actor.id, capa_id, "planned", now)
-            return Step("planned", await self._view(conn, await _load(conn, capa_id), now))
+            return Step(CapaStep.planned, await self._view(conn, await _load(conn, capa_id), now))
 
     async def start_over(self, actor: Actor, capa_id: int) -> Step:
         """Clear the unconfirmed plan and ask again from the correction (the trail keeps the old one)."""
@@ -263,7 +317,7 @@ class CapaService:
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="plan_cleared", before=_plan_of(row))
             await _put(conn, actor.id, capa_id, "correction", now)
-            return Step("correction", await self._view(conn, await _load(conn, capa_id), now))
+            return Step(CapaStep.correction, await self._view(conn, await _load(conn, capa_id), now))
 
     # --- staff: implementation -------------------------------------------------------------
 
@@ -275,7 +329,7 @@ class CapaService:
             state = await dialogs.get(conn, actor.id)
             added = dialogs.data_of(state).get("added", 0) if _dialog_on(state, capa_id) else 0
             await _put(conn, actor.id, capa_id, "evidence", now, data={"added": added})
-            return Step("evidence", await self._view(conn, row, now), added)
+            return Step(CapaStep.evidence, await self._view(conn, row, now), added)
 
     async def add_file(
         self, actor: Actor, *, kind: str, data: bytes, file_name: str | None, mime_type: str | None,
@@ -323,15 +377,15 @@ class CapaService:
             row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             state = await dialogs.get(conn, actor.id)
             if not _dialog_on(state, capa_id) or state["awaiting"] != "evidence":
-                raise CapaError("step_done", Step("accepted", await self._view(conn, row, now)))
+                raise CapaError("step_done", Step(CapaStep.accepted, await self._view(conn, row, now)))
             if not dialogs.data_of(state).get("added"):
-                raise CapaError("evidence_needed", Step("evidence", await self._view(conn, row, now)))
+                raise CapaError("evidence_needed", Step(CapaStep.evidence, await self._view(conn, row, now)))
             await findings.update_capa(conn, capa_id, now, state=CapaState.implemented, implemented_at=to_db(now))
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="implemented", before=CapaState.plan_accepted, after=row["implementation"])
-            await self._notify_auditor(conn, row, "capa_implemented", now)
+            await self._notify_auditor(conn, row, NoticeKind.capa_implemented, now)
             await dialogs.clear(conn, actor.id)
-            return Step("waiting", await self._view(conn, await _load(conn, capa_id), now))
+            return Step(CapaStep.waiting, await self._view(conn, await _load(conn, capa_id), now))
 
     # --- auditor: verification -------------------------------------------------------------
 
@@ -358,11 +412,11 @@ class CapaService:
             if awaiting == "effectiveness":
                 await findings.update_capa(conn, capa_id, now, state=CapaState.closed, effectiveness=text,
                                            closed_at=to_db(now))
-                action, name, kind = "closed", "closed_done", "capa_closed"
+                action, name, kind = "closed", CapaStep.closed_done, NoticeKind.capa_closed
             else:
                 await findings.update_capa(conn, capa_id, now, state=CapaState.plan_accepted, rejection_reason=text,
                                            implemented_at=None)
-                action, name, kind = "rejected", "rejected_done", "capa_rejected"
+                action, name, kind = "rejected", CapaStep.rejected_done, NoticeKind.capa_rejected
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action=action, before=CapaState.implemented, after=text)
             await self._notify_staff(conn, row, kind, now)
@@ -383,9 +437,9 @@ class CapaService:
                                           plan=_plan_of(row), at=now)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="plan_accepted", before=CapaState.planned, after=CapaState.plan_accepted)
-            await self._notify_staff(conn, row, "capa_plan_accepted", now)
+            await self._notify_staff(conn, row, NoticeKind.capa_plan_accepted, now)
             await self._leave_action(conn, actor, capa_id)
-            return Step("plan_accepted_done", await self._view(conn, await _load(conn, capa_id), now))
+            return Step(CapaStep.plan_accepted_done, await self._view(conn, await _load(conn, capa_id), now))
 
     async def ask_return(self, actor: Actor, capa_id: int, step: str) -> Step:
         """The verifier returns the plan to ``step``: ask for the reason (typed next)."""
@@ -397,7 +451,7 @@ class CapaService:
             _require_verifier(actor, row)
             _require_review(row)
             await _put(conn, actor.id, capa_id, "return_reason", now, data={"step": step})
-            return Step("return_reason", {**await self._view(conn, row, now), "return_to": step})
+            return Step(CapaStep.return_reason, replace(await self._view(conn, row, now), return_to=step))
 
     async def _return_plan(self, actor: Actor, capa_id: int, step: str, text: str) -> Step:
         text = clean_text(text)
@@ -409,17 +463,17 @@ class CapaService:
             if step not in _RETURN_CLEARS:
                 raise CapaError("step_done")
             if not text or len(text) > MAX_TEXT:
-                view = {**await self._view(conn, row, now), "return_to": step}
-                raise CapaError("too_long" if text else "empty", Step("return_reason", view))
+                view = replace(await self._view(conn, row, now), return_to=step)
+                raise CapaError("too_long" if text else "empty", Step(CapaStep.return_reason, view))
             await findings.update_capa(conn, capa_id, now, returned_step=step, return_reason=text,
                                        **_RETURN_CLEARS[step])
             await capa_history.add_review(conn, capa_id=capa_id, reviewer_id=actor.id, verdict=PlanVerdict.returned,
                                           plan=_plan_of(row), at=now, step=step, reason=text)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="plan_returned", before=_plan_of(row), after={"step": step, "reason": text})
-            await self._notify_staff(conn, row, "capa_plan_returned", now)
+            await self._notify_staff(conn, row, NoticeKind.capa_plan_returned, now)
             await dialogs.clear(conn, actor.id)
-            return Step("returned_done", await self._view(conn, await _load(conn, capa_id), now))
+            return Step(CapaStep.returned_done, await self._view(conn, await _load(conn, capa_id), now))
 
     # --- due-date extension ----------------------------------------------------------------
 
@@ -431,7 +485,7 @@ class CapaService:
             _require_staff(actor, row)
             await self._require_extendable(conn, row, now)
             await _put(conn, actor.id, capa_id, "extend_date", now)
-            return Step("extend_date", await self._view(conn, row, now))
+            return Step(CapaStep.extend_date, await self._view(conn, row, now))
 
     async def _extension_text(self, actor: Actor, state: Any, text: str) -> Step:
         now = self.clock.now()
@@ -445,23 +499,23 @@ class CapaService:
                 day = parse_date(text, today)
                 problem = _extension_date_problem(day, today, date.fromisoformat(row["due_date"]))
                 if problem:
-                    raise CapaError(problem, Step("extend_date", await self._view(conn, row, now)))
+                    raise CapaError(problem, Step(CapaStep.extend_date, await self._view(conn, row, now)))
                 await _put(conn, actor.id, capa_id, "extend_reason", now, data={"date": day.isoformat()})
-                return Step("extend_reason", {**await self._view(conn, row, now), "asked_date": day})
+                return Step(CapaStep.extend_reason, replace(await self._view(conn, row, now), asked_date=day))
             day = date.fromisoformat(dialogs.data_of(state)["date"])
             reason = clean_text(text)
             if not reason or len(reason) > MAX_TEXT:
-                view = {**await self._view(conn, row, now), "asked_date": day}
-                raise CapaError("too_long" if reason else "empty", Step("extend_reason", view))
+                view = replace(await self._view(conn, row, now), asked_date=day)
+                raise CapaError("too_long" if reason else "empty", Step(CapaStep.extend_reason, view))
             extension_id = await capa_history.add_extension(
                 conn, capa_id=capa_id, person_id=actor.id, requested=day, reason=reason,
                 due_before=date.fromisoformat(row["due_date"]), at=now)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="extension_asked", before=row["due_date"],
                                after={"extension": extension_id, "date": day.isoformat(), "reason": reason})
-            await self._notify_auditor(conn, row, "capa_extension_asked", now, extension=extension_id)
+            await self._notify_auditor(conn, row, NoticeKind.capa_extension_asked, now, extension=extension_id)
             await dialogs.clear(conn, actor.id)
-            return Step("extension_asked", await self._view(conn, row, now))
+            return Step(CapaStep.extension_asked, await self._view(conn, row, now))
 
     async def decide_extension(self, actor: Actor, extension_id: int, grant: bool) -> Step:
         """The verifier (or a lead) grants the date asked for, or refuses; the staff are told.
@@ -480,7 +534,7 @@ class CapaService:
                 raise CapaError("closed")
             state = ExtensionState.granted if grant else ExtensionState.refused
             if not await capa_history.decide_extension(conn, extension_id, state=state, person_id=actor.id, at=now):
-                raise CapaError("extension_decided", Step("verify", await self._view(conn, row, now)))
+                raise CapaError("extension_decided", Step(CapaStep.verify, await self._view(conn, row, now)))
             if grant:
                 await findings.update_capa(
                     conn, row["id"], now, due_date=extension["requested_date"], reminded_stage=None,
@@ -495,10 +549,10 @@ class CapaService:
         if row["state"] == CapaState.closed:
             raise CapaError("closed")
         if row["state"] == CapaState.implemented:
-            raise CapaError("extension_not_now", Step("waiting", await self._view(conn, row, now)))
+            raise CapaError("extension_not_now", Step(CapaStep.waiting, await self._view(conn, row, now)))
         latest = await capa_history.latest_extension(conn, row["id"])
         if latest is not None and latest["state"] == ExtensionState.pending:
-            raise CapaError("extension_pending", Step(_staff_place(row), await self._view(conn, row, now)))
+            raise CapaError("extension_pending", Step(staff_place(row), await self._view(conn, row, now)))
 
     async def _leave_action(self, conn: Any, actor: Actor, capa_id: int) -> None:
         """End the person's dialog if it is about this action."""
@@ -521,7 +575,7 @@ class CapaService:
             else:
                 choices = [{"id": p["id"], "name": p["name"]} for p in await people.with_role(conn, Role.auditor)
                            if p["id"] != row["auditor_id"]]
-            view = {**await self._view(conn, row, now), "choices": choices[:MAX_CHOICES], "what": what}
+            view = replace(await self._view(conn, row, now), choices=tuple(choices[:MAX_CHOICES]), what=what)
             return Step(f"reassign_{what}", view)
 
     async def reassign_department(self, actor: Actor, capa_id: int, department_id: int) -> Step:
@@ -540,8 +594,8 @@ class CapaService:
                                                 from_department=row["department_id"], to_department=department_id)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="reassigned_department", before=row["department_id"], after=department_id)
-            await self._notify_staff(conn, row, "capa_moved_away", now, from_department=row["department_id"])
-            return Step("reassigned_done", await self._view(conn, await _load(conn, capa_id), now))
+            await self._notify_staff(conn, row, NoticeKind.capa_moved_away, now, from_department=row["department_id"])
+            return Step(CapaStep.reassigned_done, await self._view(conn, await _load(conn, capa_id), now))
 
     async def reassign_auditor(self, actor: Actor, capa_id: int, auditor_id: int) -> Step:
         """A lead gives the action another verifying auditor; both auditors are told."""
@@ -557,13 +611,13 @@ class CapaService:
                                                 from_auditor=row["auditor_id"], to_auditor=auditor_id)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="reassigned_auditor", before=row["auditor_id"], after=auditor_id)
-            await self._enqueue(conn, row, "capa_verifier_assigned", [auditor_id], now)
+            await self._enqueue(conn, row, NoticeKind.capa_verifier_assigned, [auditor_id], now)
             old = await people.get(conn, row["auditor_id"])
             if old is not None and old["active"]:
-                await self._enqueue(conn, row, "capa_verifier_released", [old["id"]], now)
+                await self._enqueue(conn, row, NoticeKind.capa_verifier_released, [old["id"]], now)
                 if _dialog_on(await dialogs.get(conn, old["id"]), capa_id):  # a verdict half-typed ends
                     await dialogs.clear(conn, old["id"])
-            return Step("reassigned_done", await self._view(conn, await _load(conn, capa_id), now))
+            return Step(CapaStep.reassigned_done, await self._view(conn, await _load(conn, capa_id), now))
 
     # --- the department acknowledges the findings (closing meeting) ------------------------
 
@@ -621,7 +675,7 @@ class CapaService:
                 raise CapaError("closed")
             code = "plan_not_accepted" if expected == CapaState.plan_accepted and phase in (
                 DRAFT, CapaState.planned) else "step_done"
-            raise CapaError(code, Step(_staff_place(row), await self._view(conn, row, self.clock.now())))
+            raise CapaError(code, Step(staff_place(row), await self._view(conn, row, self.clock.now())))
         return row
 
     async def _choose(self, actor: Actor, capa_id: int, awaiting: str) -> Step:
@@ -629,7 +683,7 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, capa_id, DRAFT)
             current = plan_step(row, await _awaiting(conn, actor, capa_id))
-            if current not in ("why_more", "why") or not _whys(row):
+            if current not in (CapaStep.why_more, CapaStep.why) or not whys_of(row):
                 raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
             name = plan_step(row, awaiting)
             await _put(conn, actor.id, capa_id, name, now)
@@ -641,7 +695,7 @@ class CapaService:
         if len(text) > MAX_TEXT:
             raise CapaError("too_long", Step(step, await self._view(conn, row, now)))
         if step == "why":
-            before = _whys(row)
+            before = whys_of(row)
             await findings.update_capa(conn, row["id"], now,
                                        root_cause_json=json.dumps([*before, text], ensure_ascii=False))
             name, before_value = "root_cause", before
@@ -656,9 +710,9 @@ class CapaService:
     async def _set_target(self, conn: Any, actor: Actor, row: Any, day: date, now: datetime) -> Step:
         today = self.rules.today(now)
         if day < today:
-            raise CapaError("date_past", Step("target", await self._view(conn, row, now)))
+            raise CapaError("date_past", Step(CapaStep.target, await self._view(conn, row, now)))
         if day > today + timedelta(days=MAX_TARGET_DAYS):
-            raise CapaError("date_too_far", Step("target", await self._view(conn, row, now)))
+            raise CapaError("date_too_far", Step(CapaStep.target, await self._view(conn, row, now)))
         await findings.update_capa(conn, row["id"], now, target_date=day.isoformat())
         await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=row["id"],
                            action="set_target_date", before=row["target_date"], after=day.isoformat())
@@ -676,7 +730,7 @@ class CapaService:
         async with self.db.transaction() as conn:
             row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             if not text or len(text) > MAX_TEXT:
-                raise CapaError("too_long" if text else "empty", Step("evidence", await self._view(conn, row, now)))
+                raise CapaError("too_long" if text else "empty", Step(CapaStep.evidence, await self._view(conn, row, now)))
             joined = "\n".join(part for part in (row["implementation"], text) if part)
             await findings.update_capa(conn, capa_id, now, implementation=joined)
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
@@ -686,7 +740,7 @@ class CapaService:
     async def _evidence_added(self, conn: Any, actor: Actor, row: Any, now: datetime) -> Step:
         added = dialogs.data_of(await dialogs.get(conn, actor.id)).get("added", 0) + 1
         await _put(conn, actor.id, row["id"], "evidence", now, data={"added": added})
-        return Step("evidence", await self._view(conn, row, now), added)
+        return Step(CapaStep.evidence, await self._view(conn, row, now), added)
 
     async def _notify_auditor(self, conn: Any, row: Any, kind: str, now: datetime, **extra: Any) -> None:
         """Queue ``kind`` for the auditor who raised the finding (the leads if they are gone)."""
@@ -712,49 +766,8 @@ class CapaService:
                 payload={"capa_id": row["id"], **extra}, not_before=not_before(self.rules, now), at=now,
             )
 
-    async def _view(self, conn: Any, row: Any, now: datetime) -> dict[str, Any]:
+    async def _view(self, conn: Any, row: Any, now: datetime) -> CapaView:
         return await capa_view(conn, row, self.rules.today(now))
-
-
-# --- pure helpers ------------------------------------------------------------------------------
-
-def plan_step(row: Any, awaiting: str | None) -> str:
-    """The planning step an open action is at, from what is saved (and the why/next choice).
-
-    The steps, in order: correction, why (up to five, each followed by why_more: ask again
-    or go on), elsewhere, plan, target, confirm.
-    """
-    whys = _whys(row)
-    if not row["correction"]:
-        return "correction"
-    if not whys:
-        return "why"
-    if row["elsewhere"] is None:
-        if len(whys) >= MAX_WHYS:
-            return "elsewhere"
-        return awaiting if awaiting in ("why", "elsewhere") else "why_more"
-    if not row["action_plan"]:
-        return "plan"
-    if not row["target_date"]:
-        return "target"
-    return "confirm"
-
-
-def staff_phase(row: Any) -> str:
-    """Where an action is for its staff: DRAFT (writing the plan: open, or returned to them),
-    planned (with the auditor for review), plan_accepted, implemented, closed."""
-    if row["state"] == CapaState.open or (row["state"] == CapaState.planned and row["returned_step"]):
-        return DRAFT
-    return row["state"]
-
-
-def _staff_place(row: Any) -> str:
-    """The step a staff member sees for an action in its current phase."""
-    phase = staff_phase(row)
-    if phase == DRAFT:
-        return plan_step(row, None)
-    return {CapaState.planned: "planned", CapaState.plan_accepted: "accepted",
-            CapaState.implemented: "waiting"}.get(phase, "closed_done")
 
 
 def _require_review(row: Any) -> None:
@@ -777,49 +790,39 @@ def _extension_date_problem(day: date | None, today: date, due: date) -> str | N
     return None
 
 
-def _still_open(row: Any, step: str, current: str) -> bool:
-    """May the button of ``step`` still answer it, although the dialog is at ``current``?
-
-    "Elsewhere" is not in the saved answers until given: once a root cause is in, the
-    person may be at the why/continue choice, or have left the dialog (/cancel) and lost
-    the choice; the elsewhere card's button still answers the step it showed.
-    """
-    return step == "elsewhere" and current in ("why", "why_more") and bool(_whys(row)) \
-        and row["elsewhere"] is None
-
-
-async def capa_view(conn: Any, row: Any, today: date) -> dict[str, Any]:
+async def capa_view(conn: Any, row: Any, today: date) -> CapaView:
     """Everything a message about one action shows (the finding, the answers, the dates)."""
     clause, question = _question(row["checklist_json"], row["question_id"])
     auditor = await people.get(conn, row["auditor_id"])
     due = date.fromisoformat(row["due_date"])
-    return {
-        "id": row["id"],
-        "number": row["number"],
-        "kind": row["kind"],
-        "statement": row["statement"],
-        "clause": clause,
-        "question": question,
-        "audit_number": row["audit_number"],
-        "department": row["department"],
-        "auditor": auditor["name"] if auditor is not None else "",
-        "state": row["state"],
-        "due_date": due,
-        "days_left": (due - today).days,
-        "target_date": date.fromisoformat(row["target_date"]) if row["target_date"] else None,
-        "correction": row["correction"],
-        "whys": _whys(row),
-        "elsewhere": row["elsewhere"],
-        "action_plan": row["action_plan"],
-        "implementation": row["implementation"],
-        "effectiveness": row["effectiveness"],
-        "rejection_reason": row["rejection_reason"],
-        "evidence_count": await capa_repo.count_evidence(conn, row["id"]),
-        "returned_step": row["returned_step"] if row["state"] == CapaState.planned else None,
-        "return_reason": row["return_reason"] if row["state"] == CapaState.planned else None,
-        "original_due_date": date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
-        "extension": _extension_of(await capa_history.latest_extension(conn, row["id"])),
-    }
+    planned = row["state"] == CapaState.planned
+    return CapaView(
+        id=row["id"],
+        number=row["number"],
+        kind=row["kind"],
+        statement=row["statement"],
+        clause=clause,
+        question=question,
+        audit_number=row["audit_number"],
+        department=row["department"],
+        auditor=auditor["name"] if auditor is not None else "",
+        state=row["state"],
+        due_date=due,
+        days_left=(due - today).days,
+        target_date=date.fromisoformat(row["target_date"]) if row["target_date"] else None,
+        correction=row["correction"],
+        whys=whys_of(row),
+        elsewhere=row["elsewhere"],
+        action_plan=row["action_plan"],
+        implementation=row["implementation"],
+        effectiveness=row["effectiveness"],
+        rejection_reason=row["rejection_reason"],
+        evidence_count=await capa_repo.count_evidence(conn, row["id"]),
+        returned_step=row["returned_step"] if planned else None,
+        return_reason=row["return_reason"] if planned else None,
+        original_due_date=date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
+        extension=_extension_of(await capa_history.latest_extension(conn, row["id"])),
+    )
 
 
 async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int) -> dict[str, Any]:
@@ -836,11 +839,11 @@ async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int)
     }
 
 
-def _extension_of(row: Any) -> dict[str, Any] | None:
+def _extension_of(row: Any) -> Extension | None:
     if row is None:
         return None
-    return {"id": row["id"], "state": row["state"], "date": date.fromisoformat(row["requested_date"]),
-            "reason": row["reason"]}
+    return Extension(id=row["id"], state=row["state"], date=date.fromisoformat(row["requested_date"]),
+                     reason=row["reason"])
 
 
 async def _reassignable(conn, actor: Actor, capa_id: int):
@@ -899,12 +902,8 @@ def _require_state(row: Any, expected: str) -> None:
         raise CapaError("step_done")
 
 
-def _whys(row: Any) -> list[str]:
-    return root_causes(row["root_cause_json"])
-
-
 def _plan_of(row: Any) -> dict[str, Any]:
-    return {"correction": row["correction"], "root_cause": _whys(row), "elsewhere": row["elsewhere"],
+    return {"correction": row["correction"], "root_cause": whys_of(row), "elsewhere": row["elsewhere"],
             "action_plan": row["action_plan"], "target_date": row["target_date"]}
 
 

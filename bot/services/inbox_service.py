@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain.clock import Clock
-from bot.domain.reminder_rules import Rules, not_before
+from bot.domain.reminder_rules import not_before
+from bot.domain.vocabulary import NoticeKind
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import inbox, outbox, people
@@ -34,7 +35,7 @@ class InboxService:
     def __init__(self, db: Database, clock: Clock, settings: Settings):
         self.db = db
         self.clock = clock
-        self.rules = Rules.from_settings(settings)
+        self.rules = settings.rules()
 
     async def keep(self, batch: list[Incoming]) -> list[Incoming]:
         """Store fetched updates (one transaction); returns those not stored before."""
@@ -91,7 +92,7 @@ class InboxService:
             for lead in await people.with_role(conn, "lead"):
                 await outbox.enqueue(
                     conn, dedupe_key=f"poison:{update_id}:{lead['id']}", chat_id=lead["id"],
-                    kind="lead_poison_update", payload={"update_id": update_id, "reason": reason[:200]},
+                    kind=NoticeKind.lead_poison_update, payload={"update_id": update_id, "reason": reason[:200]},
                     not_before=not_before(self.rules, now), at=now,
                 )
 

@@ -17,9 +17,8 @@ from typing import Any
 
 from bot.domain.clock import Clock
 from bot.domain.reminder_rules import Rules, not_before, stage_on
-from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, Role
+from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, NoticeKind, Role
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
-from bot.services.commands import commands_for
 from bot.services.programme_service import ProgrammeService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
@@ -27,31 +26,32 @@ from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
-STAFF_KINDS = ("capa_new", "capa_photos", "capa_reminder", "capa_rejected", "capa_closed", "capa_cancelled",
-               "capa_plan_returned", "capa_plan_accepted", "capa_extension_granted", "capa_extension_refused",
-               "capa_moved_away")
-LEAD_KINDS = ("capa_escalation", "capa_no_staff", "lead_digest", "lead_blocked", "lead_poison_update",
-              "lead_audit_completed", "lead_joined", "programme_missed")
+K = NoticeKind
+STAFF_KINDS = (K.capa_new, K.capa_photos, K.capa_reminder, K.capa_rejected, K.capa_closed, K.capa_cancelled,
+               K.capa_plan_returned, K.capa_plan_accepted, K.capa_extension_granted, K.capa_extension_refused,
+               K.capa_moved_away)
+LEAD_KINDS = (K.capa_escalation, K.capa_no_staff, K.lead_digest, K.lead_blocked, K.lead_poison_update,
+              K.lead_audit_completed, K.lead_joined, K.programme_missed)
 _LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
-PROGRAMME_KINDS = ("programme_reminder", "programme_missed")
+PROGRAMME_KINDS = (K.programme_reminder, K.programme_missed)
 # The action states in which a notice about it still applies.
 VALID_STATES = {
-    "capa_new": CAPA_STAFF_STATES,
-    "capa_photos": CAPA_STAFF_STATES,
-    "capa_reminder": CAPA_STAFF_STATES,
-    "capa_escalation": CAPA_STAFF_STATES,
-    "capa_planned": (CapaState.planned, CapaState.plan_accepted, CapaState.implemented),
-    "capa_plan_returned": (CapaState.planned,),
-    "capa_plan_accepted": (CapaState.plan_accepted, CapaState.implemented),
-    "capa_implemented": (CapaState.implemented,),
-    "capa_rejected": (CapaState.plan_accepted,),
-    "capa_closed": (CapaState.closed,),
-    "capa_extension_asked": _LIVE,
-    "capa_extension_granted": _LIVE,
-    "capa_extension_refused": _LIVE,
-    "capa_moved_away": _LIVE,
-    "capa_verifier_assigned": _LIVE,
-    "capa_verifier_released": _LIVE,
+    NoticeKind.capa_new: CAPA_STAFF_STATES,
+    NoticeKind.capa_photos: CAPA_STAFF_STATES,
+    NoticeKind.capa_reminder: CAPA_STAFF_STATES,
+    NoticeKind.capa_escalation: CAPA_STAFF_STATES,
+    NoticeKind.capa_planned: (CapaState.planned, CapaState.plan_accepted, CapaState.implemented),
+    NoticeKind.capa_plan_returned: (CapaState.planned,),
+    NoticeKind.capa_plan_accepted: (CapaState.plan_accepted, CapaState.implemented),
+    NoticeKind.capa_implemented: (CapaState.implemented,),
+    NoticeKind.capa_rejected: (CapaState.plan_accepted,),
+    NoticeKind.capa_closed: (CapaState.closed,),
+    NoticeKind.capa_extension_asked: _LIVE,
+    NoticeKind.capa_extension_granted: _LIVE,
+    NoticeKind.capa_extension_refused: _LIVE,
+    NoticeKind.capa_moved_away: _LIVE,
+    NoticeKind.capa_verifier_assigned: _LIVE,
+    NoticeKind.capa_verifier_released: _LIVE,
 }
 
 
@@ -71,7 +71,7 @@ class NoticeService:
                  programme: ProgrammeService | None = None):
         self.db = db
         self.clock = clock
-        self.rules = Rules.from_settings(settings)
+        self.rules = settings.rules()
         self.status = status
         self.programme = programme
 
@@ -91,21 +91,21 @@ class NoticeService:
             if kind in PROGRAMME_KINDS:
                 values = (await self.programme.notice(conn, kind, payload, chat_id, person["lang"])
                           if self.programme is not None else None)
-            elif kind == "commands":  # their menu, from their roles now
-                values = {"commands": commands_for(role for role, _ in roles)}
-            elif kind == "audit_findings":  # to the audited department's contacts
+            elif kind == NoticeKind.commands:  # their menu, from their roles now
+                values = {"roles": sorted({role for role, _ in roles})}
+            elif kind == NoticeKind.audit_findings:  # to the audited department's contacts
                 audit = await audits.get(conn, payload["audit_id"])
                 values = None
                 if audit is not None and (Role.staff, audit["department_id"]) in roles:
                     values = await findings_for_acknowledgement(conn, audit["id"], chat_id)
             elif kind in VALID_STATES:
                 values = await _about_action(conn, kind, payload, roles, today, self.rules)
-                if values is not None and kind == "capa_photos":
+                if values is not None and kind == NoticeKind.capa_photos:
                     photos = [dict(r) for r in await capa.question_photos(conn, payload["capa_id"], MAX_PHOTOS)]
                     values = values if photos else None
             else:
                 values = await _OTHER.get(kind, _unknown)(conn, payload, today)
-        if kind == "lead_digest" and values is not None:
+        if kind == NoticeKind.lead_digest and values is not None:
             digest = await self.status.digest(today)
             values = {"digest": digest} if digest is not None else None
         if values is None:
@@ -158,7 +158,7 @@ class NoticeService:
                 if lead["id"] != chat_id:
                     await outbox.enqueue(
                         conn, dedupe_key=f"blocked:{chat_id}:{outbox_id}:{lead['id']}", chat_id=lead["id"],
-                        kind="lead_blocked", payload={"person_id": chat_id},
+                        kind=NoticeKind.lead_blocked, payload={"person_id": chat_id},
                         not_before=not_before(self.rules, now), at=now,
                     )
 
@@ -172,10 +172,10 @@ async def _about_action(
     department = payload.get("from_department", row["department_id"])  # moved away: the old staff are told
     if kind in STAFF_KINDS and (Role.staff, department) not in roles:
         return None
-    if kind == "capa_reminder" and row["state"] == CapaState.planned and not row["returned_step"]:
+    if kind == NoticeKind.capa_reminder and row["state"] == CapaState.planned and not row["returned_step"]:
         return None  # the plan is with the auditor for review: nothing for the staff to do now
     values: dict[str, Any] = {"capa": await capa_view(conn, row, today)}
-    if kind == "capa_reminder":
+    if kind == NoticeKind.capa_reminder:
         stage = stage_on(rules, date.fromisoformat(row["due_date"]), today)
         if stage is None or stage.name != payload.get("stage"):
             return None  # a later stage applies now: only the latest one is sent
@@ -255,12 +255,12 @@ async def _unknown(conn: Any, payload: dict, today: date) -> None:
 
 
 _OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]] = {
-    "capa_no_staff": _no_staff,
-    "lead_digest": _digest,
-    "lead_blocked": _blocked,
-    "lead_poison_update": _poison,
-    "audit_team_added": _team_added,
-    "lead_audit_completed": _audit_completed,
-    "capa_cancelled": _capa_cancelled,
-    "lead_joined": _joined,
+    NoticeKind.capa_no_staff: _no_staff,
+    NoticeKind.lead_digest: _digest,
+    NoticeKind.lead_blocked: _blocked,
+    NoticeKind.lead_poison_update: _poison,
+    NoticeKind.audit_team_added: _team_added,
+    NoticeKind.lead_audit_completed: _audit_completed,
+    NoticeKind.capa_cancelled: _capa_cancelled,
+    NoticeKind.lead_joined: _joined,
 }

@@ -11,8 +11,8 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.errors import NotAllowed, PeopleError, StaleButton
 from bot.domain.text import clean_line
-from bot.domain.vocabulary import Role
-from bot.services.commands import queue_menu, queue_menus_at_start
+from bot.domain.vocabulary import NoticeKind, Role
+from bot.services.commands import MenuOf, queue_menu, queue_menus_at_start
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import departments, dialogs, invites, outbox, people, trail
@@ -173,12 +173,13 @@ class PeopleService:
                                action="staff_department_changed", before=before, after=department_id)
         return await self.card(actor, person_id)
 
-    async def queue_menus(self) -> int:
-        """At start: queue the command menu of each active person whose roles or language
-        changed since (or who never had one of their own); how many were queued."""
+    async def queue_menus(self, menu_of: MenuOf) -> int:
+        """At start: queue the command menu of each active person whose roles, language or
+        commands (``menu_of`` their roles) changed since, or who never had one of their own;
+        how many were queued."""
         now = self.clock.now()
         async with self.db.transaction(claim=False) as conn:
-            return await queue_menus_at_start(conn, await people.active_with_roles(conn), now)
+            return await queue_menus_at_start(conn, await people.active_with_roles(conn), now, menu_of)
 
     async def leads(self) -> list[tuple[int, str]]:
         """(id, language) of the active leads."""
@@ -271,7 +272,7 @@ class PeopleService:
             await people.add_role(conn, user_id, invite["role"], invite["department_id"], now)
             await queue_menu(conn, user_id, now)
             await outbox.enqueue(  # the lead who invited them hears of it
-                conn, dedupe_key=f"joined:{code}", chat_id=invite["created_by"], kind="lead_joined",
+                conn, dedupe_key=f"joined:{code}", chat_id=invite["created_by"], kind=NoticeKind.lead_joined,
                 payload={"person_id": user_id, "role": invite["role"], "department": invite["department"]},
                 not_before=now, at=now)
             await trail.record(conn, at=now, person_id=user_id, entity="person", entity_id=user_id,

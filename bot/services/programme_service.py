@@ -20,11 +20,12 @@ from typing import Any
 from bot.domain import programme_rules as rules
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
+from bot.domain.dates import add_months
 from bot.domain.errors import NotAllowed, ServiceError
-from bot.domain.reminder_rules import Rules, not_before
+from bot.domain.reminder_rules import not_before
+from bot.domain.repeat import clause_key
 from bot.domain.text import clean_text
-from bot.domain.vocabulary import ProgrammeState, ProgrammeStatus, Risk, Role
-from bot.report.review.figures import clause_key
+from bot.domain.vocabulary import NoticeKind, ProgrammeState, ProgrammeStatus, Risk, Role
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from bot.workbooks import programme as workbook
@@ -136,7 +137,7 @@ class ProgrammeService:
         self.clock = clock
         self.settings = settings
         self.checklists = checklists
-        self.rules = Rules.from_settings(settings)
+        self.rules = settings.rules()
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.settings.tz).date()
@@ -199,7 +200,7 @@ class ProgrammeService:
         if not self.checklists:
             raise ProgrammeError("no_checklist")
         now, today = self.clock.now(), self.today()
-        window = rules.month_window(rules.add_months(today.replace(day=1), 1))
+        window = rules.month_window(add_months(today.replace(day=1), 1))
         async with self.db.transaction() as conn:
             department = await departments.get(conn, department_id)
             if department is None or not department["active"]:
@@ -403,7 +404,7 @@ class ProgrammeService:
                     continue
                 queued += await outbox.enqueue(
                     conn, dedupe_key=f"prog:{row['id']}:{row['window_start']}:{stage}:{row['person_id']}",
-                    chat_id=row["person_id"], kind="programme_reminder",
+                    chat_id=row["person_id"], kind=NoticeKind.programme_reminder,
                     payload={"item": row["id"], "stage": stage}, not_before=send_at, at=now)
             missed = await repo.missed(conn, today)
             if missed:
@@ -412,7 +413,7 @@ class ProgrammeService:
                     for lead in leads:
                         queued += await outbox.enqueue(
                             conn, dedupe_key=f"progmissed:{row['id']}:{row['window_end']}:{lead['id']}",
-                            chat_id=lead["id"], kind="programme_missed", payload={"item": row["id"]},
+                            chat_id=lead["id"], kind=NoticeKind.programme_missed, payload={"item": row["id"]},
                             not_before=send_at, at=now)
         return queued
 

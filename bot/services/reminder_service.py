@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from bot.domain import reminder_rules as rules_
 from bot.domain.clock import Clock
-from bot.domain.reminder_rules import Rules
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import capa
@@ -44,7 +43,7 @@ class ReminderService:
     def __init__(self, db: Database, clock: Clock, settings: Settings):
         self.db = db
         self.clock = clock
-        self.rules = Rules.from_settings(settings)
+        self.rules = settings.rules()
 
     async def plan(self) -> Planned:
         """Queue everything due at the clock's current time (idempotent).

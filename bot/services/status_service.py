@@ -9,7 +9,6 @@ from typing import Any
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
 from bot.domain.errors import NotAllowed
-from bot.domain.reminder_rules import Rules
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
@@ -61,7 +60,7 @@ class StatusService:
     def __init__(self, db: Database, clock: Clock, settings: Settings):
         self.db = db
         self.clock = clock
-        self.rules = Rules.from_settings(settings)
+        self.rules = settings.rules()
 
     async def status(self, actor: Actor) -> Status:
         _require_lead(actor)

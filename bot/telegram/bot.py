@@ -3,7 +3,7 @@
 An update handled again after a crash (or late, from the inbox) may carry a button press
 whose query was already answered or has expired: Telegram then refuses the answer. That
 must never undo the press, so a refused answer is reported as ``False`` instead of
-raising; ``toast`` in bot/telegram/common.py then says it in a message.
+raising; ``toast`` in bot/telegram/replies.py then says it in a message.
 """
 
 from __future__ import annotations

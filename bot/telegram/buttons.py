@@ -2,7 +2,7 @@
 
 The wire format is bot.telegram.callbacks' ``1|<prefix>|<field>|…`` (at most 64 bytes), the same
 as buttons already on people's screens. A handler receives the parsed button; the one
-wrapper in bot/telegram/common.py answers a stale or forged press before it gets there.
+wrapper in bot/telegram/refusals.py answers a stale or forged press before it gets there.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ The workbook (in the spirit of XLSForm)::
 
 Reading checks the whole file and returns every problem at once, each with its sheet,
 row and column, worded in the reader's language (``Problem.line(lang)``). Before openpyxl
-sees a byte, the file's size, the zip's declared sizes and ratios, the number of sheets
-and of rows are checked, so an oversized file or a zip bomb is refused cheaply.
+sees a byte, the workbook guard (bot/workbooks/guard.py) checks the file's size, the zip's
+declared sizes and ratios, the number of sheets and of rows, so an oversized file or a zip
+bomb is refused cheaply.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import difflib
 import io
 import re
 import warnings
-import zipfile
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -42,20 +41,24 @@ from bot.domain.checklists import (
     checklist_from_yaml,
 )
 from bot.prompts import Prompts, default_prompts
+from bot.workbooks.guard import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    Problem,
+    Refused,
+    cell_text,
+    escape,
+    precheck,
+    problem,
+    rows_of,
+    too_big,
+)
 
 SHEET_QUESTIONS = "questions"
 SHEET_SETTINGS = "settings"
 SHEET_INSTRUCTIONS = "instructions"
 SHEET_PROBLEMS = "problems"
 KNOWN_SHEETS = (SHEET_QUESTIONS, SHEET_SETTINGS, SHEET_INSTRUCTIONS, SHEET_PROBLEMS)
-
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-MAX_SHEETS = 20
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # all the zip's members together, as declared
-MAX_RATIO = 100  # unpacked / packed, for members over RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
-MAX_MEMBERS = 1000
 
 TEXT_LIMIT = 1500  # a question, a guidance or a section title (the schema's limit)
 TITLE_LIMIT = 120  # a checklist title: shown on a button
@@ -87,7 +90,6 @@ EVIDENCE_ALIASES = {
     "optional": "optional", "可选": "optional",
     "none": "none", "不需要": "none", "无": "none", "不适用": "none",
 }
-ESCAPE_FIRST = ("=", "+", "-", "@")
 MARK_AUTHOR = "auditbot check"
 MARK_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -96,58 +98,6 @@ NO_FILL = PatternFill(fill_type=None)
 
 def column_name(base: str, lang: str | None = None) -> str:
     return f"{base}::{lang}" if lang else base
-
-
-# --- problems ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file: where (sheet, row, column) and what (a label code + values)."""
-
-    code: str
-    sheet: str | None = None
-    row: int | None = None
-    column: int | None = None  # 1-based
-    header: str | None = None  # the column's name
-    values: tuple[tuple[str, Any], ...] = ()
-
-    def where(self, lang: str, prompts: Prompts | None = None) -> str:
-        prompts = prompts or default_prompts()
-        if self.sheet is None:
-            return ""
-        letter = get_column_letter(self.column) if self.column else ""
-        if self.row and self.column:
-            key = "wb_where_cell"
-        elif self.column:
-            key = "wb_where_column"
-        elif self.row:
-            key = "wb_where_row"
-        else:
-            key = "wb_where_sheet"
-        return prompts.label(lang, key, sheet=self.sheet, row=self.row, letter=letter, column=self.header or "")
-
-    def message(self, lang: str, prompts: Prompts | None = None) -> str:
-        prompts = prompts or default_prompts()
-        values = dict(self.values)
-        if "language" in values:
-            values["language"] = prompts.label(lang, f"lang_name_{values['language']}")
-        return prompts.label(lang, f"wb_{self.code}", **values)
-
-    def line(self, lang: str, prompts: Prompts | None = None) -> str:
-        where = self.where(lang, prompts)
-        message = self.message(lang, prompts)
-        return f"{where}{'：' if lang == 'zh' else ': '}{message}" if where else message
-
-
-def _problem(code: str, sheet: str | None = None, row: int | None = None, column: int | None = None,
-             header: str | None = None, /, **values: Any) -> Problem:
-    return Problem(code, sheet, row, column, header, tuple(values.items()))
-
-
-def too_big(size: int) -> Problem:
-    """The problem of a file over MAX_FILE_BYTES (also told before it is downloaded)."""
-    return _problem("file_too_big", size=_mb(size), limit=_mb(MAX_FILE_BYTES))
 
 
 @dataclass
@@ -160,15 +110,6 @@ class ReadResult:
 
 
 # --- writing ------------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """A cell text Excel will not take for a formula: a leading apostrophe before = + - @."""
-    return "'" + text if text.lstrip("'")[:1] in ESCAPE_FIRST else text
-
-
-def unescape(text: str) -> str:
-    return text[1:] if text.startswith("'") and text.lstrip("'")[:1] in ESCAPE_FIRST else text
 
 
 def question_headers(langs: Sequence[str]) -> list[str]:
@@ -277,28 +218,22 @@ def _put(cell, value: object) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    def __init__(self, problem: Problem):
-        super().__init__(problem.code)
-        self.problem = problem
-
-
 def read_workbook(data: bytes) -> ReadResult:
     """The checklist in ``data`` (an .xlsx file), or every problem with it."""
     try:
-        has_formulas = _precheck(data)
-    except _Refused as refused:
+        has_formulas = precheck(data)
+    except Refused as refused:
         return ReadResult(None, [refused.problem])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        return ReadResult(None, [_problem("broken")])
+        return ReadResult(None, [problem("broken")])
     try:
-        sheets = {name: _rows(workbook[name]) for name in workbook.sheetnames}
+        sheets = {name: rows_of(workbook[name]) for name in workbook.sheetnames}
     except Exception:
-        return ReadResult(None, [_problem("broken")])
+        return ReadResult(None, [problem("broken")])
     finally:
         workbook.close()
     formulas: dict[str, set[tuple[int, int]]] = {}
@@ -309,122 +244,6 @@ def read_workbook(data: bytes) -> ReadResult:
     return ReadResult(checklist if not reader.problems else None, reader.problems, opened=True)
 
 
-def _precheck(data: bytes) -> bool:
-    """Refuse what must not reach openpyxl; True when some sheet holds formulas."""
-    if not data:
-        raise _Refused(_problem("file_empty"))
-    if len(data) > MAX_FILE_BYTES:
-        raise _Refused(too_big(len(data)))
-    if not data.startswith(b"PK\x03\x04"):
-        if data.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file: old .xls, or an encrypted .xlsx
-            encrypted = "EncryptedPackage".encode("utf-16-le") in data
-            raise _Refused(_problem("encrypted" if encrypted else "xls_old"))
-        raise _Refused(_problem("not_xlsx_text" if _looks_like_text(data) else "not_xlsx"))
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise _Refused(_problem("broken")) from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise _Refused(_problem("broken"))
-        unpacked = sum(m.file_size for m in members)
-        bomb = unpacked > MAX_UNPACKED_BYTES or any(
-            m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members)
-        if bomb:
-            raise _Refused(_problem("zip_bomb", size=_mb(unpacked), limit=_mb(MAX_UNPACKED_BYTES)))
-        if any(m.flag_bits & 0x1 for m in members):
-            raise _Refused(_problem("encrypted"))
-        names = {m.filename for m in members}
-        if "xl/workbook.xml" not in names:
-            raise _Refused(_problem("not_xlsx"))
-        try:
-            # Every member is inflated once, in bounded chunks: its CRC proves the declared size
-            # true before openpyxl reads it (a lying header fails here, not in openpyxl's memory).
-            contents = {m.filename: _inflate(archive, m) for m in members if not m.is_dir()}
-            book = contents["xl/workbook.xml"]
-            sheet_names = [_xml_unescape(n.decode("utf-8", "replace"))
-                           for n in re.findall(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"", book)]
-            if len(sheet_names) > MAX_SHEETS:
-                raise _Refused(_problem("too_many_sheets", count=len(sheet_names), limit=MAX_SHEETS))
-            has_formulas = False
-            sheet_files = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-            order = _sheet_order(contents, book, sheet_names)
-            for name in sheet_files:
-                xml = contents[name]
-                if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-                    raise _Refused(_problem("broken"))
-                rows = len(re.findall(rb"<(?:\w+:)?row[ >/]", xml))
-                if rows > MAX_ROWS + 1:
-                    raise _Refused(_problem("too_many_rows", sheet=order.get(name, name), count=rows,
-                                            limit=MAX_ROWS))
-                has_formulas = has_formulas or re.search(rb"<(?:\w+:)?f[ >/]", xml) is not None
-            for name in ("xl/sharedStrings.xml", "xl/styles.xml"):
-                if name in names and b"<!DOCTYPE" in contents[name]:
-                    raise _Refused(_problem("broken"))
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError, KeyError,
-                zlib.error):
-            raise _Refused(_problem("broken")) from None
-    return has_formulas
-
-
-def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    """A member's bytes, never more than it declares (zipfile stops there and checks the CRC)."""
-    chunks = []
-    total = 0
-    with archive.open(member) as handle:
-        while chunk := handle.read(1024 * 1024):
-            total += len(chunk)
-            if total > member.file_size:
-                raise zipfile.BadZipFile("member larger than declared")
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _sheet_order(contents: dict[str, bytes], book: bytes, sheet_names: list[str]) -> dict[str, str]:
-    """Worksheet part -> sheet name (for the message about too many rows); best effort."""
-    rels = contents.get("xl/_rels/workbook.xml.rels")
-    if rels is None:
-        return {}
-    targets = dict(re.findall(rb"Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels))
-    targets.update({k: v for v, k in re.findall(rb"Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels)})
-    result = {}
-    for name, rel in re.findall(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"[^>]*?r:id=\"([^\"]+)\"", book):
-        target = targets.get(rel, b"").decode("utf-8", "replace").lstrip("/")
-        part = target if target.startswith("xl/") else f"xl/{target}"
-        result[part] = _xml_unescape(name.decode("utf-8", "replace"))
-    return result
-
-
-def _xml_unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
-
-
-def _looks_like_text(data: bytes) -> bool:
-    head = data[:4096]
-    if b"\x00" in head:
-        return False
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            head.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
-
-
-def _rows(sheet) -> list[tuple]:
-    """Every row's values; the sheet's stated dimension is not trusted (some writers get it wrong)."""
-    if hasattr(sheet, "reset_dimensions"):
-        sheet.reset_dimensions()
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
-
-
 def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
     """Per sheet, the (row, column) of every formula cell."""
     found: dict[str, set[tuple[int, int]]] = {}
@@ -433,7 +252,7 @@ def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         for name in workbook.sheetnames:
-            for r, row in enumerate(_rows(workbook[name]), 1):
+            for r, row in enumerate(rows_of(workbook[name]), 1):
                 for c, value in enumerate(row, 1):
                     if isinstance(value, str) and value.startswith("="):
                         found.setdefault(name, set()).add((r, c))
@@ -471,9 +290,9 @@ class _Reader:
     def add(self, code: str, sheet: str | None = None, row: int | None = None, col: _Column | int | None = None,
             /, **values: Any) -> None:
         if isinstance(col, _Column):
-            self.problems.append(_problem(code, sheet, row, col.index, col.name, **values))
+            self.problems.append(problem(code, sheet, row, col.index, col.name, **values))
         else:
-            self.problems.append(_problem(code, sheet, row, col, None, **values))
+            self.problems.append(problem(code, sheet, row, col, None, **values))
 
     # --- sheets
 
@@ -525,14 +344,14 @@ class _Reader:
     def _header(self, sheet: str, spec: tuple[tuple[str, bool], ...]) -> dict[str, _Column] | None:
         rows = self.sheets[sheet]
         header = rows[0] if rows else ()
-        if not any(_text(v) for v in header):
+        if not any(cell_text(v) for v in header):
             self.add("sheet_empty", sheet)
             return None
         known = {base: per_lang for base, per_lang in spec}
         all_names = [column_name(b, lang) for b, per_lang in spec for lang in (LANGS if per_lang else (None,))]
         columns: dict[str, _Column] = {}
         for index, value in enumerate(header, 1):
-            raw = _text(value)
+            raw = cell_text(value)
             if not raw:
                 continue
             label = re.sub(r"\s+", "", raw.lower())
@@ -571,9 +390,9 @@ class _Reader:
             self.add("formula_no_value", sheet, row_number, column)
             return ""
         if isinstance(value, datetime | date | time):
-            self.add("date", sheet, row_number, column, value=_text(value))
-            return _text(value)
-        return _text(value)
+            self.add("date", sheet, row_number, column, value=cell_text(value))
+            return cell_text(value)
+        return cell_text(value)
 
     def _settings(self, sheet: str | None) -> dict | None:
         if sheet is None:
@@ -704,7 +523,7 @@ class _Reader:
 
     @staticmethod
     def _peek(row: tuple, column: _Column) -> bool:
-        return column.index <= len(row) and bool(_text(row[column.index - 1]))
+        return column.index <= len(row) and bool(cell_text(row[column.index - 1]))
 
     def _question(self, sheet: str, number: int, cells: dict[str, str], columns: dict[str, _Column],
                   langs: tuple[str, ...], seen: dict[str, int], section: _SectionDraft | None) -> dict:
@@ -775,21 +594,6 @@ class _Reader:
         }
 
 
-def _text(value: object) -> str:
-    """A cell value as stripped text (numbers as typed: 4.1, 10; escapes undone)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return unescape(str(value).strip()).strip()
-
-
 def _slug(value: str) -> str:
     slug = re.sub(r"[^a-z0-9._-]+", "-", value.lower()).strip("-._")[:ID_LIMIT]
     return slug or "my-checklist"
@@ -822,11 +626,11 @@ def mark_problems(data: bytes, problems: Iterable[Problem], lang: str, *,
                     cell.comment = None
                     cell.fill = NO_FILL
     notes: dict[tuple[str, int, int], list[str]] = {}
-    for problem in problems:
-        if problem.sheet is None or problem.sheet not in workbook.sheetnames:
+    for found in problems:
+        if found.sheet is None or found.sheet not in workbook.sheetnames:
             continue
-        key = (problem.sheet, problem.row or 1, problem.column or 1)
-        notes.setdefault(key, []).append(problem.message(lang, prompts))
+        key = (found.sheet, found.row or 1, found.column or 1)
+        notes.setdefault(key, []).append(found.message(lang, prompts))
     for (sheet_name, row, column), texts in notes.items():
         cell = workbook[sheet_name].cell(row, column)
         cell.fill = MARK_FILL
@@ -836,13 +640,13 @@ def mark_problems(data: bytes, problems: Iterable[Problem], lang: str, *,
     headers = [prompts.label(lang, k) for k in ("wb_col_sheet", "wb_col_row", "wb_col_column", "wb_col_problem")]
     for col, text in enumerate(headers, 1):
         listing.cell(1, col, text).font = Font(bold=True)
-    for number, problem in enumerate(problems, 2):
-        listing.cell(number, 1, problem.sheet or "")
-        listing.cell(number, 2, problem.row)
-        letter = get_column_letter(problem.column) if problem.column else ""
-        listing.cell(number, 3, f"{letter} ({problem.header})" if problem.header else letter)
+    for number, found in enumerate(problems, 2):
+        listing.cell(number, 1, found.sheet or "")
+        listing.cell(number, 2, found.row)
+        letter = get_column_letter(found.column) if found.column else ""
+        listing.cell(number, 3, f"{letter} ({found.header})" if found.header else letter)
         cell = listing.cell(number, 4)
-        cell.value = escape(problem.message(lang, prompts))
+        cell.value = escape(found.message(lang, prompts))
         cell.data_type = "s"
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCD", (14, 6, 22, 100), strict=True):
@@ -865,17 +669,17 @@ def read_checklist_file(name: str, data: bytes) -> ReadResult:
     if not name.lower().endswith(YAML_SUFFIXES):
         return read_workbook(data)
     if not data:
-        return ReadResult(None, [_problem("file_empty")])
+        return ReadResult(None, [problem("file_empty")])
     if len(data) > MAX_FILE_BYTES:
         return ReadResult(None, [too_big(len(data))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return ReadResult(None, [_problem("yaml_encoding")])
+        return ReadResult(None, [problem("yaml_encoding")])
     try:
         checklist = checklist_from_yaml(text, Path(name))
     except ChecklistError as exc:
-        return ReadResult(None, [_problem("yaml", text=problem) for problem in exc.problems])
+        return ReadResult(None, [problem("yaml", text=message) for message in exc.problems])
     if len(checklist.id) > ID_LIMIT or any(len(s.id) > ID_LIMIT for s in checklist.sections):
-        return ReadResult(None, [_problem("yaml", text=f"id: at most {ID_LIMIT} characters")])
+        return ReadResult(None, [problem("yaml", text=f"id: at most {ID_LIMIT} characters")])
     return ReadResult(checklist, [])

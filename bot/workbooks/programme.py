@@ -6,9 +6,10 @@ One sheet, ``programme``, one planned audit a row::
 
 ``id`` is empty on a new row; ``team`` lists auditors' names separated by commas; ``state``
 and ``impartiality`` are written for the reader and ignored when read. Reading checks the
-file the way the checklist workbook does (bot/workbooks/checklist.py: size, zip, formats, every
-problem at once with its row and column); what the names mean (departments, checklists,
-auditors, windows) is checked by ProgrammeService, which adds its problems to the same list.
+file the way the checklist workbook does (the guard, bot/workbooks/guard.py: size, zip,
+formats; every problem at once with its row and column); what the names mean (departments,
+checklists, auditors, windows) is checked by ProgrammeService, which adds its problems to the
+same list.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.prompts import Prompts, default_prompts
-from bot.workbooks.checklist import Problem, _precheck, _problem, _Refused, _rows, _text, escape
+from bot.workbooks import guard
 
 SHEET = "programme"
 COLUMNS = ("id", "department", "checklist", "window_start", "window_end", "risk", "team", "state", "impartiality")
@@ -51,13 +52,13 @@ class Row:
 @dataclass
 class ReadResult:
     rows: list[Row]
-    problems: list[Problem]
+    problems: list[guard.Problem]
 
 
-def problem(code: str, row: Row | None = None, column: str | None = None, /, **values) -> Problem:
+def problem(code: str, row: Row | None = None, column: str | None = None, /, **values) -> guard.Problem:
     """A problem at ``row`` and ``column`` of the programme sheet."""
     index = row.column.get(column) if row is not None and column else None
-    return _problem(code, SHEET, row.number if row else None, index, column, **values)
+    return guard.problem(code, SHEET, row.number if row else None, index, column, **values)
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ def write_programme(items: list[dict], lang: str, prompts: Prompts | None = None
                   item["window_end"].isoformat(), item["risk"], ", ".join(item["team"]),
                   prompts.label(lang, f"programme_state_{item['state']}"), item.get("impartiality", "")]
         for index, value in enumerate(values, 1):
-            cell = sheet.cell(number, index, escape(value) if isinstance(value, str) else value)
+            cell = sheet.cell(number, index, guard.escape(value) if isinstance(value, str) else value)
             cell.alignment = Alignment(vertical="top", wrap_text=index in (7, 9))
     sheet.freeze_panes = "A2"
     note = book.create_sheet("instructions")
@@ -94,37 +95,37 @@ def write_programme(items: list[dict], lang: str, prompts: Prompts | None = None
 
 def read_programme(data: bytes) -> ReadResult:
     try:
-        _precheck(data)
-    except _Refused as refused:
+        guard.precheck(data)
+    except guard.Refused as refused:
         return ReadResult([], [refused.problem])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        return ReadResult([], [_problem("broken")])
+        return ReadResult([], [guard.problem("broken")])
     try:
         names = {name.strip().casefold(): name for name in book.sheetnames}
         if SHEET not in names:
-            return ReadResult([], [_problem("sheet_missing", expected=SHEET, found=", ".join(book.sheetnames))])
-        raw = _rows(book[names[SHEET]])
+            return ReadResult([], [guard.problem("sheet_missing", expected=SHEET, found=", ".join(book.sheetnames))])
+        raw = guard.rows_of(book[names[SHEET]])
     except Exception:
-        return ReadResult([], [_problem("broken")])
+        return ReadResult([], [guard.problem("broken")])
     finally:
         book.close()
     if len(raw) > MAX_ROWS + 1:
-        return ReadResult([], [_problem("too_many_rows", SHEET, sheet=SHEET, count=len(raw), limit=MAX_ROWS)])
-    if not raw or not any(_text(v) for v in raw[0]):
-        return ReadResult([], [_problem("sheet_empty", SHEET)])
-    header = {_text(v).casefold(): i for i, v in enumerate(raw[0]) if _text(v)}
-    problems = [_problem("column_missing", SHEET, None, None, name, column=name)
+        return ReadResult([], [guard.problem("too_many_rows", SHEET, sheet=SHEET, count=len(raw), limit=MAX_ROWS)])
+    if not raw or not any(guard.cell_text(v) for v in raw[0]):
+        return ReadResult([], [guard.problem("sheet_empty", SHEET)])
+    header = {guard.cell_text(v).casefold(): i for i, v in enumerate(raw[0]) if guard.cell_text(v)}
+    problems = [guard.problem("column_missing", SHEET, None, None, name, column=name)
                 for name in ("id", *REQUIRED) if name not in header]
     if problems:
         return ReadResult([], problems)
     column = {name: header[name] + 1 for name in COLUMNS if name in header}
     rows = []
     for number, values in enumerate(raw[1:], 2):
-        cells = {name: _text(values[header[name]]) if header[name] < len(values) else "" for name in column}
+        cells = {name: guard.cell_text(values[header[name]]) if header[name] < len(values) else "" for name in column}
         if not any(cells.get(name) for name in ("id", *REQUIRED)):
             continue  # an empty row
         row = Row(number, None, cells["department"], cells["checklist"], None, None, cells["risk"].casefold(),

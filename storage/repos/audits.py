@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_all, fetch_one, fetch_value
+from storage.sql import execute, fetch_all, fetch_one, fetch_value
 from storage.times import to_db
 
 _WITH_DEPARTMENT = "SELECT a.*, d.name AS department FROM audits a JOIN departments d ON d.id = a.department_id"
@@ -259,27 +259,6 @@ async def position(conn: AsyncConnection, audit_id: int, person_id: int) -> int:
         {"audit_id": audit_id, "person_id": person_id},
     )
     return int(value or 0)
-
-
-async def evidence_counts(conn: AsyncConnection, audit_id: int) -> dict[str, int]:
-    """Evidence files per question of one audit."""
-    rows = await fetch_all(
-        conn,
-        "SELECT question_id, COUNT(*) AS n FROM evidence WHERE audit_id = :audit_id AND deleted_at IS NULL"
-        " GROUP BY question_id",
-        {"audit_id": audit_id},
-    )
-    return {row["question_id"]: int(row["n"]) for row in rows}
-
-
-async def note_counts(conn: AsyncConnection, audit_id: int) -> dict[str, int]:
-    rows = await fetch_all(
-        conn,
-        "SELECT question_id, COUNT(*) AS n FROM notes WHERE audit_id = :audit_id AND deleted_at IS NULL"
-        " GROUP BY question_id",
-        {"audit_id": audit_id},
-    )
-    return {row["question_id"]: int(row["n"]) for row in rows}
 
 
 # --- one round trip per press ------------------------------------------------------------------

@@ -25,9 +25,13 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_all, fetch_value
+from bot.domain.vocabulary import CAPA_STAFF_STATES
 from storage.dialect import is_postgres
+from storage.sql import execute, fetch_all, fetch_value, sql_list
 from storage.times import to_db
+
+# The states in which the staff still have work on an action, as SQL: ('open', 'planned', …).
+STAFF_STATES_SQL = sql_list(CAPA_STAFF_STATES)
 
 # A window: actions due on that date are in that stage, which began at that moment (UTC).
 WindowRow = tuple[date, str, datetime]
@@ -42,7 +46,7 @@ _WINDOWS = {
 # Open actions of the windows, told before the stage began. On SQLite CROSS JOIN fixes the
 # loop order: each window (one due date) finds its actions through the (state, due_date)
 # index; the planner cannot know how few rows json_each yields.
-_IN_WINDOWS = "FROM {windows} {join} capa c ON c.state IN ('open', 'planned', 'plan_accepted') AND c.due_date = w.due"
+_IN_WINDOWS = "FROM {windows} {join} capa c ON c.state IN " + STAFF_STATES_SQL + " AND c.due_date = w.due"
 _STAGE_DUE = f"{_IN_WINDOWS} WHERE c.notified_at < w.starts_at AND c.reminded_stage IS DISTINCT FROM w.stage"
 _ESCALATION_DUE = f"{_IN_WINDOWS} AND c.escalated_at IS NULL WHERE c.notified_at < w.starts_at"
 _ACTIVE = "{join} people p ON p.id = r.person_id AND p.active = 1"
@@ -69,7 +73,7 @@ def _params(
 
 async def earliest_open_due(conn: AsyncConnection) -> date | None:
     """The earliest due date of an action the staff still have to work on."""
-    value = await fetch_value(conn, "SELECT MIN(due_date) FROM capa WHERE state IN ('open', 'planned', 'plan_accepted')")
+    value = await fetch_value(conn, f"SELECT MIN(due_date) FROM capa WHERE state IN {STAFF_STATES_SQL}")
     return date.fromisoformat(value) if value else None
 
 
@@ -147,10 +151,10 @@ async def enqueue_new_actions(conn: AsyncConnection, *, not_before: datetime, at
         f"  {_ACTIVE} WHERE r.role = 'staff'),"
         " pairs(capa_id, person_id) AS ("
         "  SELECT c.id, s.person_id FROM staff s {join} capa c ON c.department_id = s.department_id"
-        "   AND c.notified_at IS NULL AND c.state IN ('open', 'planned', 'plan_accepted')"
+        f"   AND c.notified_at IS NULL AND c.state IN {STAFF_STATES_SQL}"
         "  UNION"
         "  SELECT c.id, s.person_id FROM staff s {join} capa c ON c.department_id = s.department_id"
-        "   AND c.notified_at < s.created_at WHERE c.state IN ('open', 'planned', 'plan_accepted')),"
+        f"   AND c.notified_at < s.created_at WHERE c.state IN {STAFF_STATES_SQL}),"
         " parts(part, seq) AS (VALUES ('photos', 0), ('new', 1))"
         " SELECT 'capa:' || x.capa_id || ':' || parts.part || ':' || x.person_id, x.person_id,"
         " 'capa_' || parts.part, {json_object}('capa_id', x.capa_id), :not_before, :at"
@@ -170,7 +174,7 @@ async def mark_notified(conn: AsyncConnection, at: datetime) -> int:
     result = await execute(conn, _sql(conn,
         "UPDATE capa SET notified_at = :at WHERE id IN (SELECT c.id FROM (SELECT DISTINCT r.department_id"
         f"  FROM person_roles r {_ACTIVE} WHERE r.role = 'staff') s {{join}} capa c"
-        "  ON c.department_id = s.department_id AND c.notified_at IS NULL WHERE c.state IN ('open', 'planned', 'plan_accepted'))"),
+        f"  ON c.department_id = s.department_id AND c.notified_at IS NULL WHERE c.state IN {STAFF_STATES_SQL})"),
         {"at": to_db(at)},
     )
     return result.rowcount
@@ -183,7 +187,7 @@ async def enqueue_no_staff(conn: AsyncConnection, *, not_before: datetime, at: d
         " SELECT 'nostaff:' || c.audit_id || ':' || p.id, p.id, 'capa_no_staff',"
         " {json_object}('audit_id', c.audit_id), :not_before, :at"
         " FROM (SELECT DISTINCT audit_id, department_id FROM capa WHERE notified_at IS NULL"
-        "  AND state IN ('open', 'planned', 'plan_accepted')) c"
+        f"  AND state IN {STAFF_STATES_SQL}) c"
         f" {{join}} person_roles r ON r.role = 'lead' {_ACTIVE}"
         f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id)"
         f" ORDER BY c.audit_id, p.id {_IGNORE}"),
@@ -211,7 +215,7 @@ async def waiting_for_staff(conn: AsyncConnection, audit_id: int) -> int:
     count = await fetch_value(
         conn,
         "SELECT COUNT(*) FROM capa WHERE audit_id = :audit_id AND notified_at IS NULL"
-        " AND state IN ('open', 'planned', 'plan_accepted')",
+        f" AND state IN {STAFF_STATES_SQL}",
         {"audit_id": audit_id},
     )
     return int(count)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_one
+from storage.sql import execute, fetch_one
 from storage.times import to_db
 
 

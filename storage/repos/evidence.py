@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_all, fetch_one, fetch_value
+from storage.sql import execute, fetch_all, fetch_one, fetch_value
 from storage.times import to_db
 
 

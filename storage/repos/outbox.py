@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_one, fetch_value
+from storage.sql import execute, fetch_one
 from storage.times import to_db
 
 
@@ -72,10 +72,6 @@ async def release_leases(conn: AsyncConnection, now: datetime) -> int:
         conn, "UPDATE outbox SET lease_until = :now WHERE state = 'sending'", {"now": to_db(now)}
     )
     return result.rowcount
-
-
-async def in_doubt_total(conn: AsyncConnection) -> int:
-    return int(await fetch_value(conn, "SELECT COALESCE(SUM(in_doubt), 0) FROM outbox"))
 
 
 async def mark_sent(conn: AsyncConnection, outbox_id: int, at: datetime) -> None:

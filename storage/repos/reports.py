@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_all
 from storage.dialect import joined
 from storage.repos import audits
+from storage.sql import fetch_all
 
 
 async def resolve_audit(conn: AsyncConnection, number: str, audit_id: int | None) -> RowMapping | None:

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import execute, fetch_all, fetch_one
 from storage.repos.status import _OVERDUE  # the one definition of an overdue action (/status)
+from storage.sql import execute, fetch_all, fetch_one
 from storage.times import to_db
 
 _DONE_IN = "a.status = 'completed' AND a.completed_at >= :lo AND a.completed_at < :hi"

@@ -7,11 +7,12 @@ from datetime import date
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import fetch_all, fetch_one
 from storage.dialect import joined
+from storage.repos.capa import STAFF_STATES_SQL
+from storage.sql import fetch_all, fetch_one
 
 # Overdue: the staff still have the ball and the due date has passed.
-_OVERDUE = "c.state IN ('open', 'planned', 'plan_accepted') AND c.due_date < :today"
+_OVERDUE = f"c.state IN {STAFF_STATES_SQL} AND c.due_date < :today"
 _COUNTS = (
     "COUNT(*) FILTER (WHERE c.state != 'closed') AS open,"
     f" COUNT(*) FILTER (WHERE {_OVERDUE}) AS overdue,"

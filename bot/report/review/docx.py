@@ -1,11 +1,11 @@
 """The management-review pack (ISO 9001 9.3.2) as a Word document, drawn from ``ReviewFigures``.
 
-It reuses the audit report's machinery (bot/report/docx_builder.py): the same Word styles
-with CJK fonts, the fixed-width tables, the picture parts, the contents field and the
-atomic save; only the sections differ. Layout: cover, contents, the 9.3.2 inputs and
-where each is found, audit results (9.3.2 c 6), nonconformities and corrective actions
-(9.3.2 c 4), trends from the daily snapshots, a blank decisions table (9.3.3) to fill in
-at the meeting, and the annex defining every figure.
+It is drawn with the Word parts it shares with the audit report (bot/report/docx_parts.py):
+the same Word styles with CJK fonts, page set-up, cover, contents field, fixed-width tables,
+picture parts and atomic save; only the sections differ. Layout: cover, contents, the
+9.3.2 inputs and where each is found, audit results (9.3.2 c 6), nonconformities and
+corrective actions (9.3.2 c 4), trends from the daily snapshots, a blank decisions table
+(9.3.3) to fill in at the meeting, and the annex defining every figure.
 """
 
 from __future__ import annotations
@@ -15,25 +15,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 
-from bot.prompts import default_prompts
-from bot.report.docx_builder import (
+from bot.report.docx_parts import (
+    ALERT_FILL,
     CONTENT_WIDTH,
-    GREY,
     LABEL_FILL,
-    RESULT_FILL,
-    _format_runs,
-    _Grid,
-    _Pictures,
-    _ReportBuilder,
-    _save_atomically,
-    _setup_styles,
+    DocxWriter,
+    Grid,
+    Section,
+    save_document,
 )
-from bot.report.review.figures import FINDING_COLUMNS, ReviewFigures
 from bot.report.review import charts
+from bot.report.review.figures import FINDING_COLUMNS, ReviewFigures
 
 MAX_ROWS = 60  # longer lists (audits, repeats, rejections) are cut here: the workbook has them all
 MAX_CHART_CATEGORIES = 30
@@ -49,7 +45,7 @@ INPUTS = (  # 9.3.2 inputs; the section of this pack that covers each, if any
 def render_review(figures: ReviewFigures, lang: str, out_path: Path | str) -> Path:
     """Write the review of ``figures`` in ``lang`` to ``out_path`` (atomically). Blocking."""
     out = Path(out_path)
-    _save_atomically(_ReviewBuilder(figures, lang).build(), out)
+    save_document(_ReviewBuilder(figures, lang).build(), out)
     return out
 
 
@@ -61,25 +57,14 @@ def number(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-class _ReviewBuilder(_ReportBuilder):
-    """The audit report's builder with the review's sections (text helpers and tables reused)."""
+class _ReviewBuilder(DocxWriter):
+    """Builds one review pack; labels are ``review_<key>``."""
 
-    def __init__(self, figures: ReviewFigures, lang: str):  # not super().__init__: that wants an audit
+    def __init__(self, figures: ReviewFigures, lang: str):
+        super().__init__(lang, "review")
         self.figures = figures
-        self.lang = lang
-        self.prompts = default_prompts()
-        self.doc = Document()
-        self.styles = _setup_styles(self.doc)
-        self.pictures = _Pictures(self.doc)
         self.charts = 0
         self.english_legends = charts.english_legends()
-
-    def t(self, key: str, **values: Any) -> str:
-        """The label ``review_<key>`` in the review's language."""
-        return self.prompts.label(self.lang, f"review_{key}", **values)
-
-    def count(self, key: str, n: int) -> str:
-        return self.t(f"count_{key}_one" if n == 1 else f"count_{key}", n=n)
 
     def legend(self, key: str) -> str:
         """A chart legend: in English when no CJK font can draw Chinese."""
@@ -88,21 +73,15 @@ class _ReviewBuilder(_ReportBuilder):
 
     # the document
 
-    def build(self):
-        sections: list[tuple[str, Callable[[], None]]] = [
+    def build(self) -> DocxDocument:
+        sections: list[Section] = [
             ("h_inputs", self._inputs), ("h_audits", self._audits), ("h_findings", self._findings),
             ("h_trend", self._trend), ("h_decisions", self._decisions),
         ]
         numbered = [(f"{n} {self.t(key)}", draw) for n, (key, draw) in enumerate(sections, 1)]
         numbered.append((self.t("h_annex"), self._annex))
         self._properties()
-        self._page_setup()
-        self._cover()
-        self._contents([title for title, _ in numbered])
-        for title, draw in numbered:
-            self.heading(title, level=1)
-            draw()
-        return self.doc
+        return self.write(self.t("header", period=self.figures.period.label()), self._cover, numbered)
 
     def _properties(self) -> None:
         props = self.doc.core_properties
@@ -114,30 +93,21 @@ class _ReviewBuilder(_ReportBuilder):
         props.author = props.last_modified_by = "auditbot"
         props.revision = 1
 
-    def _header_text(self) -> str:
-        return self.t("header", period=self.figures.period.label())
-
     def _cover(self) -> None:
         figures = self.figures
-        title = self.para(self.t("title"), "Title")
-        title.paragraph_format.space_before = Pt(120)
-        _format_runs(self.para(self.t("subtitle")), size=Pt(14), color=GREY)
-        self.para()
-        self._key_values([
+        self.cover(self.t("subtitle"), [
             (self.t("f_period"), figures.period.label()),
             (self.t("f_audits_done"), str(figures.done)),
             (self.t("f_departments"), str(len(figures.by_department))),
             (self.t("f_made_on"), figures.today.isoformat()),
             (self.t("f_tz"), figures.tz_name),
-        ])
-        self.para(self.t("cover_note"), "Caption")
-        self._page_break()
+        ], self.t("cover_note"))
 
     # helpers
 
     def _table(self, widths: Sequence[float], headers: Sequence[str], rows: Sequence[Sequence[Any]],
                fills: Callable[[Sequence[Any]], Sequence[str | None]] | None = None) -> None:
-        grid = _Grid(self, widths, headers=headers)
+        grid = Grid(self, widths, headers=headers)
         for row in rows:
             grid.row([str(v) for v in row], fills=fills(row) if fills else ())
         self.para()
@@ -169,7 +139,7 @@ class _ReviewBuilder(_ReportBuilder):
         for key, section in INPUTS:
             where = self.t("inputs_here", n=section + 1) if section else self.t("inputs_elsewhere")
             rows.append((self.t(f"input_{key}"), where))
-        grid = _Grid(self, (9.6, CONTENT_WIDTH.cm - 9.6), headers=(self.t("col_input"), self.t("col_where")))
+        grid = Grid(self, (9.6, CONTENT_WIDTH.cm - 9.6), headers=(self.t("col_input"), self.t("col_where")))
         for label, where in rows:
             grid.row((label, where), fills=(None, None if where == self.t("inputs_elsewhere") else LABEL_FILL))
         self.para()
@@ -236,7 +206,7 @@ class _ReviewBuilder(_ReportBuilder):
                                                                self.t("col_repeats")],
                         [(c.name, *(c.kinds[k] for k in FINDING_COLUMNS), c.total, c.repeats)
                          for c in figures.by_clause],
-                        fills=lambda row: (None,) * 6 + ((RESULT_FILL["major"],) if row[-1] else ()))
+                        fills=lambda row: (None,) * 6 + ((ALERT_FILL,) if row[-1] else ()))
             shown = sorted(figures.by_clause, key=lambda c: -c.total)[:MAX_CHART_CATEGORIES]
             shown.sort(key=lambda c: figures.by_clause.index(c))
             self._chart(charts.bar_chart(
@@ -266,7 +236,7 @@ class _ReviewBuilder(_ReportBuilder):
         if not actions.raised:
             self.para(self.t("no_actions"))
             return
-        self._key_values([
+        self.key_values([
             (self.t("a_raised"), str(actions.raised)),
             (self.t("a_open"), str(actions.open)),
             (self.t("a_overdue"), str(actions.overdue)),
@@ -285,7 +255,7 @@ class _ReviewBuilder(_ReportBuilder):
             "col_median", "col_rejected")],
             [(a.name, a.raised, a.open, a.overdue, a.closed, percent(a.on_time_rate), number(a.median_days),
               a.rejected) for a in lines],
-            fills=lambda row: (None,) * 3 + ((RESULT_FILL["major"],) if row[3] else ()))
+            fills=lambda row: (None,) * 3 + ((ALERT_FILL,) if row[3] else ()))
         shown = lines[:MAX_CHART_CATEGORIES]
         self._chart(charts.bar_chart(
             [a.name for a in shown],
@@ -329,7 +299,7 @@ class _ReviewBuilder(_ReportBuilder):
 
     def _decisions(self) -> None:
         self.para(self.t("decisions_intro"))
-        grid = _Grid(self, (1.0, 4.4, 6.0, 2.8, 2.4), headers=[self.t(k) for k in (
+        grid = Grid(self, (1.0, 4.4, 6.0, 2.8, 2.4), headers=[self.t(k) for k in (
             "col_no", "col_topic", "col_decision", "col_owner", "col_due")])
         n = 0
         for topic in DECISION_TOPICS:
@@ -339,7 +309,7 @@ class _ReviewBuilder(_ReportBuilder):
                 grid.table.rows[-1].height = Cm(1.2)
         self.para()
         blank = lambda cell: None  # noqa: E731 - a cell left empty to write in
-        self._key_values([(self.t("f_meeting_date"), blank), (self.t("f_attendees"), blank),
+        self.key_values([(self.t("f_meeting_date"), blank), (self.t("f_attendees"), blank),
                           (self.t("f_chair"), blank)])
 
     # annex: definitions
@@ -348,7 +318,7 @@ class _ReviewBuilder(_ReportBuilder):
         self.para(self.t("annex_intro"))
         keys = ("audits_done", "planned", "conformity", "quarter", "by_clause", "repeat", "open", "overdue",
                 "closed", "on_time", "days", "rejected", "snapshot")
-        grid = _Grid(self, (4.6, CONTENT_WIDTH.cm - 4.6), headers=(self.t("col_figure"), self.t("col_definition")))
+        grid = Grid(self, (4.6, CONTENT_WIDTH.cm - 4.6), headers=(self.t("col_figure"), self.t("col_definition")))
         for key in keys:
             grid.row((self.t(f"def_{key}_name"), self.t(f"def_{key}")), fills=(LABEL_FILL,))
         self.para()

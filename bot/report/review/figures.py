@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.domain.checklists import Checklist
+from bot.domain.dates import add_months, month_end
 from bot.domain.programme_rules import state_of
+from bot.domain.repeat import REPEAT_KINDS, clause_key, repeat_of
 from bot.domain.vocabulary import ProgrammeState
 from bot.report.data import NC_KINDS, applicable_answers, clean_text, conformity_rate, parse_date
 from storage.db import Database
@@ -40,26 +42,8 @@ from storage.repos import programme, review
 from storage.times import from_db
 
 FINDING_COLUMNS = ("major", "minor", "observation", "ofi")
-REPEAT_KINDS = NC_KINDS
 MAX_PERIOD_DAYS = 366 * 10
 _YEAR = r"(\d{4})"
-
-
-@dataclass(frozen=True)
-class RepeatBasis:
-    """The nonconformities of a department's previous completed audit, by clause."""
-
-    number: str  # the previous audit's
-    clauses: dict[str, list[str]]  # clause → its NC numbers there
-
-
-def repeat_of(kind: str | None, clause: str, previous: dict[str, list[str]] | None) -> list[str] | None:
-    """The one definition of a repeat finding: a nonconformity (REPEAT_KINDS) whose clause had
-    a nonconformity in the same department's previous completed audit. Gives those earlier NC
-    numbers, or None when the finding is not a repeat one."""
-    if kind not in REPEAT_KINDS or not previous:
-        return None
-    return previous.get(clause) or None
 
 
 class PeriodError(ValueError):
@@ -111,18 +95,12 @@ def _quarter_start(day: date) -> date:
 
 
 def _month_end(year: int, month: int) -> date:
-    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+    return month_end(date(year, month, 1))
 
 
 def default_period(today: date) -> Period:
     """The last 12 months, ending today."""
-    return Period(_add_months(today, -12) + timedelta(days=1), today)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, _month_end(year, month + 1).day))
+    return Period(add_months(today, -12) + timedelta(days=1), today)
 
 
 def parse_period(text: str | None, today: date) -> Period:
@@ -338,12 +316,6 @@ def _local_day(text: str | None, tz: tzinfo) -> date | None:
     return moment.astimezone(tz).date() if moment else None
 
 
-def clause_key(clause: str) -> tuple:
-    """Clauses in numeric order: 4.2 before 4.10; text after numbers."""
-    parts = re.split(r"[.\s]", clause)
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
-
-
 async def load_review(db: Database, period: Period, tz: tzinfo, today: date) -> ReviewFigures:
     """Read and compute every figure of ``period`` (``today``: the day the review is made)."""
     lo, hi = period.bounds(tz)
@@ -491,24 +463,3 @@ def _trend(rows) -> list[SnapshotDay]:
         day[1] += row["overdue_actions"]
         day[2] += row["closed_in_day"]
     return [SnapshotDay(date.fromisoformat(day), *values) for day, values in days.items()]
-
-
-async def repeat_basis(conn, department_id: int, audit_id: int, current: Checklist) -> RepeatBasis | None:
-    """The department's previous completed audit (before ``audit_id``) and its nonconformities by
-    clause, for marking repeat findings while an audit runs (``current``: the running audit's
-    checklist, reused when the previous audit had the same one)."""
-    previous = await programme.previous_audit(conn, department_id, audit_id)
-    if previous is None:
-        return None
-    rows = [r for r in await programme.findings_of(conn, previous["id"]) if r["kind"] in REPEAT_KINDS]
-    if not rows:
-        return RepeatBasis(clean_text(previous["number"]), {})
-    if (previous["checklist_id"], previous["checklist_version"]) == (current.id, current.version):
-        checklist = current
-    else:
-        checklist = Checklist.from_json(await programme.checklist_json(conn, previous["id"]))
-    clause_of = {q.id: q.clause for _, q in checklist.questions()}
-    clauses: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        clauses[clause_of.get(row["question_id"], "") or "—"].append(clean_text(row["number"]))
-    return RepeatBasis(clean_text(previous["number"]), dict(clauses))

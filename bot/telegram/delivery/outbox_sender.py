@@ -10,7 +10,8 @@ Success marks a row sent; 429 keeps it queued until Telegram's retry_after has p
 pauses the whole sender as long); a 5xx, a timeout or a network error retries it later
 with a growing back-off and ends this drain (the next tick goes on); "bot was blocked by the user" marks it blocked and tells the
 leads; a 400 (Telegram will never take it) gives up on it. Sequential on purpose: the
-AIORateLimiter configured in bot/app.py spaces the calls.
+AIORateLimiter configured in bot/app.py spaces the calls. Built by bot/app.py (it needs
+the command table for people's own menus) and kept in ``bot_data``.
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InputMediaPhoto
+from telegram import Bot, BotCommandScopeChat, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.domain.clock import Clock
+from bot.domain.vocabulary import NoticeKind
 from bot.prompts import Prompts
 from bot.services.notices import Notice, NoticeService
-from bot.telegram.common import keyboard
-from bot.telegram.handlers import programme
-from bot.telegram.handlers.capa import media_source, notice_rows
+from bot.telegram.commands import CommandTable
+from bot.telegram.keyboards.notices import notice_rows
+from bot.telegram.media import media_source
+from bot.telegram.replies import keyboard
 from storage.db import Database
 from storage.files import FileStore
 
@@ -55,8 +58,10 @@ class Drained:
 
 
 class OutboxSender:
-    def __init__(self, db: Database, clock: Clock, notices: NoticeService, prompts: Prompts, files: FileStore):
+    def __init__(self, db: Database, clock: Clock, notices: NoticeService, prompts: Prompts, files: FileStore,
+                 commands: CommandTable):
         self.db = db
+        self.commands = commands
         self.clock = clock
         self.notices = notices
         self.prompts = prompts
@@ -136,22 +141,20 @@ class OutboxSender:
         if notice.photos:
             await self._send_album(bot, chat_id, notice)
             return
-        if notice.kind == "commands":
-            commands = [BotCommand(name, self.prompts.label(notice.lang, f"cmd_{name}"))
-                        for name in notice.values["commands"]]
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        if notice.kind == NoticeKind.commands:
+            names = self.commands.names_for(notice.values["roles"])
+            await bot.set_my_commands(self.commands.bot_commands(self.prompts, notice.lang, names),
+                                      scope=BotCommandScopeChat(chat_id))
             return
         text = self.prompts.render(notice.lang, notice.kind, **notice.values)
 
         def label(key: str, /, **values: object) -> str:
             return self.prompts.label(notice.lang, key, **values)
 
-        rows = (programme.notice_rows if notice.kind.startswith("programme_") else notice_rows)(
-            notice.kind, notice.values, label)
-        await bot.send_message(chat_id, text, reply_markup=keyboard(rows))
+        await bot.send_message(chat_id, text, reply_markup=keyboard(notice_rows(notice.kind, notice.values, label)))
 
     async def _send_album(self, bot: Bot, chat_id: int, notice: Notice) -> None:
-        caption = self.prompts.label(notice.lang, "capa_photo_caption", number=notice.values["capa"]["number"])
+        caption = self.prompts.label(notice.lang, "capa_photo_caption", number=notice.values["capa"].number)
         media = [await media_source(self.files, p) for p in notice.photos]
         if len(media) == 1:
             await bot.send_photo(chat_id, media[0], caption=caption, parse_mode=None)

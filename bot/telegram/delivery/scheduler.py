@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram.ext import Application
 
-from bot.runtime import AuditContext
+from bot.telegram.context import OUTBOX, RUNTIME, AuditContext
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +24,12 @@ PRUNE_JOB_NAME = "prune-inbox"
 
 async def tick(application: Application) -> None:
     """One pass: queue what is due now, then send what the outbox holds."""
-    runtime = application.bot_data["runtime"]
+    runtime = application.bot_data[RUNTIME]
     if await runtime.leader.held():  # replicas: one plans, every one sends
         await runtime.reminders.plan()
         await runtime.programme.plan_notices()
         await _snapshot(runtime)
-    await runtime.outbox.drain(application.bot)
+    await application.bot_data[OUTBOX].drain(application.bot)
 
 
 async def _snapshot(runtime) -> None:
@@ -59,7 +59,7 @@ async def _job(context: AuditContext) -> None:
 
 
 async def _prune_job(context: AuditContext) -> None:
-    runtime = context.application.bot_data["runtime"]
+    runtime = context.rt
     if await runtime.leader.held():
         await runtime.inbox.prune()
 

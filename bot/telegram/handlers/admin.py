@@ -7,14 +7,11 @@ from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed, PeopleError
 from bot.domain.vocabulary import LANGS, Role
-from bot.runtime import AuditContext
-from bot.services.people_service import Actor, Invite, PersonCard
+from bot.services.people_service import Invite, PersonCard
 from bot.telegram import buttons
-from bot.telegram.common import edit_or_send, on_press, reply, toast
-
-
-def _lead(actor: Actor) -> bool:
-    return actor.is_lead
+from bot.telegram.context import AuditContext
+from bot.telegram.refusals import leads, on_press
+from bot.telegram.replies import edit_or_send, reply, toast
 
 
 def _require_lead(context: AuditContext) -> None:
@@ -192,15 +189,15 @@ async def on_person_staff_department(update: Update, context: AuditContext,
 
 def callback_handlers() -> list[BaseHandler]:
     return [
-        on_press(buttons.RenameDepartment, on_rename_department, who=_lead),
-        on_press(buttons.InviteRole, on_invite_role, who=_lead),
-        on_press(buttons.InviteDepartment, on_invite_department, who=_lead),
-        on_press(buttons.InviteNewDepartment, on_invite_new_department, who=_lead),
-        on_press(buttons.InviteRevoke, on_invite_revoke, who=_lead),
-        on_press(buttons.Person, on_person, who=_lead),
-        on_press(buttons.PersonRole, on_person_role, who=_lead),
-        on_press(buttons.PersonActive, on_person_active, who=_lead),
-        on_press(buttons.PersonDeactivate, on_person_deactivate, who=_lead),
-        on_press(buttons.PersonDepartments, on_person_departments, who=_lead),
-        on_press(buttons.PersonStaffDepartment, on_person_staff_department, who=_lead),
+        on_press(buttons.RenameDepartment, on_rename_department, who=leads),
+        on_press(buttons.InviteRole, on_invite_role, who=leads),
+        on_press(buttons.InviteDepartment, on_invite_department, who=leads),
+        on_press(buttons.InviteNewDepartment, on_invite_new_department, who=leads),
+        on_press(buttons.InviteRevoke, on_invite_revoke, who=leads),
+        on_press(buttons.Person, on_person, who=leads),
+        on_press(buttons.PersonRole, on_person_role, who=leads),
+        on_press(buttons.PersonActive, on_person_active, who=leads),
+        on_press(buttons.PersonDeactivate, on_person_deactivate, who=leads),
+        on_press(buttons.PersonDepartments, on_person_departments, who=leads),
+        on_press(buttons.PersonStaffDepartment, on_person_staff_department, who=leads),
     ]

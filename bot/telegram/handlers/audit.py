@@ -10,14 +10,14 @@ keeps the person's place and dialog in the database, never in memory. A refusal 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed, ServiceError
-from bot.runtime import AuditContext
 from bot.services.audit_service import (
     CARDS,
     AuditError,
@@ -27,10 +27,9 @@ from bot.services.audit_service import (
     SummaryView,
 )
 from bot.services.people_service import Actor
-from bot.telegram import buttons
-from bot.telegram.common import Rows, edit_or_send, explain, keyboard, on_press, reply, toast
+from bot.telegram import buttons, media
+from bot.telegram.context import AuditContext
 from bot.telegram.delivery import scheduler
-from bot.telegram.handlers import media
 from bot.telegram.keyboards.audit import (
     assign_rows,
     card_rows,
@@ -45,14 +44,12 @@ from bot.telegram.keyboards.audit import (
     summary_rows,
     team_rows,
 )
+from bot.telegram.refusals import auditors, explain, on_press
+from bot.telegram.replies import Rows, edit_or_send, reply, toast
 
 
 def service(context: AuditContext) -> AuditService:
     return context.rt.audit
-
-
-def _auditor(actor: Actor) -> bool:
-    return actor.is_auditor
 
 
 def _pressed_id(update: Update) -> int | None:
@@ -64,17 +61,9 @@ async def _show(update: Update, context: AuditContext, name: str, rows: Rows, *,
                 **values: Any) -> None:
     """Show a card: edit the pressed message in place, or send a new one at the bottom
     (removing the old card) when the person typed or sent something."""
-    text = context.text(name, **values)
-    markup = keyboard(rows)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return
-    sent = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    sent = await edit_or_send(update, context, name, rows=rows, **values)
+    if sent is None:
+        return
     old_id = await service(context).card_sent(context.actor, audit_id, sent.message_id)
     if old_id:
         with contextlib.suppress(TelegramError):
@@ -131,11 +120,7 @@ async def on_checklist(update: Update, context: AuditContext, button: buttons.Ch
     await update.callback_query.answer()
     rows = [[(d["name"], buttons.ChooseDepartment(d["id"]).pack())] for d in departments]
     rows.append([(context.label("audit_new_department"), buttons.NewDepartment().pack())])
-    text = context.text("audit_choose_department", has_departments=bool(departments))
-    try:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard(rows))
-    except BadRequest:
-        await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard(rows))
+    await edit_or_send(update, context, "audit_choose_department", rows=rows, has_departments=bool(departments))
 
 
 async def on_new_department(update: Update, context: AuditContext, button: buttons.NewDepartment) -> None:
@@ -166,16 +151,8 @@ async def on_card_field(update: Update, context: AuditContext, button: buttons.C
     await reply(update, context, "audit_field_ask", field=name, current=current)
 
 
-async def on_scope_toggle(update: Update, context: AuditContext, button: buttons.ScopeToggle) -> None:
-    view = await service(context).toggle_scope_confirmed(context.actor, button.audit)
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
-async def on_confirm_stage(update: Update, context: AuditContext, button: buttons.ConfirmStage) -> None:
-    view = await service(context).advance_stage(context.actor, button.audit, button.status)
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
 async def on_team(update: Update, context: AuditContext, button: buttons.Team) -> None:
@@ -237,12 +214,6 @@ async def on_question(update: Update, context: AuditContext, button: buttons.Que
     await show(update, context, view)
 
 
-async def on_summary_page(update: Update, context: AuditContext, button: buttons.SummaryPage) -> None:
-    """◀ ▶ through the summary's buttons to the questions needing attention."""
-    view = await service(context).summary(context.actor, button.audit, page=button.page,
-                                          message_id=_pressed_id(update))
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
 async def on_records(update: Update, context: AuditContext, button: buttons.Records) -> None:
@@ -276,11 +247,6 @@ async def on_file_move(update: Update, context: AuditContext, button: buttons.Fi
     await reply(update, context, "audit_file_move_ask", current=current, total=total)
 
 
-async def on_jump(update: Update, context: AuditContext, button: buttons.Jump) -> None:
-    """Jump to question ``index`` (from the sections list or the summary)."""
-    view = await service(context).jump(context.actor, button.audit, button.index, message_id=_pressed_id(update))
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
 async def on_audit_text(update: Update, context: AuditContext, state: dict) -> None:
@@ -306,16 +272,8 @@ async def on_audit_media(update: Update, context: AuditContext, state: dict) -> 
 
 # --- summary, closing meeting, completion ---------------------------------------------------
 
-async def on_to_closing(update: Update, context: AuditContext, button: buttons.ToClosing) -> None:
-    view = await service(context).advance_stage(context.actor, button.audit, "in_progress")
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
-async def on_back_to_questions(update: Update, context: AuditContext, button: buttons.BackToQuestions) -> None:
-    view = await service(context).reopen_questions(context.actor, button.audit)
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
 async def on_due_date(update: Update, context: AuditContext, button: buttons.DueDate) -> None:
@@ -324,17 +282,8 @@ async def on_due_date(update: Update, context: AuditContext, button: buttons.Due
     await reply(update, context, "audit_due_ask", rows=due_rows(context, button.audit, button.index, choices))
 
 
-async def on_due_set(update: Update, context: AuditContext, button: buttons.DueSet) -> None:
-    """A quick due date: the closing card again."""
-    view = await service(context).set_due_date(context.actor, button.audit, button.index, button.day)
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
-async def on_edit_plan(update: Update, context: AuditContext, button: buttons.EditPlan) -> None:
-    view = await service(context).plan_card(context.actor, button.audit)
-    await update.callback_query.answer()
-    await show(update, context, view)
 
 
 async def on_complete(update: Update, context: AuditContext, button: buttons.Complete) -> None:
@@ -397,10 +346,34 @@ async def resume_command(update: Update, context: AuditContext) -> None:
         await reply(update, context, "audit_resume_list", audits=audits, rows=resume_rows(context, audits))
 
 
-async def on_resume(update: Update, context: AuditContext, button: buttons.Resume) -> None:
-    view = await service(context).resume(context.actor, button.audit, message_id=_pressed_id(update))
-    await update.callback_query.answer()
-    await show(update, context, view)
+View = CardView | QuestionView | SummaryView
+ShowCall = Callable[[AuditService, Actor, Any, int | None], Awaitable[View]]
+
+
+def _card_route(button: type[buttons.Button], call: ShowCall) -> BaseHandler:
+    """A press that asks the service for a view and shows it as the card: ``call`` gets the
+    service, the actor, the typed button and the pressed card's message id."""
+
+    async def pressed(update: Update, context: AuditContext, button: Any) -> None:
+        view = await call(service(context), context.actor, button, _pressed_id(update))
+        await update.callback_query.answer()
+        await show(update, context, view)
+
+    return on_press(button, pressed, who=auditors)
+
+
+# Presses whose whole work is one service call and the card it returns.
+CARD_ROUTES: dict[type[buttons.Button], ShowCall] = {
+    buttons.ScopeToggle: lambda s, a, p, m: s.toggle_scope_confirmed(a, p.audit),
+    buttons.ConfirmStage: lambda s, a, p, m: s.advance_stage(a, p.audit, p.status),
+    buttons.ToClosing: lambda s, a, p, m: s.advance_stage(a, p.audit, "in_progress"),
+    buttons.BackToQuestions: lambda s, a, p, m: s.reopen_questions(a, p.audit),
+    buttons.DueSet: lambda s, a, p, m: s.set_due_date(a, p.audit, p.index, p.day),
+    buttons.EditPlan: lambda s, a, p, m: s.plan_card(a, p.audit),
+    buttons.SummaryPage: lambda s, a, p, m: s.summary(a, p.audit, page=p.page, message_id=m),
+    buttons.Jump: lambda s, a, p, m: s.jump(a, p.audit, p.index, message_id=m),
+    buttons.Resume: lambda s, a, p, m: s.resume(a, p.audit, message_id=m),
+}
 
 
 def callback_handlers() -> list[BaseHandler]:
@@ -408,14 +381,13 @@ def callback_handlers() -> list[BaseHandler]:
     b = buttons
     routes = {
         b.ChooseChecklist: on_checklist, b.ChooseDepartment: on_department, b.NewDepartment: on_new_department,
-        b.CardField: on_card_field, b.ScopeToggle: on_scope_toggle, b.ConfirmStage: on_confirm_stage,
-        b.Team: on_team, b.Question: on_question, b.Jump: on_jump, b.SummaryPage: on_summary_page,
-        b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed,
-        b.DueSet: on_due_set, b.AssignSections: on_assign_sections, b.EditPlan: on_edit_plan,
+        b.CardField: on_card_field,
+        b.Team: on_team, b.Question: on_question,
+        b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed, b.AssignSections: on_assign_sections,
         b.Records: on_records, b.NoteEdit: on_note_edit, b.NoteDelete: on_note_delete,
-        b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.ToClosing: on_to_closing,
-        b.BackToQuestions: on_back_to_questions, b.DueDate: on_due_date, b.Resume: on_resume,
+        b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.DueDate: on_due_date,
     }
-    return [*(on_press(button, handler, who=_auditor) for button, handler in routes.items()),
-            on_press(b.Complete, on_complete, who=_auditor, explain_as=_explain_completion),
-            on_press(b.CompleteConfirmed, on_complete_confirmed, who=_auditor, explain_as=_explain_completion)]
+    return [*(on_press(button, handler, who=auditors) for button, handler in routes.items()),
+            *(_card_route(button, call) for button, call in CARD_ROUTES.items()),
+            on_press(b.Complete, on_complete, who=auditors, explain_as=_explain_completion),
+            on_press(b.CompleteConfirmed, on_complete_confirmed, who=auditors, explain_as=_explain_completion)]

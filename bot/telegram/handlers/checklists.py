@@ -17,7 +17,6 @@ from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.domain.errors import ServiceError
-from bot.runtime import AuditContext
 from bot.services.checklist_service import (
     ChecklistRefused,
     ChecklistRow,
@@ -26,8 +25,10 @@ from bot.services.checklist_service import (
     ImportOutcome,
 )
 from bot.telegram import buttons
-from bot.telegram.common import edit_or_send, guarded, keyboard, on_press, reply, toast
+from bot.telegram.context import AuditContext
 from bot.telegram.handlers.dialog import Flow
+from bot.telegram.refusals import guarded, on_press
+from bot.telegram.replies import edit_or_send, keyboard, reply, toast
 
 MessageCallback = Callable[[Update, AuditContext], Awaitable[None]]
 BUTTON_TITLE = 28  # characters of a title on a download button

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.runtime import AuditContext
-from bot.telegram.common import ExplainAs, guarded, reply
+from bot.telegram.context import AuditContext
+from bot.telegram.refusals import ExplainAs, guarded
+from bot.telegram.replies import reply
 
 Handler = Callable[[Update, AuditContext, dict], Awaitable[None]]
 

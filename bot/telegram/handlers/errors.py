@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.prompts import lang_from_client
-from bot.runtime import AuditContext
+from bot.telegram.context import AuditContext
 from storage import claims
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.prompts import lang_from_client
-from bot.runtime import AuditContext
-from bot.telegram.common import reply, toast
+from bot.telegram.context import AuditContext
 from bot.telegram.handlers.errors import on_error
+from bot.telegram.replies import reply, toast
 
 
 async def gate(update: Update, context: AuditContext) -> None:

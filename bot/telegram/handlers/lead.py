@@ -3,15 +3,15 @@ a department's actions or any one action (the lead acts as its verifier)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot.runtime import AuditContext
 from bot.telegram import buttons
-from bot.telegram.common import on_press, reply
-from bot.telegram.handlers.capa import action_rows, explain_sending, show_step
+from bot.telegram.context import AuditContext
+from bot.telegram.handlers.capa import explain_sending, show_step
+from bot.telegram.keyboards.capa import action_rows
+from bot.telegram.refusals import leads, on_press
+from bot.telegram.replies import reply
 
 
 async def status_command(update: Update, context: AuditContext) -> None:
@@ -42,12 +42,9 @@ async def on_action(update: Update, context: AuditContext, button: buttons.LeadA
     await show_step(update, context, step)
 
 
-def _is_lead(actor: Any) -> bool:
-    return actor.is_lead
-
 
 def callback_handlers() -> list[BaseHandler]:
     return [
-        on_press(buttons.LeadDepartment, on_department, who=_is_lead),
-        on_press(buttons.LeadAction, on_action, who=_is_lead, explain_as=explain_sending),
+        on_press(buttons.LeadDepartment, on_department, who=leads),
+        on_press(buttons.LeadAction, on_action, who=leads, explain_as=explain_sending),
     ]

@@ -1,61 +1,30 @@
-"""/start (and joining by invite) and the main menu: (key, who may use it, what it does).
+"""/start (and joining by invite) and the main menu.
 
-Each entry runs the same function as its command, so a button and a command never differ.
+The menu's buttons are the command table's (bot/app.py): each runs the same function as its
+command, for the same roles, so a button and a command never differ.
 """
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed, StaleButton
-from bot.runtime import AuditContext
-from bot.services.people_service import Actor, JoinResult
+from bot.services.people_service import JoinResult
 from bot.telegram import buttons
-from bot.telegram.common import on_press, reply
-from bot.telegram.handlers import admin, audit, capa, checklists, lead, programme, report, start
+from bot.telegram.commands import command_table
+from bot.telegram.context import AuditContext
+from bot.telegram.handlers import start
+from bot.telegram.refusals import on_press
+from bot.telegram.replies import reply
 
-Action = Callable[[Update, AuditContext], Awaitable[None]]
-
-
-def _lead(actor: Actor) -> bool:
-    return actor.is_lead
-
-
-def _anyone(actor: Actor) -> bool:
-    return True
-
-
-def _auditor(actor: Actor) -> bool:
-    return actor.is_auditor
-
-
-MENU_ITEMS: list[tuple[str, Callable[[Actor], bool], Action]] = [
-    ("audit", _auditor, audit.audit_command),
-    ("resume", _auditor, audit.resume_command),
-    ("report", _auditor, report.report_command),
-    ("capa", _anyone, capa.capa_command),
-    ("export", _lead, report.export_command),
-    ("status", _lead, lead.status_command),
-    ("overdue", _lead, lead.overdue_command),
-    ("invite", _lead, admin.invite),
-    ("users", _lead, admin.users),
-    ("departments", _lead, admin.departments),
-    ("checklists", _lead, checklists.checklists_command),
-    ("programme", _lead, programme.programme_command),
-    ("lang", _anyone, start.lang_command),
-    ("help", _anyone, start.help_command),
-]
 MAIN = "main"
-_BY_KEY = {key: (allowed, action) for key, allowed, action in MENU_ITEMS}
 
 
 def menu_rows(context: AuditContext) -> list[list[tuple[str, str]]]:
-    """The main menu's buttons for this person's roles."""
-    entries = [(context.label(f"menu_{key}"), buttons.Menu(key).pack())
-               for key, allowed, _ in MENU_ITEMS if allowed(context.actor)]
+    """The main menu's buttons for this person's roles (the command table's buttons)."""
+    entries = [(context.label(row.button_key), buttons.Menu(row.name).pack())
+               for row in command_table(context).buttons_for(context.actor)]
     return [entries[i:i + 2] for i in range(0, len(entries), 2)] or [[]]
 
 
@@ -87,13 +56,13 @@ async def on_menu(update: Update, context: AuditContext, button: buttons.Menu) -
         await update.callback_query.answer()
         await show_menu(update, context)
         return
-    if button.key not in _BY_KEY:
+    row = command_table(context).get(button.key)
+    if row is None or not row.button:
         raise StaleButton()
-    allowed, action = _BY_KEY[button.key]
-    if not allowed(context.actor):
+    if not row.allows(context.actor.roles):
         raise NotAllowed()
     await update.callback_query.answer()
-    await action(update, context)
+    await row.handler(update, context)
 
 
 def callback_handlers() -> list[BaseHandler]:

@@ -16,12 +16,12 @@ from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed
 from bot.domain.vocabulary import ProgrammeState, Risk
-from bot.runtime import AuditContext
-from bot.services.people_service import Actor
 from bot.services.programme_service import Item, OverrideAsked, ProgrammeService, TeamChoice
 from bot.telegram import buttons as b
-from bot.telegram.common import Rows, edit_or_send, on_press, reply
+from bot.telegram.context import AuditContext
 from bot.telegram.handlers import audit, checklists
+from bot.telegram.refusals import auditors, leads, on_press
+from bot.telegram.replies import Rows, edit_or_send, reply
 
 Label = Callable[..., str]
 MAX_LISTED = 40  # item buttons under the list (Telegram's keyboard limit is 100)
@@ -31,24 +31,9 @@ def service(context: AuditContext) -> ProgrammeService:
     return context.rt.programme
 
 
-def _lead(actor: Actor) -> bool:
-    return actor.is_lead
 
 
-def _auditor(actor: Actor) -> bool:
-    return actor.is_auditor
-
-
-# --- keyboards (the reminder's is shared with the outbox sender) --------------------------------
-
-def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
-    item = values.get("item")
-    if kind == "programme_reminder" and item is not None:
-        return [[(label("programme_btn_start"), b.ProgrammeStart(item.id).pack())]]
-    if kind == "programme_missed" and item is not None:
-        return [[(label("programme_btn_open"), b.ProgrammeItem(item.id).pack())]]
-    return []
-
+# --- keyboards ----------------------------------------------------------------------------------
 
 def list_rows(context: AuditContext, items: list[Item], year: int) -> Rows:
     label = context.label
@@ -308,5 +293,5 @@ def callback_handlers() -> list[BaseHandler]:
         b.ProgrammeCancel: on_cancel, b.ProgrammeSuggest: on_suggest, b.ProgrammeAccept: on_accept,
         b.ProgrammeExport: on_export, b.ProgrammeImport: on_import, b.ProgrammeField: on_field,
     }
-    return [*(on_press(button, handler, who=_lead) for button, handler in routes.items()),
-            on_press(b.ProgrammeStart, on_start, who=_auditor)]
+    return [*(on_press(button, handler, who=leads) for button, handler in routes.items()),
+            on_press(b.ProgrammeStart, on_start, who=auditors)]

@@ -12,10 +12,11 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.report import PdfFailed, PdfUnavailable
-from bot.runtime import AuditContext
 from bot.services.report_service import AuditRef, ReportService, document_name
 from bot.telegram import buttons
-from bot.telegram.common import on_press, reply
+from bot.telegram.context import AuditContext
+from bot.telegram.refusals import on_press
+from bot.telegram.replies import reply
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message

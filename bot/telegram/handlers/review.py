@@ -8,11 +8,10 @@ import logging
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler
 
-from bot.runtime import AuditContext
 from bot.services.review_service import ReviewError, ReviewService
-from bot.telegram.common import reply
+from bot.telegram.context import AuditContext
+from bot.telegram.replies import reply
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,3 @@ async def _edit(context: AuditContext, chat_id: int, status, name: str, **values
         return
     with contextlib.suppress(TelegramError):
         await context.bot.edit_message_text(context.text(name, **values), chat_id, status.message_id)
-
-
-def command_handlers() -> list[BaseHandler]:
-    return [CommandHandler("review", review_command)]

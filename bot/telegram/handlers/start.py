@@ -5,13 +5,24 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot.runtime import AuditContext
 from bot.telegram import buttons
-from bot.telegram.common import edit_or_send, on_press, reply, toast
+from bot.telegram.commands import command_table
+from bot.telegram.context import AuditContext
+from bot.telegram.refusals import on_press
+from bot.telegram.replies import edit_or_send, reply, toast
 
 
 async def help_command(update: Update, context: AuditContext) -> None:
-    await reply(update, context, "help", actor=actor_view(context))
+    """/help: the person's commands from the command table, by section, one line each."""
+    await reply(update, context, "help", sections=help_sections(context))
+
+
+def help_sections(context: AuditContext) -> list[dict]:
+    label = context.label
+    return [{"title": label(f"help_section_{section}"),
+             "tip": label(f"help_tip_{section}") if context.rt.prompts.has_label(f"help_tip_{section}") else None,
+             "lines": [(row.name, label(row.help_key)) for row in rows]}
+            for section, rows in command_table(context).help_for(context.actor)]
 
 
 async def lang_command(update: Update, context: AuditContext) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.domain.text import first_words
 from bot.domain.vocabulary import AuditStatus, Result
-from bot.runtime import AuditContext
 from bot.services.audit_service import (
     CARDS,
     SUMMARY_PAGE,
@@ -17,6 +16,7 @@ from bot.services.audit_service import (
     SummaryView,
 )
 from bot.telegram import buttons as b
+from bot.telegram.context import AuditContext
 
 # Result buttons, three a row, in the order of PRODUCT.md.
 RESULT_ROWS = (

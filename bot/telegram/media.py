@@ -1,13 +1,16 @@
-"""Files people send (photos, documents, voice): download them at once, within Telegram's limits."""
+"""Files people send (photos, documents, voice): downloaded at once, within Telegram's limits;
+and stored files sent back (their bytes, or Telegram's file id)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from telegram import Message
 from telegram.error import BadRequest
 
 from bot.domain.errors import ServiceError
+from storage.files import FileStore
 
 # The Bot API lets bots download files up to 20 MB.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
@@ -74,3 +77,10 @@ async def download(message: Message) -> Incoming | None:
         telegram_file_id=media.file_id,
         caption=message.caption,
     )
+
+
+async def media_source(files: FileStore, row: dict) -> bytes | str:
+    """A stored file's bytes; Telegram's file id when the file is not on this disk."""
+    if await asyncio.to_thread(files.exists, row["sha256"]):
+        return await asyncio.to_thread(files.get, row["sha256"])
+    return row["telegram_file_id"]

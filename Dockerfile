@@ -1,5 +1,6 @@
 # auditbot: the Telegram audit assistant. See README.md ("Containers").
-FROM python:3.11-slim
+# An exact tag (patch release and Debian release), not a moving one.
+FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,13 +13,16 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+# Exact versions from the lock first (a layer of its own), then the bot without resolving again.
+RUN pip install -r requirements.lock
 COPY bot ./bot
 COPY storage ./storage
 COPY prompts ./prompts
 COPY checklists ./checklists
-RUN pip install . && useradd --create-home --uid 10001 auditbot \
-    && mkdir -p /data && chown auditbot:auditbot /data
+COPY devtools ./devtools
+RUN pip install --no-deps . && useradd --create-home --uid 10001 auditbot \
+    && mkdir -p /data && chown auditbot:auditbot /data && chmod 700 /data
 
 USER auditbot
 VOLUME ["/data"]

@@ -19,7 +19,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.domain.clock import Clock
 from bot.domain.vocabulary import AUDITORS, LEADS
@@ -37,12 +36,14 @@ from bot.telegram import context
 from bot.telegram.bot import AuditBot
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.context import AuditContext
-from bot.telegram.delivery import webhook
+from bot.telegram.delivery import metrics, webhook
 from bot.telegram.delivery.inbox import Inbox
+from bot.telegram.delivery.metrics import MeteredRequest, Metrics
 from bot.telegram.delivery.outbox_sender import OutboxSender
 from bot.telegram.delivery.per_chat import PerChatUpdateProcessor
 from bot.telegram.delivery.rate_limit import RetryingRateLimiter
-from bot.telegram.delivery.scheduler import schedule
+from bot.telegram.delivery.scheduler import schedule, wake
+from bot.telegram.delivery.throttle import THROTTLE, build_throttle
 from bot.telegram.handlers import (
     admin,
     audit,
@@ -137,13 +138,14 @@ def build_application(
 ) -> Application:
     """The bot, talking to ``settings.api_url``; the database opens in post_init."""
     token = settings.require_token()
+    meters = Metrics(token)  # the chat hashes of the log are keyed with the token
     bot = AuditBot(
         token,
         base_url=f"{settings.api_url}/bot",
         base_file_url=f"{settings.api_url}/file/bot",
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        request=HTTPXRequest(connection_pool_size=64),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=MeteredRequest(meters, connection_pool_size=64),
+        get_updates_request=MeteredRequest(meters, connection_pool_size=1),
         rate_limiter=RetryingRateLimiter(max_retries=5) if rate_limit else None,
     )
     application = (
@@ -157,6 +159,8 @@ def build_application(
     )
     application.bot_data["pending_runtime"] = (settings, clock or Clock(), prompts or default_prompts())
     application.bot_data[context.COMMANDS] = COMMANDS
+    application.bot_data[context.METRICS] = meters
+    application.bot_data[THROTTLE] = build_throttle(settings, clock or Clock())
     register_handlers(application)
     return application
 
@@ -165,7 +169,11 @@ async def _post_init(application: Application) -> None:
     settings, clock, prompts = application.bot_data.pop("pending_runtime")
     runtime = application.bot_data[context.RUNTIME] = await bootstrap(settings, clock, prompts=prompts)
     outbox = application.bot_data[context.OUTBOX] = OutboxSender(
-        runtime.db, runtime.clock, runtime.notices, runtime.prompts, runtime.files, COMMANDS)
+        runtime.db, runtime.clock, runtime.notices, runtime.prompts, runtime.files, COMMANDS,
+        metrics=application.bot_data[context.METRICS])
+    # Notices leave as the transaction that queued them commits: here, and on every replica.
+    runtime.db.after_commit.append(lambda: wake(application))
+    await runtime.db.listen(lambda: wake(application))
     await runtime.people.queue_menus(COMMANDS.names_for)  # each person's own command menu (sent by the outbox)
     # Replicas share the evidence folder: only temp files no write in flight can still own.
     leftovers = runtime.files.remove_leftovers(0 if runtime.db.single_process else 3600)
@@ -206,7 +214,10 @@ async def _start(application: Application, reminders: bool) -> None:
 async def _start_inbox(application: Application) -> Inbox:
     runtime: Runtime = application.bot_data[context.RUNTIME]
     inbox = application.bot_data["inbox"] = Inbox(application, runtime.inbox, runtime.clock,
-                                                  heartbeat=runtime.settings.heartbeat_path)
+                                                  heartbeat=runtime.settings.heartbeat_path,
+                                                  throttle=application.bot_data[THROTTLE].senders,
+                                                  max_backlog=runtime.settings.inbox_backlog,
+                                                  metrics=application.bot_data[context.METRICS])
     await inbox.start()
     return inbox
 
@@ -264,7 +275,7 @@ async def run_until_stopped(application: Application, settings: Settings) -> Non
         asgi = await start_webhook(application)
         host, _, port = (settings.webhook_listen or "").rpartition(":")
         server = uvicorn.Server(uvicorn.Config(asgi, host=host, port=int(port), log_level="warning",
-                                               lifespan="off"))
+                                               lifespan="off", log_config=None))  # logs as ours (cli.py)
         try:
             await server.serve()  # until SIGINT or SIGTERM
         finally:
@@ -274,8 +285,14 @@ async def run_until_stopped(application: Application, settings: Settings) -> Non
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await start_polling(application, poll_timeout=LONG_POLL_SECONDS)
+    # /metrics and /healthz on 127.0.0.1 (webhook mode has them on the webhook's port)
+    http = await metrics.serve(application, settings.metrics_port) if settings.metrics_port else None
     try:
-        await stop.wait()
+        await start_polling(application, poll_timeout=LONG_POLL_SECONDS)
+        try:
+            await stop.wait()
+        finally:
+            await stop_polling(application)
     finally:
-        await stop_polling(application)
+        if http is not None:
+            await http.stop()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.domain import checklists
@@ -97,14 +99,46 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--xlsx", type=Path, default=None, help="also write its figures to this .xlsx")
     review.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the pack (default: en)")
     review.set_defaults(func=cmd_review)
+
+    person = sub.add_parser("person", help="a person's data (PIPL, GDPR): export it, or erase it")
+    person_sub = person.add_subparsers(title="person commands")
+    person_export = person_sub.add_parser("export", help="everything held about a person, as a zip")
+    person_export.add_argument("telegram_id", type=int)
+    person_export.add_argument("-o", "--output", type=Path, default=None,
+                               help="the .zip file to write (default: person-<id>.zip)")
+    person_export.set_defaults(func=cmd_person_export)
+    person_erase = person_sub.add_parser("erase", help="erase a person's personal data (records stay, pseudonymised)")
+    person_erase.add_argument("telegram_id", type=int)
+    person_erase.add_argument("--yes", action="store_true", help="really erase (it cannot be undone)")
+    person_erase.set_defaults(func=cmd_person_erase)
     return parser
 
 
-def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# A log record's own attributes; whatever else it carries came as ``extra`` (the update line's fields).
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonLines(logging.Formatter):
+    """AUDITBOT_LOG_FORMAT=json: one JSON object a line (time, level, logger, message, the
+    record's extra fields such as the update line's kind, chat, latency_ms and outcome)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        line.update((key, value) for key, value in vars(record).items()
+                    if key not in _RECORD_ATTRIBUTES and not key.startswith("_"))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def _logging(verbose: bool = False, log_format: str = "text") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
@@ -118,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # One process per SQLite database; PostgreSQL is shared by replicas.
     lock = hold_data_dir(settings.data_dir) if settings.database_path is not None else None  # noqa: F841
     _check_database(settings)
-    _logging(args.verbose)
+    _logging(args.verbose, settings.log_format)
     application = build_application(settings)
     asyncio.run(run_until_stopped(application, settings))
     return 0
@@ -128,21 +162,15 @@ HEARTBEAT_MAX_AGE = 90  # seconds: a long poll (10 s) plus the longest back-off 
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    """Webhook mode: /healthz answers 200. Polling: the poll loop's heartbeat is fresh."""
+    """Webhook mode: /healthz answers 200 (the database answers). Polling: the poll loop's
+    heartbeat is fresh, and /healthz answers 200 too when AUDITBOT_METRICS_PORT is set."""
     import time
-    import urllib.request
 
     settings = load_settings()
     if settings.webhook:
         host, _, port = (settings.webhook_listen or "").rpartition(":")
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]") else host
-        try:
-            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=4) as answer:
-                healthy = answer.status == 200
-        except OSError as exc:
-            print(f"auditbot: unhealthy: /healthz: {exc}", file=sys.stderr)
-            return 1
-        return 0 if healthy else 1
+        return _healthz(host, port)
     try:
         age = time.time() - settings.heartbeat_path.stat().st_mtime
     except FileNotFoundError:
@@ -151,11 +179,31 @@ def cmd_health(args: argparse.Namespace) -> int:
     if age > HEARTBEAT_MAX_AGE:
         print(f"auditbot: unhealthy: Telegram last answered {age:.0f} s ago", file=sys.stderr)
         return 1
+    if settings.metrics_port:
+        return _healthz("127.0.0.1", settings.metrics_port)
     return 0
 
 
+def _healthz(host: str, port: str | int) -> int:
+    """0 when the bot's /healthz answers 200 (it is running and its database answers)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=4) as answer:
+            healthy = answer.status == 200
+    except urllib.error.HTTPError as exc:  # 503: stopping, or the database does not answer
+        print(f"auditbot: unhealthy: /healthz: {exc.code} {exc.read().decode(errors='replace').strip()}",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"auditbot: unhealthy: /healthz: {exc}", file=sys.stderr)
+        return 1
+    return 0 if healthy else 1
+
+
 def _database_variable(settings) -> str:
-    return "AUDITBOT_DATABASE_URL" if settings.database_url else "AUDITBOT_DATA_DIR"
+    return "AUDITBOT_DATABASE_URL" if settings.database_url is not None else "AUDITBOT_DATA_DIR"
 
 
 def _check_database(settings) -> None:
@@ -367,8 +415,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from devtools.demo import run_demo
-
+    try:
+        from devtools.demo import run_demo
+    except ImportError as exc:  # aiohttp, which the double needs, is in the devtools extra
+        raise SettingsError(f"auditbot demo needs the devtools extra ({exc.name}): "
+                            "pip install 'auditbot[devtools]', or run 'make demo'") from None
     return asyncio.run(run_demo(args.data_dir))
 
 
@@ -457,6 +508,59 @@ def cmd_review(args: argparse.Namespace) -> int:
           f" {figures.done} audits")
     if args.xlsx:
         print(f"figures: {args.xlsx}")
+    return 0
+
+
+def _person_command(settings, telegram_id: int, work):
+    """Run ``work(runtime)`` on the configured database; None (and a line) when nobody has the id."""
+    from bot.runtime import bootstrap
+    from bot.services.privacy_service import PrivacyError
+
+    async def _run():
+        rt = await bootstrap(settings)
+        try:
+            return await work(rt)
+        finally:
+            await rt.close()
+
+    try:
+        return asyncio.run(_run())
+    except PrivacyError:
+        print(f"auditbot: nobody with Telegram id {telegram_id} is known (erased already?)", file=sys.stderr)
+        return None
+
+
+def cmd_person_export(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _existing_database(settings)
+    out = args.output or Path(f"person-{args.telegram_id}.zip")
+    export = _person_command(settings, args.telegram_id, lambda rt: rt.privacy.export(None, args.telegram_id, out))
+    if export is None:
+        return 1
+    rows = ", ".join(f"{name} {count}" for name, count in export.tables.items() if count)
+    print(f"person export: {export.path} ({export.size / 1e6:.1f} MB): {rows};"
+          f" {export.files} evidence files" + (f", {export.missing} not on this disk" if export.missing else ""))
+    return 0
+
+
+def cmd_person_erase(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _existing_database(settings)
+    if not args.yes:
+        print(f"auditbot: erasing the personal data of {args.telegram_id} cannot be undone (their records stay,"
+              " as 'former staff #n'); run again with --yes", file=sys.stderr)
+        return EXIT_USAGE
+    erased = _person_command(settings, args.telegram_id, lambda rt: rt.privacy.erase(None, args.telegram_id))
+    if erased is None:
+        return 1
+    removed = ", ".join(f"{name} {count}" for name, count in erased.removed.items() if count) or "nothing"
+    moved = ", ".join(f"{name} {count}" for name, count in erased.moved.items()) or "nothing"
+    print(f"person erase: {args.telegram_id} is now {erased.pseudonym!r}; deleted: {removed}; kept as"
+          f" {erased.pseudonym!r}: {moved}; {erased.scrubbed} texts rewritten; {erased.files_deleted} generated"
+          " files deleted")
+    if erased.admin:
+        print(f"auditbot: {args.telegram_id} is still in AUDITBOT_ADMIN_IDS: take it out, or they become a lead"
+              " again the next time they write", file=sys.stderr)
     return 0
 
 

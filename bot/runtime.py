@@ -16,6 +16,7 @@ from bot.services.dialog_service import DialogService
 from bot.services.inbox_service import InboxService
 from bot.services.notices import NoticeService
 from bot.services.people_service import PeopleService
+from bot.services.privacy_service import PrivacyService
 from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
@@ -50,6 +51,7 @@ class Runtime:
     review: ReviewService
     leader: Leadership  # whether this replica runs the once-only passes
     programme: ProgrammeService
+    privacy: PrivacyService  # lifetimes of personal data; a person's export and erasure
 
     async def close(self) -> None:
         await self.leader.release()
@@ -67,7 +69,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
     prompts = prompts or default_prompts()
     settings.prepare_data_dir()
     if db is None:
-        db = await Database(settings.database).open()
+        db = await Database(settings.database, pool_size=settings.db_pool_size).open()
     files = FileStore(settings.evidence_dir)
     checklists = checklist_loader.load_all([settings.checklists_dir])
     report = ReportService(db, clock, settings, files)
@@ -89,4 +91,5 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         review=ReviewService(db, clock, settings),
         leader=Leadership(db),
         programme=programme,
+        privacy=PrivacyService(db, clock, settings, files),
     )

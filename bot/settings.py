@@ -1,25 +1,37 @@
 """Settings from the environment or a `.env` file (pydantic-settings).
 
 A wrong value raises SettingsError with one line naming the variable and the problem;
-the CLI prints that line and exits with status 2.
+the CLI prints that line and exits with status 2. The token, the webhook secret and the
+database URL are SecretStr: no repr, str or dump shows them. Container secrets are files
+named like the variables (``AUDITBOT_TOKEN``) in AUDITBOT_SECRETS_DIR, else /run/secrets
+when it exists; the environment and .env come first.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from bot.domain.reminder_rules import Rules
 from storage.url import normalise, sqlite_url
 
 PREFIX = "AUDITBOT_"
+SECRETS_DIR_VARIABLE = f"{PREFIX}SECRETS_DIR"
+CONTAINER_SECRETS = Path("/run/secrets")
 
 
 class SettingsError(Exception):
@@ -33,13 +45,15 @@ class Settings(BaseSettings):
         env_prefix=PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    token: str | None = None
+    token: SecretStr | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     data_dir: Path = Path("./data")
     timezone: str = "Asia/Shanghai"
     api_url: str = "https://api.telegram.org"
     # Default: the SQLite file in the data dir; postgresql://user:pass@host/db for a shared server.
-    database_url: str | None = None
+    database_url: SecretStr | None = None
+    # PostgreSQL: connections kept open per process; as many again may be opened in a burst.
+    db_pool_size: int = Field(10, ge=1, le=1000)
 
     # CAPA timings (PRODUCT.md: "All numbers are settings").
     major_due_days: int = Field(30, ge=1, le=3650)
@@ -52,10 +66,46 @@ class Settings(BaseSettings):
     digest_time: time = time(9, 0)
     invite_days: int = Field(7, ge=1, le=365)
 
+    # Lifetimes of what the bot keeps (PIPL, GDPR): pruned by the daily pass (bot/services/privacy_service.py).
+    retain_generated_days: int = Field(30, ge=1, le=3650)  # reports, exports, review packs in <data dir>/reports
+    retain_set_aside_days: int = Field(30, ge=1, le=3650)  # the raw text of set-aside (poison) updates
+    retain_outbox_days: int = Field(90, ge=1, le=3650)  # sent, failed and blocked notices
+    retain_invites_days: int = Field(180, ge=1, le=3650)  # used, expired and revoked invites
+
+    # Flood control (bot/telegram/delivery/throttle.py) and back-pressure (delivery/inbox.py).
+    flood_updates: int = Field(60, ge=1, le=10_000)  # updates per sender per flood_seconds (a fast thumb taps ~3/s)
+    flood_seconds: float = Field(10.0, gt=0, le=3600)
+    stranger_reply_minutes: int = Field(10, ge=0, le=1440)  # a turned-away person is told once per this
+    inbox_backlog: int = Field(2000, ge=1, le=1_000_000)  # pending updates in memory: getUpdates waits above
+    # LibreOffice conversions at once (bot/report/pdf.py).
+    pdf_concurrency: int = Field(2, ge=1, le=32)
+
     # Webhook mode (both set) instead of long polling; see bot/telegram/delivery/webhook.py.
     webhook_url: str | None = None
     webhook_listen: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    # Operations (bot/telegram/delivery/metrics.py): polling mode's /metrics and /healthz on
+    # 127.0.0.1:<metrics_port> (webhook mode has them on its own port); the log's format.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    log_format: Literal["text", "json"] = "text"
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init values, the environment, .env, then the files of the secrets dir."""
+        folder = secrets_dir()
+        if folder is not None and getattr(file_secret_settings, "secrets_dir", None) is None:
+            file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=folder)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -87,9 +137,10 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", mode="before")
     @classmethod
-    def _check_database_url(cls, value: str | None) -> str | None:
+    def _check_database_url(cls, value: object) -> str | None:
+        value = _plain(value)
         if value is None or not value.strip():
             return None
         if "://" not in value:
@@ -116,14 +167,13 @@ class Settings(BaseSettings):
             raise ValueError("must be host:port to listen on, e.g. 0.0.0.0:8080")
         return value.strip()
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_secret", mode="before")
     @classmethod
-    def _check_webhook_secret(cls, value: str | None) -> str | None:
+    def _check_webhook_secret(cls, value: object) -> str | None:
+        value = _plain(value)
         if value is None or not value.strip():
-            return None
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.strip()):
-            raise ValueError("1 to 256 characters: letters, digits, _ and - (Telegram's rule)")
-        return value.strip()
+            return None  # not set: one is generated (bot/telegram/delivery/webhook.py)
+        return check_webhook_secret(value)
 
     @model_validator(mode="after")
     def _webhook_pair(self) -> Settings:
@@ -137,9 +187,10 @@ class Settings(BaseSettings):
     def webhook(self) -> bool:
         return bool(self.webhook_url and self.webhook_listen)
 
-    @field_validator("token")
+    @field_validator("token", mode="before")
     @classmethod
-    def _check_token(cls, value: str | None) -> str | None:
+    def _check_token(cls, value: object) -> str | None:
+        value = _plain(value)
         if value is None or not value.strip():
             return None
         value = value.strip()
@@ -167,7 +218,9 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         """The database URL: AUDITBOT_DATABASE_URL, else the SQLite file in the data dir."""
-        return self.database_url or sqlite_url(self.data_dir / "auditbot.sqlite3")
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return sqlite_url(self.data_dir / "auditbot.sqlite3")
 
     @property
     def database_path(self) -> Path | None:
@@ -199,18 +252,24 @@ class Settings(BaseSettings):
         return self.data_dir / "checklists"
 
     def require_token(self) -> str:
-        if not self.token:
+        """The bot token in plain text (for the Bot API only)."""
+        if self.token is None:
             raise SettingsError(
                 f"{PREFIX}TOKEN: missing; get a bot token from @BotFather and set it "
                 "in the environment or in .env"
             )
-        return self.token
+        return self.token.get_secret_value()
+
+    @property
+    def webhook_secret_value(self) -> str | None:
+        """AUDITBOT_WEBHOOK_SECRET in plain text (never empty), or None when not set."""
+        return self.webhook_secret.get_secret_value() if self.webhook_secret is not None else None
 
     def prepare_data_dir(self) -> None:
-        """Create the data dir and check it is writable."""
+        """Create the data dir, private to the bot's user (0700), and check it is writable."""
         try:
             for folder in (self.data_dir, self.evidence_dir, self.reports_dir):
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.data_dir, prefix=".probe-"):
                 pass
         except OSError as exc:
@@ -218,6 +277,34 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"{PREFIX}DATA_DIR: {str(self.data_dir)!r} is not a writable folder ({reason})"
             ) from None
+
+
+def check_webhook_secret(value: str) -> str:
+    """A webhook secret by Telegram's rule (1 to 256 of A-Z a-z 0-9 _ -), stripped; ValueError else."""
+    value = value.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        raise ValueError("1 to 256 characters: letters, digits, _ and - (Telegram's rule)")
+    return value
+
+
+def secrets_dir() -> Path | None:
+    """AUDITBOT_SECRETS_DIR, else /run/secrets when there is one; SettingsError if it is no folder."""
+    named = os.environ.get(SECRETS_DIR_VARIABLE, "").strip()
+    if not named:
+        return CONTAINER_SECRETS if CONTAINER_SECRETS.is_dir() else None
+    folder = Path(named).expanduser()
+    if not folder.is_dir():
+        raise SettingsError(f"{SECRETS_DIR_VARIABLE}: {named!r} is not a folder")
+    return folder
+
+
+def _plain(value: object) -> str | None:
+    """A secret setting as given: a SecretStr unwrapped, else the value as text."""
+    if value is None:
+        return None
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return str(value)
 
 
 def _int_list(value: object, expected: str) -> tuple[int, ...]:

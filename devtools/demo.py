@@ -178,6 +178,7 @@ async def run_demo(data_dir: Path | None = None) -> int:
     await double.start()
     clock = FakeClock(datetime.now(UTC).replace(hour=1, minute=30, second=0, microsecond=0))  # 09:30 in Shanghai
     settings = Settings(token=double.token, api_url=double.url, data_dir=folder, admin_ids=(lead.id,),
+                        flood_updates=10_000,  # a script taps faster than any thumb
                         _env_file=None)
     app = build_application(settings, clock=clock, rate_limit=False)
     print(f"Bot API double on {double.url}; a fresh data dir in {folder}")

@@ -11,7 +11,8 @@ written for, across tasks and processes. Reads run concurrently on both.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,14 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage import claims, migrate
+from storage import claims, migrate, wake
 from storage.url import normalise, shown
+
+log = logging.getLogger(__name__)
 
 PRAGMAS = (
     "PRAGMA busy_timeout=5000",
@@ -36,17 +40,23 @@ _READING = "auditbot_reading"  # an execution option: read() begins DEFERRED on 
 _WRITE_LOCK = 0x6175646974_01
 _CHAT_LOCKS = 0x61756474  # the namespace of the per-chat locks (two-key advisory locks)
 CONNECT_TIMEOUT = 10
+POOL_SIZE = 10  # PostgreSQL: connections kept per process (AUDITBOT_DB_POOL_SIZE); as many again in a burst
+POOL_TIMEOUT = 30  # seconds to wait for a free one; then sqlalchemy.exc.TimeoutError: "database away"
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be opened: one line saying which and why."""
 
 
-def create_engine(target: Path | str) -> AsyncEngine:
-    """An engine for ``target`` (a file path or a URL) with the SQLite behaviour the bot needs."""
+def create_engine(target: Path | str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
+    """An engine for ``target`` (a file path or a URL) with the SQLite behaviour the bot needs.
+
+    PostgreSQL: a pool of ``pool_size`` connections, and as many more while a burst lasts.
+    """
     url = normalise(target)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": CONNECT_TIMEOUT})
+        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
+                                   pool_timeout=POOL_TIMEOUT, connect_args={"timeout": CONNECT_TIMEOUT})
     engine = create_async_engine(url, poolclass=StaticPool)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -67,18 +77,25 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 class Database:
-    """Owns the engine; use ``transaction()`` for writes and ``read()`` for reads."""
+    """Owns the engine; use ``transaction()`` for writes and ``read()`` for reads.
 
-    def __init__(self, target: Path | str):
+    ``after_commit``: callbacks (no arguments) called after the COMMIT of each transaction
+    that queued outbox rows (storage/wake.py); ``listen`` hears those of other processes.
+    """
+
+    def __init__(self, target: Path | str, *, pool_size: int = POOL_SIZE):
         self.url = normalise(target)
         self.dialect = self.url.get_backend_name()
         self.path = Path(self.url.database) if self.dialect == "sqlite" else None
+        self.pool_size = pool_size
+        self.after_commit: list[Callable[[], object]] = []
+        self._listeners: list[wake.Listener] = []
         self._engine: AsyncEngine | None = None
         self._held: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
     async def open(self) -> Database:
-        engine = create_engine(self.url)
+        engine = create_engine(self.url, pool_size=self.pool_size)
         try:
             await migrate.upgrade(engine)
             if self.dialect == "sqlite":
@@ -90,6 +107,9 @@ class Database:
         return self
 
     async def close(self) -> None:
+        listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            await listener.stop()
         engine, self._engine = self._engine, None
         held, self._held = self._held, None
         if held is not None:
@@ -128,24 +148,75 @@ class Database:
         With ``claim`` (the default), the update this task is handling is claimed in the
         same transaction (storage/claims.py); ``claim=False`` is for bookkeeping that is not
         the update's effect and may be repeated (a name refreshed, an outbox row sent).
+
+        A transaction that queued outbox rows wakes the sender when it commits: NOTIFY to
+        the other replicas (PostgreSQL), then the ``after_commit`` callbacks of this process.
         """
         from storage.repos import inbox
 
         pending = claims.unclaimed() if claim else None
+        queued = False
         async with self._connection() as conn:
-            async with conn.begin():
-                if self.dialect == "postgresql":
-                    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
-                if pending is not None and not await inbox.claim(conn, pending.update_id, pending.at):
-                    raise claims.AlreadyHandled(pending.update_id)
-                yield conn
+            wake.take(conn)  # a mark left by writes outside a transaction() is not this one's
+            try:
+                async with conn.begin():
+                    if self.dialect == "postgresql":
+                        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
+                    if pending is not None and not await inbox.claim(conn, pending.update_id, pending.at):
+                        raise claims.AlreadyHandled(pending.update_id)
+                    yield conn
+                    queued = wake.take(conn)
+                    if queued and self.dialect == "postgresql":  # delivered at COMMIT, to every LISTENer
+                        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": wake.CHANNEL})
+            except BaseException:
+                wake.take(conn)
+                raise
             if pending is not None:
                 pending.claimed = True
+        if queued:
+            self._committed()
+
+    def _committed(self) -> None:
+        for callback in list(self.after_commit):
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
+
+    async def listen(self, callback: Callable[[], object]) -> wake.Listener | None:
+        """PostgreSQL: call ``callback`` whenever any process commits outbox rows (a LISTEN on
+        a connection of its own, opened again when it drops; stopped by ``close``).
+        SQLite: None, one process owns the database and ``after_commit`` is enough."""
+        if self.single_process:
+            return None
+        listener = wake.Listener(self._dedicated_connection, callback)
+        self._listeners.append(listener)
+        await listener.start(CONNECT_TIMEOUT)
+        return listener
+
+    async def _dedicated_connection(self) -> object:
+        """A new asyncpg connection to the database, outside the pool (the caller closes it)."""
+        import asyncpg
+
+        engine = self.engine
+        _, options = engine.dialect.create_connect_args(engine.url)
+        for key in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_creator_fn"):
+            options.pop(key, None)
+        options.setdefault("timeout", CONNECT_TIMEOUT)
+        return await asyncpg.connect(**options)
 
     @property
     def single_process(self) -> bool:
         """SQLite: one bot process owns the database (storage/instance_lock.py); PostgreSQL: replicas."""
         return self.dialect == "sqlite"
+
+    def connections_in_use(self) -> int:
+        """Connections busy now (a gauge): PostgreSQL's pool checked out; SQLite 1 while its one is held."""
+        if self._engine is None:
+            return 0
+        if self.dialect == "sqlite":
+            return int(self._lock.locked())
+        return int(getattr(self._engine.pool, "checkedout", lambda: 0)())
 
     @asynccontextmanager
     async def exclusive(self, namespace: int, key: str) -> AsyncIterator[None]:
@@ -225,14 +296,15 @@ async def probe(target: Path | str) -> None:
 
 
 def unavailable(exc: BaseException) -> bool:
-    """Is ``exc`` the database being away (restarting, unreachable, locked), not a bug?
+    """Is ``exc`` the database being away (restarting, unreachable, locked, no free pooled
+    connection in time), not a bug?
 
     Work that failed so is waited for and tried again, not counted against an update.
     """
     if isinstance(exc, claims.AlreadyHandled):
         return False
-    if isinstance(exc, (OSError, ConnectionError, TimeoutError)):
-        return True
+    if isinstance(exc, (OSError, ConnectionError, TimeoutError, PoolTimeout)):
+        return True  # PoolTimeout: every pooled connection busy for POOL_TIMEOUT, the server too slow
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError))
     return False

@@ -129,6 +129,7 @@ SAMPLES: dict[str, list[dict]] = {
     "audit_evidence_needs_question": [{}],
     "audit_error_no_such_question": [{"number": 0, "total": 41}, {"number": 9999, "total": 41}],
     "file_too_big": [{"size_mb": 30.5}, {"size_mb": None}],
+    "image_too_large": [{"limit_mp": 50}],
     "audit_nothing_to_resume": [{}],
     "audit_resume_list": [{"audits": []}],
 }

@@ -177,8 +177,8 @@ async def test_two_replicas_one_killed_mid_way_lose_and_double_nothing(double, t
             async with db.transaction(claim=False) as conn:  # as if the lead had invited them
                 for user in auditors:
                     await people.upsert(conn, user.id, name=f"{user.first_name} Replica", username=None,
-                                        lang="en", at=bot.domain.clock.now())
-                    await people.add_role(conn, user.id, "auditor", None, bot.domain.clock.now())
+                                        lang="en", at=bot.clock.now())
+                    await people.add_role(conn, user.id, "auditor", None, bot.clock.now())
         finally:
             await db.close()
         staff_mark = double.mark()

@@ -86,7 +86,7 @@ async def test_the_scheduled_job_runs_at_start_and_survives_restarts(double, tmp
         assert job.job.trigger.interval == timedelta(seconds=scheduler.TICK_SECONDS)
         await cast(harness.db)
         await make_action(harness.db, due=DUE)
-        scheduler.kick(harness.app)  # what completing an audit calls
+        scheduler.kick(harness.app)  # a pass out of turn
         await double.wait_for(lambda s: s.chat_id == STAFF.id and "新的纠正措施" in (s.plain_text or ""))
         clock.set(local(11, 25))
         await harness.restart()  # the job's first run, at start, finds the 7-days reminder

@@ -255,3 +255,112 @@ async def test_write_transactions_take_turns(db):
     await asyncio.gather(*(numbered() for _ in range(5)))
     async with db.read() as conn:
         assert await fetch_value(conn, "SELECT COUNT(*) FROM departments") == 5
+
+
+async def _queue(db, key: str, *, fail: bool = False) -> bool:
+    from storage.repos import outbox
+
+    async with db.transaction() as conn:
+        queued = await outbox.enqueue(conn, dedupe_key=key, chat_id=1, kind="lead_digest", payload={},
+                                      not_before=NOW, at=NOW)
+        if fail:
+            raise RuntimeError("rolled back")
+    return queued
+
+
+async def test_the_commit_of_a_transaction_that_queued_outbox_rows_calls_after_commit(db):
+    from storage.repos import capa
+
+    woken: list[int] = []
+    db.after_commit.append(lambda: woken.append(1))
+    async with db.transaction() as conn:
+        await departments.get_or_create(conn, "Office", NOW)
+    assert woken == []  # nothing queued, nobody woken
+    async with db.transaction() as conn:
+        await people.upsert(conn, 5, name="Lead", username=None, lang="en", at=NOW)
+        await people.add_role(conn, 5, "lead", None, NOW)
+        assert await capa.enqueue_digests(conn, NOW.date(), not_before=NOW, at=NOW) == 1  # a set-based INSERT
+        assert woken == []  # not before the COMMIT
+    assert woken == [1]
+    async with db.transaction() as conn:  # the same digest again: no row, nobody woken
+        assert await capa.enqueue_digests(conn, NOW.date(), not_before=NOW, at=NOW) == 0
+    assert woken == [1]
+    assert await _queue(db, "one")
+    assert woken == [1, 1]
+    assert not await _queue(db, "one")  # a dedupe key queued before
+    with pytest.raises(RuntimeError):
+        await _queue(db, "two", fail=True)  # rolled back
+    assert woken == [1, 1]
+    db.after_commit.insert(0, lambda: 1 / 0)  # a failing callback does not stop the others or the commit
+    assert await _queue(db, "three")
+    assert woken == [1, 1, 1]
+    if not ON_POSTGRES:  # one process owns a SQLite database: nothing to listen for
+        assert await db.listen(lambda: None) is None
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs a PostgreSQL server (make test-pg)")
+async def test_other_processes_hear_the_commit_and_listen_again_after_a_drop(db):
+    """Another replica (a second Database on the same server) LISTENs: NOTIFY at COMMIT wakes it."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    other = await Database(db.url.render_as_string(hide_password=False)).open()
+    heard = asyncio.Event()
+    try:
+        listener = await other.listen(heard.set)
+        assert listener is not None and listener.connects == 1
+        heard.clear()  # (it calls back once on connecting: what was committed while nobody listened)
+        await _queue(db, "one")
+        await asyncio.wait_for(heard.wait(), 1.0)
+        heard.clear()
+        with pytest.raises(RuntimeError):
+            await _queue(db, "two", fail=True)
+        async with db.transaction() as conn:
+            await departments.get_or_create(conn, "Office", NOW)
+        await asyncio.sleep(0.3)
+        assert not heard.is_set()  # rolled back, or nothing queued: no NOTIFY
+
+        pid = listener.backend_pid
+        async with db.read() as conn:  # the server drops the listening connection
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(100):
+            if listener.connects == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert listener.connects == 2 and listener.backend_pid != pid
+        heard.clear()
+        await _queue(db, "three")
+        await asyncio.wait_for(heard.wait(), 1.0)
+    finally:
+        await other.close()
+
+
+def test_a_pool_timeout_is_the_database_away_not_a_failure():
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from storage.claims import AlreadyHandled
+    from storage.db import unavailable
+
+    assert unavailable(PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out"))
+    assert unavailable(TimeoutError()) and unavailable(ConnectionRefusedError())
+    assert unavailable(OperationalError("SELECT 1", {}, Exception("server closed the connection")))
+    assert not unavailable(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    assert not unavailable(AlreadyHandled(1)) and not unavailable(ValueError("a bug"))
+
+
+def test_the_pool_size_comes_from_the_setting(monkeypatch):
+    from bot.settings import SettingsError, load_settings
+    from storage.db import POOL_TIMEOUT, create_engine
+
+    monkeypatch.delenv("AUDITBOT_DB_POOL_SIZE", raising=False)
+    assert load_settings(_env_file=None).db_pool_size == 10
+    monkeypatch.setenv("AUDITBOT_DB_POOL_SIZE", "4")
+    assert load_settings(_env_file=None).db_pool_size == 4
+    monkeypatch.setenv("AUDITBOT_DB_POOL_SIZE", "0")
+    with pytest.raises(SettingsError, match="^AUDITBOT_DB_POOL_SIZE: "):
+        load_settings(_env_file=None)
+    engine = create_engine("postgresql://bot@127.0.0.1/auditbot", pool_size=4)  # nothing is connected yet
+    pool = engine.sync_engine.pool
+    assert (pool.size(), pool._max_overflow, pool.timeout()) == (4, 4, POOL_TIMEOUT)

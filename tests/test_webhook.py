@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import httpx
 import pytest
 
@@ -13,11 +15,11 @@ from tests.harness import LEAD, STRANGER
 URL = "https://bot.example.org/hook/telegram"
 
 
-@pytest.fixture
-async def hooked(double, tmp_path, clock):
-    """The bot in webhook mode, and an HTTP client on its ASGI app."""
+@contextlib.asynccontextmanager
+async def hooked_at(double, tmp_path, clock, url: str):
+    """The bot in webhook mode at ``url``, and an HTTP client on its ASGI app."""
     settings = Settings(token=double.token, api_url=double.url, data_dir=tmp_path / "data",
-                        admin_ids=(LEAD.id,), webhook_url=URL, webhook_listen="127.0.0.1:8443", _env_file=None)
+                        admin_ids=(LEAD.id,), webhook_url=url, webhook_listen="127.0.0.1:8443", _env_file=None)
     application = build_application(settings, clock=clock, rate_limit=False)
     asgi = await start_webhook(application, reminders=False)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://bot")
@@ -26,6 +28,12 @@ async def hooked(double, tmp_path, clock):
     finally:
         await client.aclose()
         await stop_polling(application)
+
+
+@pytest.fixture
+async def hooked(double, tmp_path, clock):
+    async with hooked_at(double, tmp_path, clock, URL) as pair:
+        yield pair
 
 
 def poster(client: httpx.AsyncClient):
@@ -44,6 +52,33 @@ async def test_updates_arrive_by_webhook_and_are_answered_before_the_200(double,
     replies = [s for s in double.sent[mark:] if s.chat_id == LEAD.id and s.method == "sendMessage"]
     assert len(replies) == 2 and "Lena" in replies[0].text  # both handled, in order, before their 200
     assert (await client.get("/healthz")).text == "ok"
+
+
+@pytest.mark.parametrize(("url", "path", "elsewhere"), [
+    ("https://bot.example.org", "/", "/telegram"),  # a bare address: Telegram posts to /
+    ("https://bot.example.org/", "/", "/telegram"),
+    ("https://bot.example.org/telegram", "/telegram", "/"),
+    ("https://bot.example.org/hook/telegram/", "/hook/telegram/", "/telegram"),
+])
+async def test_the_app_listens_on_the_path_of_the_webhook_url(double, tmp_path, clock, url, path, elsewhere):
+    async with hooked_at(double, tmp_path, clock, url) as (_, client):
+        assert double.webhook_url == url
+        headers = {"X-Telegram-Bot-Api-Secret-Token": double.webhook_secret}
+        mark = double.mark()
+        double.send_command(LEAD, "/start")
+        update = dict(double._pending[0])
+        assert (await client.post(elsewhere, json=update, headers=headers)).status_code in (404, 405)
+
+        async def post(update: dict, headers: dict) -> int:
+            return (await client.post(path, json=update, headers=headers)).status_code
+
+        assert await double.deliver_webhook(post) == [200]
+        assert [s for s in double.sent[mark:] if s.chat_id == LEAD.id and s.method == "sendMessage"]
+        if path != "/":  # the same path with or without a final slash (no redirect for a POST)
+            twin = path.rstrip("/") if path.endswith("/") else path + "/"
+            double.send_command(LEAD, "/help")
+            update = dict(double._pending[0])
+            assert (await client.post(twin, json=update, headers=headers)).status_code == 200
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_kept(double, hooked):

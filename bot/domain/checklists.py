@@ -18,6 +18,9 @@ A checklist file looks like::
 A text may be in one language only ({zh: ...} or {en: ...}); a reader of the other
 language then sees the language the checklist has. Checklists also come in as Excel
 workbooks (bot/workbooks/checklist.py).
+
+YAML anchors and aliases are refused (a few kB of aliases would expand to millions of
+questions), and a checklist holds at most MAX_SECTIONS sections and MAX_QUESTIONS questions.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.domain.vocabulary import LANGS
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,40}$"
+MAX_SECTIONS = 500
+MAX_QUESTIONS = 5000  # as many as the checklist workbook has rows (bot/workbooks/guard.py MAX_ROWS)
 
 
 class EvidenceRule(StrEnum):
@@ -89,7 +94,7 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(pattern=_ID_PATTERN)
     title: Text
-    questions: list[Question] = Field(min_length=1)
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
 
 
 class Checklist(BaseModel):
@@ -100,10 +105,12 @@ class Checklist(BaseModel):
     version: int = Field(ge=1)
     title: Text
     description: Text | None = None
-    sections: list[Section] = Field(min_length=1)
+    sections: list[Section] = Field(min_length=1, max_length=MAX_SECTIONS)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Checklist:
+        if sum(len(s.questions) for s in self.sections) > MAX_QUESTIONS:
+            raise ValueError(f"sections: at most {MAX_QUESTIONS} questions in all")
         seen: set[str] = set()
         for s_index, section in enumerate(self.sections):
             for q_index, question in enumerate(section.questions):
@@ -172,10 +179,36 @@ def load_checklist(path: Path) -> Checklist:
     return checklist_from_yaml(text, path)
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """The safe loader, refusing anchors and aliases (and so ``<<`` merges of them)."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (& and *) are not allowed; write each text out",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _too_many(raw: dict) -> str | None:
+    """The limit a raw checklist goes over, checked before the schema validates every question."""
+    sections = raw.get("sections")
+    if not isinstance(sections, list):
+        return None
+    if len(sections) > MAX_SECTIONS:
+        return f"sections: {len(sections)} sections; at most {MAX_SECTIONS} are allowed"
+    questions = sum(len(s["questions"]) for s in sections
+                    if isinstance(s, dict) and isinstance(s.get("questions"), list))
+    if questions > MAX_QUESTIONS:
+        return f"sections: {questions} questions; at most {MAX_QUESTIONS} are allowed"
+    return None
+
+
 def checklist_from_yaml(text: str, path: Path) -> Checklist:
     """Validate the YAML ``text`` of a checklist; ``path`` names it in the errors."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_PlainLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -183,6 +216,8 @@ def checklist_from_yaml(text: str, path: Path) -> Checklist:
         raise ChecklistError(path, [f"{where}not valid YAML: {problem}"]) from None
     if not isinstance(raw, dict):
         raise ChecklistError(path, ["the file must hold a mapping with id, version, title, sections"])
+    if too_many := _too_many(raw):
+        raise ChecklistError(path, [too_many])
     try:
         return Checklist.model_validate(raw)
     except ValidationError as exc:

@@ -3,10 +3,14 @@
 Scaling is the expensive part of a report with many photos. A JPEG is decoded with
 ``Image.draft`` (libjpeg's DCT scaling: a 4000×3000 photo meant for 1600 px is decoded
 at 2000×1500, four times fewer pixels), then ``thumbnail`` shrinks it the rest of the way,
-and only then is the EXIF orientation applied (python-docx ignores it). A JPEG that is
-already small enough and carries no EXIF (what Telegram makes of a photo) is used as it
-is. Pillow releases the GIL while decoding, resizing and encoding, so a thread pool
-scales photos in parallel.
+and only then is the EXIF orientation applied (python-docx ignores it). Every photo is
+encoded anew, small ones too, from its pixels alone (no EXIF, comment, ICC profile or
+trailing bytes carried over): no byte of an upload reaches the document, or LibreOffice
+when it makes the PDF. Pillow releases the GIL while decoding, resizing and encoding, so
+a thread pool scales photos in parallel.
+
+An image of more than MAX_PIXELS is never decoded (``open_image``); Pillow's own limit is
+set here, once, for every other ``Image.open`` of the bot.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+# 50 megapixels (a phone's largest photos; about 200 MB decoded as RGBA). Pillow warns above
+# its MAX_IMAGE_PIXELS and refuses above twice that; open_image refuses above it.
+MAX_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 _BACKGROUND = (255, 255, 255)
 # After draft() the remaining reduction is under 2×, where (antialiased) bilinear looks
 # as sharp as Lanczos at about half the cost.
 RESAMPLE = Image.Resampling.BILINEAR
-# A small JPEG is kept as it is up to this many bytes per pixel (about quality 90).
-PASS_THROUGH_BYTES_PER_PIXEL = 0.4
+# Cache entries made before every photo was re-encoded may hold an upload's own bytes:
+# the version in the entry's name leaves them unread.
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -39,12 +48,30 @@ class ScaledPhoto:
     height: int
 
 
+def open_image(data: bytes) -> Image.Image:
+    """``Image.open`` of ``data`` (only its header is read); DecompressionBombError over MAX_PIXELS."""
+    image = Image.open(io.BytesIO(data))
+    if image.width * image.height > MAX_PIXELS:
+        image.close()
+        raise Image.DecompressionBombError(f"{image.width}×{image.height} pixels: more than {MAX_PIXELS}")
+    return image
+
+
+def too_many_pixels(data: bytes) -> bool:
+    """Whether ``data`` is an image of more than MAX_PIXELS (nothing is decoded)."""
+    try:
+        open_image(data).close()
+    except Image.DecompressionBombError:
+        return True
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        pass
+    return False
+
+
 def scale_photo(data: bytes, max_px: int, quality: int) -> ScaledPhoto | None:
     """``data`` upright as a JPEG whose longer edge is at most ``max_px``; None if unreadable."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if _usable_as_is(image, len(data), max_px):
-                return ScaledPhoto(data, image.width, image.height)
+        with open_image(data) as image:
             return _scaled(image, max_px, quality)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError,
             SyntaxError, EOFError):
@@ -76,7 +103,7 @@ class PhotoCache:
 
     Only evidence files are cached: their file name is the SHA-256 of their bytes
     (``storage.files.FileStore``), so an entry can never go stale. An entry is named
-    ``<sha256>-<max_px>-q<quality>.jpg``; a damaged one is ignored and rewritten.
+    ``<sha256>-<max_px>-q<quality>-v<CACHE_VERSION>.jpg``; a damaged one is ignored and rewritten.
     """
 
     def __init__(self, root: Path):
@@ -86,7 +113,7 @@ class PhotoCache:
         name = source.name
         if len(name) != 64 or any(c not in "0123456789abcdef" for c in name):
             return None
-        return self.root / name[:2] / f"{name}-{max_px}-q{quality}.jpg"
+        return self.root / name[:2] / f"{name}-{max_px}-q{quality}-v{CACHE_VERSION}.jpg"
 
     def load(self, source: Path, max_px: int, quality: int) -> ScaledPhoto | None:
         entry = self.entry(source, max_px, quality)
@@ -114,18 +141,6 @@ class PhotoCache:
             return
 
 
-def _usable_as_is(image: Image.Image, size: int, max_px: int) -> bool:
-    """A plain upright JPEG within ``max_px`` and not heavily encoded (no EXIF: no rotation,
-    no location) goes into the report unchanged."""
-    return (
-        image.format == "JPEG"
-        and image.mode in ("RGB", "L")
-        and "exif" not in image.info
-        and max(image.size) <= max_px
-        and size <= image.width * image.height * PASS_THROUGH_BYTES_PER_PIXEL
-    )
-
-
 def _scaled(image: Image.Image, max_px: int, quality: int) -> ScaledPhoto:
     if image.format == "JPEG":
         # draft() keeps both sides at least as large as asked: ask for the final size,
@@ -134,6 +149,7 @@ def _scaled(image: Image.Image, max_px: int, quality: int) -> ScaledPhoto:
     image.thumbnail((max_px, max_px), RESAMPLE, reducing_gap=2.0)
     upright = ImageOps.exif_transpose(image)
     rgb = _flatten(upright)
+    rgb.info = {}  # pixels only: Pillow would write the upload's comment (and more) again
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=quality)
     return ScaledPhoto(out.getvalue(), rgb.width, rgb.height)

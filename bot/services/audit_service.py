@@ -32,6 +32,7 @@ from bot.domain.vocabulary import (
     Role,
 )
 from bot.services.people_service import Actor, clean_name
+from bot.services.reminder_service import queue_new_actions
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
 from storage.db import Database
@@ -1126,6 +1127,8 @@ class AuditService:
                                          payload={"audit_id": audit_id, "by": actor.id}, not_before=now, at=now)
             if row["dialog_flow"] is not None:
                 await dialogs.clear(conn, actor.id)
+            if capa_ids:  # the department's staff get the new actions as this commit lands
+                await queue_new_actions(conn, self.settings.rules(), now)
         return Completed(audit_id, row["number"], made, capa_ids, row["department"], staff, actor.is_lead,
                          revision, len(cancelled))
 

@@ -37,6 +37,7 @@ from bot.services.capa_steps import (
     whys_of,
 )
 from bot.services.people_service import Actor
+from bot.services.reminder_service import queue_new_actions
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
 from storage.db import Database
@@ -595,6 +596,7 @@ class CapaService:
             await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
                                action="reassigned_department", before=row["department_id"], after=department_id)
             await self._notify_staff(conn, row, NoticeKind.capa_moved_away, now, from_department=row["department_id"])
+            await queue_new_actions(conn, self.rules, now)  # the new department's staff get it as new
             return Step(CapaStep.reassigned_done, await self._view(conn, await _load(conn, capa_id), now))
 
     async def reassign_auditor(self, actor: Actor, capa_id: int, auditor_id: int) -> Step:

@@ -78,6 +78,13 @@ class InboxService:
         async with self.db.transaction(claim=False) as conn:
             await inbox.claim(conn, update_id, self.clock.now())
 
+    async def handled_many(self, update_ids: list[int]) -> None:
+        """Mark updates handled that are not handled at all (over a sender's flood limit), at once."""
+        now = self.clock.now()
+        async with self.db.transaction(claim=False) as conn:
+            for update_id in update_ids:
+                await inbox.claim(conn, update_id, now)
+
     async def failed(self, update_id: int, error: str) -> int:
         """Count a failed attempt; returns the attempts so far."""
         async with self.db.transaction(claim=False) as conn:

@@ -10,7 +10,9 @@ a clock jump or a missed run is just another pass. No Telegram here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import reminder_rules as rules_
 from bot.domain.clock import Clock
@@ -56,8 +58,7 @@ class ReminderService:
         send_at = rules_.not_before(self.rules, now)
         digest_day = rules_.digest_day(self.rules, now)
         async with self.db.transaction() as conn:
-            new = await capa.enqueue_new_actions(conn, not_before=send_at, at=now)
-            await capa.mark_notified(conn, now)
+            new = await queue_new_actions(conn, self.rules, now)
             later = rules_.not_before(self.rules, now + NO_STAFF_GRACE)
             no_staff = await capa.enqueue_no_staff(conn, not_before=later, at=now)
             digests = 0
@@ -82,6 +83,15 @@ class ReminderService:
                 break
             windows = [w for w in windows if w[0] >= reached]
         return queued
+
+
+async def queue_new_actions(conn: AsyncConnection, rules: rules_.Rules, now: datetime) -> int:
+    """Queue the actions nobody of their department was told of yet (and those told before a
+    staff member joined) to the department's staff, in the caller's transaction; what a pass
+    does first, and what creating or moving an action does at once (its COMMIT sends them)."""
+    new = await capa.enqueue_new_actions(conn, not_before=rules_.not_before(rules, now), at=now)
+    await capa.mark_notified(conn, now)
+    return new
 
 
 def _rows(windows: list[rules_.Window]) -> list[capa.WindowRow]:

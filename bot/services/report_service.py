@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.domain.clock import Clock
 from bot.domain.errors import ServiceError
-from bot.report import ProgressCallback, build_export, build_report, to_pdf, warm_photo
-from bot.report.pdf import find_soffice
+from bot.report import ProgressCallback, build_export, build_report, warm_photo
+from bot.report.pdf import PdfConverter, find_soffice
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
@@ -55,6 +55,7 @@ class ReportService:
         self.settings = settings
         self.files = files
         self._warming: set[asyncio.Future] = set()
+        self.pdfs = PdfConverter(settings.pdf_concurrency)  # LibreOffice runs, at most this many at once
 
     async def choices(self, actor: Actor, limit: int = 10) -> ReportChoices:
         """Recent audits this person may have reports of (leads: all), with their state and date."""
@@ -107,9 +108,9 @@ class ReportService:
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
 
-    @staticmethod
-    async def pdf(docx: Path) -> Path:
-        return await asyncio.to_thread(to_pdf, docx)
+    async def pdf(self, docx: Path) -> Path:
+        """The PDF of a built report (AUDITBOT_PDF_CONCURRENCY conversions at a time)."""
+        return await self.pdfs.convert(docx)
 
     async def export(self, actor: Actor) -> Path:
         """The .xlsx workbook of everything (leads only)."""

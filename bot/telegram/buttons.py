@@ -263,6 +263,25 @@ class PersonStaffDepartment(Button, prefix="usd"):
 
 
 @dataclass(frozen=True)
+class PersonExport(Button, prefix="ux"):
+    """A lead sends themselves everything the bot holds about a person (a zip)."""
+
+    person: int
+
+
+@dataclass(frozen=True)
+class PersonErase(Button, prefix="ue"):
+    """Erase a person's personal data: asks first (PersonEraseConfirmed does it)."""
+
+    person: int
+
+
+@dataclass(frozen=True)
+class PersonEraseConfirmed(Button, prefix="uey"):
+    person: int
+
+
+@dataclass(frozen=True)
 class InviteRole(Button, prefix="iv"):
     """/invite by buttons: the role of the person invited."""
 

@@ -4,6 +4,8 @@ the acting person and their language; and the names under which the composition 
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -14,6 +16,25 @@ from bot.services.people_service import Actor
 RUNTIME = "runtime"  # bot_data keys, set by the composition root (bot/app.py)
 COMMANDS = "commands"
 OUTBOX = "outbox"
+METRICS = "metrics"
+
+
+@dataclass
+class Outcome:
+    """What became of the update being handled, for its log line and its count
+    (bot/telegram/delivery/inbox.py sets one per attempt)."""
+
+    refused: str | None = None  # the code of the first refusal shown (a ServiceError, a stranger, …)
+
+
+OUTCOME: ContextVar[Outcome | None] = ContextVar("auditbot_update_outcome", default=None)
+
+
+def refused(code: str) -> None:
+    """Note that the update being handled was answered with a refusal (``code``)."""
+    outcome = OUTCOME.get()
+    if outcome is not None and outcome.refused is None:
+        outcome.refused = code
 
 
 class AuditContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -15,6 +15,7 @@ from bot.domain.errors import ServiceError
 from bot.services.people_service import Actor
 from bot.telegram.callbacks import Button
 from bot.telegram.context import AuditContext
+from bot.telegram.context import refused as mark_refused
 from bot.telegram.replies import answer, reply, toast
 
 # A flow's own way to show a refusal (e.g. the step the person is still at, with the
@@ -58,6 +59,7 @@ def guarded(handler: Callable[..., Awaitable[None]], *, explain_as: ExplainAs | 
         try:
             await handler(update, context, *args)
         except ServiceError as error:
+            mark_refused(error.code)
             if explain_as is None or not await explain_as(update, context, error):
                 await explain(update, context, error)
 
@@ -81,8 +83,10 @@ def on_press(
     async def run(update: Update, context: AuditContext) -> None:
         pressed = button.parse(update.callback_query.data)
         if pressed is None:
+            mark_refused("stale_button")
             await toast(update, context, "stale_button", alert=True)
         elif who is not None and not who(context.actor):
+            mark_refused("not_allowed")
             await toast(update, context, "not_allowed", alert=True)
         else:
             await guarded_handler(update, context, pressed)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.vocabulary import CAPA_STAFF_STATES
+from storage import wake
 from storage.dialect import is_postgres
 from storage.sql import execute, fetch_all, fetch_value, sql_list
 from storage.times import to_db
@@ -58,6 +59,14 @@ _INSERT = "INSERT INTO outbox(dedupe_key, chat_id, kind, payload_json, not_befor
 _IGNORE = "ON CONFLICT DO NOTHING"
 
 
+async def _queue(conn: AsyncConnection, template: str, params: dict[str, object]) -> int:
+    """Run one of the set-based INSERTs into the outbox; rows queued wake the sender at COMMIT."""
+    result = await execute(conn, _sql(conn, template), params)
+    if result.rowcount:
+        wake.queued(conn)
+    return result.rowcount
+
+
 def _sql(conn: AsyncConnection, template: str) -> str:
     if is_postgres(conn):
         return template.format(windows=_WINDOWS["postgresql"], join="JOIN", json_object="json_build_object")
@@ -88,11 +97,11 @@ async def enqueue_reminders(
     actions = await _pick(conn, f"SELECT c.id, c.department_id, c.due_date, w.stage {_STAGE_DUE} LIMIT :limit", params)
     if not actions:
         return 0, 0
-    result = await execute(conn, _sql(conn,
+    queued = await _queue(conn,
         f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id,"
         " 'capa_reminder', {json_object}('capa_id', d.id, 'stage', d.stage), :not_before, :at"
         " FROM picked d {join} person_roles r ON r.department_id = d.department_id AND r.role = 'staff'"
-        f" {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}"),
+        f" {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}",
         params,
     )
     await execute(
@@ -100,7 +109,7 @@ async def enqueue_reminders(
         "UPDATE capa SET reminded_stage = (SELECT d.stage FROM picked d WHERE d.id = capa.id)"
         " WHERE id IN (SELECT id FROM picked)",
     )
-    return actions, result.rowcount
+    return actions, queued
 
 
 async def last_picked_due(conn: AsyncConnection) -> date | None:
@@ -117,14 +126,14 @@ async def enqueue_escalations(
     actions = await _pick(conn, f"SELECT c.id, c.department_id, c.due_date, w.stage {_ESCALATION_DUE} LIMIT :limit", params)
     if not actions:
         return 0, 0
-    result = await execute(conn, _sql(conn,
+    queued = await _queue(conn,
         f"{_INSERT} SELECT 'remind:' || d.due_date || ':' || d.id || ':' || d.stage || ':' || p.id, p.id,"
         " 'capa_escalation', {json_object}('capa_id', d.id), :not_before, :at"
-        f" FROM picked d {{join}} person_roles r ON r.role = 'lead' {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}"),
+        f" FROM picked d {{join}} person_roles r ON r.role = 'lead' {_ACTIVE} WHERE true ORDER BY d.id, p.id {_IGNORE}",
         params,
     )
     await execute(conn, "UPDATE capa SET escalated_at = :at WHERE id IN (SELECT id FROM picked)", params)
-    return actions, result.rowcount
+    return actions, queued
 
 
 async def _pick(conn: AsyncConnection, select: str, params: dict[str, object]) -> int:
@@ -145,7 +154,7 @@ async def enqueue_new_actions(conn: AsyncConnection, *, not_before: datetime, at
     Two rows per pair, in order: the finding's photos (when it has any), then the card.
     Pairs are actions nobody was told of, and actions told before the person joined.
     """
-    result = await execute(conn, _sql(conn,
+    queued = await _queue(conn,
         f"{_INSERT}"
         " WITH staff AS (SELECT r.person_id, r.department_id, r.created_at FROM person_roles r"
         f"  {_ACTIVE} WHERE r.role = 'staff'),"
@@ -163,10 +172,10 @@ async def enqueue_new_actions(conn: AsyncConnection, *, not_before: datetime, at
         "  JOIN evidence e ON e.audit_id = c.audit_id AND e.question_id = f.question_id AND e.kind = 'photo'"
         "   AND e.deleted_at IS NULL"
         "  WHERE c.id = x.capa_id)"
-        f" ORDER BY x.person_id, x.capa_id, parts.seq {_IGNORE}"),
+        f" ORDER BY x.person_id, x.capa_id, parts.seq {_IGNORE}",
         _params(not_before, at),
     )
-    return result.rowcount
+    return queued
 
 
 async def mark_notified(conn: AsyncConnection, at: datetime) -> int:
@@ -182,7 +191,7 @@ async def mark_notified(conn: AsyncConnection, at: datetime) -> int:
 
 async def enqueue_no_staff(conn: AsyncConnection, *, not_before: datetime, at: datetime) -> int:
     """Tell the leads, once per audit, that its actions wait for the department to get staff."""
-    result = await execute(conn, _sql(conn,
+    queued = await _queue(conn,
         f"{_INSERT}"
         " SELECT 'nostaff:' || c.audit_id || ':' || p.id, p.id, 'capa_no_staff',"
         " {json_object}('audit_id', c.audit_id), :not_before, :at"
@@ -190,24 +199,24 @@ async def enqueue_no_staff(conn: AsyncConnection, *, not_before: datetime, at: d
         f"  AND state IN {STAFF_STATES_SQL}) c"
         f" {{join}} person_roles r ON r.role = 'lead' {_ACTIVE}"
         f" WHERE NOT EXISTS ({_STAFF} AND r.department_id = c.department_id)"
-        f" ORDER BY c.audit_id, p.id {_IGNORE}"),
+        f" ORDER BY c.audit_id, p.id {_IGNORE}",
         _params(not_before, at),
     )
-    return result.rowcount
+    return queued
 
 
 async def enqueue_digests(
     conn: AsyncConnection, day: date, *, not_before: datetime, at: datetime
 ) -> int:
     """The day's digest for every active lead."""
-    result = await execute(conn, _sql(conn,
+    queued = await _queue(conn,
         f"{_INSERT}"
         " SELECT 'digest:' || CAST(:day AS TEXT) || ':' || p.id, p.id, 'lead_digest',"
         " {json_object}('day', CAST(:day AS TEXT)),"
-        f" :not_before, :at {_LEADS} ORDER BY p.id {_IGNORE}"),
+        f" :not_before, :at {_LEADS} ORDER BY p.id {_IGNORE}",
         {**_params(not_before, at), "day": day.isoformat()},
     )
-    return result.rowcount
+    return queued
 
 
 async def waiting_for_staff(conn: AsyncConnection, audit_id: int) -> int:

@@ -1,4 +1,7 @@
-"""Messages waiting to be sent; the dedupe key makes 'never sent twice' a constraint."""
+"""Messages waiting to be sent; the dedupe key makes 'never sent twice' a constraint.
+
+Queuing a row marks the transaction (storage/wake.py): its COMMIT wakes the sender.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import wake
 from storage.sql import execute, fetch_one
 from storage.times import to_db
 
@@ -33,6 +37,8 @@ async def enqueue(
          "payload_json": json.dumps(payload, ensure_ascii=False), "not_before": to_db(not_before),
          "created_at": to_db(at)},
     )
+    if result.rowcount == 1:
+        wake.queued(conn)
     return result.rowcount == 1
 
 

@@ -4,7 +4,8 @@ No pyplot (global state), so charts can be drawn in worker threads. Chinese labe
 font with CJK glyphs: ``chart_font`` looks for one on the machine (Noto Sans CJK from
 Debian's fonts-noto-cjk, Source Han Sans, WenQuanYi, SimHei, Microsoft YaHei …). Without
 one, the charts fall back cleanly: English legends, and category names that the default
-font cannot draw are replaced by their row numbers in the table above the chart.
+font cannot draw are replaced by their row numbers in the table above the chart. Every
+label is plain text: a ``$`` is escaped, so a name like "Cost $a$" is no mathtext.
 """
 
 from __future__ import annotations
@@ -73,9 +74,14 @@ def _drawable(text: str) -> bool:
     return chart_font() is not None or all(ord(ch) < 0x2000 for ch in text)
 
 
+def _plain(text: str) -> str:
+    """``text`` as matplotlib shows it verbatim: each ``$`` escaped (no mathtext)."""
+    return text.replace("$", r"\$")
+
+
 def _categories(names: Sequence[str]) -> list[str]:
     """Names the font can draw; otherwise the row number ('3') of the name in the table."""
-    return [name if _drawable(name) else str(number) for number, name in enumerate(names, 1)]
+    return [_plain(name) if _drawable(name) else str(number) for number, name in enumerate(names, 1)]
 
 
 def _figure(height: float = HEIGHT_IN) -> tuple[Figure, object]:
@@ -130,11 +136,11 @@ def bar_chart(names: Sequence[str], series: Sequence[Series], *, percent: bool =
     for index, one in enumerate(series):
         values = [v or 0.0 for v in one.values]
         if stacked:
-            axes.bar(positions, values, width, bottom=bottom, label=one.label, color=one.color)
+            axes.bar(positions, values, width, bottom=bottom, label=_plain(one.label), color=one.color)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         else:
             offset = (index - (len(series) - 1) / 2) * width
-            axes.bar([p + offset for p in positions], values, width, label=one.label, color=one.color)
+            axes.bar([p + offset for p in positions], values, width, label=_plain(one.label), color=one.color)
     axes.set_xticks(list(positions), labels)
     pad = max(0.0, (MIN_SLOTS - len(labels)) / 2)  # a lone bar stays a bar, not a wall
     axes.set_xlim(-0.5 - pad, len(labels) - 0.5 + pad)
@@ -156,7 +162,7 @@ def line_chart(names: Sequence[str], series: Sequence[Series], *, percent: bool 
     for one in series:
         values = [float("nan") if v is None else v for v in one.values]
         axes.plot(positions, values, marker="o" if len(labels) <= 40 else None, markersize=4,
-                  linewidth=1.6, label=one.label, color=one.color)
+                  linewidth=1.6, label=_plain(one.label), color=one.color)
     step = max(1, len(labels) // 12)
     axes.set_xticks(positions[::step], labels[::step])
     if percent:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import warnings
 from collections import deque
 from pathlib import Path
@@ -24,6 +25,9 @@ from telegram.ext import Application
 
 from bot.domain.clock import Clock
 from bot.services.inbox_service import MAX_ATTEMPTS, InboxService, Incoming
+from bot.telegram.context import OUTCOME, Outcome
+from bot.telegram.delivery.metrics import Metrics
+from bot.telegram.delivery.throttle import SenderThrottle, sender_id
 from storage import claims
 from storage.db import unavailable
 
@@ -33,6 +37,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 RETRY_DELAY = 0.5  # seconds before another attempt at a failed update (times the attempt)
 POLL_BACKOFF = (1.0, 30.0)  # after a failed getUpdates: first and longest pause
 STOP_GRACE = 5.0  # seconds handlers in flight get to finish when the bot stops
+BACKLOG_CHECK = 10.0  # seconds between looks at a backlog that keeps getUpdates waiting
 
 # getUpdates is called directly so that its raw JSON can be stored before parsing.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
@@ -42,8 +47,12 @@ class Inbox:
     """Fetches (or accepts) updates, keeps them, and hands them to the Application."""
 
     def __init__(self, application: Application, service: InboxService, clock: Clock, *,
-                 max_concurrent: int = 256, heartbeat: Path | None = None):
+                 max_concurrent: int = 256, heartbeat: Path | None = None,
+                 throttle: SenderThrottle | None = None, max_backlog: int | None = None,
+                 metrics: Metrics | None = None):
         self.application = application
+        self.metrics = metrics or Metrics(application.bot.token)  # counts and logs each finished update
+        self._tracks: dict[int, _Track] = {}  # updates being handled: since when, tries so far
         self.service = service
         self.clock = clock
         self._queues: dict[str, deque[tuple[Incoming, Update | None]]] = {}
@@ -53,6 +62,11 @@ class Inbox:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._poller: asyncio.Task | None = None
         self.heartbeat = heartbeat  # touched after every answer from getUpdates (``auditbot health``)
+        self.throttle = throttle  # per-sender flood limit on fetched updates (None: none)
+        if throttle is not None:
+            throttle.describe = self.metrics.chat_hash  # its log line names chats as the update lines do
+        self.max_backlog = max_backlog  # updates queued here above which getUpdates waits (None: no bound)
+        self._room = asyncio.Event()  # set when the backlog is below max_backlog
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -91,6 +105,8 @@ class Inbox:
         """
         item = incoming(raw)
         fresh = await self.service.keep([item])
+        if fresh and not await self._admit(fresh):
+            return  # over its sender's flood limit: kept, marked handled, not answered
         done = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(item.update_id, []).append(done)
         if fresh or self.service.shared:
@@ -106,6 +122,7 @@ class Inbox:
         offset: int | None = None  # the first call gets everything not yet confirmed
         pause = POLL_BACKOFF[0]
         while True:
+            await self._wait_for_room()
             try:
                 raw_updates = await bot.do_api_request(
                     "getUpdates",
@@ -127,7 +144,7 @@ class Inbox:
             if not batch:
                 continue
             fresh = await self._keep(batch)  # committed before the offset confirms them
-            for item in fresh:
+            for item in await self._admit(fresh):
                 self._enqueue(item)
             offset = max(item.update_id for item in batch) + 1
 
@@ -143,6 +160,38 @@ class Inbox:
                 log.warning("the database is away (%s); keeping the updates again in %.0f s", exc, pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, POLL_BACKOFF[1])
+
+    async def _admit(self, items: list[Incoming]) -> list[Incoming]:
+        """The kept updates within their sender's flood limit; the others are marked handled.
+
+        Marking them may fail (the database is away): they stay pending, for the next start.
+        """
+        if self.throttle is None:
+            return items
+        admitted, over = [], []
+        for item in items:
+            (admitted if await self.throttle.admit(sender_id(item.raw), item.chat_key) else over).append(item)
+        if over:
+            try:
+                await self.service.handled_many([item.update_id for item in over])
+            except Exception as exc:
+                log.warning("%d updates over the flood limit stay pending (%s)", len(over), exc)
+        return admitted
+
+    async def _wait_for_room(self) -> None:
+        """Back-pressure: fetch nothing new while max_backlog updates or more wait here."""
+        if self.max_backlog is None or len(self._queued) < self.max_backlog:
+            return
+        log.warning("%d updates wait to be handled; getUpdates pauses until fewer than %d",
+                    len(self._queued), self.max_backlog)
+        while len(self._queued) >= self.max_backlog:
+            before = len(self._queued)
+            self._room.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), BACKLOG_CHECK)
+            if self.heartbeat is not None and len(self._queued) < before:
+                self.heartbeat.touch()  # still handling: healthy while getUpdates waits
+        log.info("backlog down to %d updates; getUpdates goes on", len(self._queued))
 
     # --- handling -------------------------------------------------------------------------------
 
@@ -186,6 +235,8 @@ class Inbox:
 
     def _finished(self, update_id: int) -> None:
         self._queued.discard(update_id)
+        if self.max_backlog is not None and len(self._queued) < self.max_backlog:
+            self._room.set()
         for waiter in self._waiters.pop(update_id, ()):
             if not waiter.done():
                 waiter.set_result(None)
@@ -202,36 +253,74 @@ class Inbox:
                 await self._handle(left)
 
     async def _handle(self, item: Incoming) -> None:
+        """Handle one update, then count it and log its one line (metrics.py).
+
+        Waiting for the database (``_dispatch`` raises) is not the end: the line comes when
+        the same update is handled later, its latency and tries counted from the first.
+        """
+        track = self._tracks.setdefault(item.update_id, _Track(time.perf_counter(), item.attempts))
+        outcome = await self._dispatch(item, track)
+        self._tracks.pop(item.update_id, None)
+        self.metrics.update_handled(item.update_id, item.raw, item.chat_key, time.perf_counter() - track.started,
+                                    outcome, track.tries)
+
+    async def _dispatch(self, item: Incoming, track: _Track) -> str:
+        """Hand the update to the Application until it is done; returns its outcome."""
         try:
             update = Update.de_json(item.raw, self.application.bot)
         except Exception as exc:
             log.error("update %s cannot be read, set aside: %r", item.update_id, exc)
             await self.service.set_aside(item.update_id, f"unreadable: {exc!r}")
-            return
+            track.tries += 1
+            return "failed"
         attempts = item.attempts
         while True:
+            track.tries += 1
             claim = claims.UpdateClaim(item.update_id, self.clock.now(), final=attempts + 1 >= MAX_ATTEMPTS)
-            token = claims.CURRENT.set(claim)
+            noted = Outcome()
+            token, shown = claims.CURRENT.set(claim), OUTCOME.set(noted)
             try:
                 await self.application.process_update(update)
             except Exception as exc:  # no error handler took it
                 claim.error = exc
             finally:
+                OUTCOME.reset(shown)
                 claims.CURRENT.reset(token)
             if isinstance(claim.error, claims.AlreadyHandled) or claim.claimed:
-                return
+                return _outcome(noted, claim, track)
             if claim.error is None:
                 await self.service.handled(item.update_id)
-                return
+                return _outcome(noted, claim, track)
             if unavailable(claim.error):  # the database went away mid-way: wait, then the same again
                 raise claim.error
+            self.metrics.update_failed(item.raw)
             attempts = await self.service.failed(item.update_id, repr(claim.error))
             if attempts >= MAX_ATTEMPTS:
                 log.error("update %s failed %d times, set aside: %r", item.update_id, attempts, claim.error)
                 await self.service.set_aside(item.update_id, f"failed {attempts} times: {claim.error!r}")
-                return
+                return "failed"
             log.warning("update %s failed (attempt %d), trying again: %r", item.update_id, attempts, claim.error)
             await asyncio.sleep(RETRY_DELAY * attempts)
+
+
+class _Track:
+    """One update being handled here: when its first try began, and the tries so far."""
+
+    __slots__ = ("started", "tries")
+
+    def __init__(self, started: float, tries: int):
+        self.started = started
+        self.tries = tries  # those of an earlier run (the inbox's attempts) count too
+
+
+def _outcome(noted: Outcome, claim: claims.UpdateClaim, track: _Track) -> str:
+    """ok, refused (a refusal was shown), failed (an error after its effect was written:
+    the person got the apology), or retried (done, after a failed or interrupted try)."""
+    if claim.error is not None and not isinstance(claim.error, claims.AlreadyHandled):
+        return "failed"
+    if noted.refused is not None:
+        return "refused"
+    return "retried" if track.tries > 1 else "ok"
 
 
 def incoming(raw: dict[str, Any]) -> Incoming:

@@ -32,6 +32,7 @@ from bot.domain.vocabulary import NoticeKind
 from bot.prompts import Prompts
 from bot.services.notices import Notice, NoticeService
 from bot.telegram.commands import CommandTable
+from bot.telegram.delivery.metrics import Metrics
 from bot.telegram.keyboards.notices import notice_rows
 from bot.telegram.media import media_source
 from bot.telegram.replies import keyboard
@@ -59,8 +60,9 @@ class Drained:
 
 class OutboxSender:
     def __init__(self, db: Database, clock: Clock, notices: NoticeService, prompts: Prompts, files: FileStore,
-                 commands: CommandTable):
+                 commands: CommandTable, metrics: Metrics | None = None):
         self.db = db
+        self.metrics = metrics or Metrics()  # notices sent, resends in doubt
         self.commands = commands
         self.clock = clock
         self.notices = notices
@@ -89,6 +91,7 @@ class OutboxSender:
                 row, in_doubt = claimed
                 if in_doubt:
                     result.in_doubt += 1
+                    self.metrics.in_doubt.inc()
                     log.warning("outbox %s was being sent when the bot stopped: sending it again", row["id"])
                 await self._deliver(bot, row, result)
                 if result.stopped:
@@ -136,6 +139,7 @@ class OutboxSender:
         else:
             await self.notices.sent(outbox_id, chat_id, notice.recipient_blocked)
             result.sent += 1
+            self.metrics.notice_sent(row["kind"])
 
     async def _send(self, bot: Bot, chat_id: int, notice: Notice) -> None:
         if notice.photos:

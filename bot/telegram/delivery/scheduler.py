@@ -2,7 +2,8 @@
 
 APScheduler only says "look now"; what is due is derived from the database each time
 (bot/services/reminder_service.py), so a restart, a clock jump or a missed run loses
-nothing and sends nothing twice.
+nothing and sends nothing twice. Notices queued by a transaction do not wait for the pass:
+its COMMIT wakes the sender (``wake``, storage/wake.py); the pass is the safety net.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
 JOB_NAME = "capa-reminders"
-KICKS = "outbox-kicks"  # bot_data: the passes kicked off and still running
+KICKS = "outbox-kicks"  # bot_data: the passes kicked off (and the drains woken) still running
+WAKES = "outbox-wakes"  # bot_data: the woken drain running now, and whether another is asked for
 PRUNE_JOB_NAME = "prune-inbox"
 
 
@@ -41,9 +43,9 @@ async def _snapshot(runtime) -> None:
 
 
 def kick(application: Application) -> None:
-    """The one way to say "something new to send": queue what is due now (the notices of
-    actions just created, a step someone is to be told of) and send it, in the background,
-    so the person who acted does not wait for other people's messages.
+    """A pass out of turn: queue what is due now and send it, in the background, so whoever
+    asked does not wait for other people's messages. Notices a transaction queued need no
+    kick: its COMMIT wakes the sender (``wake``).
 
     While the bot is stopping nothing is started: the next pass after the restart sends them.
     """
@@ -54,14 +56,44 @@ def kick(application: Application) -> None:
         task.add_done_callback(kicks.discard)
 
 
+def wake(application: Application) -> None:
+    """A transaction that queued notices committed (here, or on another replica): send them now.
+
+    Registered by bot/app.py as the database's after-commit callback and LISTEN callback
+    (storage/wake.py). Debounced: one drain runs at a time, and a wake while it runs makes
+    one more drain after it (whatever was committed meanwhile), however many wakes came.
+    The periodic pass stays the safety net (a wake lost with a crash, rows due later).
+    """
+    if not application.running:  # starting or stopping: the first pass after the start sends them
+        return
+    state: dict = application.bot_data.setdefault(WAKES, {"task": None, "again": False})
+    task = state["task"]
+    if task is not None and not task.done():
+        state["again"] = True
+        return
+    state["again"] = False
+    task = state["task"] = application.create_task(_drain_while_woken(application, state), name="outbox-wake")
+    kicks: set = application.bot_data.setdefault(KICKS, set())  # settle() in the tests waits for these too
+    kicks.add(task)
+    task.add_done_callback(kicks.discard)
+
+
+async def _drain_while_woken(application: Application, state: dict) -> None:
+    while True:
+        state["again"] = False
+        await application.bot_data[OUTBOX].drain(application.bot)
+        if not state["again"] or not application.running:
+            return
+
+
 async def _job(context: AuditContext) -> None:
     await tick(context.application)
 
 
 async def _prune_job(context: AuditContext) -> None:
     runtime = context.rt
-    if await runtime.leader.held():
-        await runtime.inbox.prune()
+    if await runtime.leader.held():  # every lifetime (AUDITBOT_RETAIN_*) and old update ids
+        await runtime.privacy.prune()
 
 
 def schedule(application: Application) -> None:

@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed, PeopleError
 from bot.domain.vocabulary import LANGS, Role
+from bot.report import TELEGRAM_FILE_LIMIT
 from bot.services.people_service import Invite, PersonCard
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
@@ -121,7 +122,8 @@ async def users(update: Update, context: AuditContext) -> None:
 
 
 async def _person_card(update: Update, context: AuditContext, card: PersonCard) -> None:
-    """The person card: role switches, their department (staff), deactivate (asked first), back."""
+    """The person card: role switches, their department (staff), deactivate (asked first), export
+    and erase their data (asked first), back."""
     person, label = card.person, context.label
     pid = person.id
     if card.confirm_deactivate:
@@ -140,6 +142,8 @@ async def _person_card(update: Update, context: AuditContext, card: PersonCard) 
              for d in card.staff[:1]]
     rows.append([(label("deactivate" if person.active else "activate"),
                   buttons.PersonActive(pid, 0 if person.active else 1).pack())])
+    rows.append([(label("person_export"), buttons.PersonExport(pid).pack()),
+                 (label("person_erase"), buttons.PersonErase(pid).pack())])
     rows.append([(label("back"), buttons.Menu("users").pack())])
     await edit_or_send(update, context, "person_card", card=card, person=person, rows=rows)
 
@@ -187,6 +191,41 @@ async def on_person_staff_department(update: Update, context: AuditContext,
     await _person_card(update, context, card)
 
 
+async def on_person_export(update: Update, context: AuditContext, button: buttons.PersonExport) -> None:
+    """Everything the bot holds about the person, as a zip sent to the lead (not kept here)."""
+    export = await context.rt.privacy.export(context.actor, button.person)
+    try:
+        await toast(update, context, "privacy_export_toast")
+        if export.size > TELEGRAM_FILE_LIMIT:
+            await reply(update, context, "person_export_too_big", name=export.name, person_id=export.person_id,
+                        size_mb=round(export.size / 1048576, 1))
+            return
+        with export.path.open("rb") as handle:
+            await context.bot.send_document(update.effective_chat.id, handle,
+                                            filename=f"auditbot-person-{export.person_id}.zip",
+                                            caption=context.text("person_export_ready", export=export,
+                                                                 name=export.name))
+    finally:
+        export.path.unlink(missing_ok=True)
+
+
+async def on_person_erase(update: Update, context: AuditContext, button: buttons.PersonErase) -> None:
+    """Erasing asks first: what goes, what stays in the audit record."""
+    preview = await context.rt.privacy.preview_erase(context.actor, button.person)
+    await update.callback_query.answer()
+    rows = [[(context.label("person_erase_yes"), buttons.PersonEraseConfirmed(button.person).pack())],
+            [(context.label("back"), buttons.Person(button.person).pack())]]
+    await edit_or_send(update, context, "person_erase_confirm", preview=preview, rows=rows)
+
+
+async def on_person_erase_confirmed(update: Update, context: AuditContext,
+                                    button: buttons.PersonEraseConfirmed) -> None:
+    erased = await context.rt.privacy.erase(context.actor, button.person)
+    await toast(update, context, "privacy_erased_toast")
+    await edit_or_send(update, context, "person_erased", erased=erased,
+                       rows=[[(context.label("back"), buttons.Menu("users").pack())]])
+
+
 def callback_handlers() -> list[BaseHandler]:
     return [
         on_press(buttons.RenameDepartment, on_rename_department, who=leads),
@@ -200,4 +239,7 @@ def callback_handlers() -> list[BaseHandler]:
         on_press(buttons.PersonDeactivate, on_person_deactivate, who=leads),
         on_press(buttons.PersonDepartments, on_person_departments, who=leads),
         on_press(buttons.PersonStaffDepartment, on_person_staff_department, who=leads),
+        on_press(buttons.PersonExport, on_person_export, who=leads),
+        on_press(buttons.PersonErase, on_person_erase, who=leads),
+        on_press(buttons.PersonEraseConfirmed, on_person_erase_confirmed, who=leads),
     ]

@@ -29,7 +29,6 @@ from bot.services.audit_service import (
 from bot.services.people_service import Actor
 from bot.telegram import buttons, media
 from bot.telegram.context import AuditContext
-from bot.telegram.delivery import scheduler
 from bot.telegram.keyboards.audit import (
     assign_rows,
     card_rows,
@@ -161,8 +160,6 @@ async def on_team(update: Update, context: AuditContext, button: buttons.Team) -
         await update.callback_query.answer()
     else:
         await toast(update, context, "audit_team_added" if member else "audit_team_removed")
-        if member:
-            scheduler.kick(context.application)  # the co-auditor is told
     await _show(update, context, "audit_team_card", team_rows(context, button.audit, candidates),
                 audit_id=button.audit, card=view, candidates=candidates)
 
@@ -296,8 +293,7 @@ async def on_complete(update: Update, context: AuditContext, button: buttons.Com
 
 
 async def on_complete_confirmed(update: Update, context: AuditContext, button: buttons.CompleteConfirmed) -> None:
-    done = await service(context).complete(context.actor, button.audit)
-    scheduler.kick(context.application)  # saved: the actions and the leads' notice go out whatever happens here
+    done = await service(context).complete(context.actor, button.audit)  # its commit sends the notices
     await update.callback_query.answer()
     await edit_or_send(update, context, "audit_completed", rows=completed_rows(context, done), done=done)
 

@@ -17,7 +17,6 @@ from bot.domain.vocabulary import CapaStep
 from bot.services.capa_service import CapaError, CapaService, Step
 from bot.telegram import buttons, media
 from bot.telegram.context import AuditContext
-from bot.telegram.delivery.scheduler import kick
 from bot.telegram.keyboards.capa import step_rows
 from bot.telegram.refusals import leads, on_press
 from bot.telegram.replies import answer, edit_or_send, reply
@@ -71,15 +70,14 @@ Call = Callable[[CapaService, AuditContext, Any], Awaitable[Step]]
 
 
 def _route(button: type[buttons.Button], call: Call, *, edit: bool = True,
-           notify: bool = False, who: Callable[[Any], bool] | None = None) -> BaseHandler:
-    """A button about one action: call the service, show the step it leads to."""
+           who: Callable[[Any], bool] | None = None) -> BaseHandler:
+    """A button about one action: call the service, show the step it leads to (whoever is to
+    be told of it hears as the service's transaction commits: storage/wake.py)."""
 
     async def pressed(update: Update, context: AuditContext, button: Any) -> None:
         step = await call(service(context), context, button)
         await update.callback_query.answer()
         await show_step(update, context, step, edit=edit)
-        if notify:
-            kick(context.application)
 
     return on_press(button, pressed, who=who, explain_as=explain_editing if edit else explain_sending)
 
@@ -130,8 +128,6 @@ async def on_acknowledge(update: Update, context: AuditContext, button: buttons.
 async def on_capa_text(update: Update, context: AuditContext, state: dict) -> None:
     step = await service(context).answer(context.actor, update.message.text)
     await show_step(update, context, step)
-    if step.name in (CapaStep.closed_done, CapaStep.rejected_done, CapaStep.returned_done, CapaStep.extension_asked):
-        kick(context.application)
 
 
 async def on_capa_media(update: Update, context: AuditContext, state: dict) -> None:
@@ -164,23 +160,20 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaNotElsewhere, lambda s, c, p: s.give(c.actor, p.capa, "elsewhere",
                                                                       c.label("capa_not_elsewhere_text"))),
         _route(b.CapaTarget, lambda s, c, p: s.set_target(c.actor, p.capa, p.day)),
-        _route(b.CapaConfirm, lambda s, c, p: s.confirm(c.actor, p.capa), notify=True),
+        _route(b.CapaConfirm, lambda s, c, p: s.confirm(c.actor, p.capa)),
         _route(b.CapaStartOver, lambda s, c, p: s.start_over(c.actor, p.capa)),
         _route(b.CapaImplement, lambda s, c, p: s.implement(c.actor, p.capa)),
-        _route(b.CapaSubmit, lambda s, c, p: s.submit(c.actor, p.capa), notify=True),
+        _route(b.CapaSubmit, lambda s, c, p: s.submit(c.actor, p.capa)),
         _route(b.CapaAccept, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=True), edit=False),
         _route(b.CapaReject, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=False), edit=False),
-        _route(b.CapaPlanAccept, lambda s, c, p: s.accept_plan(c.actor, p.capa), notify=True),
+        _route(b.CapaPlanAccept, lambda s, c, p: s.accept_plan(c.actor, p.capa)),
         _route(b.CapaPlanReturn, lambda s, c, p: s.ask_return(c.actor, p.capa, p.step), edit=False),
         _route(b.CapaExtend, lambda s, c, p: s.ask_extension(c.actor, p.capa)),
-        _route(b.CapaExtension, lambda s, c, p: s.decide_extension(c.actor, p.extension, bool(p.grant)),
-               notify=True),
+        _route(b.CapaExtension, lambda s, c, p: s.decide_extension(c.actor, p.extension, bool(p.grant))),
         _route(b.CapaReassign, lambda s, c, p: s.reassign_choices(
             c.actor, p.capa, "department" if p.what == "d" else "auditor"), who=leads),
-        _route(b.CapaMoveTo, lambda s, c, p: s.reassign_department(c.actor, p.capa, p.department),
-               notify=True, who=leads),
-        _route(b.CapaVerifier, lambda s, c, p: s.reassign_auditor(c.actor, p.capa, p.person),
-               notify=True, who=leads),
+        _route(b.CapaMoveTo, lambda s, c, p: s.reassign_department(c.actor, p.capa, p.department), who=leads),
+        _route(b.CapaVerifier, lambda s, c, p: s.reassign_auditor(c.actor, p.capa, p.person), who=leads),
         on_press(b.CapaEvidence, on_evidence, explain_as=explain_sending),
         on_press(b.AcknowledgeFindings, on_acknowledge),
     ]

@@ -1,8 +1,11 @@
-"""The last resort: log the failure with its update, tell the person in one line in their
-language, tell the leads (at most once every 10 minutes), show no traceback."""
+"""The last resort: log the failure with its update's id, kind and a hash of its chat (never
+what the person wrote), tell the person in one line in their language, tell the leads (at most
+once every 10 minutes), show no traceback."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from datetime import timedelta
 
@@ -10,7 +13,8 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.prompts import lang_from_client
-from bot.telegram.context import AuditContext
+from bot.telegram.context import METRICS, AuditContext
+from bot.telegram.delivery.metrics import update_kind
 from storage import claims
 
 log = logging.getLogger(__name__)
@@ -33,13 +37,29 @@ async def on_error(update: object, context: AuditContext) -> None:
     if isinstance(error, (NetworkError, RetryAfter, TimedOut, Forbidden)) and not isinstance(update, Update):
         log.warning("Telegram: %s", error)
         return
-    log.error("update %s failed: %s", getattr(update, "update_id", "?"),
-              update.to_dict() if isinstance(update, Update) else update, exc_info=error)
+    log.error("update %s failed (%s)", getattr(update, "update_id", "?"), described(update, context),
+              exc_info=error)
     if "runtime" not in context.application.bot_data:  # failed before the bot was set up
         return
     if isinstance(update, Update) and update.effective_chat is not None:
         await _apologise(update, context)
     await _tell_leads(context, error)
+
+
+def described(update: object, context: AuditContext) -> str:
+    """The failed update for the log: its kind and a keyed hash of its chat, as in the update's
+    own log line (bot/telegram/delivery/metrics.py), never its contents (PIPL, GDPR)."""
+    if not isinstance(update, Update):
+        return type(update).__name__
+    chat = update.effective_chat
+    return f"{update_kind(update.to_dict())}, chat {_chat_hash(context, chat.id) if chat else '-'}"
+
+
+def _chat_hash(context: AuditContext, chat_id: int) -> str:
+    meters = context.application.bot_data.get(METRICS)
+    if meters is not None:
+        return meters.chat_hash(f"c{chat_id}")  # the inbox's key of a chat
+    return hmac.new(context.bot.token.encode(), f"c{chat_id}".encode(), hashlib.sha256).hexdigest()[:12]
 
 
 async def _lang(update: Update, context: AuditContext) -> str:

@@ -7,7 +7,8 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.prompts import lang_from_client
-from bot.telegram.context import AuditContext
+from bot.telegram.context import AuditContext, refused
+from bot.telegram.delivery.throttle import THROTTLE
 from bot.telegram.handlers.errors import on_error
 from bot.telegram.replies import reply, toast
 
@@ -46,7 +47,7 @@ async def _check(update: Update, context: AuditContext) -> None:
             await reply(update, context, "private_only")
         raise ApplicationHandlerStop
     if not actor.known and not _is_join(update):
-        await _refuse(update, context, "stranger")
+        await _refuse(update, context, "stranger", sparingly=True)
     if actor.known and not actor.active:
         await _refuse(update, context, "deactivated")
     if update.edited_message is not None:
@@ -59,9 +60,19 @@ def _is_join(update: Update) -> bool:
     return bool(message and message.text and message.text.startswith("/start ") and len(message.text) > 7)
 
 
-async def _refuse(update: Update, context: AuditContext, name: str) -> None:
+async def _refuse(update: Update, context: AuditContext, name: str, *, sparingly: bool = False) -> None:
+    if sparingly and not _may_answer(update, context):
+        raise ApplicationHandlerStop  # told within AUDITBOT_STRANGER_REPLY_MINUTES: not again
+    refused(name)
     if update.callback_query is not None:
         await toast(update, context, name, alert=True)
     elif update.effective_message is not None:
         await reply(update, context, name)
     raise ApplicationHandlerStop
+
+
+def _may_answer(update: Update, context: AuditContext) -> bool:
+    """A stranger is told so once per window (bot/telegram/delivery/throttle.py)."""
+    throttle = context.application.bot_data.get(THROTTLE)
+    user = update.effective_user
+    return throttle is None or user is None or throttle.turned_away.may_answer(user.id)

@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler
 
 from bot.telegram import buttons
 from bot.telegram.commands import command_table
-from bot.telegram.context import AuditContext
+from bot.telegram.context import AuditContext, refused
 from bot.telegram.refusals import on_press
 from bot.telegram.replies import edit_or_send, reply, toast
 
@@ -43,11 +43,13 @@ async def cancel(update: Update, context: AuditContext) -> None:
 
 
 async def unknown_command(update: Update, context: AuditContext) -> None:
+    refused("unknown_command")
     await reply(update, context, "unknown_command")
 
 
 async def stale_button(update: Update, context: AuditContext) -> None:
     """A button from an old message, another person's, or made up."""
+    refused("stale_button")
     await toast(update, context, "stale_button", alert=True)
 
 

@@ -76,11 +76,11 @@ FLOWS: dict[str, Flow] = {
                                  explain_as=checklists.explain_refusal),
 }
 
-# Every command, in menu order: whom it is offered to (None: everyone with a role), and
-# whether it is a button of the main menu too. Handlers, the command menus (global and
+# Every command, in menu order: whom it is offered to (None: everyone with a role), whether
+# it is a button of the main menu too, and whether the default menu (no role yet) has it. Handlers, the command menus (global and
 # each person's), the main menu and /help are all derived from this table.
 COMMANDS = CommandTable([
-    Command("start", menu.start_command),
+    Command("start", menu.start_command, before_role=True),
     Command("audit", audit.audit_command, AUDITORS, button=True),
     Command("resume", audit.resume_command, AUDITORS, button=True),
     Command("capa", capa.capa_command, button=True),
@@ -95,8 +95,8 @@ COMMANDS = CommandTable([
     Command("invite", admin.invite, LEADS, button=True),
     Command("departments", admin.departments, LEADS, button=True),
     Command("users", admin.users, LEADS, button=True),
-    Command("lang", start.lang_command, button=True),
-    Command("help", start.help_command, button=True),
+    Command("lang", start.lang_command, button=True, before_role=True),
+    Command("help", start.help_command, button=True, before_role=True),
     Command("cancel", start.cancel),
 ])
 
@@ -191,7 +191,9 @@ async def _post_shutdown(application: Application) -> None:
 
 
 async def register_commands(application: Application, prompts: Prompts) -> None:
-    """setMyCommands once per language (English is also the default)."""
+    """The default command menu (what a person sees before they have a role: /start, /lang,
+    /help), once per language (English is also the default); each person's own menu is
+    set by the outbox sender."""
     for lang in LANGS:
         commands = COMMANDS.bot_commands(prompts, lang)
         await application.bot.set_my_commands(commands, language_code=lang)

@@ -47,3 +47,12 @@ async def test_a_leads_own_menu_has_the_years_work(bot):
         assert {"review", "programme", "reopen"} <= set(names)
     assert "review" not in [c["command"] for c in own_menu(bot, AUDITOR)]
     assert [c["command"] for c in own_menu(bot, STAFF)] == ["start", "capa", "lang", "help", "cancel"]
+
+
+async def test_before_a_role_the_default_menu_offers_only_start_lang_and_help(bot):
+    """Issue 23, point 19: a stranger or a new person does not see the leads' commands."""
+    for lang in ("", "en", "zh"):
+        names = [c["command"] for c in bot.double.scoped_commands.get(("default", lang), [])]
+        assert names == ["start", "lang", "help"], (lang, names)
+    described = {c["command"]: c["description"] for c in bot.double.scoped_commands[("default", "zh")]}
+    assert described["help"] == "我能做什么"

@@ -86,5 +86,6 @@ async def test_bad_input(bot):
 async def test_help_and_commands_name_review(bot):
     help_text = await bot.command(LEAD, "/help")
     assert "/review" in help_text.text
-    commands = bot.double.calls_of("setMyCommands")
-    assert any(c["command"] == "review" for call in commands for c in call["commands"])
+    await bot.tick()  # the lead's own command menu (the default one holds /start, /lang, /help only)
+    own = bot.double.scoped_commands.get((f"chat:{LEAD.id}", ""), [])
+    assert any(c["command"] == "review" for c in own)

@@ -22,7 +22,8 @@ Action = Callable[[Update, AuditContext], Awaitable[None]]
 @dataclass(frozen=True)
 class Command:
     """One command: ``/name`` runs ``handler`` for a person holding one of ``roles``
-    (None: anyone with a role); ``button`` puts it in the main menu too.
+    (None: anyone with a role); ``button`` puts it in the main menu too; ``before_role``
+    offers it in the default command menu, which everyone sees before they have a role.
 
     Its texts are labels named after it: ``cmd_<name>`` in the command menu,
     ``menu_<name>`` on its main-menu button, ``help_<name>`` in /help.
@@ -32,6 +33,7 @@ class Command:
     handler: Action
     roles: frozenset[Role] | None = None
     button: bool = False
+    before_role: bool = False
 
     @property
     def label_key(self) -> str:
@@ -85,10 +87,11 @@ class CommandTable:
         return [row.name for row in self.rows if row.allows(held)]
 
     def bot_commands(self, prompts: Prompts, lang: str, names: Iterable[str] | None = None) -> list[BotCommand]:
-        """setMyCommands' list in ``lang``: the ``names`` given (a person's), else every command."""
-        wanted = None if names is None else set(names)
+        """setMyCommands' list in ``lang``: the ``names`` given (a person's own menu), else the
+        default menu (the commands offered before a person has a role)."""
+        wanted = {row.name for row in self.rows if row.before_role} if names is None else set(names)
         return [BotCommand(row.name, prompts.label(lang, row.label_key))
-                for row in self.rows if wanted is None or row.name in wanted]
+                for row in self.rows if row.name in wanted]
 
     def buttons_for(self, actor: Actor) -> list[Command]:
         """The main menu's commands for this person."""

@@ -89,7 +89,7 @@ async def test_report_holds_facts_findings_actions_and_photos(db, files, tmp_pat
     for number in sample.finding_numbers:
         assert any(h.startswith(f"{number} ") for h in finding_headings), number
     assert "Statement of NC1" in text and "Why 1: No review step" in text
-    assert _label("en", "state_implemented") in text
+    assert default_prompts().label("en", "capa_state_implemented") in text
     assert "32" in text  # days late of the open actions due 2026-10-01
     unanswered = [q for q in sample.checklist.questions()][-2:]
     assert all(q.text.en in text for _, q in unanswered)
@@ -164,7 +164,7 @@ async def test_an_observation_may_carry_an_action(db, files, tmp_path):
     observation.action = Action(state="planned", due_date=date(2026, 12, 1), action_plan="Brief the staff")
     document = docx.Document(str(render_report(data, tmp_path / "r.docx")))
     capa_rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
-    assert [observation.number, observation.question.clause, "Observation", _label("en", "state_planned"),
+    assert [observation.number, observation.question.clause, "Observation", default_prompts().label("en", "capa_state_planned"),
             "2026-12-01", "", "", ""] in capa_rows
 
 

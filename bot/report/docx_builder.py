@@ -403,7 +403,7 @@ class _ReportBuilder(DocxWriter):
             return
         whys = "\n".join(self.t("fd_why", n=n, text=why) for n, why in enumerate(action.root_cause, 1))
         rows = [
-            (self.t("fd_state"), self.t(f"state_{action.state}")),
+            (self.t("fd_state"), self.prompts.label(self.lang, f"capa_state_{action.state}")),
             (self.t("fd_due"), _day(action.due_date)),
             *([(self.t("fd_original_due"), _day(action.original_due_date)),
                (self.t("fd_days_late_original"), str(action.days_late_original))]
@@ -502,7 +502,7 @@ class _ReportBuilder(DocxWriter):
             assert action is not None
             late = str(action.days_late) if action.days_late else ""
             grid.row((finding.number, finding.question.clause, self.t(f"kind_{finding.kind}"),
-                      self.t(f"state_{action.state}"), _due_cell(action), late,
+                      self.prompts.label(self.lang, f"capa_state_{action.state}"), _due_cell(action), late,
                       action.target_date, _day(action.closed_at)),
                      fills=(None, None, None, None, None, RESULT_FILL["major"] if late else None))
 

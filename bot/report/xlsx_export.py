@@ -228,7 +228,7 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
     "Actions": ("actions", (
         Column("Audit", _key("audit_number"), 13), Column("Department", _key("department"), 22),
         Column("Finding", _key("number"), 9), Column("Kind", _key("kind"), 10, values="export_result_"),
-        Column("Clause", _key("clause"), 8), Column("State", _key("state"), 12, values="export_state_"),
+        Column("Clause", _key("clause"), 8), Column("State", _key("state"), 12, values="capa_state_"),
         Column("Due date", _day("due_date"), 12, DATE_FORMAT), Column("Days late", _late, 9),
         Column("Original due date", _original_due, 12, DATE_FORMAT),
         Column("Extended due date", _extended_due, 12, DATE_FORMAT),

@@ -271,7 +271,7 @@ class _ReviewBuilder(DocxWriter):
         rows = self._cut(figures.rejected, self.t("what_rejected"))
         self._table((2.6, 1.8, 3.6, 1.8, 2.4, 4.4), [self.t(k) for k in (
             "col_audit", "col_finding", "col_department", "col_times", "col_state", "col_reason")],
-            [(r.audit, r.finding, r.department, r.rejections, self.t(f"state_{r.state}"), r.reason)
+            [(r.audit, r.finding, r.department, r.rejections, self.prompts.label(self.lang, f"capa_state_{r.state}"), r.reason)
              for r in rows])
 
     # 4 trends from the daily snapshots

@@ -72,7 +72,7 @@ def write_review_workbook(figures: ReviewFigures, lang: str, out_path: Path | st
         ("sheet_rejected", [col("col_audit", "audit", 14), col("col_finding", "finding", 10),
                             col("col_department", "department", 24), col("col_times", "rejections", 10),
                             col("col_state", "state", 14), col("col_reason", "reason", 50)],
-         [{**_fields(r), "state": t(f"state_{r.state}")} for r in figures.rejected]),
+         [{**_fields(r), "state": prompts.label(lang, f"capa_state_{r.state}")} for r in figures.rejected]),
         ("sheet_trend", [col("col_day", "day", 12, DATE_FORMAT), col("col_open", "open", 10),
                          col("col_overdue", "overdue", 10), col("col_closed_in_day", "closed", 12)],
          [_fields(day) for day in figures.trend]),

@@ -44,7 +44,15 @@ class Prompts:
         )
         self._labels = {lang: _load_labels(self.root / lang) for lang in LANGS}
         self.env.globals["label"] = self.label
+        self.env.globals["zone"] = self.zone
         self._templates: set[str] | None = None
+
+    def zone(self, lang: str, tz: object) -> str:
+        """A time zone as a person reads it: 北京时间 / Beijing time for Asia/Shanghai (label
+        ``zone_<Area_City>``), else its IANA name."""
+        key = str(getattr(tz, "key", tz))
+        label = f"zone_{key.replace('/', '_')}"
+        return self.label(lang, label) if self.has_label(label) else key
 
     def render(self, lang: str, name: str, /, **context: Any) -> str:
         """The text of template ``name`` in ``lang``, trimmed of surrounding blank lines."""

@@ -100,8 +100,8 @@ SAMPLES: dict[str, list[dict]] = {
         {"audit": {"id": 1, "number": "A-2026-001" + HOSTILE, "department": NAME},
          "findings": [{"number": "NC1", "kind": k, "statement": LONG, "due_date": "2026-12-01"}
                       for k in ("major", "minor", "observation", "ofi", "good")] * 8,
-         "acknowledged_at": a}
-        for a in (None, datetime(2026, 11, 2, 3, 0, tzinfo=UTC))],
+         "acknowledged_at": a, "zone_key": z}
+        for a, z in ((None, "Asia/Shanghai"), (datetime(2026, 11, 2, 3, 0, tzinfo=UTC), "Europe/Berlin"))],
     "capa_verifier_assigned": [{"capa": c} for c in CAPAS],
     "capa_verifier_released": [{"capa": c} for c in CAPAS],
     "lead_status": [{"status": _STATUS}, {"status": _QUIET}],

@@ -3,6 +3,8 @@ and the report says who acknowledged and when (or that it is pending)."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from tests.audit_fixtures import completed_audit
 from tests.defect_fixtures import fetch_report
 from tests.harness import AUDITOR_EN, LEAD, STAFF, BotHarness
@@ -32,3 +34,16 @@ async def test_the_department_acknowledges_the_findings(bot):
     assert not again.text  # pressed twice (an old copy of the button): no harm, no second record
     text = await report_text(bot)
     assert "Findings acknowledged by the department: Zhao Clerk, 20" in text and "pending" not in text
+
+
+async def test_the_acknowledgement_time_is_the_agencys_time_in_beijing(bot):
+    """Issue 23, point 17 (seen in Chinese): not "08:48（UTC）" but the agency's time, 北京时间."""
+    await bot.join(STAFF, "staff", "Office")
+    mark = bot.double.mark()
+    await completed_audit(bot)
+    notice = await bot.double.wait_for(
+        lambda s: s.chat_id == STAFF.id and "审核发现" in (s.plain_text or ""), after=mark, timeout=15)
+    done = await bot.press(STAFF, notice.button("确认收到"), message_id=notice.message_id)
+    local = bot.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:")
+    assert f"已于 {local}" in done.plain_text and "（北京时间）" in done.plain_text, done.plain_text
+    assert "UTC" not in done.plain_text

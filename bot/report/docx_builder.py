@@ -258,7 +258,7 @@ class _ReportBuilder(DocxWriter):
             (self.t("f_status"), self.t(f"status_{data.status}")),
             (self.t("f_revision"), str(data.revision)),
             (self.t("f_report_date"), _day(data.generated_at)),
-        ], self.t("generated", at=_when(data.generated_at), tz=data.tz_name),
+        ], self.t("generated", at=_when(data.generated_at), tz=self.prompts.zone(self.lang, data.tz_name)),
             warning="" if data.status == "completed" else self.t("draft"))
 
     # 1 audit facts

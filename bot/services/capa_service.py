@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bot.domain.clock import Clock
@@ -637,7 +637,7 @@ class CapaService:
             if await acknowledgements.add(conn, audit_id, actor.id, now):
                 await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                    action="findings_acknowledged")
-            return await findings_for_acknowledgement(conn, audit_id, actor.id)
+            return await findings_for_acknowledgement(conn, audit_id, actor.id, self.rules.tz)
 
     async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
         """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it."""
@@ -827,7 +827,7 @@ async def capa_view(conn: Any, row: Any, today: date) -> CapaView:
     )
 
 
-async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int) -> dict[str, Any]:
+async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int, tz: tzinfo) -> dict[str, Any]:
     """The completed audit's findings as the department sees them, and whether (when) this
     person acknowledged them."""
     audit = await audits.get(conn, audit_id)
@@ -837,7 +837,8 @@ async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int)
         "audit": {"id": audit_id, "number": audit["number"], "department": audit["department"]},
         "findings": [{"number": r["number"], "kind": r["kind"], "statement": r["statement"],
                       "due_date": r["due_date"]} for r in rows],
-        "acknowledged_at": from_db(mine[0]["acknowledged_at"]) if mine else None,
+        "acknowledged_at": from_db(mine[0]["acknowledged_at"]).astimezone(tz) if mine else None,
+        "zone_key": getattr(tz, "key", str(tz)),  # the agency's time, as every card shows it
     }
 
 

@@ -97,7 +97,7 @@ class NoticeService:
                 audit = await audits.get(conn, payload["audit_id"])
                 values = None
                 if audit is not None and (Role.staff, audit["department_id"]) in roles:
-                    values = await findings_for_acknowledgement(conn, audit["id"], chat_id)
+                    values = await findings_for_acknowledgement(conn, audit["id"], chat_id, self.rules.tz)
             elif kind in VALID_STATES:
                 values = await _about_action(conn, kind, payload, roles, today, self.rules)
                 if values is not None and kind == NoticeKind.capa_photos:

@@ -100,7 +100,7 @@ class _ReviewBuilder(DocxWriter):
             (self.t("f_audits_done"), str(figures.done)),
             (self.t("f_departments"), str(len(figures.by_department))),
             (self.t("f_made_on"), figures.today.isoformat()),
-            (self.t("f_tz"), figures.tz_name),
+            (self.t("f_tz"), self.prompts.zone(self.lang, figures.tz_name)),
         ], self.t("cover_note"))
 
     # helpers

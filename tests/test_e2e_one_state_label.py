@@ -50,3 +50,23 @@ async def _report_and_export(db, files, tmp_path):
     values = {c.value for sheet in book for row in sheet.iter_rows() for c in row}
     assert PROMPTS.label("zh", f"capa_state_{action.state}") in values
     assert not {f"capa_state_{action.state}", action.state} & values  # a label, not a code
+
+
+async def test_the_conformity_rate_counts_every_applicable_answer_without_a_nonconformity(tmp_path):
+    """Issue 23, point 15: observations, OFIs and good practice are not nonconformities."""
+    from bot.report.data import applicable_answers, conformity_rate
+
+    assert conformity_rate({"conform": 4, "observation": 1, "ofi": 1, "minor": 1, "na": 2}) == 6 / 7
+    assert conformity_rate({"na": 3}) is None
+    async with Database(target(tmp_path / "auditbot.sqlite3")) as db:
+        files = FileStore(tmp_path / "evidence")
+        sample = await create_sample_audit(db, files, questions=8, photos=0)
+        data = await load_report_data(db, sample.audit_id, files, TZ)
+        counts = data.counts()
+        applicable = applicable_answers(counts)  # answered, less not applicable
+        expected = (applicable - counts.get("minor", 0) - counts.get("major", 0)) / applicable
+        assert data.conformity_rate() == expected
+        document = docx.Document(str(render_report(data, tmp_path / "rate.docx")))
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert f"{expected:.1%}" in text
+        assert PROMPTS.label(data.lang, "report_summary_rate_definition") in text

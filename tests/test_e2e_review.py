@@ -29,14 +29,14 @@ async def test_review_in_english(bot):
         "5 Decisions and actions (9.3.3)", "Annex: Definitions of the figures"]
     text = document_text(document)
     assert "not known yet" in text  # planned and missed: said, not invented
-    assert "50.0%" in text and "75.0%" in text  # Ops and Lab conformity
+    assert "66.7%" in text and "75.0%" in text  # Ops and Lab conformity (applicable answers without an NC)
     assert "A-002" in text and "No evidence of training" in text  # the repeat's previous audit; rejection
     assert "c) Resource needs" in text and "On-time closure rate" in text
     assert len(document.inline_shapes) == 4  # rate by department and quarter, findings by clause, actions
     assert all(shape._inline.graphic.graphicData.pic is not None for shape in document.inline_shapes)
     assert {"Audits", "Conformity by department", "Findings by clause", "Repeat findings",
             "Actions by department", "Definitions"} <= set(workbook.sheetnames)
-    assert workbook["Conformity by department"]["E3"].value == pytest.approx(0.5)
+    assert workbook["Conformity by department"]["E3"].value == pytest.approx(4 / 6)
 
 
 async def test_review_in_chinese_with_the_daily_trend(bot, clock):

@@ -28,14 +28,14 @@ async def test_audits_and_conformity(db):
     assert [a.number for a in figures.audits] == ["A-002", "A-003", "A-004"]  # A0 is 23:00 on 31 Dec
     assert figures.planned is None and figures.missed is None
     rates = {line.name: line for line in figures.by_department}
-    assert rates["Ops"].audits == 2 and rates["Ops"].rate == pytest.approx(3 / 6)
+    assert rates["Ops"].audits == 2 and rates["Ops"].rate == pytest.approx(4 / 6)
     assert rates["Lab"].rate == pytest.approx(3 / 4)
     quarters = {line.name: line for line in figures.by_quarter}
     assert list(quarters) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
     assert quarters["2026-Q1"].rate == pytest.approx(2 / 3)
-    assert quarters["2026-Q2"].rate == pytest.approx(4 / 7)
+    assert quarters["2026-Q2"].rate == pytest.approx(5 / 7)
     assert quarters["2026-Q3"].audits == 0 and quarters["2026-Q3"].rate is None
-    assert figures.total.rate == pytest.approx(6 / 10)
+    assert figures.total.rate == pytest.approx(7 / 10)
 
 
 async def test_findings_and_repeats(db):

@@ -56,14 +56,19 @@ def days_late(due: date | None, done_on: date | None, today: date) -> int:
 
 
 def conformity_rate(counts: Mapping[str, int]) -> float | None:
-    """Conform ÷ (answered − not applicable); None when nothing applicable was answered.
+    """Applicable answers without a nonconformity ÷ applicable answers (answered − not
+    applicable); None when nothing applicable was answered. An observation, an opportunity
+    for improvement or a good practice is not a nonconformity: 4 conform, 1 observation,
+    1 OFI and 1 minor NC of 7 read 6/7.
 
     ``counts`` are questions per result; results outside RESULTS (skipped, unanswered)
-    are not answers. The one definition of the rate: the audit report, the export and the
-    management review all use it.
+    are not answers. The one definition of the rate: the audit report (which states it),
+    the export and the management review all use it.
     """
     applicable = applicable_answers(counts)
-    return counts.get("conform", 0) / applicable if applicable else None
+    if not applicable:
+        return None
+    return (applicable - sum(counts.get(kind, 0) for kind in NC_KINDS)) / applicable
 
 
 def applicable_answers(counts: Mapping[str, int]) -> int:
@@ -226,7 +231,7 @@ class ReportData:
         return sum(1 for q in self.questions if q.result)
 
     def conformity_rate(self) -> float | None:
-        """Conform ÷ (answered − not applicable): ``conformity_rate`` of this audit's counts."""
+        """Applicable answers without a nonconformity ÷ applicable answers (``conformity_rate``)."""
         return conformity_rate(self.counts())
 
     def with_result(self, result: str | None) -> list[QuestionResult]:

@@ -542,3 +542,38 @@ async def test_a_section_assigned_to_a_co_auditor_is_where_their_resume_starts(b
     assert "<b>13/41</b>" in theirs.text  # the first question of their section
     refused = await bot.press_for_answer(AUDITOR, f"1|ta|1|{AUDITOR.id}|0", check=False)
     assert "只有发起本次审核的审核员或审核组长可以调整审核组" in refused.text
+
+
+async def test_each_revision_has_its_own_file_name_and_caption_and_pdf_sends_no_word(bot: BotHarness):
+    """Issue 23, point 6: rev 1 and rev 2 no longer share a file name; the 📕 PDF button sends
+    the PDF (or, where none can be made, says so and sends the Word report), not both."""
+    await completed_with_an_nc_and_an_observation(bot)
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/report", "A-2026-001")
+    first = await bot.document_after(LEAD, mark, timeout=30)
+    assert first.file_name.endswith(".docx") and "rev" not in first.file_name
+    assert first.params.get("caption", "").startswith("📄 A-2026-001")
+
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/reopen", "A-2026-001 a typo in the statement")
+    summary = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+    closing = await bot.press(LEAD, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(LEAD, closing.button("Complete"), message_id=closing.message_id)
+    await bot.press(LEAD, confirm.button("Yes, complete"), message_id=confirm.message_id)
+
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/report", "A-2026-001")
+    second = await bot.document_after(LEAD, mark, timeout=30)
+    assert second.file_name.endswith(" rev 2.docx") and second.file_name != first.file_name
+    assert second.params.get("caption", "").endswith("· rev 2")
+
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/report", "A-2026-001 pdf")
+    sent = await bot.document_after(LEAD, mark, timeout=120)
+    await bot.settle()
+    files = [s.file_name for s in bot.double.sent[mark:] if s.method == "sendDocument" and s.chat_id == LEAD.id]
+    if sent.file_name.endswith(".pdf"):
+        assert files == [sent.file_name] and sent.file_name.endswith(" rev 2.pdf")  # the PDF alone
+    else:  # no LibreOffice here: said so, and the Word report instead
+        said = [s.text for s in bot.double.sent[mark:] if s.chat_id == LEAD.id and "PDF" in (s.text or "")]
+        assert said and files == [second.file_name]

@@ -17,7 +17,7 @@ from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, reports
+from storage.repos import audits, reports, revisions
 from storage.times import from_db
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -38,6 +38,7 @@ class AuditRef:
     department: str
     status: str
     day: date | None = None  # completed on (started on, while not completed), local
+    revision: int = 1  # 2, 3, … after a reopening: the report's revision
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class ReportService:
                 raise ReportError("not_found")
             if not actor.is_lead and not await audits.is_member(conn, row["id"], actor.id):
                 raise ReportError("not_found")  # say nothing of audits one may not see
-        return AuditRef(row["id"], row["number"], row["department"], row["status"])
+            revision = await revisions.current(conn, row["id"])
+        return AuditRef(row["id"], row["number"], row["department"], row["status"], revision=revision)
 
     async def find(self, reference: str) -> AuditRef | None:
         """The audit called ``reference``, for the command line (which has every right)."""
@@ -142,9 +144,11 @@ def parse_reference(reference: str) -> tuple[str, int | None]:
     return text, audit_id
 
 
-def document_name(audit: AuditRef, suffix: str) -> str:
-    """``<audit number> <department>.docx``, safe as a file name."""
-    return f"{_safe(audit.number)} {_safe(audit.department)}{suffix}"
+def document_name(audit: AuditRef, suffix: str, revision: str = "") -> str:
+    """``<audit number> <department> <revision>.docx``, safe as a file name (``revision``: the
+    revision as the person reads it, e.g. "rev 2" / "第2版"; empty for the first)."""
+    tail = f" {_safe(revision)}" if revision else ""
+    return f"{_safe(audit.number)} {_safe(audit.department)}{tail}{suffix}"
 
 
 def _safe(text: str) -> str:

@@ -65,24 +65,35 @@ async def send_report(update: Update, context: AuditContext, audit: AuditRef, *,
         await progress.finish("report_failed")
         return
     await progress.finish("report_ready")
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-    with path.open("rb") as handle:
-        await context.bot.send_document(chat_id, handle, filename=document_name(audit, ".docx"))
-    if want_pdf:
-        await _send_pdf(update, context, audit, path)
+    if want_pdf and await _send_pdf(update, context, audit, path):
+        return  # the PDF asked for; the .docx goes out when no PDF can be made
+    await _send_file(context, chat_id, audit, path, ".docx")
 
 
-async def _send_pdf(update: Update, context: AuditContext, audit: AuditRef, docx) -> None:
+async def _send_pdf(update: Update, context: AuditContext, audit: AuditRef, docx) -> bool:
+    """The PDF of ``docx``; False (the person told why) when none can be made here."""
     try:
         pdf = await service(context).pdf(docx)
     except PdfUnavailable:
         await reply(update, context, "report_pdf_unavailable")
-        return
+        return False
     except PdfFailed:
         await reply(update, context, "report_pdf_failed")
-        return
-    with pdf.open("rb") as handle:
-        await context.bot.send_document(update.effective_chat.id, handle, filename=document_name(audit, ".pdf"))
+        return False
+    await _send_file(context, update.effective_chat.id, audit, pdf, ".pdf")
+    return True
+
+
+async def _send_file(context: AuditContext, chat_id: int, audit: AuditRef, path, suffix: str) -> None:
+    """A report file named and captioned with its revision (rev 2 / 第2版) from the second one on."""
+    revision = context.label("report_revision", rev=audit.revision) if audit.revision > 1 else ""
+    caption = context.label("report_caption", number=audit.number, department=audit.department[:60])
+    if revision:
+        caption = f"{caption} · {revision}"
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    with path.open("rb") as handle:
+        await context.bot.send_document(chat_id, handle, filename=document_name(audit, suffix, revision),
+                                        caption=caption, parse_mode=None)
 
 
 class _Progress:

@@ -69,6 +69,7 @@ LONG_POLL_SECONDS = 10
 FLOWS: dict[str, Flow] = {
     audit_service.FLOW: Flow(text=audit.on_audit_text, media=audit.on_audit_media),
     audit_service.NEW_FLOW: Flow(text=audit.on_new_audit_text),
+    audit_service.REOPEN_FLOW: Flow(text=audit.on_reopen_reason),
     capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media, explain_as=capa.explain_sending),
     people_service.FLOW: Flow(text=admin.on_admin_text),
     programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),

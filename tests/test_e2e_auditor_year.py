@@ -577,3 +577,39 @@ async def test_each_revision_has_its_own_file_name_and_caption_and_pdf_sends_no_
     else:  # no LibreOffice here: said so, and the Word report instead
         said = [s.text for s in bot.double.sent[mark:] if s.chat_id == LEAD.id and "PDF" in (s.text or "")]
         assert said and files == [second.file_name]
+
+
+async def test_reopen_by_buttons_where_a_lead_looks(bot: BotHarness):
+    """Issue 23, point 7: /reopen without arguments lists the completed audits as buttons; the
+    /report list and the completion notice offer 🔓 too; the reason is typed next (◀ Back leaves)."""
+    mark = bot.double.mark()
+    await completed_with_an_nc_and_an_observation(bot)
+    notice = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "completed audit" in (s.plain_text or ""),
+                                       after=mark, timeout=15)
+    assert notice.button("Reopen")
+    listing = await bot.command(LEAD, "/report")
+    assert any("Reopen" in label for row in listing.buttons for label, _ in row)
+    auditors_list = await bot.command(AUDITOR_EN, "/report")
+    assert not any("Reopen" in label for row in auditors_list.buttons for label, _ in row)
+
+    offer = await bot.command(LEAD, "/reopen")
+    assert "/reopen A-2026-001" in offer.plain_text
+    ask = await bot.press(LEAD, offer.button("A-2026-001"), message_id=offer.message_id)
+    assert "type the reason" in ask.plain_text
+    menu = await bot.press(LEAD, ask.button("Back"), message_id=ask.message_id)  # changed their mind
+    assert "Hello" in menu.plain_text
+    nothing = await bot.say(LEAD, "just a note")
+    async with bot.db.read() as conn:
+        from storage.sql import fetch_value
+        assert await fetch_value(conn, "SELECT status FROM audits") == "completed"
+    assert "reopened" not in (nothing.plain_text or "")
+
+    ask = await bot.press(LEAD, notice.button("Reopen"), message_id=notice.message_id)
+    mark = bot.double.mark()
+    bot.double.send_message(LEAD, "A typo in the statement of NC1")
+    reopened = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "reopened" in (s.text or ""), after=mark)
+    assert "A-2026-001" in reopened.text
+    async with bot.db.read() as conn:
+        assert await fetch_value(conn, "SELECT reason FROM audit_revisions") == "A typo in the statement of NC1"
+    forged = await bot.press_for_answer(AUDITOR_EN, notice.button("Reopen"), check=False)
+    assert forged.text  # not a lead: refused in a popup

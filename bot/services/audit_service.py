@@ -54,6 +54,7 @@ from storage.times import from_db
 
 FLOW = "audit"  # working in an audit: typed text and files go to it
 NEW_FLOW = "audit_new"  # choosing the checklist and department of a new audit
+REOPEN_FLOW = "audit_reopen"  # a lead typing the reason to reopen a completed audit
 CARDS = {
     "plan": ("audit_client", "objectives", "scope", "criteria", "location", "date", "participants"),
     "opening": ("attendees",),
@@ -1198,6 +1199,34 @@ class AuditService:
         return made, capa_ids, cancelled
 
     # --- reopening a completed audit (a lead, with a reason) ----------------------------------
+
+    async def reopenable(self, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+        """/reopen without arguments: the completed audits a lead may reopen, newest first."""
+        if not actor.is_lead:
+            raise AuditError("reopen_not_allowed")
+        async with self.db.read() as conn:
+            return [dict(r) for r in await audits.completed(conn, limit)]
+
+    async def ask_reopen_reason(self, actor: Actor, audit_id: int) -> dict[str, Any]:
+        """🔓 Reopen pressed: the next text the lead types is the reason; the audit's head."""
+        if not actor.is_lead:
+            raise AuditError("reopen_not_allowed")
+        async with self.db.transaction() as conn:
+            head = await audits.get(conn, audit_id)
+            if head is None or head["status"] != AuditStatus.completed:
+                raise AuditError("reopen_not_completed", number=head["number"] if head else "?")
+            await dialogs.put(conn, actor.id, flow=REOPEN_FLOW, audit_id=audit_id, awaiting="reason",
+                              at=self.clock.now())
+            return {"id": head["id"], "number": head["number"], "department": head["department"]}
+
+    async def reopen_typed(self, actor: Actor, reason: str) -> SummaryView:
+        """The reason typed after 🔓 Reopen: reopen that audit (as /reopen <number> <reason>)."""
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+            head = await audits.get(conn, state["audit_id"]) if state and state["flow"] == REOPEN_FLOW else None
+        if head is None:
+            raise AuditError("reopen_no_such_audit", number="?")
+        return await self.reopen(actor, head["number"], reason)
 
     async def reopen(self, actor: Actor, number: str, reason: str) -> SummaryView:
         """Reopen completed audit ``number`` for revision: findings can be corrected, added or

@@ -221,6 +221,18 @@ class Report(Button, prefix="rp"):
 
 
 @dataclass(frozen=True)
+class Reopen(Button, prefix="ro"):
+    """A lead's 🔓 Reopen on a completed audit: the reason is asked next."""
+
+    audit: int
+
+
+@dataclass(frozen=True)
+class LeaveDialog(Button, prefix="lv"):
+    """◀ Back from a typed prompt: the prompt is dropped (as /cancel), the menu shown."""
+
+
+@dataclass(frozen=True)
 class RenameDepartment(Button, prefix="dr"):
     department: int
 

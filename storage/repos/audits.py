@@ -164,6 +164,14 @@ async def recent(conn: AsyncConnection, *, person_id: int | None, limit: int = 1
     )
 
 
+async def completed(conn: AsyncConnection, limit: int = 10) -> list[RowMapping]:
+    """Completed audits, the most recently completed first (those a lead may reopen)."""
+    return await fetch_all(
+        conn, f"{_WITH_DEPARTMENT} WHERE a.status = 'completed' ORDER BY a.completed_at DESC, a.id DESC LIMIT :limit",
+        {"limit": limit},
+    )
+
+
 async def touch(conn: AsyncConnection, audit_id: int, at: datetime) -> None:
     await execute(conn, "UPDATE audits SET updated_at = :at WHERE id = :id", {"at": to_db(at), "id": audit_id})
 

@@ -43,7 +43,7 @@ from bot.telegram.keyboards.audit import (
     summary_rows,
     team_rows,
 )
-from bot.telegram.refusals import auditors, explain, on_press
+from bot.telegram.refusals import auditors, explain, leads, on_press
 from bot.telegram.replies import Rows, edit_or_send, reply, toast
 
 
@@ -319,10 +319,29 @@ async def reopen_command(update: Update, context: AuditContext) -> None:
     if not context.actor.is_lead:
         raise NotAllowed()
     args = context.args or []
-    if not args:
-        await reply(update, context, "audit_reopen_usage")
+    if not args:  # the completed audits, one tap each; the reason is asked next
+        completed = await service(context).reopenable(context.actor)
+        rows = [[(context.label("btn_reopen_audit", number=a["number"], department=a["department"][:30]),
+                  buttons.Reopen(a["id"]).pack())] for a in completed]
+        await reply(update, context, "audit_reopen_usage", rows=rows,
+                    example=completed[0]["number"] if completed else None)
         return
     view = await service(context).reopen(context.actor, args[0], " ".join(args[1:]))
+    await reply(update, context, "audit_reopened", s=view)
+    await show(update, context, view)
+
+
+async def on_reopen(update: Update, context: AuditContext, button: buttons.Reopen) -> None:
+    """🔓 Reopen (the /reopen list, /report, the completion notice): ask for the reason."""
+    audit = await service(context).ask_reopen_reason(context.actor, button.audit)
+    await update.callback_query.answer()
+    await reply(update, context, "audit_reopen_reason_ask", audit=audit,
+                rows=[[(context.label("btn_back"), buttons.LeaveDialog().pack())]])
+
+
+async def on_reopen_reason(update: Update, context: AuditContext, state: dict) -> None:
+    """The reason typed after 🔓 Reopen."""
+    view = await service(context).reopen_typed(context.actor, update.message.text)
     await reply(update, context, "audit_reopened", s=view)
     await show(update, context, view)
 
@@ -384,6 +403,7 @@ def callback_handlers() -> list[BaseHandler]:
         b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.DueDate: on_due_date,
     }
     return [*(on_press(button, handler, who=auditors) for button, handler in routes.items()),
+            on_press(b.Reopen, on_reopen, who=leads),
             *(_card_route(button, call) for button, call in CARD_ROUTES.items()),
             on_press(b.Complete, on_complete, who=auditors, explain_as=_explain_completion),
             on_press(b.CompleteConfirmed, on_complete_confirmed, who=auditors, explain_as=_explain_completion)]

@@ -65,5 +65,12 @@ async def on_menu(update: Update, context: AuditContext, button: buttons.Menu) -
     await row.handler(update, context)
 
 
+async def on_leave_dialog(update: Update, context: AuditContext, button: buttons.LeaveDialog) -> None:
+    """◀ Back from a typed prompt: as /cancel, then the menu."""
+    await context.rt.dialogs.cancel(context.actor)
+    await update.callback_query.answer()
+    await show_menu(update, context)
+
+
 def callback_handlers() -> list[BaseHandler]:
-    return [on_press(buttons.Menu, on_menu)]
+    return [on_press(buttons.Menu, on_menu), on_press(buttons.LeaveDialog, on_leave_dialog)]

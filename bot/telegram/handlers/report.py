@@ -11,6 +11,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
+from bot.domain.vocabulary import AuditStatus
 from bot.report import PdfFailed, PdfUnavailable
 from bot.services.report_service import AuditRef, ReportService, document_name
 from bot.telegram import buttons
@@ -34,8 +35,11 @@ async def report_command(update: Update, context: AuditContext) -> None:
         if not choices.audits:
             await reply(update, context, "report_none")
             return
+        reopen = context.actor.is_lead  # a lead reopens a completed audit from its row
         rows = [[(context.label("report_btn_word", number=a.number), buttons.Report(a.id).pack()),
-                 *([(context.label("report_btn_pdf"), buttons.Report(a.id, "pdf").pack())] if choices.pdf else [])]
+                 *([(context.label("report_btn_pdf"), buttons.Report(a.id, "pdf").pack())] if choices.pdf else []),
+                 *([(context.label("btn_reopen"), buttons.Reopen(a.id).pack())]
+                   if reopen and a.status == AuditStatus.completed else [])]
                 for a in choices.audits]
         await reply(update, context, "report_choose", rows=rows, choices=choices)
         return

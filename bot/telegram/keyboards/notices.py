@@ -17,7 +17,8 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     if kind == K.audit_team_added:
         return [[(label("btn_open_audit", number=values["number"]), buttons.Resume(values["audit_id"]).pack())]]
     if kind == K.lead_audit_completed:
-        return [[(label("btn_report_of", number=values["number"]), buttons.Report(values["audit_id"]).pack())]]
+        return [[(label("btn_report_of", number=values["number"]), buttons.Report(values["audit_id"]).pack()),
+                 (label("btn_reopen"), buttons.Reopen(values["audit_id"]).pack())]]
     if kind == K.lead_digest:
         return action_rows(values["digest"].overdue.items[:DIGEST_BUTTONS], label)
     if kind == K.audit_findings:

@@ -613,3 +613,20 @@ async def test_reopen_by_buttons_where_a_lead_looks(bot: BotHarness):
         assert await fetch_value(conn, "SELECT reason FROM audit_revisions") == "A typo in the statement of NC1"
     forged = await bot.press_for_answer(AUDITOR_EN, notice.button("Reopen"), check=False)
     assert forged.text  # not a lead: refused in a popup
+
+
+async def test_keep_it_on_the_summary_returns_to_the_summary_and_a_number_goes_to_its_question(bot: BotHarness):
+    """Issue 23, point 10: "◀ Keep it" on the discard question returns to the summary it came
+    from (not question 1), and the question number the summary invites one to type opens that
+    question instead of becoming a note."""
+    card = await first_question(bot, AUDITOR_EN)
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    ask = await bot.press(AUDITOR_EN, summary.button("Discard"), message_id=summary.message_id)
+    back = await bot.press(AUDITOR_EN, ask.button("Keep it"), message_id=ask.message_id)
+    assert "Summary" in back.plain_text and "<b>1/" not in back.text, back.plain_text
+    card = await bot.say(AUDITOR_EN, "5")
+    assert "<b>5/41</b>" in card.text
+    async with bot.db.read() as conn:
+        from storage.sql import fetch_value
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM notes") == 0  # "5" was not a note

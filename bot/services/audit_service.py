@@ -201,6 +201,7 @@ class Discarding:
     number: str
     department: str
     answered: int
+    status: str = AuditStatus.planning  # where "◀ Keep it" returns: the plan card, or the summary
 
 
 @dataclass(frozen=True)
@@ -1380,7 +1381,7 @@ class AuditService:
         async with self.db.transaction() as conn:
             row = await self._discardable(conn, actor, audit_id)
             answered = await audits.answer_count(conn, audit_id)
-        return Discarding(audit_id, row["number"], row["department"], answered)
+        return Discarding(audit_id, row["number"], row["department"], answered, row["status"])
 
     async def discard(self, actor: Actor, audit_id: int) -> Discarding:
         """Discard the audit: it leaves every list (status cancelled); the rows and the trail

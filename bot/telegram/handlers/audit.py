@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed, ServiceError
+from bot.domain.vocabulary import AuditStatus
 from bot.services.audit_service import (
     CARDS,
     AuditError,
@@ -302,8 +303,10 @@ async def on_discard(update: Update, context: AuditContext, button: buttons.Disc
     """🗑 Discard: ask first."""
     view = await service(context).discard_preview(context.actor, button.audit)
     await update.callback_query.answer()
+    # "◀ Keep it" goes back where the question came from: the plan card, or the summary
+    keep = buttons.Resume(button.audit) if view.status == AuditStatus.planning else buttons.SummaryPage(button.audit, 0)
     rows = [[(context.label("btn_discard_confirm"), buttons.DiscardConfirmed(button.audit).pack())],
-            [(context.label("btn_discard_keep"), buttons.Resume(button.audit).pack())]]
+            [(context.label("btn_discard_keep"), keep.pack())]]
     await edit_or_send(update, context, "audit_discard_confirm", rows=rows, d=view)
 
 

@@ -630,3 +630,22 @@ async def test_keep_it_on_the_summary_returns_to_the_summary_and_a_number_goes_t
     async with bot.db.read() as conn:
         from storage.sql import fetch_value
         assert await fetch_value(conn, "SELECT COUNT(*) FROM notes") == 0  # "5" was not a note
+
+
+async def test_the_lead_who_reopens_is_in_the_revision_history_not_the_team(bot: BotHarness):
+    """Issue 23, point 4: the reviser belongs in the revision history only, not in the audit
+    facts' auditors or the sign-off of revision 2."""
+    await completed_with_an_nc_and_an_observation(bot)
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/reopen", "A-2026-001 a typo in the statement")
+    summary = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+    closing = await bot.press(LEAD, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(LEAD, closing.button("Complete"), message_id=closing.message_id)
+    await bot.press(LEAD, confirm.button("Yes, complete"), message_id=confirm.message_id)
+    document = await fetch_report(bot, LEAD)
+    rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
+    team = [row for row in rows if row and row[0] in ("Auditors", "Auditor", "Audit team leader")]
+    assert team and all("Lena" not in " ".join(row[1:]) for row in team), team  # not an auditor of it
+    assert any(row[0] == "Audit team leader" and "Ann Auditor" in " ".join(row[1:]) for row in team)
+    history = body_text(document) + "\n".join(" ".join(row) for row in rows)
+    assert "Lena Lead" in history and "a typo in the statement" in history  # the revision history

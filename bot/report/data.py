@@ -182,7 +182,7 @@ class Meeting:
 @dataclass(frozen=True)
 class TeamMember:
     name: str
-    role: str  # 'leader' | 'auditor'
+    role: str  # 'leader' | 'auditor' | 'reviser' (a lead who reopened it: in the revision history only)
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ class ReportData:
         return [m.name for m in self.team if m.role == "leader"]
 
     def auditors(self) -> list[str]:
-        return [m.name for m in self.team if m.role != "leader"]
+        return [m.name for m in self.team if m.role == "auditor"]
 
 
 async def load_report_data(
@@ -294,7 +294,7 @@ async def load_report_data(
         plan=Plan(**_card(audit["plan_json"], Plan, tz)),
         opening=Meeting(**_card(audit["opening_json"], Meeting, tz)),
         closing=Meeting(**_card(audit["closing_json"], Meeting, tz)),
-        team=[TeamMember(clean_text(r["name"]), r["team_role"]) for r in team],
+        team=[TeamMember(clean_text(r["name"]), r["team_role"]) for r in _team_of_the_audit(team, history, first)],
         questions=list(questions.values()),
         findings=_mark_repeats(_findings(questions, finding_rows, actions), basis),
         impartiality=overrides,
@@ -314,6 +314,15 @@ def _revisions(first: Any, history: list, tz: tzinfo) -> list[Revision]:
         result.append(Revision(int(row["rev"]), local_time(at, tz), clean_text(row["reopened_by_name"] or ""),
                                clean_text(row["reason"])))
     return result
+
+
+def _team_of_the_audit(team: list, history: list, first: Any) -> list:
+    """The team the report names: a lead who joined only by reopening the audit after its
+    first completion is its reviser, named in the revision history, not one of its auditors."""
+    revisers = {r["reopened_by"] for r in history}
+    first_at = from_db(first["at"]) if first else None
+    return [r for r in team if not (r["id"] in revisers and r["team_role"] != "leader" and first_at is not None
+                                    and from_db(r["joined_at"]) >= first_at)]
 
 
 def _mark_repeats(found: list[Finding], basis) -> list[Finding]:

@@ -123,7 +123,7 @@ async def remove_member(conn: AsyncConnection, audit_id: int, person_id: int) ->
 async def team(conn: AsyncConnection, audit_id: int) -> list[RowMapping]:
     return await fetch_all(
         conn,
-        "SELECT p.id, p.name, t.team_role FROM audit_team t JOIN people p ON p.id = t.person_id"
+        "SELECT p.id, p.name, t.team_role, t.joined_at FROM audit_team t JOIN people p ON p.id = t.person_id"
         " WHERE t.audit_id = :audit_id ORDER BY t.team_role DESC, t.joined_at",
         {"audit_id": audit_id},
     )

@@ -649,3 +649,23 @@ async def test_the_lead_who_reopens_is_in_the_revision_history_not_the_team(bot:
     assert any(row[0] == "Audit team leader" and "Ann Auditor" in " ".join(row[1:]) for row in team)
     history = body_text(document) + "\n".join(" ".join(row) for row in rows)
     assert "Lena Lead" in history and "a typo in the statement" in history  # the revision history
+
+
+async def test_a_reopened_audit_cannot_be_discarded(bot: BotHarness):
+    """Issue 23, point 1: a completed audit is a record; once reopened it offers no 🗑 Discard,
+    and a Discard pressed anyway (an old card, a forged button) is refused; nothing changes."""
+    await completed_with_an_nc_and_an_observation(bot)
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/reopen", "A-2026-001 a typo in the statement")
+    summary = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+    assert not any("Discard" in label for row in summary.buttons for label, _ in row)
+    refused = await bot.press_for_answer(LEAD, "1|dx|1", message_id=summary.message_id, check=False)
+    assert "cannot be discarded" in refused.text
+    refused = await bot.press_for_answer(LEAD, "1|dxy|1", message_id=summary.message_id, check=False)
+    assert "cannot be discarded" in refused.text
+    async with bot.db.read() as conn:
+        from storage.sql import fetch_value
+        assert await fetch_value(conn, "SELECT status FROM audits") == "in_progress"
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM capa WHERE cancelled_at IS NULL") == 1
+    reports = await bot.command(LEAD, "/report")
+    assert "A-2026-001" in reports.text + str(reports.buttons)

@@ -121,7 +121,7 @@ class SummaryView:
     position: int = 0  # the question the person was on (a button goes back to it)
     by_person: dict[str, int] = field(default_factory=dict)  # results recorded per team member
     page: int = 0  # of the buttons to the questions needing attention
-    revision: int = 1  # 2, 3, … while a reopened audit is revised: a record, never discarded
+    revising: bool = False  # completed before and reopened: a record, never discarded
 
     @property
     def attention(self) -> list[tuple[str, int, str, str]]:
@@ -1040,8 +1040,7 @@ class AuditService:
                            len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
                            unanswered, problems, due, _position(row),
                            dict(Counter(a["answered_by_name"] or "?" for a in answers.values()).most_common()))
-        return replace(view, page=min(max(page, 0), view.pages - 1),
-                       revision=await revisions.current(conn, audit_id))
+        return replace(view, page=min(max(page, 0), view.pages - 1), revising=row["completed_at"] is not None)
 
     def default_due_date(self, result: str) -> date:
         days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days
@@ -1407,7 +1406,7 @@ class AuditService:
             raise AuditError("audit_closed", number=row["number"])
         if row["created_by"] != actor.id and not actor.is_lead:
             raise AuditError("discard_not_allowed")
-        if await revisions.current(conn, audit_id) > 1:  # it was completed: a record stays a record
+        if row["completed_at"] is not None:  # it was completed: a record stays a record
             raise AuditError("discard_revision", number=row["number"])
         return row
 

@@ -106,7 +106,7 @@ def summary_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, 
         rows.append([(label("btn_back_to_question", number=s.position + 1), b.Jump(s.audit_id, s.position).pack())])
     rows.append([(label("btn_closing"), b.ToClosing(s.audit_id).pack())])
     rows.append([(label("btn_edit_plan"), b.EditPlan(s.audit_id).pack()),
-                 *([(label("btn_discard"), b.Discard(s.audit_id).pack())] if s.revision == 1 else [])])
+                 *([(label("btn_discard"), b.Discard(s.audit_id).pack())] if not s.revising else [])])
     return rows
 
 

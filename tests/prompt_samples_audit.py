@@ -97,6 +97,7 @@ SAMPLES: dict[str, list[dict]] = {
         {"p": CompletionPreview(1, "A-2026-001", HOSTILE, {"NC": 3, "OBS": 2, "GP": 1}, 3, 2)},
         {"p": CompletionPreview(1, "A-2026-001", "Finance Bureau", {"NC": 1}, 1, 0)},
         {"p": CompletionPreview(1, "A-2026-001", "Office", {}, 0, 0)},
+        {"p": CompletionPreview(1, "A-2026-001", "Office", {"NC": 1}, 0, 1, kept=1)},
         {"p": CompletionPreview(1, "A-2026-001", "Office", {"OFI": 1}, 0, 0)},
     ],
     "audit_discard_confirm": [{"d": Discarding(1, "A-2026-001", HOSTILE, 0)},

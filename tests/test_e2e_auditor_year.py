@@ -669,3 +669,23 @@ async def test_a_reopened_audit_cannot_be_discarded(bot: BotHarness):
         assert await fetch_value(conn, "SELECT COUNT(*) FROM capa WHERE cancelled_at IS NULL") == 1
     reports = await bot.command(LEAD, "/report")
     assert "A-2026-001" in reports.text + str(reports.buttons)
+
+
+async def test_completing_a_revision_counts_only_the_new_actions(bot: BotHarness):
+    """Issue 23, point 3: the confirmation of a revision says how many actions will be sent,
+    counting only the new ones (the kept NC's action stays as it is)."""
+    await completed_with_an_nc_and_an_observation(bot)
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/reopen", "A-2026-001 one more finding")
+    await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+    card = await bot.say(LEAD, "6")
+    card = await bot.press(LEAD, card.button("Major NC"), message_id=card.message_id)
+    card = await bot.say(LEAD, "No supervision records for 2026")
+    summary = await bot.press(LEAD, card.button("Summary"), message_id=card.message_id)
+    closing = await bot.press(LEAD, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(LEAD, closing.button("Complete"), message_id=closing.message_id)
+    assert "1 corrective action will be sent" in confirm.plain_text, confirm.plain_text
+    await bot.press(LEAD, confirm.button("Yes, complete"), message_id=confirm.message_id)
+    async with bot.db.read() as conn:
+        from storage.sql import fetch_value
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM capa") == 2  # the kept one and the new one

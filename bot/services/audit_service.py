@@ -190,8 +190,9 @@ class CompletionPreview:
     number: str
     department: str
     findings: dict[str, int]  # per series (NC, OBS, OFI, GP), those with any
-    actions: int  # corrective actions to create (one per nonconformity)
+    actions: int  # corrective actions to create and send (one per new nonconformity)
     staff: int  # active contacts of the department who will receive them
+    kept: int = 0  # a revision: live actions of findings that stay, kept as they are
 
 
 @dataclass(frozen=True)
@@ -1085,9 +1086,15 @@ class AuditService:
                 kind = Result(result).series
                 if kind is not None and n:
                     series[kind] += n
-            actions = len(summary.due_dates)
+            # a revision keeps the live actions of findings that stay: only the new ones are sent
+            before = await findings.every_of_audit(conn, audit_id) if row["completed_at"] is not None else {}
+            live = {question for question, f in before.items()
+                    if f["capa_id"] is not None and f["cancelled_at"] is None and f["withdrawn_at"] is None}
+            checklist = self.snapshot(row)
+            actions = sum(1 for index, *_ in summary.due_dates if _question_id(checklist, index) not in live)
             staff = len(await people.staff_of(conn, row["department_id"])) if actions else 0
-        return CompletionPreview(audit_id, row["number"], row["department"], dict(series), actions, staff)
+        return CompletionPreview(audit_id, row["number"], row["department"], dict(series), actions, staff,
+                                 kept=len(summary.due_dates) - actions)
 
     async def complete(self, actor: Actor, audit_id: int) -> Completed:
         """Check completeness, number the findings and create one corrective action per

@@ -45,6 +45,8 @@ SAMPLES: dict[str, list[dict]] = {
     "invite_created": [{"invite": _INVITE, "link": "https://t.me/bot?start=abc"}],
     "department_rename_ask": [{"name": HOSTILE}],
     "department_renamed": [{"name": HOSTILE}],
+    "department_created": [{"name": HOSTILE}],
+    "department_new_ask": [{}],
     "department_name_taken": [{}],
     "department_name_empty": [{}],
     "departments": [

@@ -55,6 +55,14 @@ class Actor:
         return bool(self.roles)
 
 
+@dataclass(frozen=True)
+class NewDepartment:
+    """A department a lead created from /departments."""
+
+    id: int
+    name: str
+
+
 class JoinResult(StrEnum):
     joined = "joined"
     already = "already"
@@ -311,12 +319,36 @@ class PeopleService:
                               data={"department_id": department_id}, at=now)
         return current["name"]
 
-    async def typed(self, actor: Actor, text: str) -> str | Invite:
+    async def ask_new_department(self, actor: Actor) -> None:
+        """➕ on /departments: the next text the lead types is a new department's name."""
+        _require_lead(actor)
+        async with self.db.transaction() as conn:
+            await dialogs.put(conn, actor.id, flow=FLOW, awaiting="new_department", at=self.clock.now())
+
+    async def create_department(self, actor: Actor, text: str) -> NewDepartment:
+        """A new department named ``text`` (refused when empty or taken); the lead's dialog ends."""
+        _require_lead(actor)
+        name = clean_name(text)
+        if not name:
+            raise PeopleError("department_name_empty")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if await departments.by_name(conn, name) is not None:
+                raise PeopleError("department_name_taken")
+            department_id, _ = await departments.get_or_create(conn, name, now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="department", entity_id=department_id,
+                               action="created", after={"name": name})
+            await _leave(conn, actor)
+        return NewDepartment(department_id, name)
+
+    async def typed(self, actor: Actor, text: str) -> str | Invite | NewDepartment:
         """Text typed in the lead's admin dialog: a department's new name (returned), or the
         new department of a staff invite (the invite returned)."""
         async with self.db.read() as conn:
             state = await dialogs.get(conn, actor.id)
         data = dialogs.data_of(state)
+        if state is not None and state["flow"] == FLOW and state["awaiting"] == "new_department":
+            return await self.create_department(actor, text)
         if state is not None and state["flow"] == FLOW and state["awaiting"] == "invite_department":
             if not clean_name(text):
                 raise PeopleError("department_name_empty")

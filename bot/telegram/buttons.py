@@ -233,6 +233,11 @@ class LeaveDialog(Button, prefix="lv"):
 
 
 @dataclass(frozen=True)
+class CreateDepartment(Button, prefix="dc"):
+    """➕ on /departments: the lead types the new department's name next."""
+
+
+@dataclass(frozen=True)
 class RenameDepartment(Button, prefix="dr"):
     department: int
 

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler
 from bot.domain.errors import NotAllowed, PeopleError
 from bot.domain.vocabulary import LANGS, Role
 from bot.report import TELEGRAM_FILE_LIMIT
-from bot.services.people_service import Invite, PersonCard
+from bot.services.people_service import Invite, NewDepartment, PersonCard
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
 from bot.telegram.refusals import leads, on_press
@@ -96,7 +96,14 @@ async def departments(update: Update, context: AuditContext) -> None:
     items = await context.rt.people.list_departments()
     rows = [[(context.label("rename_button", name=d["name"]), buttons.RenameDepartment(d["id"]).pack())]
             for d in items]
+    rows.append([(context.label("btn_new_department"), buttons.CreateDepartment().pack())])
     await reply(update, context, "departments", departments=items, rows=rows)
+
+
+async def on_create_department(update: Update, context: AuditContext, button: buttons.CreateDepartment) -> None:
+    await context.rt.people.ask_new_department(context.actor)
+    await update.callback_query.answer()
+    await reply(update, context, "department_new_ask", rows=[[(context.label("btn_back"), buttons.LeaveDialog().pack())]])
 
 
 async def on_rename_department(update: Update, context: AuditContext, button: buttons.RenameDepartment) -> None:
@@ -110,6 +117,8 @@ async def on_admin_text(update: Update, context: AuditContext, state: dict) -> N
     result = await context.rt.people.typed(context.actor, update.message.text)
     if isinstance(result, Invite):
         await _invite_created(update, context, result)
+    elif isinstance(result, NewDepartment):
+        await reply(update, context, "department_created", name=result.name)
     else:
         await reply(update, context, "department_renamed", name=result)
 
@@ -229,6 +238,7 @@ async def on_person_erase_confirmed(update: Update, context: AuditContext,
 def callback_handlers() -> list[BaseHandler]:
     return [
         on_press(buttons.RenameDepartment, on_rename_department, who=leads),
+        on_press(buttons.CreateDepartment, on_create_department, who=leads),
         on_press(buttons.InviteRole, on_invite_role, who=leads),
         on_press(buttons.InviteDepartment, on_invite_department, who=leads),
         on_press(buttons.InviteNewDepartment, on_invite_new_department, who=leads),

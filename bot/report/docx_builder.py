@@ -379,8 +379,11 @@ class _ReportBuilder(DocxWriter):
             rows.append((self.t("fd_repeat"), self.t("fd_repeat_of", previous=finding.repeat_of)))
         if finding.statement.strip():
             rows.append((self.t("fd_statement"), finding.statement))
-        if question.notes:
-            rows.append((self.t("fd_notes"), lambda cell: self._notes(cell, question)))
+        # the statement is made of the question's notes: a note is printed once, in the statement
+        stated = {line.strip() for line in finding.statement.splitlines() if line.strip()}
+        further = [note for note in question.notes if note.text.strip() not in stated]
+        if further:
+            rows.append((self.t("fd_notes"), lambda cell: self._notes(cell, further)))
         if question.documents or question.voice:
             rows.append(("", self.t("fd_files", documents=question.documents, voice=question.voice)))
         self.key_values(rows)
@@ -388,9 +391,9 @@ class _ReportBuilder(DocxWriter):
         if finding.action is not None or finding.kind in NC_KINDS:
             self._action(finding)
 
-    def _notes(self, cell: _Cell, question: QuestionResult) -> None:
+    def _notes(self, cell: _Cell, notes: list) -> None:
         """Each note as a paragraph: time · author: text."""
-        for index, note in enumerate(question.notes):
+        for index, note in enumerate(notes):
             paragraph = cell.paragraphs[0] if index == 0 else self.para(style="Table Text", container=cell)
             self.text(paragraph, self.t("note_line", at=_when(note.at), author=note.author), bold=True)
             self.text(paragraph, note.text)

@@ -78,7 +78,9 @@ SAMPLES: dict[str, list[dict]] = {
     ],
     "capa_problem": [{"problem": p} for p in PROBLEMS],
     "capa_list": [{"lists": _LISTS}, {"lists": CapaLists()},
-                  {"lists": CapaLists(answer=[_ITEM], answer_total=1)}],
+                  {"lists": CapaLists(answer=[_ITEM], answer_total=1)},
+                  {"lists": CapaLists(departments=[{"department_id": 1, "department": NAME, "open": 3,
+                                                    "overdue": 1}] * 20)}],
     "capa_new": [{"capa": c} for c in CAPAS],
     "capa_reminder": [
         {"capa": c, "stage": s} for c in CAPAS for s in ("before7", "before1", "due", "overdue:4")

@@ -62,7 +62,7 @@ async def test_an_action_through_rejection_to_closure_with_every_reminder_once(b
     assert "计划已通过" in done.text
     await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "计划已通过" in (s.text or ""), after=mark)
     await bot.settle()
-    assert first_lines(bot, mark) == {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]}
+    assert first_lines(bot, mark) == {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后点击“✍️ 回复”并发送证据。"]}
 
     # the reminders, each on its day, exactly once; a restart in between changes nothing
     quiet = {LEAD.id: [DIGEST]}

@@ -91,7 +91,7 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     mark = bot.double.mark()
     done = await bot.press(AUDITOR, review.button("计划通过"), message_id=review.message_id)
     assert "计划已通过，已通知部门人员落实" in done.plain_text
-    await expect(bot, mark, {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]})
+    await expect(bot, mark, {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后点击“✍️ 回复”并发送证据。"]})
 
     # a later due date: refused for a past date or one not after the due date, then asked
     accepted = last_to(bot, STAFF.id, "计划已通过")
@@ -237,7 +237,7 @@ async def test_the_lead_opens_any_action_from_status_overdue_and_the_digest(bot,
     mark = bot.double.mark()
     done = await bot.press(LEAD, card.button("Accept plan"), message_id=card.message_id)
     assert "Plan accepted. The department's staff have been told" in done.plain_text
-    await expect(bot, mark, {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后按回复并发送证据。"]})
+    await expect(bot, mark, {STAFF.id: ["👍 计划已通过：NC1。请落实措施；完成后点击“✍️ 回复”并发送证据。"]})
 
     # /overdue and /status → department → action
     overdue = await bot.command(LEAD, "/overdue")

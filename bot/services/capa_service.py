@@ -55,6 +55,7 @@ from storage.repos import (
     trail,
 )
 from storage.repos import capa as capa_repo
+from storage.repos import status as status_repo
 from storage.times import from_db, to_db
 
 FLOW = "capa"
@@ -145,6 +146,7 @@ class CapaLists:
     answer_total: int = 0
     verify: list[dict] = field(default_factory=list)  # auditor/lead: waiting for verification
     verify_total: int = 0
+    departments: list[dict] = field(default_factory=list)  # a lead: every department with open actions
 
 
 class CapaService:
@@ -168,12 +170,15 @@ class CapaService:
             if actor.is_auditor:
                 auditor = None if actor.is_lead else actor.id
                 verify = await capa_repo.waiting_verification(conn, auditor, LIST_LIMIT)
-        today = self.today()
+            today = self.today()
+            departments = ([dict(r) for r in await status_repo.per_department(conn, today, LIST_LIMIT) if r["open"]]
+                           if actor.is_lead else [])
         return CapaLists(
             answer=[_summary(row, today) for row in answer],
             answer_total=answer[0]["total"] if answer else 0,
             verify=[_summary(row, today) for row in verify],
             verify_total=verify[0]["total"] if verify else 0,
+            departments=departments,
         )
 
     async def open(self, actor: Actor, capa_id: int) -> Step:

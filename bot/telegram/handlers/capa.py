@@ -92,6 +92,9 @@ async def capa_command(update: Update, context: AuditContext) -> None:
               route(item["id"]).pack())]
             for route, items in ((buttons.CapaOpen, lists.answer), (buttons.CapaView, lists.verify))
             for item in items]
+    rows += [[(context.label("capa_btn_department", department=d["department"][:30], open=d["open"],
+                             overdue=d["overdue"]), buttons.LeadDepartment(d["department_id"]).pack())]
+             for d in lists.departments]  # a lead: every open action, by department
     await reply(update, context, "capa_list", rows=rows, lists=lists)
 
 

@@ -689,3 +689,19 @@ async def test_completing_a_revision_counts_only_the_new_actions(bot: BotHarness
     async with bot.db.read() as conn:
         from storage.sql import fetch_value
         assert await fetch_value(conn, "SELECT COUNT(*) FROM capa") == 2  # the kept one and the new one
+
+
+async def test_the_confirmation_shows_the_conclusion_with_one_tap_to_write_it(bot: BotHarness):
+    """Issue 23, point 5 (in part): completing shows the audit's conclusion — or that there is
+    none yet — with ✏️ Conclusions one tap away; on a revision, the old one for review."""
+    card = await first_question(bot, AUDITOR_EN)
+    card = await bot.press(AUDITOR_EN, card.button("Conform"), message_id=card.message_id)
+    summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
+    closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    assert "Conclusion: — none yet" in confirm.plain_text
+    ask = await bot.press(AUDITOR_EN, confirm.button("Conclusions"), message_id=confirm.message_id)
+    closing = await bot.say(AUDITOR_EN, "The department's responsibilities are defined and in use.")
+    confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
+    assert "Conclusion: The department's responsibilities are defined" in confirm.plain_text
+    assert ask.plain_text

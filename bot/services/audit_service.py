@@ -193,6 +193,8 @@ class CompletionPreview:
     actions: int  # corrective actions to create and send (one per new nonconformity)
     staff: int  # active contacts of the department who will receive them
     kept: int = 0  # a revision: live actions of findings that stay, kept as they are
+    conclusion: str = ""  # the closing card's conclusions, shown to confirm (a revision: to review)
+    revising: bool = False
 
 
 @dataclass(frozen=True)
@@ -1081,6 +1083,7 @@ class AuditService:
             summary = await self._summary(conn, row, actor)
             if summary.problems:
                 raise AuditError("cannot_complete", problems=summary.problems)
+            conclusion = str(json.loads(row["closing_json"]).get("conclusions") or "").strip()
             series: Counter[str] = Counter()
             for result, n in summary.counts.items():
                 kind = Result(result).series
@@ -1094,7 +1097,8 @@ class AuditService:
             actions = sum(1 for index, *_ in summary.due_dates if _question_id(checklist, index) not in live)
             staff = len(await people.staff_of(conn, row["department_id"])) if actions else 0
         return CompletionPreview(audit_id, row["number"], row["department"], dict(series), actions, staff,
-                                 kept=len(summary.due_dates) - actions)
+                                 kept=len(summary.due_dates) - actions, conclusion=conclusion,
+                                 revising=row["completed_at"] is not None)
 
     async def complete(self, actor: Actor, audit_id: int) -> Completed:
         """Check completeness, number the findings and create one corrective action per

@@ -288,7 +288,9 @@ async def on_complete(update: Update, context: AuditContext, button: buttons.Com
     """✅ Complete: say what will happen, and ask."""
     preview = await service(context).completion_preview(context.actor, button.audit)
     await update.callback_query.answer()
+    conclusions = CARDS["closing"].index("conclusions")  # one tap to change them before it is final
     rows = [[(context.label("btn_complete_confirm"), buttons.CompleteConfirmed(button.audit).pack())],
+            [(context.label("btn_edit_conclusion"), buttons.CardField(button.audit, conclusions).pack())],
             [(context.label("btn_complete_not_yet"), buttons.Resume(button.audit).pack())]]
     await edit_or_send(update, context, "audit_complete_confirm", rows=rows, p=preview)
 

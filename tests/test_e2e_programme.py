@@ -141,3 +141,7 @@ async def test_suggestions_warn_of_clauses_not_audited_for_three_years_and_accep
     toast = await bot.press_for_answer(LEAD, buttons.ProgrammeAccept().pack(), message_id=found.message_id,
                                        check=False)
     assert "nothing left to suggest" in toast.params["text"]
+    # issue 23, point 13: the card that has nothing to suggest still has a way back
+    assert found.buttons and found.button("Programme")
+    back = await bot.press(LEAD, found.button("Programme"), message_id=found.message_id)
+    assert "Audit programme" in back.plain_text

@@ -223,6 +223,8 @@ async def on_suggest(update: Update, context: AuditContext, button: b.ProgrammeS
               b.ProgrammeAccept(s.department_id).pack())] for s in found.items[:25]]
     if len(found.items) > 1:
         rows.append([(context.label("programme_btn_accept_all", n=len(found.items)), b.ProgrammeAccept().pack())])
+    year = found.items[0].window_start.year if found.items else context.rt.clock.now().year
+    rows.append([(context.label("programme_btn_back"), b.ProgrammeList(year).pack())])  # always a way back
     await edit_or_send(update, context, "programme_suggestions", rows=rows, found=found)
 
 

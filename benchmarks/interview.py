@@ -21,7 +21,8 @@ waits for.
 
 Each side runs in its own process so that its peak RSS is its own; the double and the
 simulated users share that process and event loop with the bot, so both figures include
-their cost (the echo floor carries the same overhead).
+their cost (the echo floor carries the same overhead). It needs the bot's own dependencies
+and aiohttp (the ``devtools`` extra, for the double), not the test ones.
 
     .venv/bin/python benchmarks/interview.py                 # both, 100 auditors
     .venv/bin/python benchmarks/interview.py --auditors 20   # a quick smoke run
@@ -65,10 +66,9 @@ from bot.app import start_polling, stop_polling  # noqa: E402
 from bot.telegram.delivery.per_chat import PerChatUpdateProcessor  # noqa: E402
 from bot.telegram.delivery.rate_limit import RetryingRateLimiter  # noqa: E402
 from devtools.botapi_double import MESSAGE_METHODS, BotApiDouble, Sent, TgUser  # noqa: E402
+from devtools.harness import BotHarness, jpeg, write_sixty_question_checklist  # noqa: E402
 from storage.repos import people  # noqa: E402
 from storage.sql import fetch_value  # noqa: E402
-from tests.audit_fixtures import jpeg, write_sixty_question_checklist  # noqa: E402
-from tests.harness import BotHarness  # noqa: E402
 
 TARGET_P95_MS = 100.0
 TARGET_THROUGHPUT_SHARE = 0.5

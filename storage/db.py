@@ -3,9 +3,12 @@
 SQLite serialises writers anyway; one connection guarded by an asyncio lock keeps each
 unit of work (a transaction) from interleaving with another task's statements, and every
 write transaction begins IMMEDIATE. PostgreSQL gets a pool and one transaction per unit of
-work; write transactions queue behind one advisory lock, so the services' read-then-write
-steps (audit numbers, state changes) keep the one-writer-at-a-time semantics they were
-written for, across tasks and processes. Reads run concurrently on both.
+work (READ COMMITTED), and write transactions run at once: each serialises on what it
+changes, the row it loads for the change locked (``storage.sql.for_change``: the audit, the
+action, the programme item) and a series without a row (audit numbers) behind an advisory
+lock of its own (``storage.sql.take_turn``). A deadlock or serialization failure is the
+database's to resolve: like the database being away, the unit is tried again (``unavailable``).
+Reads run concurrently on both.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage import claims, migrate, wake
+from storage import claims, migrate, sqlite_driver, wake
+from storage.sql import WRITING
 from storage.url import normalise, shown
 
 log = logging.getLogger(__name__)
@@ -37,8 +41,6 @@ PRAGMAS = (
 )
 
 _READING = "auditbot_reading"  # an execution option: read() begins DEFERRED on SQLite
-_WRITE_LOCK = 0x6175646974_01
-_CHAT_LOCKS = 0x61756474  # the namespace of the per-chat locks (two-key advisory locks)
 CONNECT_TIMEOUT = 10
 POOL_SIZE = 10  # PostgreSQL: connections kept per process (AUDITBOT_DB_POOL_SIZE); as many again in a burst
 POOL_TIMEOUT = 30  # seconds to wait for a free one; then sqlalchemy.exc.TimeoutError: "database away"
@@ -57,10 +59,18 @@ def create_engine(target: Path | str, *, pool_size: int = POOL_SIZE) -> AsyncEng
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
                                    pool_timeout=POOL_TIMEOUT, connect_args={"timeout": CONNECT_TIMEOUT})
-    engine = create_async_engine(url, poolclass=StaticPool)
+    # A file: two connections, the writer (transaction()) and the reader (read(): WAL lets its
+    # snapshots run beside the writer's transaction). storage/sqlite_driver.py runs their
+    # statements on the event loop's thread.
+    pooling = dict(poolclass=StaticPool) if _in_memory(url) else dict(pool_size=2, max_overflow=0)
+    engine = create_async_engine(url, module=sqlite_driver.dbapi(), **pooling)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def _in_memory(url: Any) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -93,6 +103,8 @@ class Database:
         self._engine: AsyncEngine | None = None
         self._held: AsyncConnection | None = None
         self._lock = asyncio.Lock()
+        self._reader: AsyncConnection | None = None  # SQLite file: read()'s connection, beside the writer
+        self._reading = asyncio.Lock()
 
     async def open(self) -> Database:
         engine = create_engine(self.url, pool_size=self.pool_size)
@@ -100,6 +112,10 @@ class Database:
             await migrate.upgrade(engine)
             if self.dialect == "sqlite":
                 self._held = await engine.connect()
+                sqlite_driver.run_here((await self._held.get_raw_connection()).dbapi_connection, writer=True)
+                if not _in_memory(self.url):
+                    self._reader = await engine.connect()
+                    sqlite_driver.run_here((await self._reader.get_raw_connection()).dbapi_connection)
         except BaseException:
             await engine.dispose()
             raise
@@ -112,8 +128,10 @@ class Database:
             await listener.stop()
         engine, self._engine = self._engine, None
         held, self._held = self._held, None
-        if held is not None:
-            await held.close()
+        reader, self._reader = self._reader, None
+        for conn in (reader, held):
+            if conn is not None:
+                await conn.close()
         if engine is not None:
             await engine.dispose()
 
@@ -130,9 +148,13 @@ class Database:
         return self._engine
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """SQLite: the one connection, held under the lock; PostgreSQL: one from the pool."""
-        if self.dialect == "sqlite":
+    async def _connection(self, *, reading: bool = False) -> AsyncIterator[AsyncConnection]:
+        """SQLite: the writer (or with ``reading``, the reader), held under its lock; PostgreSQL:
+        one from the pool."""
+        if reading and self._reader is not None:
+            async with self._reading:
+                yield self._reader
+        elif self.dialect == "sqlite":
             async with self._lock:
                 if self._held is None:
                     raise RuntimeError("database is not open")
@@ -143,7 +165,7 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, claim: bool = True) -> AsyncIterator[AsyncConnection]:
-        """BEGIN (IMMEDIATE on SQLite, behind the write lock on PostgreSQL) … COMMIT, rolled back on any exception.
+        """BEGIN (IMMEDIATE on SQLite) … COMMIT, rolled back on any exception.
 
         With ``claim`` (the default), the update this task is handling is claimed in the
         same transaction (storage/claims.py); ``claim=False`` is for bookkeeping that is not
@@ -158,10 +180,9 @@ class Database:
         queued = False
         async with self._connection() as conn:
             wake.take(conn)  # a mark left by writes outside a transaction() is not this one's
+            conn.info[WRITING] = True  # the load functions lock what they read (storage.sql.for_change)
             try:
                 async with conn.begin():
-                    if self.dialect == "postgresql":
-                        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
                     if pending is not None and not await inbox.claim(conn, pending.update_id, pending.at):
                         raise claims.AlreadyHandled(pending.update_id)
                     yield conn
@@ -169,8 +190,12 @@ class Database:
                     if queued and self.dialect == "postgresql":  # delivered at COMMIT, to every LISTENer
                         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": wake.CHANNEL})
             except BaseException:
-                wake.take(conn)
+                if not conn.invalidated:  # an invalidated one has no marks, and would reconnect to say so
+                    wake.take(conn)
                 raise
+            finally:
+                if not conn.invalidated:
+                    conn.info.pop(WRITING, None)
             if pending is not None:
                 pending.claimed = True
         if queued:
@@ -215,39 +240,17 @@ class Database:
         if self._engine is None:
             return 0
         if self.dialect == "sqlite":
-            return int(self._lock.locked())
+            return int(self._lock.locked()) + int(self._reading.locked())
         return int(getattr(self._engine.pool, "checkedout", lambda: 0)())
-
-    @asynccontextmanager
-    async def exclusive(self, namespace: int, key: str) -> AsyncIterator[None]:
-        """Across processes, one holder of (``namespace``, ``key``) at a time; waits its turn.
-
-        PostgreSQL: a session advisory lock on a connection of its own, released when the
-        block ends or the process dies. SQLite: nothing to do (one process).
-        """
-        if self.single_process:
-            yield
-            return
-        async with self.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            params = {"ns": namespace, "key": key}
-            await conn.execute(text("SELECT pg_advisory_lock(:ns, hashtext(:key))"), params)
-            try:
-                yield
-            finally:
-                await conn.execute(text("SELECT pg_advisory_unlock(:ns, hashtext(:key))"), params)
-
-    def chat_turn(self, chat_key: str):
-        """One process at a time handles a chat's updates (in order across replicas)."""
-        return self.exclusive(_CHAT_LOCKS, chat_key)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads that must not see another task's open transaction.
 
-        On SQLite the transaction begins DEFERRED: a snapshot, without the write lock.
+        On SQLite the transaction begins DEFERRED on the reader: a snapshot, without the write
+        lock, while the writer may be in a transaction.
         """
-        async with self._connection() as conn:
+        async with self._connection(reading=True) as conn:
             await conn.execution_options(**{_READING: True})
             try:
                 async with conn.begin():
@@ -295,9 +298,12 @@ async def probe(target: Path | str) -> None:
         await db.close()
 
 
+_TRANSIENT = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected (rolled back whole)
+
+
 def unavailable(exc: BaseException) -> bool:
     """Is ``exc`` the database being away (restarting, unreachable, locked, no free pooled
-    connection in time), not a bug?
+    connection in time), or a transaction it rolled back to break a deadlock, not a bug?
 
     Work that failed so is waited for and tried again, not counted against an update.
     """
@@ -306,5 +312,7 @@ def unavailable(exc: BaseException) -> bool:
     if isinstance(exc, (OSError, ConnectionError, TimeoutError, PoolTimeout)):
         return True  # PoolTimeout: every pooled connection busy for POOL_TIMEOUT, the server too slow
     if isinstance(exc, DBAPIError):
+        if getattr(exc.orig, "sqlstate", None) in _TRANSIENT:
+            return True
         return bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError))
     return False

@@ -1,54 +1,11 @@
-"""A 60-question test checklist and helpers that walk an auditor through an audit."""
+"""A 60-question test checklist (devtools/harness.py, which the benchmarks use too) and helpers
+that walk an auditor through an audit."""
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import yaml
-from PIL import Image
-
+from devtools.harness import CHECKLIST_ID, jpeg, write_sixty_question_checklist
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, BotHarness, TgUser
 from tests.helpers import button_labels
-
-CHECKLIST_ID = "test-sixty"
-
-
-def write_sixty_question_checklist(folder: Path, questions: int = 60, sections: int = 6) -> None:
-    """A bilingual checklist of ``questions`` questions, every third requiring evidence."""
-    per = questions // sections
-    data = {
-        "id": CHECKLIST_ID,
-        "version": 1,
-        "title": {"zh": "六十题测试检查表", "en": "Sixty-question test checklist"},
-        "sections": [
-            {
-                "id": f"s{s}",
-                "title": {"zh": f"第{s}章", "en": f"Section {s}"},
-                "questions": [
-                    {
-                        "id": f"q{s}-{q}",
-                        "clause": f"{4 + s % 7}.{q}",
-                        "text": {"zh": f"问题 {s}.{q}？", "en": f"Question {s}.{q}?"},
-                        "guidance": {"zh": f"抽查记录 {s}.{q}", "en": f"Sample records {s}.{q}"},
-                        "evidence": "required" if q % 3 == 0 else "optional",
-                    }
-                    for q in range(1, per + 1)
-                ],
-            }
-            for s in range(1, sections + 1)
-        ],
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{CHECKLIST_ID}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
-    """A small distinct JPEG."""
-    image = Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, (seed * 53) % 256))
-    out = io.BytesIO()
-    image.save(out, "JPEG")
-    return out.getvalue()
 
 
 async def start_audit(bot: BotHarness, auditor: TgUser, checklist_label: str, department: str):
@@ -115,5 +72,5 @@ async def completed_audit(bot: BotHarness) -> None:
     assert "completed" in done.text
 
 
-__all__ = ["LEAD", "checklist_label", "completed_audit", "first_question", "jpeg", "lang_of", "start_audit",
-           "team_of_two", "through_opening", "write_sixty_question_checklist"]
+__all__ = ["CHECKLIST_ID", "LEAD", "checklist_label", "completed_audit", "first_question", "jpeg", "lang_of",
+           "start_audit", "team_of_two", "through_opening", "write_sixty_question_checklist"]

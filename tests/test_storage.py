@@ -19,7 +19,7 @@ from storage.files import FileStore
 from storage.migrate import head_version
 from storage.repos import departments, people, trail
 from storage.sql import execute, fetch_value
-from tests.databases import ON_POSTGRES, sqlite_only, target
+from tests.databases import ON_POSTGRES, postgres_only, sqlite_only, target
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
@@ -32,7 +32,7 @@ async def db(tmp_path):
 
 
 async def test_migrations_applied_once_with_pragmas(tmp_path, db):
-    assert await db.schema_version() == head_version() == 7
+    assert await db.schema_version() == head_version() == 8
     if not ON_POSTGRES:
         async with db.read() as conn:
             assert await fetch_value(conn, "PRAGMA journal_mode") == "wal"
@@ -240,8 +240,11 @@ async def test_sqlite_writes_begin_immediate_and_reads_deferred(db):
     assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
 
 
+@sqlite_only
 async def test_write_transactions_take_turns(db):
-    """Read-then-write steps (like numbering an audit) never interleave, on either database."""
+    """SQLite: every write transaction has the database to itself (BEGIN IMMEDIATE behind the
+    one connection's lock), so no read-then-write step interleaves with another. PostgreSQL
+    writes at once: see the tests of row locks and turns below."""
     import asyncio
 
     from storage.sql import fetch_value
@@ -255,6 +258,151 @@ async def test_write_transactions_take_turns(db):
     await asyncio.gather(*(numbered() for _ in range(5)))
     async with db.read() as conn:
         assert await fetch_value(conn, "SELECT COUNT(*) FROM departments") == 5
+
+
+async def test_audits_created_at_once_get_numbers_of_their_own(db):
+    """Numbering an audit (count the year's, then insert the next) takes turns on both
+    databases; on PostgreSQL behind a lock of that series alone."""
+    import asyncio
+
+    from storage.repos import audits
+
+    async with db.transaction() as conn:
+        await people.upsert(conn, 5, name="Ann", username=None, lang="en", at=NOW)
+        office, _ = await departments.get_or_create(conn, "Office", NOW)
+
+    async def create(prefix: str) -> str:
+        async with db.transaction() as conn:
+            _, number = await audits.create(conn, checklist_id="x", checklist_version=1, checklist_json="{}",
+                                            department_id=office, lang="en", created_by=5, at=NOW,
+                                            number_prefix=prefix)
+            await asyncio.sleep(0.01)
+            return number
+
+    numbers = await asyncio.gather(*(create("A-2026-") for _ in range(6)), create("A-2027-"))
+    assert sorted(numbers) == [*(f"A-2026-{n:03d}" for n in range(1, 7)), "A-2027-001"]
+
+
+async def test_a_department_created_at_once_twice_is_one(db):
+    import asyncio
+
+    async def create() -> int:
+        async with db.transaction() as conn:
+            department_id, _ = await departments.get_or_create(conn, "Quality", NOW)
+            await asyncio.sleep(0.02)
+            return department_id
+
+    assert len(set(await asyncio.gather(*(create() for _ in range(4))))) == 1
+
+
+@postgres_only
+async def test_changes_of_one_audit_take_turns_and_other_audits_go_on(db):
+    """No global write lock: a write unit locks the audit it loads (FOR NO KEY UPDATE), so a
+    second change of that audit waits for the first to commit; another audit, and reads of
+    the first, do not wait."""
+    import asyncio
+    import time
+
+    from storage.repos import audits, findings, programme
+
+    async with db.transaction() as conn:
+        await people.upsert(conn, 5, name="Ann", username=None, lang="en", at=NOW)
+        office, _ = await departments.get_or_create(conn, "Office", NOW)
+        first, second = [(await audits.create(conn, checklist_id="x", checklist_version=1, checklist_json="{}",
+                                              department_id=office, lang="en", created_by=5, at=NOW,
+                                              number_prefix="A-2026-"))[0] for _ in range(2)]
+    holding = asyncio.Event()
+
+    async def holder() -> None:
+        async with db.transaction() as conn:
+            assert await audits.press_context(conn, first, 5) is not None
+            await findings.get_capa(conn, 1)  # the action's and the programme item's locks parse too
+            await programme.get(conn, 1)
+            holding.set()
+            await asyncio.sleep(0.4)
+            await audits.touch(conn, first, NOW)
+
+    async def waited(audit_id: int, *, write: bool) -> float:
+        await holding.wait()
+        started = time.monotonic()
+        if write:
+            async with db.transaction() as conn:
+                await audits.press_context(conn, audit_id, 5)
+        else:
+            async with db.read() as conn:
+                await audits.press_context(conn, audit_id, 5)
+        return time.monotonic() - started
+
+    _, same, other, read = await asyncio.gather(holder(), waited(first, write=True), waited(second, write=True),
+                                                waited(first, write=False))
+    assert same > 0.3 and other < 0.2 and read < 0.2, (same, other, read)
+
+
+async def test_an_update_claimed_at_once_twice_is_applied_once(db):
+    """Without a global write lock the claim's own row logic decides: the second claim of an
+    update waits for the first transaction and finds it handled (its effect is not written)."""
+    import asyncio
+
+    from storage import claims
+    from storage.repos import inbox
+
+    async with db.transaction() as conn:
+        await inbox.add(conn, 9, "c1", "{}", NOW)
+
+    async def effect(name: str) -> bool:
+        token = claims.CURRENT.set(claims.UpdateClaim(9, NOW, final=False))
+        try:
+            async with db.transaction() as conn:
+                await departments.get_or_create(conn, name, NOW)
+                await asyncio.sleep(0.05)
+            return True
+        except claims.AlreadyHandled:
+            return False
+        finally:
+            claims.CURRENT.reset(token)
+
+    assert sorted(await asyncio.gather(effect("First"), effect("Second"))) == [False, True]
+    async with db.read() as conn:
+        assert await fetch_value(conn, "SELECT COUNT(*) FROM departments") == 1
+
+
+async def test_notices_claimed_at_once_are_each_claimed_once(db):
+    """The outbox claim (FOR UPDATE SKIP LOCKED on PostgreSQL, then a guarded UPDATE) needs no
+    global lock: senders claiming at once never get the same row."""
+    import asyncio
+    from datetime import timedelta
+
+    from storage.repos import outbox
+
+    for n in range(12):
+        await _queue(db, f"notice {n}")
+
+    async def sender(owner: str) -> list[int]:
+        got = []
+        while True:
+            async with db.transaction(claim=False) as conn:
+                claimed = await outbox.claim_next(conn, NOW, NOW + timedelta(minutes=5), owner)
+            if claimed is None:
+                return got
+            got.append(claimed[0]["id"])
+
+    claimed = [i for ids in await asyncio.gather(*(sender(f"s{k}") for k in range(4))) for i in ids]
+    assert len(claimed) == len(set(claimed)) == 12
+
+
+def test_a_deadlock_or_serialization_failure_is_tried_again_not_a_failure():
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import unavailable
+
+    class PgError(Exception):
+        def __init__(self, sqlstate: str):
+            super().__init__(sqlstate)
+            self.sqlstate = sqlstate
+
+    assert unavailable(DBAPIError("UPDATE", {}, PgError("40P01")))
+    assert unavailable(DBAPIError("UPDATE", {}, PgError("40001")))
+    assert not unavailable(DBAPIError("UPDATE", {}, PgError("23505")))
 
 
 async def _queue(db, key: str, *, fail: bool = False) -> bool:

@@ -6,6 +6,10 @@ No Telegram here: updates are raw JSON dicts; bot/telegram/delivery/inbox.py fet
 from __future__ import annotations
 
 import json
+import logging
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,10 +19,13 @@ from bot.domain.reminder_rules import not_before
 from bot.domain.vocabulary import NoticeKind
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import inbox, outbox, people
+from storage.repos import inbox, leases, outbox, people
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # a update failing this often is set aside
 KEEP_HANDLED = timedelta(days=7)  # a redelivery comes back within seconds; a week is plenty
+CHAT_LEASE = timedelta(seconds=15)  # replicas: a chat's lease runs out this long after it was last renewed
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class InboxService:
         self.db = db
         self.clock = clock
         self.rules = settings.rules()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # of the chat leases
+        self._held: dict[str, int] = {}  # the chats whose lease this process took (and has not given up)
+        self._takes = 0  # …by the take that (re)took each
 
     async def keep(self, batch: list[Incoming]) -> list[Incoming]:
         """Store fetched updates (one transaction); returns those not stored before."""
@@ -59,15 +69,57 @@ class InboxService:
         """Other processes (replicas) handle updates from the same inbox."""
         return not self.db.single_process
 
-    def chat_turn(self, chat_key: str):
-        """Hold a chat for this process while its updates are handled (replicas)."""
-        return self.db.chat_turn(chat_key)
+    async def take_chat(self, chat_key: str, up_to: int) -> list[Incoming] | None:
+        """Replicas: the chat's turn for this process, in one short transaction.
 
-    async def pending_of_chat(self, chat_key: str, up_to: int) -> list[Incoming]:
-        """The chat's updates still pending up to ``up_to`` (a replica that died left some)."""
-        async with self.db.read() as conn:
+        The chat's lease is taken (or renewed, or taken over from a replica whose lease ran
+        out) and its updates still pending up to ``up_to`` are returned, oldest first (a
+        replica that died may have left earlier ones). ``[]`` when ``up_to`` was handled
+        meanwhile by whoever holds the chat; None while another replica holds the chat and
+        ``up_to`` still waits: ask again a moment later (no connection is held meanwhile).
+        """
+        async with self.db.transaction(claim=False) as conn:
+            if not await leases.take(conn, chat_key, self.owner, CHAT_LEASE.total_seconds()):
+                return None if await inbox.is_pending(conn, up_to) else []
             rows = await inbox.pending_of_chat(conn, chat_key, up_to)
+        self._takes += 1
+        self._held[chat_key] = self._takes
         return [Incoming(r["update_id"], r["chat_key"], json.loads(r["raw_json"]), r["attempts"]) for r in rows]
+
+    def holds(self, chat_key: str) -> bool:
+        """Whether this process took the chat's lease (and has not given it up)."""
+        return chat_key in self._held
+
+    async def release_chat(self, chat_key: str) -> None:
+        """Give the chat's lease up: another replica may take the chat at once."""
+        if self._held.pop(chat_key, None) is None:
+            return
+        async with self.db.transaction(claim=False) as conn:
+            await leases.release(conn, chat_key, self.owner)
+
+    async def renew_chats(self) -> None:
+        """Renew the chat leases this process holds (one statement). A lease that ran out
+        before (the process stalled) may be another replica's now: that is logged, and this
+        process asks for the chat again before its next update (the claims keep any update
+        from being handled twice meanwhile)."""
+        if not self._held:
+            return
+        before = dict(self._held)
+        async with self.db.transaction(claim=False) as conn:
+            still = await leases.renew(conn, list(before), self.owner, CHAT_LEASE.total_seconds())
+        lost = [key for key, take in before.items() if key not in still and self._held.get(key) == take]
+        if lost:  # (one given up or taken again meanwhile is not)
+            log.warning("%d chat leases ran out before they were renewed; another replica may have them", len(lost))
+            for key in lost:
+                del self._held[key]
+
+    async def release_chats(self) -> None:
+        """Give up every chat lease of this process (it stops)."""
+        self._held.clear()
+        if not self.shared:
+            return
+        async with self.db.transaction(claim=False) as conn:
+            await leases.release_all(conn, self.owner)
 
     async def is_pending(self, update_id: int) -> bool:
         async with self.db.read() as conn:

@@ -28,7 +28,7 @@ from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore, save_atomically
-from storage.repos import inbox, people, privacy, trail
+from storage.repos import inbox, leases, people, privacy, trail
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ class PrivacyService:
         s = self.settings
         async with self.db.transaction(claim=False) as conn:
             await inbox.prune(conn, now - KEEP_HANDLED)
+            await leases.prune(conn)  # chat leases a replica died holding, long run out
             set_aside = await privacy.clear_set_aside(conn, now - timedelta(days=s.retain_set_aside_days))
             sent = await privacy.prune_outbox(conn, now - timedelta(days=s.retain_outbox_days), KEEP_NOTICES)
             invites = await privacy.prune_invites(conn, now - timedelta(days=s.retain_invites_days))

@@ -484,6 +484,7 @@ class ProgrammeService:
         now, today = self.clock.now(), self.today()
         created = []
         async with self.db.transaction() as conn:
+            await repo.whole_programme(conn)  # two leads accepting at once: one after the other
             found = (await self._suggestions(conn)).items
             chosen = [s for s in found if department_id is None or s.department_id == department_id]
             if not chosen:
@@ -541,6 +542,7 @@ class ProgrammeService:
             return ImportOutcome(problems=read.problems)
         now, today = self.clock.now(), self.today()
         async with self.db.transaction() as conn:
+            await repo.whole_programme(conn)
             plans, problems = await self._check_rows(conn, read.rows, today)
             problems = sorted(read.problems + problems, key=lambda p: (p.row or 0, p.column or 0))
             if problems:

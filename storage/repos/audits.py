@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.sql import execute, fetch_all, fetch_one, fetch_value
+from storage.sql import execute, fetch_all, fetch_one, fetch_value, for_change, take_turn
 from storage.times import to_db
 
 _WITH_DEPARTMENT = "SELECT a.*, d.name AS department FROM audits a JOIN departments d ON d.id = a.department_id"
@@ -27,7 +27,11 @@ async def create(
     at: datetime,
     number_prefix: str,
 ) -> tuple[int, str]:
-    """A new audit in 'planning' with the creator as team leader; returns (id, number)."""
+    """A new audit in 'planning' with the creator as team leader; returns (id, number).
+
+    Audits created at once take turns at the next number of their series (``number_prefix``).
+    """
+    await take_turn(conn, f"audit-number:{number_prefix}")
     count = await fetch_value(
         conn, "SELECT COUNT(*) FROM audits WHERE number LIKE :prefix", {"prefix": f"{number_prefix}%"}
     )
@@ -76,8 +80,9 @@ async def answer_count(conn: AsyncConnection, audit_id: int) -> int:
 
 
 async def by_number(conn: AsyncConnection, number: str) -> RowMapping | None:
-    """The audit numbered ``number``, in any case."""
-    return await fetch_one(conn, f"{_WITH_DEPARTMENT} WHERE lower(a.number) = lower(:number)", {"number": number})
+    """The audit numbered ``number``, in any case (locked for a write transaction's change)."""
+    return await fetch_one(conn, f"{_WITH_DEPARTMENT} WHERE lower(a.number) = lower(:number){for_change(conn, 'a')}",
+                           {"number": number})
 
 
 async def set_status(conn: AsyncConnection, audit_id: int, status: str, at: datetime) -> None:
@@ -272,7 +277,11 @@ async def position(conn: AsyncConnection, audit_id: int, person_id: int) -> int:
 # --- one round trip per press ------------------------------------------------------------------
 
 async def press_context(conn: AsyncConnection, audit_id: int, person_id: int) -> RowMapping | None:
-    """The audit's head, whether the person is in its team and where, and the person's dialog."""
+    """The audit's head, whether the person is in its team and where, and the person's dialog.
+
+    In a write transaction the audit's row is locked until it ends (storage.sql.for_change):
+    the team's presses on one audit take turns, other audits go on at once.
+    """
     return await fetch_one(
         conn,
         f"SELECT {_HEAD}, d.name AS department, t.person_id IS NOT NULL AS member, t.position,"
@@ -281,7 +290,7 @@ async def press_context(conn: AsyncConnection, audit_id: int, person_id: int) ->
         " FROM audits a JOIN departments d ON d.id = a.department_id"
         " LEFT JOIN audit_team t ON t.audit_id = a.id AND t.person_id = :person_id"
         " LEFT JOIN dialog_state s ON s.person_id = :person_id"
-        " WHERE a.id = :audit_id",
+        f" WHERE a.id = :audit_id{for_change(conn, 'a')}",
         {"person_id": person_id, "audit_id": audit_id},
     )
 

@@ -25,11 +25,13 @@ async def get_or_create(conn: AsyncConnection, name: str, at: datetime) -> tuple
     row = await by_name(conn, name)
     if row is not None:
         return int(row["id"]), False
-    new_id = await fetch_value(
+    new_id = await fetch_value(  # the same name created at once elsewhere: that one
         conn,
-        "INSERT INTO departments(name, created_at) VALUES (:name, :at) RETURNING id",
+        "INSERT INTO departments(name, created_at) VALUES (:name, :at) ON CONFLICT DO NOTHING RETURNING id",
         {"name": name, "at": to_db(at)},
     )
+    if new_id is None:
+        return int((await by_name(conn, name))["id"]), False
     return int(new_id), True
 
 

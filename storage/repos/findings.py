@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.sql import execute, fetch_all, fetch_one, fetch_value
+from storage.sql import execute, fetch_all, fetch_one, fetch_value, for_change
 from storage.times import to_db
 
 
@@ -62,12 +62,14 @@ async def add_capa(
 
 
 async def get_capa(conn: AsyncConnection, capa_id: int) -> RowMapping | None:
+    """One action with its finding, audit and department; in a write transaction the action's
+    row is locked until it ends (storage.sql.for_change), so its changes take turns."""
     return await fetch_one(
         conn,
         "SELECT c.*, f.number, f.kind, f.statement, f.question_id, a.number AS audit_number,"
         " a.checklist_json, a.lang AS audit_lang, d.name AS department"
         " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
-        " JOIN departments d ON d.id = c.department_id WHERE c.id = :id",
+        f" JOIN departments d ON d.id = c.department_id WHERE c.id = :id{for_change(conn, 'c')}",
         {"id": capa_id},
     )
 

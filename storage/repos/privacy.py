@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.sql import execute, fetch_all, fetch_one, fetch_value
+from storage.sql import execute, fetch_all, fetch_one, fetch_value, take_turn
 from storage.times import to_db
 
 # Every column holding a person's id (people.id), by table.
@@ -135,7 +135,9 @@ async def summary(conn: AsyncConnection, person_id: int) -> dict[str, int]:
 # --- erasure -----------------------------------------------------------------------------------
 
 async def next_pseudonym_id(conn: AsyncConnection) -> int:
-    """The id of the next pseudonym row: -1, -2, … (Telegram's user ids are positive)."""
+    """The id of the next pseudonym row: -1, -2, … (Telegram's user ids are positive);
+    erasures at once take turns at it until their transactions end."""
+    await take_turn(conn, "pseudonym")
     lowest = await fetch_value(conn, "SELECT MIN(id) FROM people WHERE id < 0")
     return int(lowest or 0) - 1
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.sql import execute, fetch_all, fetch_one, fetch_value
+from storage.sql import execute, fetch_all, fetch_one, fetch_value, for_change, take_turn
 from storage.times import to_db
 
 _ITEM = (
@@ -40,7 +40,15 @@ async def create(conn: AsyncConnection, *, department_id: int, checklist_id: str
 
 
 async def get(conn: AsyncConnection, item_id: int) -> RowMapping | None:
-    return await fetch_one(conn, f"{_ITEM} WHERE g.id = :id", {"id": item_id})
+    """One planned audit; in a write transaction its row is locked until it ends
+    (storage.sql.for_change), so changes to it take turns."""
+    return await fetch_one(conn, f"{_ITEM} WHERE g.id = :id{for_change(conn, 'g')}", {"id": item_id})
+
+
+async def whole_programme(conn: AsyncConnection) -> None:
+    """A change of the programme as a whole (suggestions accepted, a workbook imported):
+    such changes take turns until the transaction ends."""
+    await take_turn(conn, "programme")
 
 
 async def by_audit(conn: AsyncConnection, audit_id: int) -> RowMapping | None:

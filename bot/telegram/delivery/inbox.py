@@ -4,8 +4,11 @@ Polling: each batch from getUpdates is written to the inbox table before the nex
 getUpdates (whose offset confirms the batch to Telegram) is sent. Webhook: ``accept``
 writes the update, handles it, and returns only then. Either way an update is handled in
 order with the other updates of its chat, and claimed in the transaction of its effect
-(storage/claims.py). One that fails is tried again; one that python-telegram-bot cannot
-parse, or that fails MAX_ATTEMPTS times, is set aside and the leads are told.
+(storage/claims.py). Replicas (PostgreSQL) take turns at a chat by its lease (a row taken
+in a short transaction, renewed while the replica works on the chat, taken over once it
+runs out): a replica that cannot have a chat yet holds nothing and asks again shortly.
+One that fails is tried again; one that python-telegram-bot cannot parse, or that fails
+MAX_ATTEMPTS times, is set aside and the leads are told.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 import warnings
 from collections import deque
@@ -24,7 +28,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 
 from bot.domain.clock import Clock
-from bot.services.inbox_service import MAX_ATTEMPTS, InboxService, Incoming
+from bot.services.inbox_service import CHAT_LEASE, MAX_ATTEMPTS, InboxService, Incoming
 from bot.telegram.context import OUTCOME, Outcome
 from bot.telegram.delivery.metrics import Metrics
 from bot.telegram.delivery.throttle import SenderThrottle, sender_id
@@ -38,6 +42,7 @@ RETRY_DELAY = 0.5  # seconds before another attempt at a failed update (times th
 POLL_BACKOFF = (1.0, 30.0)  # after a failed getUpdates: first and longest pause
 STOP_GRACE = 5.0  # seconds handlers in flight get to finish when the bot stops
 BACKLOG_CHECK = 10.0  # seconds between looks at a backlog that keeps getUpdates waiting
+LEASE_WAIT = (0.02, 1.0)  # replicas: first and longest pause before asking again for a chat another one holds
 
 # getUpdates is called directly so that its raw JSON can be stored before parsing.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
@@ -61,6 +66,7 @@ class Inbox:
         self._queued: set[int] = set()  # update ids queued or being handled here
         self._slots = asyncio.Semaphore(max_concurrent)
         self._poller: asyncio.Task | None = None
+        self._renewer: asyncio.Task | None = None  # replicas: renews this process's chat leases
         self.heartbeat = heartbeat  # touched after every answer from getUpdates (``auditbot health``)
         self.throttle = throttle  # per-sender flood limit on fetched updates (None: none)
         if throttle is not None:
@@ -72,6 +78,8 @@ class Inbox:
 
     async def start(self) -> None:
         """Handle what a crash left pending (in order), before anything new."""
+        if self.service.shared:
+            self._renewer = asyncio.create_task(self._renew(), name="inbox-chat-leases")
         for item in await self.service.pending():
             self._enqueue(item)
 
@@ -94,6 +102,15 @@ class Inbox:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*late, return_exceptions=True)
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._renewer
+            self._renewer = None
+        try:  # the other replicas may take this one's chats at once, without waiting for the leases to run out
+            await self.service.release_chats()
+        except Exception as exc:
+            log.warning("chat leases not given up (%s); they run out by themselves", exc)
 
     # --- in -----------------------------------------------------------------------------------
 
@@ -204,16 +221,23 @@ class Inbox:
                                                                name=f"inbox-{item.chat_key}")
 
     async def _work(self, chat_key: str) -> None:
-        """Handle one chat's updates one after another, in the order they came."""
+        """Handle one chat's updates one after another, in the order they came.
+
+        Replicas: while another replica holds the chat, this worker holds nothing (no slot,
+        no connection) and asks again after a short pause. Once its queue is empty it gives
+        the chat's lease up, still registered: an update queued meanwhile is still its own.
+        """
         queue = self._queues[chat_key]
         pause = POLL_BACKOFF[0]
+        wait = LEASE_WAIT[0]
         try:
             while queue:
                 item, _ = queue[0]
+                handled = True
                 async with self._slots:
                     try:
                         if self.service.shared:
-                            await self._handle_shared(item)
+                            handled = await self._handle_shared(item)
                         else:
                             await self._handle(item)
                     except Exception as exc:
@@ -224,10 +248,16 @@ class Inbox:
                             pause = min(pause * 2, POLL_BACKOFF[1])
                             continue
                         log.exception("update %s: could not be handled; it stays in the inbox", item.update_id)
-                pause = POLL_BACKOFF[0]
+                if not handled:  # another replica has the chat now: ask again in a moment
+                    await asyncio.sleep(wait * random.uniform(0.5, 1.0))
+                    wait = min(wait * 2, LEASE_WAIT[1])
+                    continue
+                pause, wait = POLL_BACKOFF[0], LEASE_WAIT[0]
                 if queue:  # stop() empties the queues: what is left stays pending for the next start
                     queue.popleft()
                 self._finished(item.update_id)
+                if not queue and self.service.holds(chat_key):
+                    await self._release(chat_key)
         finally:
             self._workers.pop(chat_key, None)
             if not queue:
@@ -241,16 +271,38 @@ class Inbox:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def _handle_shared(self, item: Incoming) -> None:
-        """Replicas: hold the chat, then handle its pending updates up to this one, in order.
+    async def _handle_shared(self, item: Incoming) -> bool:
+        """Replicas: take the chat's lease, then handle its pending updates up to this one,
+        in order; False (nothing done) while another replica has the chat and this update
+        still waits.
 
         Another replica may have handled this update already (a retried webhook request), or
-        died leaving earlier ones of the chat pending: the inbox, read under the chat's
-        lock, says what is left.
+        died leaving earlier ones of the chat pending: the inbox, read as the lease is taken,
+        says what is left.
         """
-        async with self.service.chat_turn(item.chat_key):
-            for left in await self.service.pending_of_chat(item.chat_key, item.update_id):
-                await self._handle(left)
+        pending = await self.service.take_chat(item.chat_key, item.update_id)
+        if pending is None:
+            return False
+        for left in pending:
+            await self._handle(left)
+        return True
+
+    async def _release(self, chat_key: str) -> None:
+        try:
+            await self.service.release_chat(chat_key)
+        except Exception as exc:  # it runs out by itself
+            log.warning("the lease of a chat was not given up (%s); it runs out in %.0f s",
+                        exc, CHAT_LEASE.total_seconds())
+
+    async def _renew(self) -> None:
+        """Replicas: renew this process's chat leases, three times in the length of one."""
+        every = CHAT_LEASE.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.service.renew_chats()
+            except Exception as exc:
+                log.warning("chat leases not renewed (%s); again in %.0f s", exc, every)
 
     async def _handle(self, item: Incoming) -> None:
         """Handle one update, then count it and log its one line (metrics.py).

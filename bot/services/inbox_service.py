@@ -69,6 +69,20 @@ class InboxService:
         """Other processes (replicas) handle updates from the same inbox."""
         return not self.db.single_process
 
+    async def release_dead_leases(self) -> int:
+        """At start: the leases of a process on this host that is gone (killed, and this is its
+        restart) are given up at once, instead of its chats waiting for them to run out."""
+        if not self.shared:
+            return 0
+        host = socket.gethostname()
+        async with self.db.transaction(claim=False) as conn:
+            released = 0
+            for owner in await leases.owners_like(conn, f"{host}:%"):
+                pid = owner.split(":")[1] if owner.count(":") >= 2 else ""
+                if owner != self.owner and pid.isdigit() and not _process_alive(int(pid)):
+                    released += await leases.release_all(conn, owner)
+            return released
+
     async def take_chat(self, chat_key: str, up_to: int) -> list[Incoming] | None:
         """Replicas: the chat's turn for this process, in one short transaction.
 
@@ -159,3 +173,14 @@ class InboxService:
         """Forget the ids of updates handled more than a week ago."""
         async with self.db.transaction(claim=False) as conn:
             await inbox.prune(conn, self.clock.now() - KEEP_HANDLED)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` runs on this host (signal 0 checks without sending)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -54,6 +54,13 @@ async def release_all(conn: AsyncConnection, owner: str) -> int:
     return result.rowcount
 
 
+async def owners_like(conn: AsyncConnection, pattern: str) -> list[str]:
+    """The owners of leases whose name matches ``pattern`` (SQL LIKE)."""
+    rows = await fetch_all(conn, "SELECT DISTINCT owner FROM chat_leases WHERE owner LIKE :pattern",
+                           {"pattern": pattern})
+    return [row["owner"] for row in rows]
+
+
 async def prune(conn: AsyncConnection) -> int:
     """Forget leases that ran out an hour ago (a replica died holding them and nobody asked
     for those chats since): the table holds chat keys only while they are in use."""

@@ -79,6 +79,7 @@ class Inbox:
     async def start(self) -> None:
         """Handle what a crash left pending (in order), before anything new."""
         if self.service.shared:
+            await self.service.release_dead_leases()  # a restart after a kill: its chats at once
             self._renewer = asyncio.create_task(self._renew(), name="inbox-chat-leases")
         for item in await self.service.pending():
             self._enqueue(item)

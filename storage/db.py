@@ -1,9 +1,11 @@
 """The bot's database: SQLite (the embedded default) or PostgreSQL, through SQLAlchemy Core.
 
-SQLite serialises writers anyway; one connection guarded by an asyncio lock keeps each
-unit of work (a transaction) from interleaving with another task's statements, and every
-write transaction begins IMMEDIATE. PostgreSQL gets a pool and one transaction per unit of
-work (READ COMMITTED), and write transactions run at once: each serialises on what it
+SQLite serialises writers anyway; one connection (the writer) guarded by an asyncio lock
+keeps each unit of work (a transaction) from interleaving with another task's statements,
+and every write transaction begins IMMEDIATE; reads take a second connection (the reader:
+a WAL snapshot, beside the writer's transaction). Both run their statements on the event
+loop's thread, without a trip to aiosqlite's (storage/sqlite_driver.py). PostgreSQL gets a
+pool and one transaction per unit of work (READ COMMITTED), and write transactions run at once: each serialises on what it
 changes, the row it loads for the change locked (``storage.sql.for_change``: the audit, the
 action, the programme item) and a series without a row (audit numbers) behind an advisory
 lock of its own (``storage.sql.take_turn``). A deadlock or serialization failure is the
@@ -116,6 +118,7 @@ class Database:
                 if not _in_memory(self.url):
                     self._reader = await engine.connect()
                     sqlite_driver.run_here((await self._reader.get_raw_connection()).dbapi_connection)
+                    await self._reader.execution_options(**{_READING: True})  # its BEGINs are DEFERRED
         except BaseException:
             await engine.dispose()
             raise
@@ -236,7 +239,7 @@ class Database:
         return self.dialect == "sqlite"
 
     def connections_in_use(self) -> int:
-        """Connections busy now (a gauge): PostgreSQL's pool checked out; SQLite 1 while its one is held."""
+        """Connections busy now (a gauge): PostgreSQL's pool checked out; SQLite the writer and the reader held."""
         if self._engine is None:
             return 0
         if self.dialect == "sqlite":
@@ -251,12 +254,15 @@ class Database:
         lock, while the writer may be in a transaction.
         """
         async with self._connection(reading=True) as conn:
-            await conn.execution_options(**{_READING: True})
+            shared = conn is not self._reader  # (the reader is marked once, in open())
+            if shared:
+                await conn.execution_options(**{_READING: True})
             try:
                 async with conn.begin():
                     yield conn
             finally:
-                await conn.execution_options(**{_READING: False})
+                if shared:
+                    await conn.execution_options(**{_READING: False})
 
     async def schema_version(self) -> int:
         """The number of the newest migration applied (0001 → 1)."""

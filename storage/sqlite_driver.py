@@ -96,9 +96,9 @@ class Checkpoints:
     and thread of their own, after every ``every`` commits of a writer that does not
     checkpoint itself (PRAGMA wal_autocheckpoint=0): the event loop never waits for the disk."""
 
-    def __init__(self, path: str, every: int = CHECKPOINT_EVERY):
+    def __init__(self, path: str, every: int | None = None):
         self.path = path
-        self.every = every
+        self.every = every or CHECKPOINT_EVERY
         self._commits = 0
         self._conn: aiosqlite.Connection | None = None
         self._task: asyncio.Task | None = None

@@ -199,7 +199,7 @@ class DatabaseGauges(Collector):
         yield GaugeMetricFamily("auditbot_database_up", "1 when the database answered this scrape's read",
                                 value=int(self.backlog is not None))
         yield GaugeMetricFamily("auditbot_db_connections_in_use",
-                                "Database connections busy (PostgreSQL: the pool; SQLite: 0 or 1)",
+                                "Database connections busy (PostgreSQL: the pool; SQLite: 0 to 2)",
                                 value=self.db.connections_in_use() if self.db is not None else 0)
         backlog = self.backlog
         if backlog is None:

@@ -3,12 +3,17 @@ harness of devtools/harness.py, on the test's database, plus a bot in a process 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
+from bot.app import build_application, start_webhook, stop_polling
+from bot.settings import Settings
 from devtools import harness
 from devtools.botapi_double import BotApiDouble, TgUser
 from tests import databases
@@ -66,3 +71,18 @@ class BotHarness(harness.BotHarness):
             lambda s: s.chat_id == LEAD.id and "start=" in (s.text or ""), after=mark, timeout=5.0)
         await self.command(user, "/start", invite_code(created))
         await self.settle()
+
+
+@contextlib.asynccontextmanager
+async def hooked_at(double, tmp_path, clock, url: str):
+    """The bot in webhook mode at ``url``, and an HTTP client on its ASGI app."""
+    settings = Settings(token=double.token, api_url=double.url, data_dir=tmp_path / "data",
+                        admin_ids=(LEAD.id,), webhook_url=url, webhook_listen="127.0.0.1:8443", _env_file=None)
+    application = build_application(settings, clock=clock, rate_limit=False)
+    asgi = await start_webhook(application, reminders=False)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://bot")
+    try:
+        yield application, client
+    finally:
+        await client.aclose()
+        await stop_polling(application)

@@ -16,12 +16,17 @@ async def report_text(bot: BotHarness) -> str:
     return "\n".join(p.text for p in document.paragraphs)
 
 
-async def test_the_department_acknowledges_the_findings(bot):
+async def findings_notice(bot: BotHarness):
+    """Zhao joins as Office's contact, an audit of Office is completed: the findings notice to him."""
     await bot.join(STAFF, "staff", "Office")
     mark = bot.double.mark()
     await completed_audit(bot)
-    notice = await bot.double.wait_for(
+    return await bot.double.wait_for(
         lambda s: s.chat_id == STAFF.id and "审核发现" in (s.plain_text or ""), after=mark, timeout=15)
+
+
+async def test_the_department_acknowledges_the_findings(bot):
+    notice = await findings_notice(bot)
     assert "NC1" in notice.plain_text and "OBS1" in notice.plain_text and "Two of five" in notice.plain_text
     assert "Acknowledgement of the findings by the department: pending" in await report_text(bot)
 
@@ -38,11 +43,7 @@ async def test_the_department_acknowledges_the_findings(bot):
 
 async def test_the_acknowledgement_time_is_the_agencys_time_in_beijing(bot):
     """Issue 23, point 17 (seen in Chinese): not "08:48（UTC）" but the agency's time, 北京时间."""
-    await bot.join(STAFF, "staff", "Office")
-    mark = bot.double.mark()
-    await completed_audit(bot)
-    notice = await bot.double.wait_for(
-        lambda s: s.chat_id == STAFF.id and "审核发现" in (s.plain_text or ""), after=mark, timeout=15)
+    notice = await findings_notice(bot)
     done = await bot.press(STAFF, notice.button("确认收到"), message_id=notice.message_id)
     local = bot.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:")
     assert f"已于 {local}" in done.plain_text and "（北京时间）" in done.plain_text, done.plain_text

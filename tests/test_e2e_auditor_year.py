@@ -469,6 +469,20 @@ async def completed_with_an_nc_and_an_observation(bot: BotHarness):
     await bot.settle()
 
 
+async def reopen(bot: BotHarness, reason: str):
+    """The lead reopens A-2026-001 with ``reason``; the summary of the reopened audit."""
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/reopen", f"A-2026-001 {reason}")
+    return await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+
+
+async def complete_from_summary(bot: BotHarness, user, summary):
+    """Closing meeting, Complete, Yes: the audit completed again (a revision)."""
+    closing = await bot.press(user, summary.button("Closing meeting"), message_id=summary.message_id)
+    confirm = await bot.press(user, closing.button("Complete"), message_id=closing.message_id)
+    return await bot.press(user, confirm.button("Yes, complete"), message_id=confirm.message_id)
+
+
 async def test_reopen_without_a_reason_is_refused(bot: BotHarness):
     """Item 6, bad input: no reason, not a lead, not completed."""
     await completed_with_an_nc_and_an_observation(bot)
@@ -554,12 +568,8 @@ async def test_each_revision_has_its_own_file_name_and_caption_and_pdf_sends_no_
     assert first.file_name.endswith(".docx") and "rev" not in first.file_name
     assert first.params.get("caption", "").startswith("📄 A-2026-001")
 
-    mark = bot.double.mark()
-    bot.double.send_command(LEAD, "/reopen", "A-2026-001 a typo in the statement")
-    summary = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
-    closing = await bot.press(LEAD, summary.button("Closing meeting"), message_id=summary.message_id)
-    confirm = await bot.press(LEAD, closing.button("Complete"), message_id=closing.message_id)
-    await bot.press(LEAD, confirm.button("Yes, complete"), message_id=confirm.message_id)
+    summary = await reopen(bot, "a typo in the statement")
+    await complete_from_summary(bot, LEAD, summary)
 
     mark = bot.double.mark()
     bot.double.send_command(LEAD, "/report", "A-2026-001")
@@ -636,12 +646,8 @@ async def test_the_lead_who_reopens_is_in_the_revision_history_not_the_team(bot:
     """Issue 23, point 4: the reviser belongs in the revision history only, not in the audit
     facts' auditors or the sign-off of revision 2."""
     await completed_with_an_nc_and_an_observation(bot)
-    mark = bot.double.mark()
-    bot.double.send_command(LEAD, "/reopen", "A-2026-001 a typo in the statement")
-    summary = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
-    closing = await bot.press(LEAD, summary.button("Closing meeting"), message_id=summary.message_id)
-    confirm = await bot.press(LEAD, closing.button("Complete"), message_id=closing.message_id)
-    await bot.press(LEAD, confirm.button("Yes, complete"), message_id=confirm.message_id)
+    summary = await reopen(bot, "a typo in the statement")
+    await complete_from_summary(bot, LEAD, summary)
     document = await fetch_report(bot, LEAD)
     rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
     team = [row for row in rows if row and row[0] in ("Auditors", "Auditor", "Audit team leader")]
@@ -655,9 +661,7 @@ async def test_a_reopened_audit_cannot_be_discarded(bot: BotHarness):
     """Issue 23, point 1: a completed audit is a record; once reopened it offers no 🗑 Discard,
     and a Discard pressed anyway (an old card, a forged button) is refused; nothing changes."""
     await completed_with_an_nc_and_an_observation(bot)
-    mark = bot.double.mark()
-    bot.double.send_command(LEAD, "/reopen", "A-2026-001 a typo in the statement")
-    summary = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+    summary = await reopen(bot, "a typo in the statement")
     assert not any("Discard" in label for row in summary.buttons for label, _ in row)
     refused = await bot.press_for_answer(LEAD, "1|dx|1", message_id=summary.message_id, check=False)
     assert "cannot be discarded" in refused.text
@@ -675,9 +679,7 @@ async def test_completing_a_revision_counts_only_the_new_actions(bot: BotHarness
     """Issue 23, point 3: the confirmation of a revision says how many actions will be sent,
     counting only the new ones (the kept NC's action stays as it is)."""
     await completed_with_an_nc_and_an_observation(bot)
-    mark = bot.double.mark()
-    bot.double.send_command(LEAD, "/reopen", "A-2026-001 one more finding")
-    await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and "Summary" in (s.text or ""), after=mark)
+    await reopen(bot, "one more finding")
     card = await bot.say(LEAD, "6")
     card = await bot.press(LEAD, card.button("Major NC"), message_id=card.message_id)
     card = await bot.say(LEAD, "No supervision records for 2026")

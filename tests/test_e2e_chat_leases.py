@@ -132,3 +132,25 @@ async def test_sixty_chats_at_once_on_a_pool_of_five_are_all_answered(double, tm
         assert leases == 0  # each chat's lease given up once its queue was empty
     finally:
         await bot.stop()
+
+
+async def test_at_start_only_the_leases_of_this_hosts_dead_processes_are_given_up(tmp_path, monkeypatch):
+    """A restart after a kill takes its chats at once; a live process's lease, and one of another
+    host whose name only matches this one's through LIKE's "_", are kept."""
+    monkeypatch.setattr(inbox_service.socket, "gethostname", lambda: "bot_1")
+    db = await Database(databases.current()).open()
+    try:
+        service = InboxService(db, FakeClock(), _settings(tmp_path))
+        dead = 2 ** 22 + 7  # above the kernel's pid range: no such process
+        async with db.transaction(claim=False) as conn:
+            from storage.repos import leases
+
+            for chat, owner in (("c1", f"bot_1:{dead}:aa"), ("c2", f"botx1:{dead}:bb"),
+                                ("c3", f"bot_1:{inbox_service.os.getpid()}:cc")):
+                assert await leases.take(conn, chat, owner, 60)
+        assert await service.release_dead_leases() == 1
+        async with db.read() as conn:
+            left = await fetch_value(conn, "SELECT string_agg(chat_key, ',' ORDER BY chat_key) FROM chat_leases")
+        assert left == "c2,c3"
+    finally:
+        await db.close()

@@ -10,9 +10,6 @@ import openpyxl
 
 from bot.prompts import default_prompts
 from bot.report import build_export, load_report_data, render_report
-from storage.db import Database
-from storage.files import FileStore
-from tests.databases import target
 from tests.prompt_samples_capa import SAMPLES as CAPA_SAMPLES
 from tests.report_fixtures import create_sample_audit
 
@@ -32,12 +29,7 @@ def test_each_state_has_one_label():
     assert "计划待审查" in legend and "待制定计划" in legend  # the /status legend says the same
 
 
-async def test_the_report_and_the_export_name_the_state_as_the_cards_do(tmp_path):
-    async with Database(target(tmp_path / "auditbot.sqlite3")) as db:
-        await _report_and_export(db, FileStore(tmp_path / "evidence"), tmp_path)
-
-
-async def _report_and_export(db, files, tmp_path):
+async def test_the_report_and_the_export_name_the_state_as_the_cards_do(db, files, tmp_path):
     sample = await create_sample_audit(db, files, questions=8, photos=0)
     data = await load_report_data(db, sample.audit_id, files, TZ)
     action = next(f.action for f in data.findings if f.action is not None)
@@ -52,21 +44,19 @@ async def _report_and_export(db, files, tmp_path):
     assert not {f"capa_state_{action.state}", action.state} & values  # a label, not a code
 
 
-async def test_the_conformity_rate_counts_every_applicable_answer_without_a_nonconformity(tmp_path):
+async def test_the_conformity_rate_counts_every_applicable_answer_without_a_nonconformity(db, files, tmp_path):
     """Issue 23, point 15: observations, OFIs and good practice are not nonconformities."""
     from bot.report.data import applicable_answers, conformity_rate
 
     assert conformity_rate({"conform": 4, "observation": 1, "ofi": 1, "minor": 1, "na": 2}) == 6 / 7
     assert conformity_rate({"na": 3}) is None
-    async with Database(target(tmp_path / "auditbot.sqlite3")) as db:
-        files = FileStore(tmp_path / "evidence")
-        sample = await create_sample_audit(db, files, questions=8, photos=0)
-        data = await load_report_data(db, sample.audit_id, files, TZ)
-        counts = data.counts()
-        applicable = applicable_answers(counts)  # answered, less not applicable
-        expected = (applicable - counts.get("minor", 0) - counts.get("major", 0)) / applicable
-        assert data.conformity_rate() == expected
-        document = docx.Document(str(render_report(data, tmp_path / "rate.docx")))
-        text = "\n".join(p.text for p in document.paragraphs)
-        assert f"{expected:.1%}" in text
-        assert PROMPTS.label(data.lang, "report_summary_rate_definition") in text
+    sample = await create_sample_audit(db, files, questions=8, photos=0)
+    data = await load_report_data(db, sample.audit_id, files, TZ)
+    counts = data.counts()
+    applicable = applicable_answers(counts)  # answered, less not applicable
+    expected = (applicable - counts.get("minor", 0) - counts.get("major", 0)) / applicable
+    assert data.conformity_rate() == expected
+    document = docx.Document(str(render_report(data, tmp_path / "rate.docx")))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert f"{expected:.1%}" in text
+    assert PROMPTS.label(data.lang, "report_summary_rate_definition") in text

@@ -9,18 +9,10 @@ import pytest
 
 from bot.report import build_export, load_export_rows, write_workbook
 from bot.report.xlsx_export import SHEETS
-from storage.db import Database
 from storage.files import FileStore
-from tests.databases import target
 from tests.report_fixtures import HOSTILE_TEXT, NOW, TZ, create_sample_audit
 
 FORMULA_TEXT = "=HYPERLINK(\"http://evil.example\", \"click\")"
-
-
-@pytest.fixture
-async def db(tmp_path):
-    async with Database(target(tmp_path / "auditbot.sqlite3")) as database:
-        yield database
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import build_application, start_webhook, stop_polling
-from bot.settings import Settings
 from bot.telegram.delivery import metrics, scheduler
-from tests.harness import LEAD, STRANGER
+from tests.harness import LEAD, STRANGER, hooked_at
 
 URL = "https://bot.example.org/hook/telegram"
 HOOK = "/hook/telegram"
@@ -24,16 +22,8 @@ HOOK = "/hook/telegram"
 @pytest.fixture
 async def hooked(double, tmp_path, clock):
     """The bot in webhook mode, and an HTTP client on its ASGI app."""
-    settings = Settings(token=double.token, api_url=double.url, data_dir=tmp_path / "data",
-                        admin_ids=(LEAD.id,), webhook_url=URL, webhook_listen="127.0.0.1:8443", _env_file=None)
-    application = build_application(settings, clock=clock, rate_limit=False)
-    asgi = await start_webhook(application, reminders=False)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://bot")
-    try:
-        yield application, client
-    finally:
-        await client.aclose()
-        await stop_polling(application)
+    async with hooked_at(double, tmp_path, clock, URL) as pair:
+        yield pair
 
 
 async def _deliver(double, client) -> list[int]:

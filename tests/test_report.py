@@ -29,9 +29,7 @@ from bot.report import (
 from bot.report.data import Action, Finding, Note, Photo, QuestionResult, ReportData
 from bot.report.pdf import PdfUnavailable, find_soffice, to_pdf
 from bot.report.photos import PhotoCache, scale_file, scale_photo
-from storage.db import Database
 from storage.files import FileStore
-from tests.databases import target
 from tests.helpers import cli_data_dir, document_text, headings
 from tests.report_fixtures import (
     HOSTILE_TEXT,
@@ -43,17 +41,6 @@ from tests.report_fixtures import (
 )
 
 CJK_STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption", "Table Text")
-
-
-@pytest.fixture
-async def db(tmp_path):
-    async with Database(target(tmp_path / "auditbot.sqlite3")) as database:
-        yield database
-
-
-@pytest.fixture
-def files(tmp_path) -> FileStore:
-    return FileStore(tmp_path / "evidence")
 
 
 async def _render(db, files, sample: SampleAudit, out: Path, **options) -> docx.document.Document:

@@ -24,25 +24,11 @@ from bot.report.pdf import PdfConverter, PdfFailed, to_pdf
 from bot.report.photos import scale_photo
 from bot.services.report_service import ReportService
 from bot.settings import Settings
-from storage.db import Database
-from storage.files import FileStore
-from tests.databases import target
 from tests.report_fixtures import NOW, TZ, create_sample_audit
 
 JUNK = b"<<TRAILING-PAYLOAD-" + b"\x90" * 64 + b"-END>>"
 COMMENT = b"JPEG-COMMENT-PAYLOAD-0123456789"
 EXIF_TEXT = "EXIF-DESCRIPTION-PAYLOAD-9876543210"
-
-
-@pytest.fixture
-async def db(tmp_path):
-    async with Database(target(tmp_path / "auditbot.sqlite3")) as database:
-        yield database
-
-
-@pytest.fixture
-def files(tmp_path) -> FileStore:
-    return FileStore(tmp_path / "evidence")
 
 
 def _picture(seed: int) -> Image.Image:

@@ -9,15 +9,8 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 
+pytestmark = pytest.mark.usefixtures("clean_env")  # conftest.py
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    import os
-
-    for key in list(os.environ):
-        if key.startswith("AUDITBOT_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
 
 
 def test_defaults():

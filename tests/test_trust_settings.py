@@ -11,18 +11,13 @@ from bot.settings import SettingsError, load_settings
 from tests import databases
 from tests.harness import LEAD, BotHarness
 
+pytestmark = pytest.mark.usefixtures("clean_env")  # conftest.py
+
 TOKEN = "123456:AAHfiqksKZ8-secret-token"
 WEBHOOK = "s3cr3t-webhook-Value_42"
 PASSWORD = "hunter2-db-password"
 URL = f"postgresql://bot:{PASSWORD}@db.example:5432/auditbot"
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(os.environ):
-        if key.startswith("AUDITBOT_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
 
 
 def _all_three():

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import httpx
 import pytest
 
-from bot.app import build_application, start_webhook, stop_polling
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SettingsError, load_settings
 from storage.sql import fetch_all
-from tests.harness import LEAD, STRANGER
+from tests.harness import LEAD, STRANGER, hooked_at
 
 URL = "https://bot.example.org/hook/telegram"
-
-
-@contextlib.asynccontextmanager
-async def hooked_at(double, tmp_path, clock, url: str):
-    """The bot in webhook mode at ``url``, and an HTTP client on its ASGI app."""
-    settings = Settings(token=double.token, api_url=double.url, data_dir=tmp_path / "data",
-                        admin_ids=(LEAD.id,), webhook_url=url, webhook_listen="127.0.0.1:8443", _env_file=None)
-    application = build_application(settings, clock=clock, rate_limit=False)
-    asgi = await start_webhook(application, reminders=False)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://bot")
-    try:
-        yield application, client
-    finally:
-        await client.aclose()
-        await stop_polling(application)
 
 
 @pytest.fixture

@@ -1234,16 +1234,12 @@ class AuditService:
 
     async def reopen_typed(self, actor: Actor, reason: str) -> SummaryView:
         """The reason typed after 🔓 Reopen: reopen that audit (as /reopen <number> <reason>)."""
-        async with self.db.read() as conn:
-            state = await dialogs.get(conn, actor.id)
-            head = await audits.get(conn, state["audit_id"]) if state and state["flow"] == REOPEN_FLOW else None
-        if head is None:
-            raise AuditError("reopen_no_such_audit", number="?")
-        return await self.reopen(actor, head["number"], reason)
+        return await self.reopen(actor, None, reason)
 
-    async def reopen(self, actor: Actor, number: str, reason: str) -> SummaryView:
-        """Reopen completed audit ``number`` for revision: findings can be corrected, added or
-        withdrawn until it is completed again. The lead joins its team; the summary."""
+    async def reopen(self, actor: Actor, number: str | None, reason: str) -> SummaryView:
+        """Reopen completed audit ``number`` (None: the one the lead's 🔓 Reopen dialog names)
+        for revision: findings can be corrected, added or withdrawn until it is completed
+        again. The lead joins its team; the summary. One transaction."""
         if not actor.is_lead:
             raise AuditError("reopen_not_allowed")
         reason = clean_text(reason or "", MAX_FIELD)
@@ -1251,7 +1247,13 @@ class AuditService:
             raise AuditError("reopen_needs_reason")
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            head = await audits.by_number(conn, (number or "").strip())
+            if number is None:
+                state = await dialogs.get(conn, actor.id)
+                asked = state["audit_id"] if state is not None and state["flow"] == REOPEN_FLOW else None
+                head = await audits.get(conn, asked) if asked is not None else None
+                number = head["number"] if head is not None else "?"
+            else:
+                head = await audits.by_number(conn, number.strip())
             if head is None or head["status"] == AuditStatus.cancelled:
                 raise AuditError("reopen_no_such_audit", number=number)
             if head["status"] != AuditStatus.completed:

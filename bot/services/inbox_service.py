@@ -78,8 +78,10 @@ class InboxService:
         async with self.db.transaction(claim=False) as conn:
             released = 0
             for owner in await leases.owners_like(conn, f"{host}:%"):
-                pid = owner.split(":")[1] if owner.count(":") >= 2 else ""
-                if owner != self.owner and pid.isdigit() and not _process_alive(int(pid)):
+                # LIKE's _ matches any character: only this very host's owners (host:pid:token)
+                owner_host, _, rest = owner.partition(":")
+                pid = rest.partition(":")[0]
+                if owner_host == host and owner != self.owner and pid.isdigit() and not _process_alive(int(pid)):
                     released += await leases.release_all(conn, owner)
             return released
 

@@ -328,42 +328,36 @@ class PeopleService:
     async def create_department(self, actor: Actor, text: str) -> NewDepartment:
         """A new department named ``text`` (refused when empty or taken); the lead's dialog ends."""
         _require_lead(actor)
-        name = clean_name(text)
-        if not name:
-            raise PeopleError("department_name_empty")
+        name = _department_name(text)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if await departments.by_name(conn, name) is not None:
+            department_id, created = await departments.get_or_create(conn, name, now)
+            if not created:
                 raise PeopleError("department_name_taken")
-            department_id, _ = await departments.get_or_create(conn, name, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="department", entity_id=department_id,
                                action="created", after={"name": name})
             await _leave(conn, actor)
         return NewDepartment(department_id, name)
 
     async def typed(self, actor: Actor, text: str) -> str | Invite | NewDepartment:
-        """Text typed in the lead's admin dialog: a department's new name (returned), or the
-        new department of a staff invite (the invite returned)."""
+        """Text typed in the lead's admin dialog: a new department (returned), a department's
+        new name (returned), or the new department of a staff invite (the invite returned)."""
         async with self.db.read() as conn:
             state = await dialogs.get(conn, actor.id)
+        awaiting = state["awaiting"] if state is not None and state["flow"] == FLOW else None
         data = dialogs.data_of(state)
-        if state is not None and state["flow"] == FLOW and state["awaiting"] == "new_department":
+        if awaiting == "new_department":
             return await self.create_department(actor, text)
-        if state is not None and state["flow"] == FLOW and state["awaiting"] == "invite_department":
-            if not clean_name(text):
-                raise PeopleError("department_name_empty")
-            return await self.create_invite(actor, Role.staff, text)
-        if state is None or state["flow"] != FLOW or state["awaiting"] != "department_name" \
-                or "department_id" not in data:
+        if awaiting == "invite_department":
+            return await self.create_invite(actor, Role.staff, _department_name(text))
+        if awaiting != "department_name" or "department_id" not in data:
             raise PeopleError("no_dialog")
         return await self.rename_department(actor, data["department_id"], text)
 
     async def rename_department(self, actor: Actor, department_id: int, new_name: str) -> str:
         """Rename (and end the lead's rename dialog); refuses a name another department has."""
         _require_lead(actor)
-        name = clean_name(new_name)
-        if not name:
-            raise PeopleError("department_name_empty")
+        name = _department_name(new_name)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             current = await departments.get(conn, department_id)
@@ -416,6 +410,14 @@ class PeopleService:
 def clean_name(text: str) -> str:
     """A name as typed, with control characters and extra spaces removed."""
     return clean_line(text, MAX_NAME)
+
+
+def _department_name(text: str) -> str:
+    """A department's name as typed, cleaned; refused when nothing is left."""
+    name = clean_name(text)
+    if not name:
+        raise PeopleError("department_name_empty")
+    return name
 
 
 def _require_lead(actor: Actor) -> None:

@@ -145,7 +145,7 @@ def build_application(
         base_url=f"{settings.api_url}/bot",
         base_file_url=f"{settings.api_url}/file/bot",
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        request=MeteredRequest(meters, connection_pool_size=64),
+        request=MeteredRequest(meters, connection_pool_size=settings.http_pool_size),
         get_updates_request=MeteredRequest(meters, connection_pool_size=1),
         rate_limiter=RetryingRateLimiter(max_retries=5) if rate_limit else None,
     )

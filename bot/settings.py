@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     # PostgreSQL: connections kept open per process; as many again may be opened in a burst.
     db_pool_size: int = Field(10, ge=1, le=1000)
+    # Connections to the Bot API kept per process. httpcore looks at every idle connection for
+    # each request, so a pool larger than the calls really in flight costs time at load.
+    http_pool_size: int = Field(16, ge=1, le=1000)
 
     # CAPA timings (PRODUCT.md: "All numbers are settings").
     major_due_days: int = Field(30, ge=1, le=3650)

@@ -44,7 +44,7 @@ STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confir
          "reassigned_done")
 PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
             "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now",
-            "no_evidence", "plan_not_accepted", "extension_pending", "extension_not_later", "extension_decided",
+            "no_evidence", "plan_not_accepted", "extension_pending", "extension_date_invalid", "extension_not_later", "extension_decided",
             "extension_not_now", "same_department", "same_auditor")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
@@ -73,8 +73,9 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_card": [{"capa": c} for c in CAPAS],
     "capa_answers": [{"capa": c} for c in CAPAS if c["correction"]],  # included only with answers
     "capa_step": [
-        *({"capa": c, "step": s, "added": 3, "problem": None} for c in CAPAS for s in STEPS),
-        *({"capa": CAPA_FULL, "step": "target", "added": 0, "problem": p} for p in PROBLEMS),
+        *({"capa": c, "step": s, "added": 3, "problem": None, "notice": None} for c in CAPAS for s in STEPS),
+        *({"capa": CAPA_FULL, "step": "target", "added": 0, "problem": p, "notice": None} for p in PROBLEMS),
+        {"capa": CAPA_FULL, "step": "why", "added": 0, "problem": None, "notice": "extension_asked"},
     ],
     "capa_problem": [{"problem": p} for p in PROBLEMS],
     "capa_list": [{"lists": _LISTS}, {"lists": CapaLists()},

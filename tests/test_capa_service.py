@@ -260,7 +260,7 @@ async def test_an_extension_keeps_the_original_due_date_for_the_figures(world, t
     c = action.capa_id
     await world.capa.ask_extension(staff, c)
     for typed, problem in (("2026-11-01", "date_past"), ("2026-11-10", "extension_not_later"),
-                           ("2026-11-09", "extension_not_later"), ("someday", "date_invalid")):
+                           ("2026-11-09", "extension_not_later"), ("someday", "extension_date_invalid")):
         with pytest.raises(CapaError) as err:
             await world.capa.answer(staff, typed)
         assert (err.value.code, err.value.step.name) == (problem, "extend_date")

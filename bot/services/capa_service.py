@@ -138,6 +138,7 @@ class Step:
     capa: CapaView
     added: int = 0  # notes and files given in this implementation round
     card: int | None = None  # the person's live card (a message id) to edit in place, when known
+    notice: str | None = None  # what was just done, said above the step (e.g. the extension asked)
 
 
 @dataclass(frozen=True)
@@ -189,24 +190,32 @@ class CapaService:
             _require_staff(actor, row)
             state = await dialogs.get(conn, actor.id)
             here = _dialog_on(state, capa_id)
-            phase = staff_phase(row)
-            if phase == CapaState.closed:
-                raise CapaError("closed")
-            if phase == CapaState.implemented:
-                return Step(CapaStep.waiting, await self._view(conn, row, now))
-            if phase == CapaState.planned:  # with the auditor for review
-                name = "planned"
-            elif phase == CapaState.plan_accepted:
-                if here and state["awaiting"] == "evidence":
-                    return Step(CapaStep.evidence, await self._view(conn, row, now), dialogs.data_of(state).get("added", 0))
-                if row["rejection_reason"]:  # a rejected implementation: straight back to the evidence
-                    await _put(conn, actor.id, capa_id, "evidence", now, data={"added": 0})
-                    return Step(CapaStep.evidence, await self._view(conn, row, now))
-                name = "accepted"
-            else:
-                name = plan_step(row, state["awaiting"] if here else None)
-            await _put(conn, actor.id, capa_id, name, now)
-            return Step(name, await self._view(conn, row, now))
+            return await self._resume(conn, actor, row, state["awaiting"] if here else None,
+                                      dialogs.data_of(state) if here else {}, now)
+
+    async def _resume(self, conn: Any, actor: Actor, row: Any, awaiting: str | None,
+                      data: dict[str, Any], now: datetime) -> Step:
+        """Put the person back at the step of the action's phase (``awaiting``: where they were)."""
+        capa_id = row["id"]
+        phase = staff_phase(row)
+        if phase == CapaState.closed:
+            raise CapaError("closed")
+        if phase == CapaState.implemented:
+            return Step(CapaStep.waiting, await self._view(conn, row, now))
+        if phase == CapaState.planned:  # with the auditor for review
+            name = "planned"
+        elif phase == CapaState.plan_accepted:
+            if awaiting == "evidence":
+                await _put(conn, actor.id, capa_id, "evidence", now, data={"added": data.get("added", 0)})
+                return Step(CapaStep.evidence, await self._view(conn, row, now), data.get("added", 0))
+            if row["rejection_reason"]:  # a rejected implementation: straight back to the evidence
+                await _put(conn, actor.id, capa_id, "evidence", now, data={"added": 0})
+                return Step(CapaStep.evidence, await self._view(conn, row, now))
+            name = "accepted"
+        else:
+            name = plan_step(row, awaiting)
+        await _put(conn, actor.id, capa_id, name, now)
+        return Step(name, await self._view(conn, row, now))
 
     async def verify_card(self, actor: Actor, capa_id: int) -> Step:
         """The auditor's (or a lead's) view of an action."""
@@ -490,8 +499,19 @@ class CapaService:
             row = await _load(conn, capa_id)
             _require_staff(actor, row)
             await self._require_extendable(conn, row, now)
-            await _put(conn, actor.id, capa_id, "extend_date", now)
+            state = await dialogs.get(conn, actor.id)
+            back = _back_of(state, capa_id)
+            await _put(conn, actor.id, capa_id, "extend_date", now, data={"back": back})
             return Step(CapaStep.extend_date, await self._view(conn, row, now))
+
+    async def leave_extension(self, actor: Actor, capa_id: int) -> Step:
+        """"◀ Back" on the extension prompt: nothing is asked; the person is where they were."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await _load(conn, capa_id)
+            _require_staff(actor, row)
+            back = _back_of(await dialogs.get(conn, actor.id), capa_id)
+            return await self._resume(conn, actor, row, back.get("awaiting"), back, now)
 
     async def _extension_text(self, actor: Actor, state: Any, text: str) -> Step:
         now = self.clock.now()
@@ -506,7 +526,8 @@ class CapaService:
                 problem = _extension_date_problem(day, today, date.fromisoformat(row["due_date"]))
                 if problem:
                     raise CapaError(problem, Step(CapaStep.extend_date, await self._view(conn, row, now)))
-                await _put(conn, actor.id, capa_id, "extend_reason", now, data={"date": day.isoformat()})
+                await _put(conn, actor.id, capa_id, "extend_reason", now,
+                           data={"date": day.isoformat(), "back": dialogs.data_of(state).get("back")})
                 return Step(CapaStep.extend_reason, replace(await self._view(conn, row, now), asked_date=day))
             day = date.fromisoformat(dialogs.data_of(state)["date"])
             reason = clean_text(text)
@@ -520,8 +541,9 @@ class CapaService:
                                action="extension_asked", before=row["due_date"],
                                after={"extension": extension_id, "date": day.isoformat(), "reason": reason})
             await self._notify_auditor(conn, row, NoticeKind.capa_extension_asked, now, extension=extension_id)
-            await dialogs.clear(conn, actor.id)
-            return Step(CapaStep.extension_asked, await self._view(conn, row, now))
+            back = dialogs.data_of(state).get("back") or {}
+            step = await self._resume(conn, actor, await _load(conn, capa_id), back.get("awaiting"), back, now)
+            return replace(step, notice=CapaStep.extension_asked)
 
     async def decide_extension(self, actor: Actor, extension_id: int, grant: bool) -> Step:
         """The verifier (or a lead) grants the date asked for, or refuses; the staff are told.
@@ -787,7 +809,7 @@ def _require_review(row: Any) -> None:
 
 def _extension_date_problem(day: date | None, today: date, due: date) -> str | None:
     if day is None:
-        return "date_invalid"
+        return "extension_date_invalid"
     if day < today:
         return "date_past"
     if day <= due:
@@ -882,6 +904,15 @@ async def _put(conn: Any, person_id: int, capa_id: int, awaiting: str, at: datet
 async def _awaiting(conn: Any, actor: Actor, capa_id: int) -> str | None:
     state = await dialogs.get(conn, actor.id)
     return state["awaiting"] if _dialog_on(state, capa_id) else None
+
+
+def _back_of(state: Any, capa_id: int) -> dict[str, Any]:
+    """Where the person was on this action before the extension prompt (its step and data)."""
+    if not _dialog_on(state, capa_id):
+        return {}
+    if state["awaiting"] in ("extend_date", "extend_reason"):  # asked twice: keep the first place
+        return dialogs.data_of(state).get("back") or {}
+    return {**dialogs.data_of(state), "awaiting": state["awaiting"]}
 
 
 def _dialog_on(state: Any, capa_id: int) -> bool:

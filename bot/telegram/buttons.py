@@ -419,6 +419,10 @@ class CapaExtend(CapaButton, prefix="cpx"):
     """The staff ask for a later due date."""
 
 
+class CapaExtendBack(CapaButton, prefix="cpxb"):
+    """"◀ Back" on the extension prompt: ask nothing, back to the step one was at."""
+
+
 @dataclass(frozen=True)
 class CapaReassign(Button, prefix="cpm"):
     """A lead chooses where to move an action: another department (d) or verifier (a)."""

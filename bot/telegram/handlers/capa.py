@@ -33,7 +33,8 @@ async def show_step(update: Update, context: AuditContext, step: Step, *, edit: 
     """The person's card at ``step``: the pressed message edited (``edit``), else the live card
     edited in place (typed answers, files), else a new card, which becomes the live one."""
     rows = step_rows(step, service(context).today(), context.label)
-    values = {"step": step.name, "capa": step.capa, "added": step.added, "problem": problem}
+    values = {"step": step.name, "capa": step.capa, "added": step.added, "problem": problem,
+              "notice": step.notice}
     # A problem goes out as a new card next to what was typed (an edit could look like nothing happened).
     live = step.card if problem is None else None
     sent = await edit_or_send(update, context, "capa_step", rows=rows, live=live, edit=edit, **values)
@@ -172,6 +173,7 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaPlanAccept, lambda s, c, p: s.accept_plan(c.actor, p.capa)),
         _route(b.CapaPlanReturn, lambda s, c, p: s.ask_return(c.actor, p.capa, p.step), edit=False),
         _route(b.CapaExtend, lambda s, c, p: s.ask_extension(c.actor, p.capa)),
+        _route(b.CapaExtendBack, lambda s, c, p: s.leave_extension(c.actor, p.capa)),
         _route(b.CapaExtension, lambda s, c, p: s.decide_extension(c.actor, p.extension, bool(p.grant))),
         _route(b.CapaReassign, lambda s, c, p: s.reassign_choices(
             c.actor, p.capa, "department" if p.what == "d" else "auditor"), who=leads),

@@ -78,6 +78,8 @@ def _step_rows(step: Step, today: date, label: Label) -> Rows:
         return [[(label("capa_btn_confirm"), buttons.CapaConfirm(capa_id).pack()),
                  (label("capa_btn_start_over"), buttons.CapaStartOver(capa_id).pack())],
                 *([extend_row(step.capa, label)] if _may_ask_extension(step.capa) else [])]
+    if step.name in (CapaStep.extend_date, CapaStep.extend_reason):
+        return [[(label("capa_btn_extend_back"), buttons.CapaExtendBack(capa_id).pack())]]
     if step.name in (CapaStep.planned, CapaStep.extension_asked):
         return [extend_row(step.capa, label)] if _may_ask_extension(step.capa) else []
     if step.name == CapaStep.accepted:

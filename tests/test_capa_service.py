@@ -266,7 +266,8 @@ async def test_an_extension_keeps_the_original_due_date_for_the_figures(world, t
         assert (err.value.code, err.value.step.name) == (problem, "extend_date")
     assert (await world.capa.answer(staff, "2026-11-20")).name == "extend_reason"
     step = await world.capa.answer(staff, "Waiting for the printer.")
-    assert step.name == "extension_asked" and step.capa.extension.state == "pending"
+    assert step.notice == "extension_asked" and step.capa.extension.state == "pending"
+    assert step.name == "correction"  # back at the step the person was at (issue 23, point 8)
     with pytest.raises(CapaError) as err:
         await world.capa.ask_extension(staff, c)
     assert err.value.code == "extension_pending"

@@ -75,7 +75,7 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_step": [
         *({"capa": c, "step": s, "added": 3, "problem": None, "notice": None} for c in CAPAS for s in STEPS),
         *({"capa": CAPA_FULL, "step": "target", "added": 0, "problem": p, "notice": None} for p in PROBLEMS),
-        {"capa": CAPA_FULL, "step": "why", "added": 0, "problem": None, "notice": "extension_asked"},
+        *({"capa": CAPA_FULL, "step": "why", "added": 0, "problem": None, "notice": n} for n in ("extension_asked", "file_kept")),
     ],
     "capa_problem": [{"problem": p} for p in PROBLEMS],
     "capa_list": [{"lists": _LISTS}, {"lists": CapaLists()},

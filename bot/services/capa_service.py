@@ -343,6 +343,8 @@ class CapaService:
             row = await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
             state = await dialogs.get(conn, actor.id)
             added = dialogs.data_of(state).get("added", 0) if _dialog_on(state, capa_id) else 0
+            if not added and not row["rejection_reason"]:  # files kept while the plan was written
+                added = len(await evidence.of_capa(conn, capa_id))
             await _put(conn, actor.id, capa_id, "evidence", now, data={"added": added})
             return Step(CapaStep.evidence, await self._view(conn, row, now), added)
 
@@ -368,22 +370,36 @@ class CapaService:
         telegram_file_id: str | None, caption: str | None,
     ) -> Step:
         state = await self._dialog(actor)
-        if state["awaiting"] != "evidence":
-            raise CapaError("media_not_now")
+        early = state["awaiting"] != "evidence"  # sent while the plan is written or reviewed: kept for later
         async with self.db.read() as conn:  # check before writing any file
-            await self._staff_row(conn, actor, state["capa_id"], CapaState.plan_accepted)
+            await self._file_row(conn, actor, state["capa_id"], early)
         sha, thumb_sha = await store_file(self.files, data, kind)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            row = await self._staff_row(conn, actor, state["capa_id"], CapaState.plan_accepted)
+            row = await self._file_row(conn, actor, state["capa_id"], early)
             evidence_id = await evidence.add(
                 conn, kind=kind, sha256=sha, size=len(data), person_id=actor.id, at=now, capa_id=row["id"],
                 thumb_sha256=thumb_sha, file_name=file_name, mime_type=mime_type,
                 caption=clean_text(caption or "") or None, telegram_file_id=telegram_file_id,
             )
             await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
-                               action="added", after={"capa": row["id"], "sha256": sha, "kind": kind})
+                               action="kept_for_implementation" if early else "added",
+                               after={"capa": row["id"], "sha256": sha, "kind": kind})
+            if early:
+                step = await self._resume(conn, actor, row, state["awaiting"], dialogs.data_of(state), now)
+                return replace(step, notice="file_kept")
             return await self._evidence_added(conn, actor, row, now)
+
+    async def _file_row(self, conn: Any, actor: Actor, capa_id: int, early: bool) -> Any:
+        """The action a file is for: implementing (evidence), or, sent early, any phase before the
+        implementation is handed in (the file waits there as evidence of the implementation)."""
+        if not early:
+            return await self._staff_row(conn, actor, capa_id, CapaState.plan_accepted)
+        row = await _load(conn, capa_id)
+        _require_staff(actor, row)
+        if staff_phase(row) not in (DRAFT, CapaState.planned, CapaState.plan_accepted):
+            raise CapaError("media_not_now", Step(staff_place(row), await self._view(conn, row, self.clock.now())))
+        return row
 
     async def submit(self, actor: Actor, capa_id: int) -> Step:
         """Implementation done: the action waits for the auditor, who is told."""

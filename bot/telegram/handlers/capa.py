@@ -135,8 +135,6 @@ async def on_capa_text(update: Update, context: AuditContext, state: dict) -> No
 
 
 async def on_capa_media(update: Update, context: AuditContext, state: dict) -> None:
-    if state.get("awaiting") != "evidence":
-        raise CapaError("media_not_now")
     incoming = await media.download(update.message)
     if incoming is None:
         await reply(update, context, "unsupported_message")

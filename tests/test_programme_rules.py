@@ -62,3 +62,15 @@ def test_next_audit():
     assert (routine.window.start, routine.reason) == (date(2027, 9, 1), "routine")
     late = rules.next_audit("normal", date(2024, 1, 1), False, TODAY)
     assert late.window.start == date(2026, 12, 1)  # overdue already: as soon as can be planned
+
+
+def test_the_default_month_of_a_new_entry_stays_in_the_year_viewed():
+    from datetime import date
+
+    from bot.domain.programme_rules import default_month
+    assert default_month(date(2026, 12, 7), 2026) == date(2026, 12, 1)  # not 2027-01
+    assert default_month(date(2026, 12, 7), 2027) == date(2027, 1, 1)
+    assert default_month(date(2026, 5, 7), 2026) == date(2026, 6, 1)
+    assert default_month(date(2026, 5, 7), 2028) == date(2028, 1, 1)
+    assert default_month(date(2026, 5, 7), 2025) == date(2025, 12, 1)
+    assert default_month(date(2026, 5, 7), None) == date(2026, 6, 1)

@@ -120,6 +120,17 @@ def next_audit(risk: str, last_completed: date | None, had_major: bool, today: d
     return NextAudit(month_window(start), reason, months)
 
 
+def default_month(today: date, year: int | None) -> date:
+    """The month a new programme entry starts at: next month, kept inside the year being
+    viewed (this month in December of that year, its January when that year is ahead)."""
+    following = add_months(today.replace(day=1), 1)
+    if year is None or following.year == year:
+        return following
+    if following.year < year:
+        return date(year, 1, 1)
+    return today.replace(day=1) if today.year == year else date(year, 12, 1)
+
+
 def months_ahead(today: date, count: int = 12) -> list[date]:
     """The first days of this month and the next ``count - 1`` months."""
     first = today.replace(day=1)

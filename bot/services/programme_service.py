@@ -20,7 +20,6 @@ from typing import Any
 from bot.domain import programme_rules as rules
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
-from bot.domain.dates import add_months
 from bot.domain.errors import NotAllowed, ServiceError
 from bot.domain.reminder_rules import not_before
 from bot.domain.repeat import clause_key
@@ -117,6 +116,7 @@ class Suggestion:
 class Suggestions:
     items: list[Suggestion]
     clause_gaps: list[str]  # clauses no department was audited on for CLAUSE_GAP_YEARS
+    never_audited: bool = False  # no audit completed yet: every clause is still to be audited
 
 
 @dataclass(frozen=True)
@@ -194,13 +194,14 @@ class ProgrammeService:
         async with self.db.read() as conn:
             return [dict(r) for r in await departments.list_active(conn)]
 
-    async def add(self, actor: Actor, department_id: int) -> Item:
-        """A new planned audit of ``department_id`` (a draft: next month, normal risk, no team)."""
+    async def add(self, actor: Actor, department_id: int, year: int | None = None) -> Item:
+        """A new planned audit of ``department_id`` (a draft: next month within the ``year``
+        being viewed, normal risk, no team)."""
         _require_lead(actor)
         if not self.checklists:
             raise ProgrammeError("no_checklist")
         now, today = self.clock.now(), self.today()
-        window = rules.month_window(add_months(today.replace(day=1), 1))
+        window = rules.month_window(rules.default_month(today, year))
         async with self.db.transaction() as conn:
             department = await departments.get(conn, department_id)
             if department is None or not department["active"]:
@@ -456,8 +457,10 @@ class ProgrammeService:
             nxt = rules.next_audit(risk, completed, bool(audit and audit["majors"]), today)
             items.append(Suggestion(department["id"], department["name"], risk, nxt.window.start, nxt.window.end,
                                     nxt.reason, nxt.months, audit["number"] if audit else None, completed))
-        return Suggestions(sorted(items, key=lambda s: (s.window_start, s.department.casefold())),
-                           await self._clause_gaps(conn, today))
+        ordered = sorted(items, key=lambda s: (s.window_start, s.department.casefold()))
+        if not last:  # no history: listing every clause as "not audited for 3 years" says nothing
+            return Suggestions(ordered, [], never_audited=True)
+        return Suggestions(ordered, await self._clause_gaps(conn, today))
 
     async def _clause_gaps(self, conn, today: date) -> list[str]:
         """Clauses of the checklists on offer that no completed audit answered in CLAUSE_GAP_YEARS."""

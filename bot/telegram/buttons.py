@@ -523,12 +523,13 @@ class ProgrammeItem(Button, prefix="pgi"):
 
 @dataclass(frozen=True)
 class ProgrammeAdd(Button, prefix="pga"):
-    pass
+    year: int | None = None  # the year being viewed
 
 
 @dataclass(frozen=True)
 class ProgrammeDepartment(Button, prefix="pgd"):
     department: int
+    year: int | None = None  # the year being viewed (the new entry's default month is in it)
 
 
 @dataclass(frozen=True)

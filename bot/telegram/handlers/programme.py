@@ -41,7 +41,7 @@ def list_rows(context: AuditContext, items: list[Item], year: int) -> Rows:
         [(f"{label('programme_state_' + i.state) if not i.draft else label('programme_draft')} · "
           f"{i.department} · {_window_short(i)}"[:60], b.ProgrammeItem(i.id).pack())]
         for i in items[:MAX_LISTED]]
-    rows.append([(label("programme_btn_add"), b.ProgrammeAdd().pack()),
+    rows.append([(label("programme_btn_add"), b.ProgrammeAdd(year).pack()),
                  (label("programme_btn_suggest"), b.ProgrammeSuggest().pack())])
     rows.append([(label("programme_btn_export"), b.ProgrammeExport(year).pack()),
                  (label("programme_btn_import"), b.ProgrammeImport().pack())])
@@ -121,12 +121,12 @@ async def on_item(update: Update, context: AuditContext, button: b.ProgrammeItem
 async def on_add(update: Update, context: AuditContext, button: b.ProgrammeAdd) -> None:
     departments = await service(context).departments(context.actor)
     await update.callback_query.answer()
-    rows = [[(d["name"], b.ProgrammeDepartment(d["id"]).pack())] for d in departments]
+    rows = [[(d["name"], b.ProgrammeDepartment(d["id"], button.year).pack())] for d in departments]
     await edit_or_send(update, context, "programme_choose_department", rows=rows, has_departments=bool(departments))
 
 
 async def on_department(update: Update, context: AuditContext, button: b.ProgrammeDepartment) -> None:
-    item = await service(context).add(context.actor, button.department)
+    item = await service(context).add(context.actor, button.department, button.year)
     await update.callback_query.answer()
     await show_item(update, context, item)
 

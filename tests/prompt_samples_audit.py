@@ -113,7 +113,7 @@ SAMPLES: dict[str, list[dict]] = {
         {"r": QuestionRecords(1, "A-2026-001", 0, "5.3", "Who?", [], [])},
     ],
     "audit_note_edit_ask": [{"current": LONG}, {"current": "<b>x</b>"}],
-    "audit_file_move_ask": [{"current": 3, "total": 41}],
+    "audit_file_move_ask": [{"current": 3, "total": 41}, {"current": 1, "total": 1}],
     "audit_error_not_in_team": [{"number": "A-2026-001"}],
     "audit_team_added": [{"audit_id": 1, "number": "A-2026-001", "department": HOSTILE, "by": HOSTILE}],
     "lead_audit_completed": [

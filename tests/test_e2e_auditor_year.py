@@ -308,12 +308,20 @@ async def test_edit_a_note_and_move_and_delete_files(bot: BotHarness):
     assert "Note changed" in card.text and "Two of five" in card.text and "call Zhao" not in card.text
     records = await bot.press(AUDITOR_EN, card.button("Notes & files"), message_id=card.message_id)
     assert "(edited)" in records.text
+    # issue 23, point 12: the questions are buttons, and the person stays where they were
     ask = await bot.press(AUDITOR_EN, records.button("↪ 📎1"), message_id=records.message_id)
     assert "1–41" in ask.text and "question 2 now" in ask.text
-    refused = await bot.say(AUDITOR_EN, "99")
+    assert any("(here now)" in label for label in button_labels(ask))
+    refused = await bot.say(AUDITOR_EN, "99")  # a typed number still works, and is checked
     assert "There is no question 99" in refused.text
-    card = await bot.say(AUDITOR_EN, "5")
-    assert "<b>5/41</b>" in card.text and "File moved to this question" in card.text and "📎 1 evidence file" in card.text
+    records = await bot.press(AUDITOR_EN, ask.button("5 · "), message_id=ask.message_id)
+    assert "Question 2" in records.text and "canteen menu" not in records.text
+    assert [s.text for s in bot.double.sent if s.method == "answerCallbackQuery"][-1] == "File moved to question 5."
+    card = await bot.press(AUDITOR_EN, records.button("Back to question 2"), message_id=records.message_id)
+    for _ in range(3):  # Next ▶ on answered questions, Skip ⏭ on the others
+        on = "Next" if any("Next" in label for label in button_labels(card)) else "Skip"
+        card = await bot.press(AUDITOR_EN, card.button(on), message_id=card.message_id)
+    assert "<b>5/41</b>" in card.text and "📎 1 evidence file" in card.text
     card = await send_photo(bot, AUDITOR_EN, 4, "blurred photo")
     records = await bot.press(AUDITOR_EN, card.button("Notes & files (2)"), message_id=card.message_id)
     records = await bot.press(AUDITOR_EN, records.button("🗑 📎2"), message_id=records.message_id)

@@ -209,6 +209,16 @@ class Discarding:
 
 
 @dataclass(frozen=True)
+class FileMoveChoice:
+    """↪ on a file: where it is and the questions it may go to (clause, text), in order."""
+
+    audit_id: int
+    evidence_id: int
+    current: int  # the index of the question it is on
+    questions: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class QuestionRecords:
     """The notes and files of one question, to correct (while the audit is open)."""
 
@@ -1348,19 +1358,20 @@ class AuditService:
             await audits.touch(conn, audit_id, now)
             return await self._records(conn, row, self.snapshot(row).question_ids().index(item["question_id"]), actor)
 
-    async def ask_file_move(self, actor: Actor, audit_id: int, evidence_id: int) -> tuple[int, int]:
-        """↪ on a file: the next question number typed is where it goes. Returns (its
-        question's number, how many questions there are)."""
+    async def ask_file_move(self, actor: Actor, audit_id: int, evidence_id: int) -> FileMoveChoice:
+        """↪ on a file: the questions it may go to (as buttons; a typed number works too)."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             item = await self._own_file(conn, row, evidence_id)
             await self._enter(conn, actor, row, awaiting="file_move", data={"evidence": evidence_id})
-            ids = self.snapshot(row).question_ids()
-            return ids.index(item["question_id"]) + 1, len(ids)
+            checklist = self.snapshot(row)
+            questions = [(q.clause, q.text.get(actor.lang)) for _, q in checklist.questions()]
+            return FileMoveChoice(audit_id, evidence_id, checklist.question_ids().index(item["question_id"]),
+                                  questions)
 
     async def move_file(self, actor: Actor, audit_id: int, evidence_id: int, typed: str) -> QuestionView:
-        """Move a file to the question numbered ``typed`` of the same audit; its card."""
-        now = self.clock.now()
+        """Move a file to the question numbered ``typed`` of the same audit; the card of the
+        question it came from (the person stays where they were)."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             item = await self._own_file(conn, row, evidence_id)
@@ -1369,14 +1380,30 @@ class AuditService:
             if not 1 <= number <= len(ids):
                 raise AuditError("no_such_question", number=number if _number_typed(typed) else typed,
                                  total=len(ids))
-            target = ids[number - 1]
-            if target != item["question_id"]:
-                await evidence.move(conn, evidence_id, target)
-                await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=evidence_id,
-                                   action="moved", before={"question": item["question_id"]},
-                                   after={"question": target})
-                await audits.touch(conn, audit_id, now)
-            return await self._to_question(conn, actor, row, target)
+            await self._move_file(conn, actor, row, item, ids[number - 1])
+            return await self._to_question(conn, actor, row, item["question_id"])
+
+    async def move_file_to(self, actor: Actor, audit_id: int, evidence_id: int, index: int) -> QuestionRecords:
+        """A question's button after ↪: the file goes there; the notes and files of the
+        question it came from, where the person stays."""
+        async with self.db.transaction() as conn:
+            row = await self._audit(conn, actor, audit_id)
+            item = await self._own_file(conn, row, evidence_id)
+            ids = self.snapshot(row).question_ids()
+            if not 0 <= index < len(ids):
+                raise AuditError("stale")
+            await self._move_file(conn, actor, row, item, ids[index])
+            await self._enter(conn, actor, row)
+            return await self._records(conn, row, ids.index(item["question_id"]), actor)
+
+    async def _move_file(self, conn, actor: Actor, row, item, target: str) -> None:
+        if target == item["question_id"]:
+            return
+        now = self.clock.now()
+        await evidence.move(conn, item["id"], target)
+        await trail.record(conn, at=now, person_id=actor.id, entity="evidence", entity_id=item["id"],
+                           action="moved", before={"question": item["question_id"]}, after={"question": target})
+        await audits.touch(conn, row["id"], now)
 
     async def _to_question(self, conn, actor: Actor, row, question_id: str) -> QuestionView:
         """The card of ``question_id`` (the person's place moves there while in the questions)."""

@@ -157,6 +157,16 @@ class FileDelete(Button, prefix="fd"):
 class FileMove(Button, prefix="fm"):
     audit: int
     file: int
+    page: int | None = None  # the page of question buttons (None: the page of the file's question)
+
+
+@dataclass(frozen=True)
+class FileMoveTo(Button, prefix="fmt"):
+    """A question's button after ↪: the file goes there."""
+
+    audit: int
+    file: int
+    index: int
 
 
 # --- summary and closing ---------------------------------------------------------------------

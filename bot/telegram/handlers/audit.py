@@ -36,6 +36,7 @@ from bot.telegram.keyboards.audit import (
     closing_rows,
     completed_rows,
     due_rows,
+    file_move_rows,
     paused_rows,
     question_rows,
     records_rows,
@@ -240,9 +241,17 @@ async def on_file_delete(update: Update, context: AuditContext, button: buttons.
 
 
 async def on_file_move(update: Update, context: AuditContext, button: buttons.FileMove) -> None:
-    current, total = await service(context).ask_file_move(context.actor, button.audit, button.file)
+    """↪ on a file: the questions as buttons (a typed number works too)."""
+    choice = await service(context).ask_file_move(context.actor, button.audit, button.file)
     await update.callback_query.answer()
-    await reply(update, context, "audit_file_move_ask", current=current, total=total)
+    await _show(update, context, "audit_file_move_ask", file_move_rows(context, choice, button.page),
+                audit_id=button.audit, current=choice.current + 1, total=len(choice.questions))
+
+
+async def on_file_move_to(update: Update, context: AuditContext, button: buttons.FileMoveTo) -> None:
+    view = await service(context).move_file_to(context.actor, button.audit, button.file, button.index)
+    await toast(update, context, "audit_file_moved_to", number=button.index + 1)
+    await _show(update, context, "audit_records", records_rows(context, view), audit_id=button.audit, r=view)
 
 
 
@@ -405,7 +414,7 @@ def callback_handlers() -> list[BaseHandler]:
         b.Team: on_team, b.Question: on_question,
         b.Discard: on_discard, b.DiscardConfirmed: on_discard_confirmed, b.AssignSections: on_assign_sections,
         b.Records: on_records, b.NoteEdit: on_note_edit, b.NoteDelete: on_note_delete,
-        b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.DueDate: on_due_date,
+        b.FileDelete: on_file_delete, b.FileMove: on_file_move, b.FileMoveTo: on_file_move_to, b.DueDate: on_due_date,
     }
     return [*(on_press(button, handler, who=auditors) for button, handler in routes.items()),
             on_press(b.Reopen, on_reopen, who=leads),

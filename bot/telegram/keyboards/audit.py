@@ -9,6 +9,7 @@ from bot.services.audit_service import (
     SUMMARY_PAGE,
     CardView,
     Completed,
+    FileMoveChoice,
     QuestionRecords,
     QuestionView,
     SectionAssignment,
@@ -150,6 +151,29 @@ def records_rows(context: AuditContext, r: QuestionRecords) -> list[list[tuple[s
               (label("btn_file_move", n=i), b.FileMove(r.audit_id, item["id"]).pack())]
              for i, item in enumerate(r.files, 1)]
     rows.append([(label("btn_back_to_question", number=r.index + 1), b.Jump(r.audit_id, r.index).pack())])
+    return rows
+
+
+MOVE_PAGE = 8  # question buttons per page when moving a file
+
+
+def file_move_rows(context: AuditContext, choice: FileMoveChoice, page: int | None) -> list[list[tuple[str, str]]]:
+    """A button per question (a page at a time, the file's own question marked), the pages,
+    and back to the notes and files of the question the file is on."""
+    label = context.label
+    pages = max(1, -(-len(choice.questions) // MOVE_PAGE))
+    page = min(max(choice.current // MOVE_PAGE if page is None else page, 0), pages - 1)
+    start = page * MOVE_PAGE
+    rows = [[(label("btn_move_here" if index == choice.current else "btn_move_to", number=index + 1, clause=clause,
+                    words=first_words(text)), b.FileMoveTo(choice.audit_id, choice.evidence_id, index).pack())]
+            for index, (clause, text) in enumerate(choice.questions[start:start + MOVE_PAGE], start)]
+    if pages > 1:
+        nav = [(label("btn_page_back"), b.FileMove(choice.audit_id, choice.evidence_id, page - 1).pack()) if page else None,
+               (label("btn_page", page=page + 1, pages=pages), b.FileMove(choice.audit_id, choice.evidence_id, page).pack()),
+               (label("btn_page_next"), b.FileMove(choice.audit_id, choice.evidence_id, page + 1).pack())
+               if page + 1 < pages else None]
+        rows.append([button for button in nav if button is not None])
+    rows.append([(label("btn_back_to_records"), b.Records(choice.audit_id, choice.current).pack())])
     return rows
 
 

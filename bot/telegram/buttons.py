@@ -131,6 +131,16 @@ class Jump(QuestionButton, prefix="qj"):
     pass
 
 
+@dataclass(frozen=True)
+class CarryVerdict(Button, prefix="qv"):
+    """✅ Effective (e) / ❌ Not effective (n): the verdict on last time's closed action,
+    from the card of question ``index``."""
+
+    audit: int
+    index: int
+    verdict: Literal["e", "n"]
+
+
 class Records(QuestionButton, prefix="qr"):
     """The notes and files of a question, to correct."""
 

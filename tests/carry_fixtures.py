@@ -6,7 +6,7 @@ from bot.domain.vocabulary import CapaState
 from storage.repos import findings
 from storage.sql import fetch_all
 from storage.times import to_db
-from tests.defect_fixtures import complete_from, label, send_photo
+from tests.defect_fixtures import label, send_photo
 from tests.harness import BotHarness, TgUser
 
 

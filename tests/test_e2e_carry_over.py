@@ -7,10 +7,10 @@ from __future__ import annotations
 import yaml
 
 from storage.sql import fetch_all
-from tests.audit_fixtures import start_audit, through_opening
+from tests.audit_fixtures import start_audit, team_of_two, through_opening
 from tests.carry_fixtures import a_year_on, answer, close_actions
 from tests.defect_fixtures import complete_from, label
-from tests.harness import AUDITOR_EN, STAFF_EN
+from tests.harness import AUDITOR, AUDITOR_EN, STAFF_EN
 from tests.helpers import button_labels, outbox
 
 
@@ -120,3 +120,33 @@ async def test_the_checklist_changed_between_the_audits(bot, clock):
     card = await bot.press(AUDITOR_EN, card.button(label(AUDITOR_EN, "btn_skip")), message_id=card.message_id)
     assert "Question d?" in card.text and "New question" in card.text and "Last time" not in card.text
 
+
+
+async def test_like_last_time(bot, clock):
+    plan, _, _ = await team_of_two(bot)  # Ann's audit of Office, with Wang
+    ask = await bot.press(AUDITOR_EN, plan.button(label(AUDITOR_EN, "btn_edit", field="Scope")), message_id=plan.message_id)
+    assert "Scope" in ask.text
+    await bot.say(AUDITOR_EN, "Document control and records of the Office, 2026")
+    card = await bot.command(AUDITOR_EN, "/resume")
+    card = await through_opening(bot, AUDITOR_EN, card)
+    card = await answer(bot, AUDITOR_EN, card, "conform")
+    await complete_from(bot, AUDITOR_EN, card)
+    await a_year_on(clock)
+
+    start = await bot.command(AUDITOR_EN, "/audit")
+    picker = await bot.press(AUDITOR_EN, start.button("ISO 9001"), message_id=start.message_id)  # another checklist
+    like = picker.button(label(AUDITOR_EN, "carry_btn_like_last_time", number="A-2026-001"))
+    assert "Like last time" in picker.text
+    mark = bot.double.mark()
+    plan = await bot.press(AUDITOR_EN, like, message_id=picker.message_id)
+    assert "A-2027-001" in plan.text and "functional department" in plan.text  # last time's checklist
+    assert "Document control and records of the Office, 2026" in plan.text and "Wang" in plan.text
+    told = await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and "A-2027-001" in (s.text or ""), after=mark)
+    assert "审核组" in told.text
+    stale = await bot.press_for_answer(AUDITOR_EN, like, message_id=picker.message_id, check=False)  # the old picker
+    assert "out of date" in stale.params["text"]
+    card = await through_opening(bot, AUDITOR_EN, plan)
+    assert "Result: <b>—</b>" in card.text and "Last time (A-2026-001" in card.text  # results empty
+    async with bot.db.read() as conn:
+        numbers = [r["number"] for r in await fetch_all(conn, "SELECT number FROM audits ORDER BY id")]
+    assert numbers == ["A-2026-001", "A-2027-001"]

@@ -41,6 +41,7 @@ from storage.db import Database
 from storage.files import FileStore
 from storage.repos import (
     audits,
+    carry_over,
     departments,
     dialogs,
     evidence,
@@ -304,7 +305,8 @@ class AuditService(CarryOver):
         async with self.db.transaction() as conn:
             await dialogs.put(conn, actor.id, flow=NEW_FLOW, data={"checklist": checklist_id},
                               message_id=message_id, at=self.clock.now())
-            return [dict(r) for r in await departments.list_active(conn)]
+            last = await carry_over.audited_departments(conn)  # "Like last time" is offered for these
+            return [{**dict(r), "previous": last.get(r["id"])} for r in await departments.list_active(conn)]
 
     async def ask_new_department(self, actor: Actor) -> None:
         """"➕ New department": the next text typed is its name."""

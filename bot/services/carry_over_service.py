@@ -12,6 +12,7 @@ a nonconformity with the reason as its statement: a repeat finding.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,6 +37,7 @@ from storage.times import from_db
 
 NOT_EFFECTIVE = "not_effective"  # awaiting: the reason an action was not effective, typed next
 MAX_REASON = 2000
+LIKE_FIELDS = ("audit_client", "objectives", "scope", "criteria", "participants")  # copied by "Like last time"
 
 
 class CarryError(ServiceError):
@@ -96,6 +98,39 @@ class CarryOver:
                            now["cancelled_at"] is not None, now["verdict"], now["reason"], now["verdict_by"],
                            at.astimezone(self.settings.tz) if at else None)
         return replace(view, carried=replace(carried, action=action))
+
+    # --- "Like last time" ---------------------------------------------------------------------
+
+    async def like_last_time(self, actor: Actor, department_id: int, *, plan_defaults: dict[str, str]):
+        """🔁 Like last time on the /audit department list: a new audit of the department with its
+        last completed audit's checklist (as offered now), plan fields and team; results empty.
+        Co-auditors are told, as when added by hand. Its plan card."""
+        if not actor.is_auditor or not actor.active:
+            raise CarryError("stale")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await self._new_audit_dialog(conn, actor)  # the /audit picker is the live one
+            last = await carry_over.latest_completed(conn, department_id)
+            if last is None:
+                raise CarryError("nothing_before")
+            checklist = self.checklists.get(last["checklist_id"])
+            if checklist is None:
+                raise CarryError("checklist_gone")
+            plan = json.loads(last["plan_json"] or "{}")
+            copied = {name: plan[name] for name in LIKE_FIELDS if plan.get(name)}
+            audit_id = await self._create(conn, actor, checklist, department_id, {**plan_defaults, **copied})
+            may_audit = {p["id"] for role in (Role.auditor, Role.lead) for p in await people.with_role(conn, role)}
+            team = [m["id"] for m in await audits.team(conn, last["id"]) if m["id"] != actor.id and m["id"] in may_audit]
+            for person_id in team:
+                await audits.add_member(conn, audit_id, person_id, "auditor", now)
+                await outbox.enqueue(conn, dedupe_key=f"team:{audit_id}:{person_id}:{now.isoformat()}",
+                                     chat_id=person_id, kind=NoticeKind.audit_team_added,
+                                     payload={"audit_id": audit_id, "by": actor.id, "to": person_id},
+                                     not_before=now, at=now)
+            await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
+                               action="like_last_time", after={"from": last["number"], "plan": sorted(copied),
+                                                               "team": team})
+        return await self.card(actor, audit_id)
 
     # --- the verdict -------------------------------------------------------------------------
 

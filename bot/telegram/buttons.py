@@ -49,6 +49,14 @@ class NewDepartment(Button, prefix="adn"):
     pass
 
 
+@dataclass(frozen=True)
+class LikeLastTime(Button, prefix="adl"):
+    """🔁 Like last time: a new audit of the department with its last audit's checklist,
+    plan (scope, objectives, criteria …) and team, the results empty."""
+
+    department: int
+
+
 # --- plan, opening and closing cards -----------------------------------------------------------
 
 

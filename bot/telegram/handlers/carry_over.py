@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler
 
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
-from bot.telegram.handlers.audit import _pressed_id, service, show
+from bot.telegram.handlers.audit import _pressed_id, plan_defaults, service, show
 from bot.telegram.refusals import auditors, on_press
 from bot.telegram.replies import reply, toast
 
@@ -26,5 +26,13 @@ async def on_verdict(update: Update, context: AuditContext, button: buttons.Carr
                 rows=[[(context.label("carry_btn_back"), buttons.Jump(button.audit, button.index).pack())]])
 
 
+async def on_like_last_time(update: Update, context: AuditContext, button: buttons.LikeLastTime) -> None:
+    """🔁 Like last time: the new audit's plan card, prefilled from the department's last audit."""
+    view = await service(context).like_last_time(context.actor, button.department, plan_defaults=plan_defaults(context))
+    await update.callback_query.answer()
+    await show(update, context, view)
+
+
 def callback_handlers() -> list[BaseHandler]:
-    return [on_press(buttons.CarryVerdict, on_verdict, who=auditors)]
+    return [on_press(buttons.CarryVerdict, on_verdict, who=auditors),
+            on_press(buttons.LikeLastTime, on_like_last_time, who=auditors)]

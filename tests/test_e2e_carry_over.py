@@ -9,9 +9,9 @@ import yaml
 from storage.sql import fetch_all
 from tests.audit_fixtures import start_audit, team_of_two, through_opening
 from tests.carry_fixtures import a_year_on, answer, close_actions
-from tests.defect_fixtures import complete_from, label
+from tests.defect_fixtures import complete_from, fetch_report, label
 from tests.harness import AUDITOR, AUDITOR_EN, STAFF_EN
-from tests.helpers import button_labels, outbox
+from tests.helpers import body_text, button_labels, outbox
 
 
 async def test_two_audits_a_year_apart(bot, clock):
@@ -80,6 +80,15 @@ async def test_two_audits_a_year_apart(bot, clock):
     card = await bot.press(AUDITOR_EN, card.button(label(AUDITOR_EN, "btn_next")), message_id=card.message_id)
     assert "Last time (A-2026-001" in card.text and "Conform" in card.text
     assert label(AUDITOR_EN, "carry_btn_effective") not in button_labels(card)
+
+    done = await complete_from(bot, AUDITOR_EN, card)
+    assert "completed" in done.text
+    text = body_text(await fetch_report(bot, AUDITOR_EN, "A-2027-001"))
+    assert "Follow-up of previous findings" in text and "Verified effective: 1; not effective: 1" in text
+    assert "A-2026-001 NC1" in text and "✔ Effective" in text and "✘ Not effective" in text
+    assert "Two interface matters this year again without minutes" in text
+    first_report = body_text(await fetch_report(bot, AUDITOR_EN, "A-2026-001"))
+    assert "Follow-up of previous findings" not in first_report  # a department's first audit
 
 
 def _checklist(version: int, questions: list[tuple[str, str]]) -> dict:

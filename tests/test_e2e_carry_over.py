@@ -4,8 +4,13 @@ the other not (its verification reopened, the new answer a repeat nonconformity)
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+import docx
 import yaml
 
+from bot.report.review.docx import render_review
+from bot.report.review.figures import load_review, parse_period
 from storage.sql import fetch_all
 from tests.audit_fixtures import start_audit, team_of_two, through_opening
 from tests.carry_fixtures import a_year_on, answer, close_actions
@@ -14,7 +19,7 @@ from tests.harness import AUDITOR, AUDITOR_EN, STAFF_EN
 from tests.helpers import body_text, button_labels, outbox
 
 
-async def test_two_audits_a_year_apart(bot, clock):
+async def test_two_audits_a_year_apart(bot, clock, tmp_path):
     await bot.join(AUDITOR_EN, "auditor")
     await bot.join(STAFF_EN, "staff", "Office")
     card = await through_opening(bot, AUDITOR_EN, await start_audit(bot, AUDITOR_EN, "functional", "Office"))
@@ -89,6 +94,15 @@ async def test_two_audits_a_year_apart(bot, clock):
     assert "Two interface matters this year again without minutes" in text
     first_report = body_text(await fetch_report(bot, AUDITOR_EN, "A-2026-001"))
     assert "Follow-up of previous findings" not in first_report  # a department's first audit
+
+    tz = ZoneInfo("Asia/Shanghai")
+    today = clock.now().astimezone(tz).date()
+    figures = await load_review(bot.db, parse_period(str(today.year), today), tz, today)
+    assert figures.verified == {"effective": 1, "not_effective": 1}
+    pack = body_text(docx.Document(render_review(figures, "en", tmp_path / "review.docx")))
+    assert "Earlier actions verified effective at the next audit" in pack
+    earlier = await load_review(bot.db, parse_period(str(today.year - 1), today), tz, today)
+    assert earlier.verified == {}
 
 
 def _checklist(version: int, questions: list[tuple[str, str]]) -> dict:

@@ -65,7 +65,8 @@ LONG_SUMMARY = SummaryView(  # every question a problem or unanswered: the list 
 
 SAMPLES: dict[str, list[dict]] = {
     "audit_choose_checklist": [{"planned": False}, {"planned": True}],
-    "audit_choose_department": [{"has_departments": True}, {"has_departments": False}],
+    "audit_choose_department": [{"has_departments": True}, {"has_departments": False},
+                                {"has_departments": True, "like_last_time": True}],
     "audit_department_ask": [{}],
     "audit_plan_card": [{"card": PLAN, "fields": CARDS["plan"]}, {"card": PLAN_FIRST, "fields": CARDS["plan"]},
                         {"card": PLAN_FROM_PROGRAMME, "fields": CARDS["plan"]}],

@@ -172,6 +172,7 @@ class NoticeKind(StrEnum):
     capa_moved_away = "capa_moved_away"
     capa_verifier_assigned = "capa_verifier_assigned"
     capa_verifier_released = "capa_verifier_released"
+    capa_reopened = "capa_reopened"  # the next audit found a closed action not effective
     audit_team_added = "audit_team_added"
     audit_findings = "audit_findings"
     lead_digest = "lead_digest"

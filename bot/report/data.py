@@ -20,6 +20,7 @@ from typing import Any
 from bot.domain.checklists import Checklist
 from bot.domain.repeat import repeat_of
 from bot.domain.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
+from bot.report.follow_up import FollowUp, load_follow_up
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import acknowledgements, audits, findings, programme, repeats, reports, revisions
@@ -222,6 +223,7 @@ class ReportData:
         return self.revisions[-1].rev if self.revisions else 1
     acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when) of the department
     impartiality: list[tuple[str, str]] = field(default_factory=list)  # (auditor, override reason)
+    follow_up: FollowUp | None = None  # the previous audit's findings, verified here (none: a first audit)
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -271,6 +273,7 @@ async def load_report_data(
         checklist = Checklist.from_json(audit["checklist_json"])
         basis = await repeats.repeat_basis(conn, audit["department_id"], audit_id, checklist)
         planned = await programme.by_audit(conn, audit_id)
+        follow_up = await load_follow_up(conn, audit, tz, clean_text)
         overrides = [(clean_text(m["name"]), clean_text(m["override_reason"]))
                      for m in (await programme.team(conn, planned["id"]) if planned else []) if m["override_reason"]]
     generated = (now or datetime.now(tz)).astimezone(tz)
@@ -298,6 +301,7 @@ async def load_report_data(
         questions=list(questions.values()),
         findings=_mark_repeats(_findings(questions, finding_rows, actions), basis),
         impartiality=overrides,
+        follow_up=follow_up,
         revisions=_revisions(first, history, tz),
         acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
     )

@@ -50,6 +50,7 @@ from bot.report.docx_parts import (
     row_flag,
     save_document,
 )
+from bot.report.follow_up import draw_follow_up
 from bot.report.photos import PhotoCache, PhotoScaler, PhotoSource, ScaledPhoto
 
 ProgressCallback = Callable[[int, int], None]
@@ -492,6 +493,10 @@ class _ReportBuilder(DocxWriter):
     # 9 corrective actions
 
     def _actions(self) -> None:
+        self._action_table()
+        draw_follow_up(self, self.data.follow_up, Grid)
+
+    def _action_table(self) -> None:
         with_action = self.data.actions()
         if not with_action:
             has_nc = bool(self.data.findings_of(NC_KINDS))

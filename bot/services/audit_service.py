@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.domain.carry_over import Carried
 from bot.domain.checklists import Checklist, EvidenceRule
 from bot.domain.clock import Clock
 from bot.domain.dates import read_date
@@ -31,6 +32,7 @@ from bot.domain.vocabulary import (
     Result,
     Role,
 )
+from bot.services.carry_over_service import NOT_EFFECTIVE, CarryOver
 from bot.services.people_service import Actor, clean_name
 from bot.services.reminder_service import queue_new_actions
 from bot.services.thumbnails import store_file
@@ -39,6 +41,7 @@ from storage.db import Database
 from storage.files import FileStore
 from storage.repos import (
     audits,
+    carry_over,
     departments,
     dialogs,
     evidence,
@@ -95,6 +98,7 @@ class QuestionView:
     answered_at: datetime | None = None
     replaced: tuple[str, str] | None = None  # (result, name): another person's answer this one replaced
     repeat_of: tuple[str, list[str]] | None = None  # a repeat finding: (previous audit, its NCs on the clause)
+    carried: Carried | None = None  # what the department's previous audit found here
 
 
 @dataclass(frozen=True)
@@ -270,7 +274,7 @@ class NewAudit:
     planned: list[dict] = field(default_factory=list)
 
 
-class AuditService:
+class AuditService(CarryOver):
     def __init__(self, db: Database, clock: Clock, settings: Settings, checklists: dict[str, Checklist],
                  files: FileStore, on_photo: Callable[[str], None] | None = None):
         self.db = db
@@ -280,6 +284,7 @@ class AuditService:
         self.files = files
         self._snapshots: dict[int, Checklist] = {}
         self._repeats: dict[int, RepeatBasis | None] = {}  # per audit: its department's previous NCs
+        self._carry = {}  # per audit: what its department's previous audit found, by question
         self.on_photo = on_photo  # told the SHA-256 of each new photo (reports prepare it)
 
     # --- starting ---------------------------------------------------------------------------
@@ -310,7 +315,8 @@ class AuditService:
         async with self.db.transaction() as conn:
             await dialogs.put(conn, actor.id, flow=NEW_FLOW, data={"checklist": checklist_id},
                               message_id=message_id, at=self.clock.now())
-            return [dict(r) for r in await departments.list_active(conn)]
+            last = await carry_over.audited_departments(conn)  # "Like last time" is offered for these
+            return [{**dict(r), "previous": last.get(r["id"])} for r in await departments.list_active(conn)]
 
     async def ask_new_department(self, actor: Actor) -> None:
         """"➕ New department": the next text typed is its name."""
@@ -440,6 +446,7 @@ class AuditService:
         if audit_id not in self._repeats and not AuditStatus(row["status"]).closed:
             self._repeats[audit_id] = await repeats.repeat_basis(conn, row["department_id"], audit_id,
                                                          self._snapshots[audit_id])
+        await self._remember_carry(conn, row)
         return row
 
     async def _enter(self, conn, actor: Actor, row, *, message_id: int | None = None,
@@ -481,6 +488,7 @@ class AuditService:
             oldest = next(iter(self._snapshots))
             self._snapshots.pop(oldest)
             self._repeats.pop(oldest, None)
+            self._carry.pop(oldest, None)
         self._snapshots[audit_id] = checklist
         return checklist
 
@@ -577,6 +585,8 @@ class AuditService:
             return await self.set_due_date(actor, audit_id, int(data["index"]), text), None
         if state["awaiting"] == "note_edit":
             return await self.edit_note(actor, audit_id, int(data["note"]), text), "note_edited"
+        if state["awaiting"] == NOT_EFFECTIVE:
+            return await self.not_effective_typed(actor, audit_id, int(data["index"]), text), NOT_EFFECTIVE
         if state["awaiting"] == "file_move":
             return await self.move_file(actor, audit_id, int(data["evidence"]), text), "file_moved"
         if state["awaiting"] == JUMP and _number_typed(text):
@@ -832,7 +842,7 @@ class AuditService:
     async def _question_view(self, conn, row, checklist: Checklist, index: int, actor: Actor) -> QuestionView:
         """The question in the reader's language (the checklist is bilingual)."""
         state = await audits.question_state(conn, row["id"], checklist.question_ids()[index])
-        return self._view_of(row, checklist, index, actor, state)
+        return await self._with_action(conn, self._view_of(row, checklist, index, actor, state))
 
     def _view_of(self, row, checklist: Checklist, index: int, actor: Actor, state, *, answered: int | None = None,
                  result: str | None = None, by: str | None = None, at: datetime | None = None,
@@ -852,6 +862,7 @@ class AuditService:
             answered=state["answered"] if answered is None else answered, answered_by=by,
             answered_at=at.astimezone(self.settings.tz) if at else None, replaced=replaced,
             repeat_of=self._repeat_of(row["id"], result, question.clause),
+            carried=self._carried(row["id"], question.id),
         )
 
     def _repeat_of(self, audit_id: int, result: str | None, clause: str) -> tuple[str, list[str]] | None:
@@ -923,11 +934,11 @@ class AuditService:
             if following is not None:
                 await audits.set_position(conn, audit_id, actor.id, following)
                 view = self._view_of(row, checklist, following, actor, upcoming, answered=answered)
-                return Recorded(kind, changed, replaced, index, view)
+                return Recorded(kind, changed, replaced, index, await self._with_action(conn, view))
             by, at = (actor.name, now) if changed else (current["answered_by_name"], from_db(current["answered_at"]))
             view = self._view_of(row, checklist, index, actor, current, answered=answered, result=kind,
                                  by=by, at=at, replaced=replaced)
-            return Recorded(kind, changed, replaced, index, view)
+            return Recorded(kind, changed, replaced, index, await self._with_action(conn, view))
 
     async def add_note(self, actor: Actor, audit_id: int, index: int | None, text: str) -> QuestionView:
         """A note on question ``index`` (None: the one the person is on)."""

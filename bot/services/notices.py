@@ -243,6 +243,16 @@ async def _capa_cancelled(conn: Any, payload: dict, today: date) -> dict[str, An
     return {"capa": await capa_view(conn, row, today), "reason": row["cancel_reason"] or ""}
 
 
+async def _capa_reopened(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
+    """A closed action found not effective at the next audit: back at its verification."""
+    row = await findings.get_capa(conn, payload["capa_id"])
+    if row is None or row["state"] != CapaState.implemented:
+        return None
+    audit = await audits.get(conn, payload["audit_id"])
+    return {"capa": await capa_view(conn, row, today), "reason": payload.get("reason", ""),
+            "audit_number": audit["number"] if audit else "", "to": payload.get("to", "staff")}
+
+
 async def _joined(conn: Any, payload: dict, today: date) -> dict[str, Any] | None:
     person = await people.get(conn, payload["person_id"])
     if person is None:
@@ -263,4 +273,5 @@ _OTHER: dict[str, Callable[[Any, dict, date], Awaitable[dict[str, Any] | None]]]
     NoticeKind.lead_audit_completed: _audit_completed,
     NoticeKind.capa_cancelled: _capa_cancelled,
     NoticeKind.lead_joined: _joined,
+    NoticeKind.capa_reopened: _capa_reopened,
 }

@@ -49,6 +49,14 @@ class NewDepartment(Button, prefix="adn"):
     pass
 
 
+@dataclass(frozen=True)
+class LikeLastTime(Button, prefix="adl"):
+    """🔁 Like last time: a new audit of the department with its last audit's checklist,
+    plan (scope, objectives, criteria …) and team, the results empty."""
+
+    department: int
+
+
 # --- plan, opening and closing cards -----------------------------------------------------------
 
 
@@ -129,6 +137,16 @@ class Question(Button, prefix="q"):
 
 class Jump(QuestionButton, prefix="qj"):
     pass
+
+
+@dataclass(frozen=True)
+class CarryVerdict(Button, prefix="qv"):
+    """✅ Effective (e) / ❌ Not effective (n): the verdict on last time's closed action,
+    from the card of question ``index``."""
+
+    audit: int
+    index: int
+    verdict: Literal["e", "n"]
 
 
 class Records(QuestionButton, prefix="qr"):

@@ -36,6 +36,7 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "capa_plan_reviews": ("reviewer_id",),
     "capa_extensions": ("requested_by", "decided_by"),
     "capa_reassignments": ("person_id", "from_auditor_id", "to_auditor_id"),
+    "capa_effectiveness": ("person_id",),
     "audit_acknowledgements": ("person_id",),
     "programme": ("created_by",),
     "programme_team": ("person_id",),

@@ -233,6 +233,9 @@ class _ReviewBuilder(DocxWriter):
     def _actions(self) -> None:
         figures, actions = self.figures, self.figures.actions
         self.heading(self.t("h_actions"), level=2)
+        if figures.verified:  # earlier actions judged at the next audit
+            self.key_values([(self.t("a_verified_effective"), str(figures.verified.get("effective", 0))),
+                             (self.t("a_verified_not_effective"), str(figures.verified.get("not_effective", 0)))])
         if not actions.raised:
             self.para(self.t("no_actions"))
             return
@@ -317,7 +320,7 @@ class _ReviewBuilder(DocxWriter):
     def _annex(self) -> None:
         self.para(self.t("annex_intro"))
         keys = ("audits_done", "planned", "conformity", "quarter", "by_clause", "repeat", "open", "overdue",
-                "closed", "on_time", "days", "rejected", "snapshot")
+                "closed", "on_time", "days", "rejected", "effectiveness", "snapshot")
         grid = Grid(self, (4.6, CONTENT_WIDTH.cm - 4.6), headers=(self.t("col_figure"), self.t("col_definition")))
         for key in keys:
             grid.row((self.t(f"def_{key}_name"), self.t(f"def_{key}")), fills=(LABEL_FILL,))

@@ -19,7 +19,9 @@ show; the builders only draw. The definitions, as the document's annex states th
   staff still have it and its due date has passed (as /status counts it), both on the day
   the review is made; on time = closed on or before the original due date; on-time
   closure rate = on time ÷ closed; days to close = local date of closure − local date of
-  the audit's completion; rejected = its implementation was rejected at least once.
+  the audit's completion; rejected = its implementation was rejected at least once;
+  verified effective / not effective: closed actions of earlier audits that the audits done
+  judged at the department's next audit (ISO 9001 10.2.1 d).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from bot.domain.repeat import REPEAT_KINDS, clause_key, repeat_of
 from bot.domain.vocabulary import ProgrammeState
 from bot.report.data import NC_KINDS, applicable_answers, clean_text, conformity_rate, parse_date
 from storage.db import Database
-from storage.repos import programme, review
+from storage.repos import carry_over, programme, review
 from storage.times import from_db
 
 FINDING_COLUMNS = ("major", "minor", "observation", "ofi")
@@ -288,6 +290,7 @@ class ReviewFigures:
     rejected: list[Rejected] = field(default_factory=list)
     trend: list[SnapshotDay] = field(default_factory=list)
     trend_by_department: list[DepartmentDay] = field(default_factory=list)
+    verified: dict[str, int] = field(default_factory=dict)  # earlier actions judged by the audits done: verdict → n
 
     @property
     def done(self) -> int:
@@ -327,10 +330,11 @@ async def load_review(db: Database, period: Period, tz: tzinfo, today: date) -> 
         finding_rows = await review.findings_before(conn, hi)
         action_rows = await review.actions(conn, lo, hi, today)
         snapshot_rows = await review.snapshots(conn, period.start, period.end)
+        verified = await carry_over.verdict_counts(conn, lo, hi)
         kept = await programme.any_active(conn)
         planned_rows = await programme.ending_in(conn, period.start, period.end) if kept else []
     clauses = _clauses(snapshots)
-    figures = ReviewFigures(period, today, str(getattr(tz, "key", tz)))
+    figures = ReviewFigures(period, today, str(getattr(tz, "key", tz)), verified=verified)
     if kept:
         figures.planned = len(planned_rows)
         figures.missed = sum(

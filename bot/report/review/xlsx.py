@@ -92,7 +92,7 @@ def write_review_workbook(figures: ReviewFigures, lang: str, out_path: Path | st
 
 
 DEFINITIONS = ("audits_done", "planned", "conformity", "quarter", "by_clause", "repeat", "open", "overdue",
-               "closed", "on_time", "days", "rejected", "snapshot")
+               "closed", "on_time", "days", "rejected", "effectiveness", "snapshot")
 
 
 def _sheet_name(text: str) -> str:
@@ -123,6 +123,8 @@ def _action_figures(figures: ReviewFigures, t: Any) -> list[dict[str, Any]]:
     a = figures.actions
     values = (("a_raised", a.raised), ("a_open", a.open), ("a_overdue", a.overdue), ("a_closed", a.closed),
               ("a_on_time", a.on_time_rate), ("a_mean_days", a.mean_days), ("a_median_days", a.median_days),
-              ("a_rejected", a.rejected), ("f_made_on", figures.today.isoformat()))
+              ("a_rejected", a.rejected), ("a_verified_effective", figures.verified.get("effective", 0)),
+              ("a_verified_not_effective", figures.verified.get("not_effective", 0)),
+              ("f_made_on", figures.today.isoformat()))
     return [{"figure": t(key), "value": value if key != "a_on_time" or value is None else round(value, 4)}
             for key, value in values]

@@ -119,9 +119,12 @@ async def on_checklist(update: Update, context: AuditContext, button: buttons.Ch
     departments = await service(context).choose_checklist(context.actor, button.checklist,
                                                           message_id=_pressed_id(update))
     await update.callback_query.answer()
-    rows = [[(d["name"], buttons.ChooseDepartment(d["id"]).pack())] for d in departments]
+    rows = [[(d["name"], buttons.ChooseDepartment(d["id"]).pack()),
+             *([(context.label("carry_btn_like_last_time", number=d["previous"]),
+                 buttons.LikeLastTime(d["id"]).pack())] if d.get("previous") else [])] for d in departments]
     rows.append([(context.label("audit_new_department"), buttons.NewDepartment().pack())])
-    await edit_or_send(update, context, "audit_choose_department", rows=rows, has_departments=bool(departments))
+    await edit_or_send(update, context, "audit_choose_department", rows=rows, has_departments=bool(departments),
+                       like_last_time=any(d.get("previous") for d in departments))
 
 
 async def on_new_department(update: Update, context: AuditContext, button: buttons.NewDepartment) -> None:

@@ -37,6 +37,9 @@ def question_rows(context: AuditContext, q: QuestionView) -> list[list[tuple[str
         return label(key), b.Question(q.audit_id, q.index, to).pack()
 
     rows = [[result_button(result) for result in row] for row in RESULT_ROWS]
+    if q.carried is not None and q.carried.can_verify:  # last time's action: effective or not, one tap
+        rows.insert(0, [(label("carry_btn_effective"), b.CarryVerdict(q.audit_id, q.index, "e").pack()),
+                        (label("carry_btn_not_effective"), b.CarryVerdict(q.audit_id, q.index, "n").pack())])
     forward = move("btn_next", b.Move.next) if q.result else move("btn_skip", b.Move.skip)
     rows.append([result_button(Result.na), forward])
     rows.append([move("btn_back", b.Move.back), move("btn_sections", b.Move.sections),

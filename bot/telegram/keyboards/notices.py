@@ -34,6 +34,8 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
         return respond_rows(capa, label)
     if kind in (K.capa_implemented, K.capa_planned, K.capa_extension_asked, K.capa_verifier_assigned):
         return verify_rows(capa, label)
+    if kind == K.capa_reopened:
+        return verify_rows(capa, label) if values.get("to") == "verifier" else []
     if kind == K.capa_escalation:
         return [[(label("capa_btn_view"), buttons.CapaView(capa.id).pack())]]
     return []

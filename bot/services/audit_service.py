@@ -648,6 +648,14 @@ class AuditService(CarryOver):
             if row["status"] != expected:
                 raise AuditError("stale")
             new = order[expected]
+            if new == AuditStatus.opening:  # who attends: the department's participants of the plan and the team
+                opening = json.loads(row["opening_json"])
+                if not opening.get("attendees"):
+                    opening["attendees"] = _attendees(json.loads(row["plan_json"]).get("participants"),
+                                                      [m["name"] for m in await audits.team(conn, audit_id)],
+                                                      row["lang"])
+                    if opening["attendees"]:
+                        await audits.set_card(conn, audit_id, "opening", opening, now)
             if expected == AuditStatus.opening:
                 opening = json.loads(row["opening_json"])
                 opening["held_at"] = now.isoformat()
@@ -1484,6 +1492,15 @@ def _number_typed(text: str) -> str | None:
 def _position(row) -> int:
     """The question the person is on (0 before they are in the team: a lead's first visit)."""
     return row["position"] or 0
+
+
+def _attendees(participants: str | None, team: list[str], lang: str) -> str:
+    """The opening meeting's attendees to start from: the plan's participants, then the team
+    (names already among the participants are not repeated)."""
+    given = (participants or "").strip()
+    names, parts = ("、", "；") if lang == "zh" else (", ", "; ")
+    extra = names.join(name for name in team if name and name not in given)
+    return parts.join(part for part in (given, extra) if part)
 
 
 def _question_id(checklist: Checklist, index: int) -> str:

@@ -40,6 +40,8 @@ SAMPLES: dict[str, list[dict]] = {
     "invite_list": [{"invites": [{"code": "x", "role": r, "department": HOSTILE if r == "staff" else None,
                                   "creator": HOSTILE, "expires_at": "2026-12-01T00:00:00+00:00"}
                                  for r in ("auditor", "staff")] * 10}, {"invites": []}],
+    "role_changed": [{"role": r, "held": h, "by": b} for r in ("auditor", "lead") for h in (True, False)
+                     for b in (HOSTILE, "")],
     "lead_joined": [{"person": {"name": HOSTILE}, "role": "staff", "department": HOSTILE},
                     {"person": {"name": "Li"}, "role": "auditor", "department": None}],
     "invite_created": [{"invite": _INVITE, "link": "https://t.me/bot?start=abc"}],

@@ -54,6 +54,8 @@ SAMPLES: dict[str, list[dict]] = {
     "programme_reminder": [{"item": _item(), "stage": "before14", "days": 14},
                            {"item": _item(month=False), "stage": "before1", "days": 1}],
     "programme_missed": [{"item": _item("missed")}],
+    "programme_team_added": [{"item": _item(), "by": "Lena Lead"}, {"item": _item(month=False), "by": ""}],
+    "programme_team_removed": [{"item": _item(), "by": "Lena Lead"}, {"item": _item(), "by": ""}],
     "programme_send_file": [{}],
     "programme_export_caption": [{"year": 2027}],
     "programme_import_problems": [{"problems": [HOSTILE]}, {"problems": [HOSTILE * 10] * 40}],

@@ -182,6 +182,9 @@ class NoticeKind(StrEnum):
     lead_joined = "lead_joined"
     programme_reminder = "programme_reminder"
     programme_missed = "programme_missed"
+    programme_team_added = "programme_team_added"  # put on a planned audit's team
+    programme_team_removed = "programme_team_removed"  # taken off it (its ▶ Start no longer works for them)
+    role_changed = "role_changed"  # a lead gave or took the auditor or lead role
     commands = "commands"
 
 

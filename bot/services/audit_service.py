@@ -403,7 +403,7 @@ class AuditService(CarryOver):
                 raise AuditError("stale")
             team = await programme.team(conn, item_id)
             if actor.id not in {m["person_id"] for m in team} and not actor.is_lead:
-                raise AuditError("not_in_team")
+                raise AuditError("not_in_programme_team", department=row["department"])
             started = row["audit_id"] is not None and row["audit_status"] != AuditStatus.cancelled
             if not started:
                 checklist = self.checklists.get(row["checklist_id"])
@@ -416,6 +416,10 @@ class AuditService(CarryOver):
                 for member in team:
                     if member["person_id"] != actor.id:
                         await audits.add_member(conn, audit_id, member["person_id"], "auditor", now)
+                        await outbox.enqueue(conn, dedupe_key=f"team:{audit_id}:{member['person_id']}:{now.isoformat()}",
+                                             chat_id=member["person_id"], kind=NoticeKind.audit_team_added,
+                                             payload={"audit_id": audit_id, "by": actor.id, "to": member["person_id"]},
+                                             not_before=now, at=now)
                 await programme.update(conn, item_id, now, audit_id=audit_id)
         if started:
             return await self.resume(actor, row["audit_id"])

@@ -33,7 +33,7 @@ STAFF_KINDS = (K.capa_new, K.capa_photos, K.capa_reminder, K.capa_rejected, K.ca
 LEAD_KINDS = (K.capa_escalation, K.capa_no_staff, K.lead_digest, K.lead_blocked, K.lead_poison_update,
               K.lead_audit_completed, K.lead_joined, K.programme_missed)
 _LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
-PROGRAMME_KINDS = (K.programme_reminder, K.programme_missed)
+PROGRAMME_KINDS = (K.programme_reminder, K.programme_missed, K.programme_team_added, K.programme_team_removed)
 # The action states in which a notice about it still applies.
 VALID_STATES = {
     NoticeKind.capa_new: CAPA_STAFF_STATES,
@@ -91,6 +91,11 @@ class NoticeService:
             if kind in PROGRAMME_KINDS:
                 values = (await self.programme.notice(conn, kind, payload, chat_id, person["lang"])
                           if self.programme is not None else None)
+            elif kind == NoticeKind.role_changed:  # still so when it goes out
+                held = (payload["role"], 0) in roles
+                by = await people.get(conn, payload.get("by")) if payload.get("by") else None
+                values = ({"role": payload["role"], "held": held, "by": by["name"] if by else ""}
+                          if held == payload["held"] else None)
             elif kind == NoticeKind.commands:  # their menu, from their roles now
                 values = {"roles": sorted({role for role, _ in roles})}
             elif kind == NoticeKind.audit_findings:  # to the audited department's contacts

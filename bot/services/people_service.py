@@ -404,6 +404,10 @@ class PeopleService:
             await trail.record(conn, at=now, person_id=actor.id, entity="person", entity_id=person_id,
                                action="role_added" if held else "role_removed", after={"role": role})
             await queue_menu(conn, person_id, now)
+            if person_id != actor.id:
+                await outbox.enqueue(conn, dedupe_key=f"role:{person_id}:{role}:{held}:{now.isoformat()}",
+                                     chat_id=person_id, kind=NoticeKind.role_changed,
+                                     payload={"role": role, "held": held, "by": actor.id}, not_before=now, at=now)
         return held
 
 

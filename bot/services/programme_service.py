@@ -330,6 +330,8 @@ class ProgrammeService:
                 if len(members) == 1 and row["status"] == ProgrammeStatus.active:
                     raise ProgrammeError("team_empty")
                 await repo.remove_member(conn, item_id, person_id)
+                if row["status"] == ProgrammeStatus.active:
+                    await self._tell_team(conn, actor, item_id, [person_id], NoticeKind.programme_team_removed, now)
             else:
                 if auditor is None:
                     raise ProgrammeError("stale")
@@ -339,8 +341,20 @@ class ProgrammeService:
                                       data={"item": item_id, "person": person_id}, at=now)
                     return OverrideAsked(item_id, auditor["name"], why)
                 await repo.add_member(conn, item_id, person_id, now)
+                if row["status"] == ProgrammeStatus.active:
+                    await self._tell_team(conn, actor, item_id, [person_id], NoticeKind.programme_team_added, now)
             item = await self._item(conn, await repo.get(conn, item_id), actor.lang, self.today(), team=True)
             return item, await self._choices(conn, item)
+
+    async def _tell_team(self, conn, actor: Actor, item_id: int, people_ids: list[int], kind: str,
+                         now: datetime) -> None:
+        """Queue ``kind`` (put on or taken off a planned audit's team) for each of ``people_ids``
+        but the lead doing it."""
+        for person_id in people_ids:
+            if person_id != actor.id:
+                await outbox.enqueue(conn, dedupe_key=f"progteam:{item_id}:{person_id}:{kind}:{now.isoformat()}",
+                                     chat_id=person_id, kind=kind, payload={"item": item_id, "by": actor.id},
+                                     not_before=now, at=now)
 
     async def _override(self, actor: Actor, item_id: int, person_id: int, text: str) -> Item:
         reason = clean_text(text)[:MAX_REASON].strip()
@@ -350,6 +364,8 @@ class ProgrammeService:
         async with self.db.transaction() as conn:
             row = await self._row(conn, item_id, editable=True)
             await repo.add_member(conn, item_id, person_id, now, override_reason=reason)
+            if row["status"] == ProgrammeStatus.active:
+                await self._tell_team(conn, actor, item_id, [person_id], NoticeKind.programme_team_added, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="programme", entity_id=item_id,
                                action="impartiality_override", after={"person": person_id, "reason": reason})
             await self._end_typing(conn, actor, item_id)
@@ -368,6 +384,8 @@ class ProgrammeService:
             self._checked(rules.Window(date.fromisoformat(row["window_start"]), date.fromisoformat(row["window_end"])))
             if row["status"] == ProgrammeStatus.draft:
                 await repo.update(conn, item_id, now, status=ProgrammeStatus.active)
+                await self._tell_team(conn, actor, item_id, [m["person_id"] for m in await repo.team(conn, item_id)],
+                                      NoticeKind.programme_team_added, now)
                 await trail.record(conn, at=now, person_id=actor.id, entity="programme", entity_id=item_id,
                                    action="added", after={"department": row["department"],
                                                           "window": [row["window_start"], row["window_end"]]})
@@ -422,9 +440,16 @@ class ProgrammeService:
         """What a queued reminder or missed notice shows now; None once it no longer applies."""
         today = self.today()
         row = await repo.get(conn, payload["item"])
-        if row is None or row["status"] != ProgrammeStatus.active:
+        if row is None:
             return None
         item = await self._item(conn, row, lang, today, team=True)
+        on_team = chat_id in {m["person_id"] for m in item.team}
+        if kind == NoticeKind.programme_team_removed:  # unless put back on since
+            return None if on_team else {"item": item, "by": await _name(conn, payload.get("by"))}
+        if row["status"] != ProgrammeStatus.active:
+            return None
+        if kind == NoticeKind.programme_team_added:
+            return {"item": item, "by": await _name(conn, payload.get("by"))} if on_team else None
         if kind == "programme_reminder":
             if item.state != ProgrammeState.planned or rules.reminder_stage(item.window_start, today) != payload["stage"]:
                 return None
@@ -659,3 +684,8 @@ def _top_clause(clause: str) -> str:
 def _require_lead(actor: Actor) -> None:
     if not actor.is_lead:
         raise NotAllowed()
+
+
+async def _name(conn, person_id: int | None) -> str:
+    person = await people.get(conn, person_id) if person_id else None
+    return person["name"] if person else ""

@@ -24,7 +24,7 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     if kind == K.audit_findings:
         return [] if values["acknowledged_at"] else [
             [(label("ack_btn"), buttons.AcknowledgeFindings(values["audit"]["id"]).pack())]]
-    if kind in (K.programme_reminder, K.programme_missed):
+    if kind in (K.programme_reminder, K.programme_missed, K.programme_team_added):
         return _programme_rows(kind, values, label)
     capa = values.get("capa")
     if capa is None:
@@ -43,7 +43,7 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
 
 def _programme_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     item = values.get("item")
-    if kind == K.programme_reminder and item is not None:
+    if kind in (K.programme_reminder, K.programme_team_added) and item is not None:
         return [[(label("programme_btn_start"), buttons.ProgrammeStart(item.id).pack())]]
     if kind == K.programme_missed and item is not None:
         return [[(label("programme_btn_open"), buttons.ProgrammeItem(item.id).pack())]]

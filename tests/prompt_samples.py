@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from bot.services.dialog_service import Place
+
 HOSTILE = "<script>alert(1)</script> & 办公室"
 ACTOR_ALL = {"name": HOSTILE, "is_lead": True, "is_auditor": True, "is_staff": True}
 ACTOR_STAFF = {"name": "Li", "is_lead": False, "is_auditor": False, "is_staff": True}
 
 _INVITE = SimpleNamespace(code="abc", role="staff", department=HOSTILE, department_created=True, expires_days=7)
 _PERSON = SimpleNamespace(name=HOSTILE, roles=frozenset({"auditor", "lead"}), active=False, is_lead=True)
+
+_PLACES = [Place("audit", 1, "A-2026-001", HOSTILE), Place("capa", 2, "NC1", HOSTILE, "why_more"),
+           Place("capa", 2, "NC12", HOSTILE, None), Place("capa", 2, "NC1", HOSTILE, "effectiveness", staff=False)]
 
 SAMPLES: dict[str, list[dict]] = {
     "stranger": [{}],
@@ -28,7 +33,7 @@ SAMPLES: dict[str, list[dict]] = {
     "not_allowed": [{}],
     "lang_choose": [{}],
     "lang_set": [{}],
-    "cancelled": [{"had_dialog": True}, {"had_dialog": False}],
+    "cancelled": [{"had_dialog": True}, {"had_dialog": False}, {"had_dialog": True, "place": _PLACES[1]}],
     "join_invalid": [{}],
     "join_expired": [{}],
     "join_used": [{}],
@@ -63,7 +68,8 @@ SAMPLES: dict[str, list[dict]] = {
         {"person": _PERSON, "card": SimpleNamespace(staff=[{"id": 1, "name": HOSTILE}],
                                                     choices=[{"id": 2, "name": HOSTILE}], confirm_deactivate=False)},
     ],
-    "menu": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}],
+    "menu": [{"actor": ACTOR_ALL}, {"actor": ACTOR_STAFF}, {"actor": ACTOR_ALL, "place": _PLACES[0]}],
+    "dialog_place": [{"place": p} for p in _PLACES],
     "help": [{"sections": [{"title": HOSTILE, "tip": HOSTILE, "lines": [("audit", HOSTILE)]},
                            {"title": "All", "tip": None, "lines": [("lang", "中文 / English")]}]},
              {"sections": []}],

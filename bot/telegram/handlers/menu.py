@@ -29,7 +29,10 @@ def menu_rows(context: AuditContext) -> list[list[tuple[str, str]]]:
 
 
 async def show_menu(update: Update, context: AuditContext) -> None:
-    await reply(update, context, "menu", rows=menu_rows(context), actor=start.actor_view(context))
+    """The menu; above it, where the person left off in an audit or an action (with ⏯)."""
+    place = await context.rt.dialogs.place(context.actor) if context.actor.known else None
+    await reply(update, context, "menu", rows=start.place_rows(context, place) + menu_rows(context),
+                actor=start.actor_view(context), place=place)
 
 
 async def start_command(update: Update, context: AuditContext) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler
 
+from bot.services.dialog_service import Place
 from bot.telegram import buttons
 from bot.telegram.commands import command_table
 from bot.telegram.context import AuditContext, refused
@@ -37,9 +38,22 @@ async def on_lang(update: Update, context: AuditContext, button: buttons.Lang) -
 
 
 async def cancel(update: Update, context: AuditContext) -> None:
-    """Leave the current dialog; what was saved stays saved."""
-    had = await context.rt.dialogs.cancel(context.actor)
-    await reply(update, context, "cancelled", had_dialog=had)
+    """Leave the current dialog; what was saved stays saved; a button back to the audit or
+    the action one was at."""
+    done = await context.rt.dialogs.cancel(context.actor)
+    await reply(update, context, "cancelled", rows=place_rows(context, done.place), had_dialog=done.had_dialog,
+                place=done.place)
+
+
+def place_rows(context: AuditContext, place: Place | None) -> list[list[tuple[str, str]]]:
+    """⏯ Continue: the audit (its place is kept), or the action's card (staff or verifier)."""
+    if place is None:
+        return []
+    if place.flow == "audit":
+        target = buttons.Resume(place.id)
+    else:
+        target = buttons.CapaOpen(place.id) if place.staff else buttons.CapaView(place.id)
+    return [[(context.label("btn_continue_place", number=place.number), target.pack())]]
 
 
 async def unknown_command(update: Update, context: AuditContext) -> None:

@@ -397,7 +397,7 @@ async def test_due_dates_quick_buttons_and_typed_forms(bot: BotHarness, clock):
     closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
     ask = await bot.press(AUDITOR_EN, closing.button("📅"), message_id=closing.message_id)
     labels = button_labels(ask)
-    assert [t.split(" (")[0] for t in labels] == ["+30 days", "+60 days", "+90 days"]
+    assert [t.split(" (")[0] for t in labels] == ["+30 days", "+60 days", "+90 days", "◀ Back"]
     closing = await bot.press(AUDITOR_EN, ask.button("+90 days"), message_id=ask.message_id)
     ninety = labels[2].split("(")[1].rstrip(")")
     assert f"due {ninety}" in closing.text

@@ -38,3 +38,40 @@ async def test_start_during_an_audit_offers_the_audit(bot):
     assert "您正在进行审核" in menu.plain_text and "法制办公室" in menu.plain_text
     card = await bot.press(AUDITOR, menu.buttons[0][0][1], message_id=menu.message_id)
     assert "1/" in card.plain_text
+
+
+async def test_back_on_a_typed_prompt_returns_to_its_card(bot):
+    from tests.audit_fixtures import start_audit
+    await bot.join(AUDITOR, "auditor")
+    plan = await start_audit(bot, AUDITOR, "职能部门", "法制办公室")
+    ask = await bot.press(AUDITOR, plan.button("受审部门参加人员"), message_id=plan.message_id)
+    card = await bot.press(AUDITOR, ask.button("◀ 返回"), message_id=ask.message_id)
+    assert "审核计划" in card.plain_text and "✅" in " ".join(button_labels(card))
+    async with bot.db.read() as conn:
+        from storage.sql import fetch_value
+        assert await fetch_value(conn, "SELECT awaiting FROM dialog_state") is None
+
+
+async def test_back_on_the_verifiers_reason_prompt_asks_nothing(bot, clock):
+    from storage.repos import findings
+    action, verify = await _implemented(bot, clock)
+    ask = await bot.press(AUDITOR, verify.button("退回"), message_id=verify.message_id)
+    assert "为什么暂不通过" in ask.plain_text
+    card = await bot.press(AUDITOR, ask.button("◀ 返回"), message_id=ask.message_id)
+    assert "验证通过" in " ".join(button_labels(card))
+    async with bot.db.read() as conn:
+        assert (await findings.get_capa(conn, action.capa_id))["state"] == "implemented"
+
+
+async def _implemented(bot, clock):
+    await cast(bot.db)
+    action = await make_action(bot.db, due=DUE)
+    await day(bot, clock, local(11, 2))
+    clock.set(local(11, 2, 10))
+    async with bot.db.transaction() as conn:
+        from storage.repos import findings
+        await findings.update_capa(conn, action.capa_id, clock.now(), state="implemented",
+                                   implementation="新模板已发布。", correction="已补签。")
+    card = await bot.command(AUDITOR, "/capa")
+    card = await bot.press(AUDITOR, card.buttons[0][0][1], message_id=card.message_id)
+    return action, card

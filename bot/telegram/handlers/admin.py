@@ -11,6 +11,7 @@ from bot.report import TELEGRAM_FILE_LIMIT
 from bot.services.people_service import Invite, NewDepartment, PersonCard
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
+from bot.telegram.keyboards.common import back_rows
 from bot.telegram.refusals import leads, on_press
 from bot.telegram.replies import edit_or_send, reply, toast
 
@@ -82,7 +83,7 @@ async def on_invite_department(update: Update, context: AuditContext, button: bu
 async def on_invite_new_department(update: Update, context: AuditContext, button: buttons.InviteNewDepartment) -> None:
     await context.rt.people.ask_invite_department(context.actor)
     await update.callback_query.answer()
-    await reply(update, context, "invite_department_ask")
+    await reply(update, context, "invite_department_ask", rows=back_rows(context.label))
 
 
 async def on_invite_revoke(update: Update, context: AuditContext, button: buttons.InviteRevoke) -> None:
@@ -103,13 +104,13 @@ async def departments(update: Update, context: AuditContext) -> None:
 async def on_create_department(update: Update, context: AuditContext, button: buttons.CreateDepartment) -> None:
     await context.rt.people.ask_new_department(context.actor)
     await update.callback_query.answer()
-    await reply(update, context, "department_new_ask", rows=[[(context.label("btn_back"), buttons.LeaveDialog().pack())]])
+    await reply(update, context, "department_new_ask", rows=back_rows(context.label))
 
 
 async def on_rename_department(update: Update, context: AuditContext, button: buttons.RenameDepartment) -> None:
     name = await context.rt.people.ask_department_name(context.actor, button.department)
     await update.callback_query.answer()
-    await reply(update, context, "department_rename_ask", name=name)
+    await reply(update, context, "department_rename_ask", name=name, rows=back_rows(context.label))
 
 
 async def on_admin_text(update: Update, context: AuditContext, state: dict) -> None:

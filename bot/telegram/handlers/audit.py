@@ -45,6 +45,7 @@ from bot.telegram.keyboards.audit import (
     summary_rows,
     team_rows,
 )
+from bot.telegram.keyboards.common import back_rows
 from bot.telegram.refusals import auditors, explain, leads, on_press
 from bot.telegram.replies import Rows, edit_or_send, reply, toast
 
@@ -130,7 +131,7 @@ async def on_checklist(update: Update, context: AuditContext, button: buttons.Ch
 async def on_new_department(update: Update, context: AuditContext, button: buttons.NewDepartment) -> None:
     await service(context).ask_new_department(context.actor)
     await update.callback_query.answer()
-    await reply(update, context, "audit_department_ask")
+    await reply(update, context, "audit_department_ask", rows=back_rows(context.label))
 
 
 async def on_department(update: Update, context: AuditContext, button: buttons.ChooseDepartment) -> None:
@@ -152,7 +153,7 @@ async def on_card_field(update: Update, context: AuditContext, button: buttons.C
     """An ✏️ button: the next text typed fills that field."""
     name, current = await service(context).ask_field(context.actor, button.audit, button.field)
     await update.callback_query.answer()
-    await reply(update, context, "audit_field_ask", field=name, current=current)
+    await reply(update, context, "audit_field_ask", field=name, current=current, rows=back_rows(context.label))
 
 
 
@@ -228,7 +229,7 @@ async def on_records(update: Update, context: AuditContext, button: buttons.Reco
 async def on_note_edit(update: Update, context: AuditContext, button: buttons.NoteEdit) -> None:
     current = await service(context).ask_note_edit(context.actor, button.audit, button.note)
     await update.callback_query.answer()
-    await reply(update, context, "audit_note_edit_ask", current=current)
+    await reply(update, context, "audit_note_edit_ask", current=current, rows=back_rows(context.label))
 
 
 async def on_note_delete(update: Update, context: AuditContext, button: buttons.NoteDelete) -> None:
@@ -289,7 +290,8 @@ async def on_audit_media(update: Update, context: AuditContext, state: dict) -> 
 async def on_due_date(update: Update, context: AuditContext, button: buttons.DueDate) -> None:
     choices = await service(context).ask_due(context.actor, button.audit, button.index)
     await update.callback_query.answer()
-    await reply(update, context, "audit_due_ask", rows=due_rows(context, button.audit, button.index, choices))
+    await reply(update, context, "audit_due_ask",
+                rows=due_rows(context, button.audit, button.index, choices) + back_rows(context.label))
 
 
 
@@ -353,7 +355,7 @@ async def on_reopen(update: Update, context: AuditContext, button: buttons.Reope
     audit = await service(context).ask_reopen_reason(context.actor, button.audit)
     await update.callback_query.answer()
     await reply(update, context, "audit_reopen_reason_ask", audit=audit,
-                rows=[[(context.label("btn_back"), buttons.LeaveDialog().pack())]])
+                rows=back_rows(context.label))
 
 
 async def on_reopen_reason(update: Update, context: AuditContext, state: dict) -> None:

@@ -15,6 +15,7 @@ from bot.telegram import buttons
 from bot.telegram.commands import command_table
 from bot.telegram.context import AuditContext
 from bot.telegram.handlers import start
+from bot.telegram.handlers.going_on import go_on
 from bot.telegram.refusals import on_press
 from bot.telegram.replies import reply
 
@@ -69,10 +70,14 @@ async def on_menu(update: Update, context: AuditContext, button: buttons.Menu) -
 
 
 async def on_leave_dialog(update: Update, context: AuditContext, button: buttons.LeaveDialog) -> None:
-    """◀ Back from a typed prompt: as /cancel, then the menu."""
-    await context.rt.dialogs.cancel(context.actor)
+    """◀ Back from a typed prompt: as /cancel, then the card the prompt came from (the audit's,
+    the action's), else the menu."""
+    done = await context.rt.dialogs.cancel(context.actor)
     await update.callback_query.answer()
-    await show_menu(update, context)
+    if done.place is not None:
+        await go_on(update, context, done.place)
+    else:
+        await show_menu(update, context)
 
 
 def callback_handlers() -> list[BaseHandler]:

@@ -20,6 +20,7 @@ from bot.services.programme_service import Item, OverrideAsked, ProgrammeService
 from bot.telegram import buttons as b
 from bot.telegram.context import AuditContext
 from bot.telegram.handlers import audit, checklists
+from bot.telegram.keyboards.common import back_rows
 from bot.telegram.refusals import auditors, leads, on_press
 from bot.telegram.replies import Rows, edit_or_send, reply
 
@@ -181,7 +182,7 @@ async def on_team(update: Update, context: AuditContext, button: b.ProgrammeTeam
         result = await service(context).toggle_member(context.actor, button.item, button.person)
         if isinstance(result, OverrideAsked):
             await update.callback_query.answer()
-            await reply(update, context, "programme_override_ask", asked=result)
+            await reply(update, context, "programme_override_ask", asked=result, rows=back_rows(context.label))
             return
         item, choices = result
     await update.callback_query.answer()

@@ -10,6 +10,7 @@ from bot.domain.dates import add_months
 from bot.domain.vocabulary import CapaState, CapaStep, ExtensionState, ReturnStep
 from bot.services.capa_service import Step
 from bot.telegram import buttons
+from bot.telegram.keyboards.common import back_rows
 from bot.telegram.replies import Label, Rows
 
 
@@ -78,6 +79,8 @@ def _step_rows(step: Step, today: date, label: Label) -> Rows:
         return [[(label("capa_btn_confirm"), buttons.CapaConfirm(capa_id).pack()),
                  (label("capa_btn_start_over"), buttons.CapaStartOver(capa_id).pack())],
                 *([extend_row(step.capa, label)] if _may_ask_extension(step.capa) else [])]
+    if step.name in (CapaStep.effectiveness, CapaStep.reject_reason, CapaStep.return_reason):
+        return back_rows(label)  # back to the verifier's card, nothing asked
     if step.name in (CapaStep.extend_date, CapaStep.extend_reason):
         return [[(label("capa_btn_extend_back"), buttons.CapaExtendBack(capa_id).pack())]]
     if step.name in (CapaStep.planned, CapaStep.extension_asked):

@@ -55,9 +55,10 @@ async def test_review_in_chinese_with_the_daily_trend(bot, clock):
     assert len(document.inline_shapes) == 5  # and the trend of open and overdue actions
     assert "每日快照" in workbook.sheetnames
     trend = list(workbook["每日快照"].iter_rows(min_row=2, values_only=True))
-    assert [(row[1], row[2]) for row in trend] == [(1, 1), (1, 1)]  # Lab's action is open and overdue
+    # Lab's action is open and overdue: both snapshots, then today as it is now (issue 23, point 23)
+    assert [(row[1], row[2]) for row in trend] == [(1, 1), (1, 1), (1, 1)]
     by_department = list(workbook["各部门每日快照"].iter_rows(min_row=2, values_only=True))
-    assert [row[1:] for row in by_department] == [("Lab", 1, 1, 0), ("Ops", 0, 0, 0)] * 2
+    assert [row[1:] for row in by_department] == [("Lab", 1, 1, 0), ("Ops", 0, 0, 0)] * 3
 
 
 async def test_an_empty_period_says_so_without_charts(bot):

@@ -119,3 +119,11 @@ async def test_charts_fall_back_cleanly_without_a_cjk_font(db, tmp_path, monkeyp
     document = docx.Document(str(render_review(figures, "zh", tmp_path / "r.docx")))
     assert len(document.inline_shapes) == 4
     assert any("没有中文字体" in p.text for p in document.paragraphs)
+
+
+async def test_the_trend_ends_with_today_as_it_is_now(db):
+    """Issue 23, point 23: no snapshot of today yet (it is taken when the day ends), so the
+    trend's last day is counted when the pack is built: the open action is open."""
+    figures = await load_review(db, parse_period("2026", TODAY), TZ, TODAY)
+    last = figures.trend[-1]
+    assert last.day == TODAY and last.open == figures.actions.open == 1

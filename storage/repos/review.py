@@ -96,6 +96,14 @@ async def actions(conn: AsyncConnection, lo: datetime, hi: datetime, today: date
 
 # --- daily snapshots ---------------------------------------------------------------------------
 
+# open, overdue (as at the end of :today) and closed in [lo, hi) of the joined actions c
+_DAY_FIGURES = (
+    "COALESCE(SUM(CASE WHEN c.state <> 'closed' THEN 1 ELSE 0 END), 0) AS open_actions,"
+    f" COALESCE(SUM(CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END), 0) AS overdue_actions,"
+    " COALESCE(SUM(CASE WHEN c.closed_at >= :lo AND c.closed_at < :hi THEN 1 ELSE 0 END), 0) AS closed_in_day"
+)
+
+
 async def has_snapshot(conn: AsyncConnection, day: date) -> bool:
     return await fetch_one(conn, "SELECT 1 FROM review_snapshots WHERE day = :day LIMIT 1",
                            {"day": day.isoformat()}) is not None
@@ -109,17 +117,25 @@ async def take_snapshot(conn: AsyncConnection, day: date, lo: datetime, hi: date
     cur = await execute(
         conn,
         "INSERT INTO review_snapshots(day, department_id, open_actions, overdue_actions, closed_in_day,"
-        " taken_at)"
-        " SELECT :day, d.id,"
-        " COALESCE(SUM(CASE WHEN c.state <> 'closed' THEN 1 ELSE 0 END), 0),"
-        f" COALESCE(SUM(CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN c.closed_at >= :lo AND c.closed_at < :hi THEN 1 ELSE 0 END), 0), :at"
+        f" taken_at) SELECT :day, d.id, {_DAY_FIGURES}, :at"
         " FROM departments d LEFT JOIN capa c ON c.department_id = d.id AND c.cancelled_at IS NULL"
         " WHERE 1 = 1 GROUP BY d.id"
         " ON CONFLICT (day, department_id) DO NOTHING",
         {**_bounds(lo, hi), "day": day.isoformat(), "today": day.isoformat(), "at": to_db(at)},
     )
     return max(cur.rowcount, 0)
+
+
+async def figures_now(conn: AsyncConnection, day: date, lo: datetime, hi: datetime) -> list[RowMapping]:
+    """The figures of local ``day`` so far, counted now, per department, as ``snapshots``
+    gives them (the review of a period that includes today shows today as it is)."""
+    return await fetch_all(
+        conn,
+        f"SELECT :day AS day, d.id AS department_id, d.name AS department, {_DAY_FIGURES}"
+        " FROM departments d LEFT JOIN capa c ON c.department_id = d.id AND c.cancelled_at IS NULL"
+        " GROUP BY d.id, d.name ORDER BY lower(d.name), d.id",
+        {**_bounds(lo, hi), "day": day.isoformat(), "today": day.isoformat()},
+    )
 
 
 async def snapshots(conn: AsyncConnection, first: date, last: date) -> list[RowMapping]:

@@ -330,6 +330,10 @@ async def load_review(db: Database, period: Period, tz: tzinfo, today: date) -> 
         finding_rows = await review.findings_before(conn, hi)
         action_rows = await review.actions(conn, lo, hi, today)
         snapshot_rows = await review.snapshots(conn, period.start, period.end)
+        if period.start <= today <= period.end:  # today as it is now, not a snapshot of earlier
+            start = datetime.combine(today, time(), tz)
+            snapshot_rows = [r for r in snapshot_rows if r["day"] < today.isoformat()] + list(
+                await review.figures_now(conn, today, start, start + timedelta(days=1)))
         verified = await carry_over.verdict_counts(conn, lo, hi)
         kept = await programme.any_active(conn)
         planned_rows = await programme.ending_in(conn, period.start, period.end) if kept else []

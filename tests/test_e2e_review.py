@@ -24,8 +24,8 @@ async def test_review_in_english(bot):
     ready, document, workbook = await review(bot, LEAD, "2026")
     assert "2026-01-01 – 2026-12-31" in ready and "3 audits completed" in ready
     assert headings(document) == [
-        "1 Inputs to the management review (9.3.2)", "2 Audit results (9.3.2 c 6)",
-        "3 Nonconformities and corrective actions (9.3.2 c 4)", "4 Trends from the daily snapshots",
+        "1 Inputs to the management review (9.3.2)", "2 Audit results (9.3.2 c) 6))",
+        "3 Nonconformities and corrective actions (9.3.2 c) 4))", "4 Trends from the daily snapshots",
         "5 Decisions and actions (9.3.3)", "Annex: Definitions of the figures"]
     text = document_text(document)
     assert "not known yet" in text  # planned and missed: said, not invented
@@ -49,7 +49,7 @@ async def test_review_in_chinese_with_the_daily_trend(bot, clock):
     assert [(r["day"], r["n"]) for r in rows] == [("2026-11-01", 2), ("2026-11-02", 2)]
     ready, document, workbook = await review(bot, AUDITOR)
     assert "管理评审输入" in ready and "4 次审核" in ready  # the last 12 months: A0 too
-    assert headings(document)[1] == "2 审核结果（9.3.2 c 6）"
+    assert headings(document)[1] == "2 审核结果（9.3.2 c) 6)）"
     text = document_text(document)
     assert "暂无法得知" in text and "资源需求" in text and "按时关闭率" in text
     assert len(document.inline_shapes) == 5  # and the trend of open and overdue actions

@@ -30,11 +30,11 @@ def test_cli_review_in_both_languages(tmp_path, monkeypatch, capsys):
                      "--xlsx", str(tmp_path / "review.xlsx")]) == 0
     assert "3 audits" in capsys.readouterr().out
     document = docx.Document(str(out))
-    assert any(p.text == "2 Audit results (9.3.2 c 6)" for p in document.paragraphs)
+    assert any(p.text == "2 Audit results (9.3.2 c) 6))" for p in document.paragraphs)
     assert len(document.inline_shapes) == 4
     assert "Definitions" in openpyxl.load_workbook(tmp_path / "review.xlsx").sheetnames
     assert cli.main(["review", "--from", "2026-01-01", "--to", "2026-12-31", "-o", str(out), "--lang", "zh"]) == 0
-    assert any(p.text == "2 审核结果（9.3.2 c 6）" for p in docx.Document(str(out)).paragraphs)
+    assert any(p.text == "2 审核结果（9.3.2 c) 6)）" for p in docx.Document(str(out)).paragraphs)
 
 
 def test_cli_review_bad_dates(tmp_path, monkeypatch, capsys):

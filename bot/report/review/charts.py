@@ -125,6 +125,12 @@ def _rotate(axes, names: Sequence[str]) -> None:
             label.set_horizontalalignment("right")
 
 
+def _value(value: float | None, percent: bool) -> str:
+    if not value:
+        return ""
+    return f"{value:.0%}" if percent else f"{value:g}"
+
+
 def bar_chart(names: Sequence[str], series: Sequence[Series], *, percent: bool = False,
               stacked: bool = True) -> bytes:
     """Vertical bars per category: stacked series, or one series of rates (``percent``)."""
@@ -133,14 +139,19 @@ def bar_chart(names: Sequence[str], series: Sequence[Series], *, percent: bool =
     positions = range(len(labels))
     bottom = [0.0] * len(labels)
     width = 0.6 if stacked or len(series) == 1 else 0.8 / len(series)
+    inside = stacked and len(series) > 1  # stacked segments carry their value inside
     for index, one in enumerate(series):
         values = [v or 0.0 for v in one.values]
         if stacked:
-            axes.bar(positions, values, width, bottom=bottom, label=_plain(one.label), color=one.color)
+            bars = axes.bar(positions, values, width, bottom=bottom, label=_plain(one.label), color=one.color)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         else:
             offset = (index - (len(series) - 1) / 2) * width
-            axes.bar([p + offset for p in positions], values, width, label=_plain(one.label), color=one.color)
+            bars = axes.bar([p + offset for p in positions], values, width, label=_plain(one.label), color=one.color)
+        # every bar says its value (a single bar alone gives no scale to read it against)
+        axes.bar_label(bars, labels=[_value(v, percent) for v in one.values],
+                       label_type="center" if inside else "edge", fontsize=8, padding=0 if inside else 2,
+                       color="white" if inside else "black")
     axes.set_xticks(list(positions), labels)
     pad = max(0.0, (MIN_SLOTS - len(labels)) / 2)  # a lone bar stays a bar, not a wall
     axes.set_xlim(-0.5 - pad, len(labels) - 0.5 + pad)

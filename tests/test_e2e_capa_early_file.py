@@ -9,6 +9,7 @@ from __future__ import annotations
 from storage.repos import evidence
 from tests.audit_fixtures import jpeg
 from tests.capa_fixtures import DUE, cast, day, local, make_action
+from tests.defect_fixtures import fetch_report
 from tests.harness import AUDITOR, STAFF
 from tests.helpers import last_to
 
@@ -45,3 +46,8 @@ async def test_a_photo_during_the_plan_is_kept_for_the_implementation(bot, clock
     await bot.press(STAFF, card.button("提交验证"), message_id=card.message_id)
     await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and "已实施，请验证" in (s.plain_text or ""),
                               timeout=15)
+    # issue 23, point 23: the report's action section shows the department's evidence photo
+    document = await fetch_report(bot, AUDITOR)
+    captions = [p.text for p in document.paragraphs] + [
+        p.text for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    assert any("NC1 · 实施情况" in text for text in captions), captions[-20:]

@@ -145,6 +145,8 @@ class Action:
     effectiveness: str = ""
     rejection_reason: str = ""
     closed_at: datetime | None = None
+    photos: list[Photo] = field(default_factory=list)  # the department's evidence of implementation
+    documents: int = 0  # other files of that evidence (documents, voice messages)
 
 
 @dataclass
@@ -265,6 +267,7 @@ async def load_report_data(
         answer_rows = await reports.answers_with_people(conn, audit_id)
         note_rows = await reports.notes_with_people(conn, audit_id)
         evidence_rows = await reports.evidence_with_people(conn, audit_id)
+        action_evidence = await reports.action_evidence_with_people(conn, audit_id)
         finding_rows = await findings.of_audit(conn, audit_id)
         capa_rows = await findings.capas_of_audit(conn, audit_id)
         history = await revisions.history(conn, audit_id)
@@ -283,6 +286,14 @@ async def load_report_data(
     _apply_notes(questions, note_rows, tz)
     _apply_evidence(questions, evidence_rows, files, tz)
     actions = {row["finding_id"]: _action(row, tz, generated.date()) for row in capa_rows}
+    for row in action_evidence:
+        action = actions.get(row["finding_id"])
+        if action is None:
+            continue
+        if row["kind"] == "photo" or (row["mime_type"] or "") in PHOTO_MIME_TYPES:
+            action.photos.append(_photo(row, files, tz))
+        else:
+            action.documents += 1
     return ReportData(
         audit_id=audit_id,
         number=clean_text(audit["number"]),

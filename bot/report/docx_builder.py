@@ -230,8 +230,9 @@ class _ReportBuilder(DocxWriter):
 
     def _queue_photos(self) -> None:
         """Start scaling every photo the report shows, in the order it shows them."""
-        questions = [f.question for f in self.data.findings] + self._annex_questions()
-        photos = [photo for question in questions for photo in question.photos]
+        photos = [photo for f in self.data.findings
+                  for photo in (*f.question.photos, *(f.action.photos if f.action else ()))]
+        photos += [photo for question in self._annex_questions() for photo in question.photos]
         self.photo_total = len(photos)
         self.scaler.start((photo, photo.path) for photo in photos)
         if self.on_progress:
@@ -423,19 +424,26 @@ class _ReportBuilder(DocxWriter):
             (self.t("fd_rejection"), action.rejection_reason),
             (self.t("fd_closed"), _day(action.closed_at)),
         ]
+        if action.documents:
+            rows.append((self.t("fd_implementation_files"), self.t("fd_implementation_files_n", n=action.documents)))
         always = {self.t("fd_state"), self.t("fd_due")}
         self.key_values([(k, v) for k, v in rows if v or k in always])
+        self._photo_grid(action.photos, finding.question, f"{finding.number} · {self.t('fd_implementation')}")
 
     # photos
 
     def _photos(self, question: QuestionResult, ref: str) -> None:
         """The photos of a question, two per row, each with its caption."""
-        if not question.photos:
+        self._photo_grid(question.photos, question, ref)
+
+    def _photo_grid(self, photos: list[Photo], question: QuestionResult, ref: str) -> None:
+        """``photos`` (of ``question``, or of its action), two per row, each with its caption."""
+        if not photos:
             return
         half = CONTENT_WIDTH.cm / 2
         grid = Grid(self, (half, half), style_id=self.styles["Normal Table"])
-        for start in range(0, len(question.photos), 2):
-            pair = question.photos[start:start + 2]
+        for start in range(0, len(photos), 2):
+            pair = photos[start:start + 2]
             fillers = [lambda cell, p=photo: self._photo(cell, p, question, ref) for photo in pair]
             grid.row(fillers + [""] * (2 - len(pair)))
             row_flag(grid.table.rows[-1], "w:cantSplit")

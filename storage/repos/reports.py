@@ -54,6 +54,18 @@ async def evidence_with_people(conn: AsyncConnection, audit_id: int) -> list[Row
     )
 
 
+async def action_evidence_with_people(conn: AsyncConnection, audit_id: int) -> list[RowMapping]:
+    """The files the departments sent as evidence of the implementation of this audit's
+    actions, oldest first, with the action's finding and who sent them."""
+    return await fetch_all(
+        conn,
+        "SELECT e.*, c.finding_id, p.name AS person FROM evidence e JOIN capa c ON c.id = e.capa_id"
+        " LEFT JOIN people p ON p.id = e.person_id"
+        " WHERE c.audit_id = :audit_id AND e.deleted_at IS NULL ORDER BY e.created_at, e.id",
+        {"audit_id": audit_id},
+    )
+
+
 # --- the export: every audit ---------------------------------------------------------------
 
 async def export_audits(conn: AsyncConnection) -> list[RowMapping]:

@@ -21,6 +21,7 @@ from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
 from bot.services.review_service import ReviewService
+from bot.services.search_service import SearchService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
 from storage.db import Database
@@ -52,6 +53,7 @@ class Runtime:
     leader: Leadership  # whether this replica runs the once-only passes
     programme: ProgrammeService
     privacy: PrivacyService  # lifetimes of personal data; a person's export and erasure
+    search: SearchService  # /find
 
     async def close(self) -> None:
         await self.leader.release()
@@ -92,4 +94,5 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         leader=Leadership(db),
         programme=programme,
         privacy=PrivacyService(db, clock, settings, files),
+        search=SearchService(db, clock, settings),
     )

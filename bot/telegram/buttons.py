@@ -603,3 +603,14 @@ class ProgrammeImport(Button, prefix="pgf"):
 class ProgrammeField(Button, prefix="pgp"):
     item: int
     field: Literal["scope", "objectives"]
+
+
+# --- /find -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindPage(Button, prefix="fnp"):
+    """Page ``page`` of the person's search number ``serial`` (their last /find)."""
+
+    serial: int
+    page: int

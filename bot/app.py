@@ -28,6 +28,7 @@ from bot.services import (
     audit_service,
     capa_service,
     checklist_service,
+    document_request_service,
     people_service,
     programme_service,
 )
@@ -56,6 +57,7 @@ from bot.telegram.handlers import (
     lead,
     menu,
     programme,
+    records,
     report,
     review,
     start,
@@ -76,6 +78,8 @@ FLOWS: dict[str, Flow] = {
     programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
     checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
                                  explain_as=checklists.explain_refusal),
+    document_request_service.ASK_FLOW: Flow(text=records.on_ask_text),
+    document_request_service.GIVE_FLOW: Flow(text=records.on_give_text, media=records.on_give_media),
 }
 
 # Every command, in menu order: whom it is offered to (None: everyone with a role), whether
@@ -121,6 +125,7 @@ def register_handlers(application: Application) -> None:
             *checklists.callback_handlers(),
             *programme.callback_handlers(),
             *find.callback_handlers(),
+            *records.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, on_text),
             checklists.document_handler(FLOWS, on_media),

@@ -13,6 +13,7 @@ from bot.services.audit_service import AuditService
 from bot.services.capa_service import CapaService
 from bot.services.checklist_service import ChecklistService
 from bot.services.dialog_service import DialogService
+from bot.services.document_request_service import DocumentRequestService
 from bot.services.inbox_service import InboxService
 from bot.services.notices import NoticeService
 from bot.services.people_service import PeopleService
@@ -54,6 +55,7 @@ class Runtime:
     programme: ProgrammeService
     privacy: PrivacyService  # lifetimes of personal data; a person's export and erasure
     search: SearchService  # /find
+    records: DocumentRequestService  # records the department provides before the audit
 
     async def close(self) -> None:
         await self.leader.release()
@@ -95,4 +97,5 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         programme=programme,
         privacy=PrivacyService(db, clock, settings, files),
         search=SearchService(db, clock, settings),
+        records=DocumentRequestService(db, clock, settings, files),
     )

@@ -181,6 +181,8 @@ class NoticeKind(StrEnum):
     lead_joined = "lead_joined"
     programme_reminder = "programme_reminder"
     programme_missed = "programme_missed"
+    records_requested = "records_requested"
+    records_returned = "records_returned"
     commands = "commands"
 
 

@@ -155,9 +155,46 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Text, nullable=False),
     )
 
+    op.create_table(
+        "document_requests",
+        sa.Column("id", INT, sa.Identity(), primary_key=True),
+        sa.Column("audit_id", INT, sa.ForeignKey("audits.id"), nullable=False),
+        sa.Column("requested_by", INT, sa.ForeignKey("people.id"), nullable=False),
+        sa.Column("due_date", sa.Text, nullable=False),
+        sa.Column("created_at", sa.Text, nullable=False),
+    )
+    op.create_index("document_requests_audit", "document_requests", ["audit_id"])
+    op.create_table(
+        "document_request_items",
+        sa.Column("id", INT, sa.Identity(), primary_key=True),
+        sa.Column("request_id", INT, sa.ForeignKey("document_requests.id"), nullable=False),
+        sa.Column("position", INT, nullable=False),
+        sa.Column("question_id", sa.Text),  # asked by question; else ``text`` says what
+        sa.Column("text", sa.Text),
+        sa.Column("state", sa.Text, nullable=False, server_default=sa.text("'asked'")),
+        sa.Column("note", sa.Text),  # why there is no such record (not applicable)
+        sa.Column("document_date", sa.Text),  # the date the documents bear, as the clerk gave it
+        sa.Column("late", INT, nullable=False, server_default=sa.text("0")),  # answered after the audit started
+        sa.Column("answered_by", INT, sa.ForeignKey("people.id", ondelete="SET NULL")),
+        sa.Column("answered_at", sa.Text),
+        sa.Column("return_reason", sa.Text),
+        sa.CheckConstraint("state IN ('asked', 'provided', 'not_applicable', 'returned')"),
+    )
+    op.create_index("document_request_items_request", "document_request_items", ["request_id"])
+    with op.batch_alter_table("evidence") as batch:
+        batch.add_column(sa.Column("source", sa.Text))  # 'department': provided on a document request
+        batch.add_column(sa.Column("document_date", sa.Text))  # the date the document bears (local ISO date)
+        batch.add_column(sa.Column("request_item_id", INT))
+
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    with op.batch_alter_table("evidence") as batch:
+        batch.drop_column("request_item_id")
+        batch.drop_column("document_date")
+        batch.drop_column("source")
+    op.drop_table("document_request_items")
+    op.drop_table("document_requests")
     op.drop_table("search_queries")
     for table, event in _maintenance(dialect):
         name = _name(table, event)

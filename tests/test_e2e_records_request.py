@@ -100,8 +100,14 @@ async def test_too_big_wrong_type_and_late_answers(bot):
     assert [i["state"] for i in await items(bot)] == ["asked", "asked", "asked"]
 
     # the audit starts (plan confirmed); an answer after that is still taken, marked late
-    await bot.press(AUDITOR, plan.button("确认"), message_id=plan.message_id)
+    opening = await bot.press(AUDITOR, plan.button("确认"), message_id=plan.message_id)
     card = await bot.press(STAFF, notice.button("📎 1."), message_id=notice.message_id)
     card = await bot.send_document(STAFF, b"%PDF-1.4 late", "late.pdf")
     assert "已收到 1 个文件" in card.text and "逾期提供" in card.text
     assert [(f["source"], f["late"]) for f in await department_evidence(bot)] == [("department", 1)]
+
+    # question 3's card (the item asked by its number) shows what the department provided
+    first = await bot.press(AUDITOR, opening.button("▶"), message_id=opening.message_id)
+    await bot.press(AUDITOR, first.button("汇总并结束"), message_id=first.message_id)  # a typed number opens it
+    third = await bot.say(AUDITOR, "3")
+    assert "📨 部门提供：1 份文件" in third.text, third.text

@@ -95,6 +95,8 @@ class QuestionView:
     answered_at: datetime | None = None
     replaced: tuple[str, str] | None = None  # (result, name): another person's answer this one replaced
     repeat_of: tuple[str, list[str]] | None = None  # a repeat finding: (previous audit, its NCs on the clause)
+    provided: int = 0  # evidence files the department provided on a document request
+    not_applicable: int = 0  # items about this question the department answered "not applicable"
 
 
 @dataclass(frozen=True)
@@ -842,6 +844,7 @@ class AuditService:
             answered=state["answered"] if answered is None else answered, answered_by=by,
             answered_at=at.astimezone(self.settings.tz) if at else None, replaced=replaced,
             repeat_of=self._repeat_of(row["id"], result, question.clause),
+            provided=state["provided_count"] or 0, not_applicable=state["not_applicable_count"] or 0,
         )
 
     def _repeat_of(self, audit_id: int, result: str | None, clause: str) -> tuple[str, list[str]] | None:

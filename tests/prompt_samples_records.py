@@ -21,7 +21,9 @@ SAMPLES: dict[str, list[dict]] = {
         {"draft": Draft(1, "A-2026-001", "Office", [], _DUE, [], _ITEMS, returning=_ITEMS[0])},
     ],
     "records_requested": [{"card": RequestCard(1, 1, "A-2026-001", "财务局", _DUE, _ITEMS, "Wang")},
-                          {"card": RequestCard(1, 1, "A-2026-001", "Office", _DUE, _ITEMS[:1])}],
+                          {"card": RequestCard(1, 1, "A-2026-001", "Office", _DUE, _ITEMS[:1])},
+                          *({"card": RequestCard(1, 1, "A-2026-001", "财务局", _DUE, _ITEMS), "stage": stage}
+                            for stage in ("before1", "due", "overdue:2"))],
     "records_item": [{"card": ItemCard(_ITEMS[0], 1, "A-2026-001", "财务局", _DUE)},
                      {"card": ItemCard(_ITEMS[1], 1, "A-2026-001", "财务局", _DUE, "note")},
                      {"card": ItemCard(_ITEMS[2], 1, "A-2026-001", "财务局", _DUE)}],

@@ -111,3 +111,29 @@ async def test_too_big_wrong_type_and_late_answers(bot):
     await bot.press(AUDITOR, first.button("汇总并结束"), message_id=first.message_id)  # a typed number opens it
     third = await bot.say(AUDITOR, "3")
     assert "📨 部门提供：1 份文件" in third.text, third.text
+
+
+async def test_reminders_once_per_stage_and_not_once_answered(bot, clock):
+    from datetime import UTC, datetime
+
+    from tests.helpers import messages_to
+
+    await requested(bot)  # due 2026-11-09 (a week after the clock's start)
+    clock.set(datetime(2026, 11, 8, 12, 30, tzinfo=UTC))  # 20:30 in Shanghai, the day before: quiet hours
+    mark = bot.double.mark()
+    await bot.tick()
+    assert not [s for s in bot.double.sent[mark:] if s.chat_id == STAFF.id]
+    clock.set(datetime(2026, 11, 9, 1, 0, tzinfo=UTC))  # 09:00 on the due date: one reminder, the latest stage
+    await bot.tick()
+    await bot.tick()
+    reminders = [s for s in bot.double.sent[mark:] if s.chat_id == STAFF.id and "提醒" in (s.text or "")]
+    assert len(reminders) == 1 and "今天到期" in reminders[0].text
+    assert len(messages_to(bot, STAFF.id, "提醒")) == 1
+    for n in (1, 2, 3):  # everything answered: no reminder of a later stage
+        card = await bot.press(STAFF, reminders[0].button(f"📎 {n}."), message_id=reminders[0].message_id)
+        card = await bot.press(STAFF, card.button("不适用"), message_id=card.message_id)
+        await bot.say(STAFF, "不适用：本部门无此类记录")
+    clock.set(datetime(2026, 11, 12, 2, 0, tzinfo=UTC))
+    mark = bot.double.mark()
+    await bot.tick()
+    assert not [s for s in bot.double.sent[mark:] if s.chat_id == STAFF.id and "提醒" in (s.text or "")]

@@ -20,7 +20,7 @@ from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
 from bot.domain.dates import parse_date
 from bot.domain.errors import ServiceError
-from bot.domain.reminder_rules import not_before
+from bot.domain.reminder_rules import Rules, not_before, stage_on
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import AuditStatus, NoticeKind, Role
 from bot.services.people_service import Actor
@@ -38,6 +38,7 @@ MAX_ITEM = 200  # characters of a typed item
 MAX_NOTE = 500
 DUE_CHOICES = (2, 5, 7, 14)  # days from today offered as the due date
 DEFAULT_DUE = 5
+REMIND_STAGES = ("before1", "due")  # and every overdue stage; a request is days, not weeks, ahead
 # What an audit takes as records: photos, and documents of these kinds.
 ACCEPTED = frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".txt",
                       ".csv", ".jpg", ".jpeg", ".png", ".heic", ".tif", ".tiff", ".ofd", ".wps", ".et"})
@@ -345,11 +346,37 @@ class DocumentRequestService:
         return _card_of(row, lang, awaiting)
 
 
-async def notice(conn: Any, kind: str, payload: dict[str, Any], lang: str, roles: set) -> dict[str, Any] | None:
-    """The values of a records notice (None when it no longer applies to the recipient)."""
+async def queue_reminders(conn: Any, rules: Rules, now: Any) -> int:
+    """The reminder pass's part: each request with items still to answer reminds the
+    department's contacts once per stage (as actions do: 1 day before, on the due date, every
+    few days late; only the latest stage, never in the quiet hours). Returns rows queued."""
+    today, queued = rules.today(now), 0
+    for row in await requests.waiting(conn):
+        stage = stage_on(rules, date.fromisoformat(row["due_date"]), today)
+        if stage is None or (stage.name not in REMIND_STAGES and not stage.name.startswith("overdue:")):
+            continue
+        for person in await people.staff_of(conn, row["department_id"]):
+            queued += await outbox.enqueue(
+                conn, dedupe_key=f"records-remind:{row['id']}:{stage.name}:{person['id']}", chat_id=person["id"],
+                kind=NoticeKind.records_requested, payload={"request_id": row["id"], "stage": stage.name},
+                not_before=not_before(rules, now), at=now)
+    return queued
+
+
+async def notice(conn: Any, kind: str, payload: dict[str, Any], lang: str, roles: set,
+                 today: date | None = None, rules: Rules | None = None) -> dict[str, Any] | None:
+    """The values of a records notice (None when it no longer applies to the recipient; a
+    reminder, once nothing is left to answer or a later stage applies)."""
     if kind == NoticeKind.records_requested:
         card = await request_card(conn, payload["request_id"], lang, roles)
-        return None if card is None else {"card": card}
+        if card is None:
+            return None
+        stage = payload.get("stage")
+        if stage is not None:
+            current = stage_on(rules, card.due, today) if rules is not None and today is not None else None
+            if not await requests.open_items(conn, card.request_id) or current is None or current.name != stage:
+                return None
+        return {"card": card, "stage": stage}
     row = await requests.item(conn, payload["item_id"])
     if row is None or row["state"] != "returned" or (Role.staff, row["department_id"]) not in roles:
         return None

@@ -95,7 +95,8 @@ class NoticeService:
             elif kind == NoticeKind.commands:  # their menu, from their roles now
                 values = {"roles": sorted({role for role, _ in roles})}
             elif kind in (NoticeKind.records_requested, NoticeKind.records_returned):  # to the department's contacts
-                values = await document_request_service.notice(conn, kind, payload, person["lang"], roles)
+                values = await document_request_service.notice(conn, kind, payload, person["lang"], roles,
+                                                               today, self.rules)
             elif kind == NoticeKind.audit_findings:  # to the audited department's contacts
                 audit = await audits.get(conn, payload["audit_id"])
                 values = None

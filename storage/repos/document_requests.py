@@ -98,3 +98,18 @@ async def provided_on_question(conn: AsyncConnection, audit_id: int, question_id
               " JOIN document_requests r ON r.id = i.request_id"
               " WHERE r.audit_id = :a AND i.question_id = :q AND i.state != 'asked' ORDER BY i.id",
         {"a": audit_id, "q": question_id})
+
+
+async def waiting(conn: AsyncConnection) -> list[RowMapping]:
+    """Requests of audits not closed with items still to answer (asked, or returned), with how many."""
+    return await fetch_all(
+        conn, "SELECT r.id, r.due_date, a.department_id, COUNT(*) AS open_items FROM document_requests r"
+              " JOIN audits a ON a.id = r.audit_id JOIN document_request_items i ON i.request_id = r.id"
+              " WHERE a.status NOT IN ('completed', 'cancelled') AND i.state IN ('asked', 'returned')"
+              " GROUP BY r.id, r.due_date, a.department_id")
+
+
+async def open_items(conn: AsyncConnection, request_id: int) -> int:
+    return int(await fetch_value(
+        conn, "SELECT COUNT(*) FROM document_request_items WHERE request_id = :r AND state IN ('asked', 'returned')",
+        {"r": request_id}) or 0)

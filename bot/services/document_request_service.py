@@ -139,10 +139,11 @@ class DocumentRequestService:
             ids = Checklist.from_json(audit["checklist_json"]).question_ids()
             items = list(state["data"].get("items", []))
             for line in text.splitlines():
-                line = clean_text(line.strip().lstrip("#Qq").strip() if _number(line) else line, MAX_ITEM)
+                number = _number(line)
+                line = clean_text(line, MAX_ITEM)
                 if not line:
                     continue
-                entry = ["q", ids[int(line) - 1]] if line.isdigit() and 0 < int(line) <= len(ids) else ["t", line]
+                entry = ["q", ids[number - 1]] if number and number <= len(ids) else ["t", line]
                 if entry not in items:
                     items.append(entry)
             if len(items) > MAX_ITEMS:
@@ -417,9 +418,10 @@ def _late(row: Any) -> bool:
     return row["status"] != AuditStatus.planning
 
 
-def _number(line: str) -> bool:
+def _number(line: str) -> int:
+    """The question number a line is ("3", "#3", "Q3"), else 0."""
     stripped = line.strip().lstrip("#Qq").strip()
-    return stripped.isascii() and stripped.isdigit()
+    return int(stripped) if stripped.isascii() and stripped.isdigit() and len(stripped) < 6 else 0
 
 
 def _question_text(checklist: Checklist, question_id: str, lang: str) -> str:

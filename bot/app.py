@@ -28,6 +28,7 @@ from bot.services import (
     audit_service,
     capa_service,
     checklist_service,
+    document_request_service,
     people_service,
     programme_service,
 )
@@ -52,10 +53,12 @@ from bot.telegram.handlers import (
     checklists,
     dialog,
     errors,
+    find,
     gate,
     lead,
     menu,
     programme,
+    records,
     report,
     review,
     start,
@@ -76,6 +79,8 @@ FLOWS: dict[str, Flow] = {
     programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
     checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
                                  explain_as=checklists.explain_refusal),
+    document_request_service.ASK_FLOW: Flow(text=records.on_ask_text),
+    document_request_service.GIVE_FLOW: Flow(text=records.on_give_text, media=records.on_give_media),
 }
 
 # Every command, in menu order: whom it is offered to (None: everyone with a role), whether
@@ -87,6 +92,7 @@ COMMANDS = CommandTable([
     Command("resume", audit.resume_command, AUDITORS, button=True),
     Command("capa", capa.capa_command, button=True),
     Command("report", report.report_command, AUDITORS, button=True),
+    Command("find", find.find_command),
     Command("status", lead.status_command, LEADS, button=True),
     Command("overdue", lead.overdue_command, LEADS, button=True),
     Command("reopen", audit.reopen_command, LEADS),
@@ -120,6 +126,8 @@ def register_handlers(application: Application) -> None:
             *lead.callback_handlers(),
             *checklists.callback_handlers(),
             *programme.callback_handlers(),
+            *find.callback_handlers(),
+            *records.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, on_text),
             checklists.document_handler(FLOWS, on_media),

@@ -13,6 +13,7 @@ from bot.services.audit_service import AuditService
 from bot.services.capa_service import CapaService
 from bot.services.checklist_service import ChecklistService
 from bot.services.dialog_service import DialogService
+from bot.services.document_request_service import DocumentRequestService
 from bot.services.inbox_service import InboxService
 from bot.services.notices import NoticeService
 from bot.services.people_service import PeopleService
@@ -21,6 +22,7 @@ from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_service import ReminderService
 from bot.services.report_service import ReportService
 from bot.services.review_service import ReviewService
+from bot.services.search_service import SearchService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
 from storage.db import Database
@@ -52,6 +54,8 @@ class Runtime:
     leader: Leadership  # whether this replica runs the once-only passes
     programme: ProgrammeService
     privacy: PrivacyService  # lifetimes of personal data; a person's export and erasure
+    search: SearchService  # /find
+    records: DocumentRequestService  # records the department provides before the audit
 
     async def close(self) -> None:
         await self.leader.release()
@@ -92,4 +96,6 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         leader=Leadership(db),
         programme=programme,
         privacy=PrivacyService(db, clock, settings, files),
+        search=SearchService(db, clock, settings),
+        records=DocumentRequestService(db, clock, settings, files),
     )

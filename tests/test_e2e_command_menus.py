@@ -46,7 +46,7 @@ async def test_a_leads_own_menu_has_the_years_work(bot):
         names = [c["command"] for c in own_menu(bot, lead)]
         assert {"review", "programme", "reopen"} <= set(names)
     assert "review" not in [c["command"] for c in own_menu(bot, AUDITOR)]
-    assert [c["command"] for c in own_menu(bot, STAFF)] == ["start", "capa", "lang", "help", "cancel"]
+    assert [c["command"] for c in own_menu(bot, STAFF)] == ["start", "capa", "find", "lang", "help", "cancel"]
 
 
 async def test_before_a_role_the_default_menu_offers_only_start_lang_and_help(bot):

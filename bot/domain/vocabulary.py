@@ -185,6 +185,8 @@ class NoticeKind(StrEnum):
     programme_team_added = "programme_team_added"  # put on a planned audit's team
     programme_team_removed = "programme_team_removed"  # taken off it (its ▶ Start no longer works for them)
     role_changed = "role_changed"  # a lead gave or took the auditor or lead role
+    records_requested = "records_requested"
+    records_returned = "records_returned"
     commands = "commands"
 
 

@@ -99,6 +99,8 @@ class QuestionView:
     replaced: tuple[str, str] | None = None  # (result, name): another person's answer this one replaced
     repeat_of: tuple[str, list[str]] | None = None  # a repeat finding: (previous audit, its NCs on the clause)
     carried: Carried | None = None  # what the department's previous audit found here
+    provided: int = 0  # evidence files the department provided on a document request
+    not_applicable: int = 0  # items about this question the department answered "not applicable"
 
 
 @dataclass(frozen=True)
@@ -875,6 +877,7 @@ class AuditService(CarryOver):
             answered_at=at.astimezone(self.settings.tz) if at else None, replaced=replaced,
             repeat_of=self._repeat_of(row["id"], result, question.clause),
             carried=self._carried(row["id"], question.id),
+            provided=state["provided_count"] or 0, not_applicable=state["not_applicable_count"] or 0,
         )
 
     def _repeat_of(self, audit_id: int, result: str | None, clause: str) -> tuple[str, list[str]] | None:

@@ -18,6 +18,7 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.reminder_rules import Rules, not_before, stage_on
 from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, NoticeKind, Role
+from bot.services import document_request_service
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.programme_service import ProgrammeService
 from bot.services.status_service import StatusService
@@ -98,6 +99,9 @@ class NoticeService:
                           if held == payload["held"] else None)
             elif kind == NoticeKind.commands:  # their menu, from their roles now
                 values = {"roles": sorted({role for role, _ in roles})}
+            elif kind in (NoticeKind.records_requested, NoticeKind.records_returned):  # to the department's contacts
+                values = await document_request_service.notice(conn, kind, payload, person["lang"], roles,
+                                                               today, self.rules)
             elif kind == NoticeKind.audit_findings:  # to the audited department's contacts
                 audit = await audits.get(conn, payload["audit_id"])
                 values = None

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import reminder_rules as rules_
 from bot.domain.clock import Clock
+from bot.services import document_request_service
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import capa
@@ -35,10 +36,11 @@ class Planned:
     reminders: int = 0
     escalations: int = 0
     digests: int = 0
+    records: int = 0  # reminders of records the department was asked to provide
 
     @property
     def total(self) -> int:
-        return self.new + self.no_staff + self.reminders + self.escalations + self.digests
+        return self.new + self.no_staff + self.reminders + self.escalations + self.digests + self.records
 
 
 class ReminderService:
@@ -65,11 +67,12 @@ class ReminderService:
             if digest_day is not None:
                 digests = await capa.enqueue_digests(conn, digest_day, not_before=send_at, at=now)
             earliest = await capa.earliest_open_due(conn)
+            records = await document_request_service.queue_reminders(conn, self.rules, now)
         stages = _rows(rules_.reminder_windows(self.rules, today, earliest))
         reminders = await self._chunked(capa.enqueue_reminders, stages, send_at, now)
         late = _rows(rules_.escalation_windows(self.rules, today, earliest))
         escalations = await self._chunked(capa.enqueue_escalations, late, send_at, now)
-        return Planned(new, no_staff, reminders, escalations, digests)
+        return Planned(new, no_staff, reminders, escalations, digests, records)
 
     async def _chunked(self, enqueue, windows: list[capa.WindowRow], send_at, now) -> int:
         """Run ``enqueue`` chunk by chunk; windows before the last chunk's latest due date are done."""

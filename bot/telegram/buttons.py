@@ -636,3 +636,55 @@ class ProgrammeImport(Button, prefix="pgf"):
 class ProgrammeField(Button, prefix="pgp"):
     item: int
     field: Literal["scope", "objectives"]
+
+
+# --- /find -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindPage(Button, prefix="fnp"):
+    """Page ``page`` of the person's search number ``serial`` (their last /find)."""
+
+    serial: int
+    page: int
+
+
+# --- records the department provides before the audit -----------------------------------------
+
+
+class RecordsRequest(AuditButton, prefix="rq"):
+    """From the plan card: a new request of records (and what earlier ones got back)."""
+
+
+@dataclass(frozen=True)
+class RecordsDue(Button, prefix="rqd"):
+    audit: int
+    day: date
+
+
+class RecordsSend(AuditButton, prefix="rqs"):
+    pass
+
+
+@dataclass(frozen=True)
+class RecordsItemButton(Button):
+    item: int
+
+
+class RecordsReturn(RecordsItemButton, prefix="rqr"):
+    """The auditor returns an answered item (the reason is typed next)."""
+
+
+class RecordsItem(RecordsItemButton, prefix="rqi"):
+    """A clerk answers an item of the request."""
+
+
+class RecordsNotApplicable(RecordsItemButton, prefix="rqn"):
+    pass
+
+
+@dataclass(frozen=True)
+class RecordsList(Button, prefix="rql"):
+    """The request's card again, every item with its button."""
+
+    request: int

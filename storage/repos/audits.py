@@ -307,6 +307,10 @@ def _state_select(conn: AsyncConnection, q: str, order: int) -> str:
         " (SELECT COUNT(*) FROM answers WHERE audit_id = :a) AS answered,"
         f" (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :{q} AND deleted_at IS NULL)"
         " AS evidence_count,"
+        f" (SELECT COUNT(*) FROM evidence WHERE audit_id = :a AND question_id = :{q} AND deleted_at IS NULL"
+        "  AND source = 'department') AS provided_count,"  # on a document request (migration 0012)
+        " (SELECT COUNT(*) FROM document_request_items i JOIN document_requests r ON r.id = i.request_id"
+        f"  WHERE r.audit_id = :a AND i.question_id = :{q} AND i.state = 'not_applicable') AS not_applicable_count,"
         f" {notes} AS notes_json"
         f" FROM (SELECT 1 AS one) AS here LEFT JOIN answers x ON x.audit_id = :a AND x.question_id = :{q}"
         " LEFT JOIN people p ON p.id = x.answered_by"

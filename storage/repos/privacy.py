@@ -40,9 +40,12 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "audit_acknowledgements": ("person_id",),
     "programme": ("created_by",),
     "programme_team": ("person_id",),
+    "search_queries": ("person_id",),
+    "document_requests": ("requested_by",),
+    "document_request_items": ("answered_by",),
 }
 # Rows that only make sense for a person who can use the bot: deleted when they are erased.
-ERASED_WITH_PERSON = ("person_roles", "invites", "dialog_state")
+ERASED_WITH_PERSON = ("person_roles", "invites", "dialog_state", "search_queries")
 # Columns left out of an export: the checklist snapshot of an audit is not about anyone.
 NOT_EXPORTED = {"audits": ("checklist_json",)}
 # Columns exported as their first characters only: an invite's code would still let someone join.

@@ -61,6 +61,8 @@ def card_rows(context: AuditContext, view: CardView) -> list[list[tuple[str, str
          for i, name in enumerate(fields[start:start + 2], start)]
         for start in range(0, len(fields), 2)
     ]
+    if view.card == "plan":  # the records the department is asked to provide beforehand
+        rows.append([(label("records_btn_request"), b.RecordsRequest(view.audit_id).pack())])
     if view.card == "plan" and view.status != AuditStatus.planning:  # edited from the summary
         rows.append([(label("btn_team"), b.Team(view.audit_id).pack())])
         rows.append([(label("btn_back_to_summary"), b.BackToQuestions(view.audit_id).pack())])

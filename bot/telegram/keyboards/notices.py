@@ -7,6 +7,7 @@ from typing import Any
 from bot.domain.vocabulary import NoticeKind as K
 from bot.telegram import buttons
 from bot.telegram.keyboards.capa import action_rows, respond_rows, verify_rows
+from bot.telegram.keyboards.records import request_rows
 from bot.telegram.replies import Label, Rows
 
 DIGEST_BUTTONS = 5  # the overdue actions the digest lists
@@ -24,6 +25,10 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
     if kind == K.audit_findings:
         return [] if values["acknowledged_at"] else [
             [(label("ack_btn"), buttons.AcknowledgeFindings(values["audit"]["id"]).pack())]]
+    if kind == K.records_requested:
+        return request_rows(values["card"], label)
+    if kind == K.records_returned:
+        return [[(label("records_btn_answer_again"), buttons.RecordsItem(values["card"].item.id).pack())]]
     if kind in (K.programme_reminder, K.programme_missed, K.programme_team_added):
         return _programme_rows(kind, values, label)
     capa = values.get("capa")

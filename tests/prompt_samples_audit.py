@@ -79,7 +79,10 @@ SAMPLES: dict[str, list[dict]] = {
     "audit_sections": [{"sections": []}],
     "audit_summary": [{"s": SUMMARY}, {"s": EMPTY_SUMMARY}, {"s": LONG_SUMMARY}],
     "audit_closing_card": [{"card": CLOSING, "summary": SUMMARY, "fields": CARDS["closing"]},
-                           {"card": CLOSING, "summary": EMPTY_SUMMARY, "fields": CARDS["closing"]}],
+                           {"card": CLOSING, "summary": EMPTY_SUMMARY, "fields": CARDS["closing"]},
+                           {"card": CLOSING, "summary": replace(SUMMARY, kept_actions={i: (f"NC{i}", "plan_accepted")
+                                                                                      for i in range(0, 20, 2)}),
+                            "fields": CARDS["closing"]}],
     "audit_team_card": [{"card": PLAN, "candidates": []}],
     "audit_field_ask": [{"field": "objectives", "current": LONG}, {"field": "attendees", "current": None}],
     "audit_due_ask": [{}],

@@ -715,3 +715,16 @@ async def test_the_confirmation_shows_the_conclusion_with_one_tap_to_write_it(bo
     confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
     assert "Conclusion: The department's responsibilities are defined" in confirm.plain_text
     assert ask.plain_text
+
+
+async def test_a_revisions_closing_card_keeps_an_actions_extended_due_date(bot: BotHarness):
+    """Issue 23, point 3: reopened, the closing card shows the kept action's due date in force
+    (extended since) and its state, and offers no date button for it."""
+    await completed_with_an_nc_and_an_observation(bot)
+    async with bot.db.transaction() as conn:
+        from storage.sql import execute
+        await execute(conn, "UPDATE capa SET due_date = '2027-03-31', original_due_date = due_date")
+    summary = await reopen(bot, "a typo in the observation")
+    closing = await bot.press(LEAD, summary.button("Closing meeting"), message_id=summary.message_id)
+    assert "due 2027-03-31 (NC1's action goes on:" in closing.plain_text
+    assert not any(label.startswith("📅") for label in button_labels(closing))

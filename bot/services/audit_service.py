@@ -128,6 +128,9 @@ class SummaryView:
     by_person: dict[str, int] = field(default_factory=dict)  # results recorded per team member
     page: int = 0  # of the buttons to the questions needing attention
     revising: bool = False  # completed before and reopened: a record, never discarded
+    # a revision: the NCs (by question index) whose corrective action goes on: (its finding, its state);
+    # their due date is the action's (extended, maybe), not one to choose
+    kept_actions: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def attention(self) -> list[tuple[str, int, str, str]]:
@@ -1060,6 +1063,11 @@ class AuditService(CarryOver):
         unanswered, problems, due = [], [], []
         closing = json.loads(row["closing_json"])
         chosen_due = closing.get("due_dates", {})
+        live = {}  # a revision: the findings whose action goes on
+        if row["completed_at"] is not None:
+            live = {question: f for question, f in (await findings.every_of_audit(conn, audit_id)).items()
+                    if f["capa_id"] is not None and f["cancelled_at"] is None and f["withdrawn_at"] is None}
+        kept: dict[int, tuple[str, str]] = {}
         for index, (_, question) in enumerate(checklist.questions()):
             answer = answers.get(question.id)
             text = question.text.get(lang)
@@ -1073,13 +1081,18 @@ class AuditService(CarryOver):
                     problems.append(Problem(index, question.clause, "evidence", text))
                 default = self.default_due_date(answer["result"])
                 picked = chosen_due.get(str(index))
+                existing = live.get(question.id)
+                if existing is not None and existing["capa_due_date"]:
+                    kept[index] = (existing["number"], existing["capa_state"])
+                    picked = existing["capa_due_date"]
                 due.append((index, question.clause, answer["result"],
                             date.fromisoformat(picked) if picked else default))
         view = SummaryView(audit_id, row["number"], row["department"], row["status"],
                            len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
                            unanswered, problems, due, _position(row),
                            dict(Counter(a["answered_by_name"] or "?" for a in answers.values()).most_common()))
-        return replace(view, page=min(max(page, 0), view.pages - 1), revising=row["completed_at"] is not None)
+        return replace(view, page=min(max(page, 0), view.pages - 1), revising=row["completed_at"] is not None,
+                       kept_actions=kept)
 
     def default_due_date(self, result: str) -> date:
         days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days

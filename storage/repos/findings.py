@@ -110,7 +110,8 @@ async def every_of_audit(conn: AsyncConnection, audit_id: int) -> dict[str, RowM
     """Every finding of an audit by question, withdrawn ones too, with its action (if any)."""
     rows = await fetch_all(
         conn,
-        "SELECT f.*, c.id AS capa_id, c.state AS capa_state, c.cancelled_at FROM findings f"
+        "SELECT f.*, c.id AS capa_id, c.state AS capa_state, c.cancelled_at, c.due_date AS capa_due_date"
+        " FROM findings f"
         " LEFT JOIN capa c ON c.finding_id = f.id WHERE f.audit_id = :audit_id ORDER BY f.id",
         {"audit_id": audit_id},
     )

@@ -122,6 +122,8 @@ def closing_rows(context: AuditContext, view: CardView, s: SummaryView) -> list[
     rows = [[(label("btn_edit", field=label(f"field_{name}")), b.CardField(view.audit_id, i).pack())]
             for i, name in enumerate(fields)]
     for index, clause, kind, due in s.due_dates:
+        if index in s.kept_actions:  # its action goes on, with its own due date
+            continue
         rows.append([(label("btn_due", clause=clause, kind=label(f"result_{kind}"), due=due.isoformat()),
                       b.DueDate(view.audit_id, index).pack())])
     rows.append([(label("btn_back_to_questions"), b.BackToQuestions(view.audit_id).pack()),

@@ -18,6 +18,8 @@ from storage.sql import without_nul
 
 BATCH = 1000
 _SKIPPED = {"alembic_version", "schema_version"}
+# /find's index: written by the target's own triggers as the rows it indexes are copied
+_DERIVED = ("search_docs", "search_fts")
 
 
 class CopyRefused(Exception):
@@ -83,4 +85,4 @@ def _tables(connection: Connection) -> list[Table]:
     """The target's tables in foreign-key order (parents first)."""
     metadata = MetaData()
     metadata.reflect(connection)
-    return [t for t in metadata.sorted_tables if t.name not in _SKIPPED]
+    return [t for t in metadata.sorted_tables if t.name not in _SKIPPED and not t.name.startswith(_DERIVED)]

@@ -46,7 +46,7 @@ def menu(bot, user: TgUser) -> list[str]:
 async def test_each_person_has_the_menu_of_their_roles_in_their_language(bot):
     await bot.join(STAFF, "staff", "Office")
     await bot.tick()
-    assert menu(bot, STAFF) == ["start", "capa", "lang", "help", "cancel"]
+    assert menu(bot, STAFF) == ["start", "capa", "find", "lang", "help", "cancel"]
     described = bot.double.scoped_commands[(f"chat:{STAFF.id}", "")]
     assert described[1]["description"] == bot.app.bot_data["runtime"].prompts.label("zh", "cmd_capa")
 
@@ -55,7 +55,7 @@ async def test_each_person_has_the_menu_of_their_roles_in_their_language(bot):
     card = await bot.press(LEAD, people.button("Zhao"), message_id=people.message_id)
     await bot.press(LEAD, card.button("Auditor"), message_id=card.message_id)
     await bot.tick()
-    assert menu(bot, STAFF) == ["start", "audit", "resume", "capa", "report", "lang", "help", "cancel"]
+    assert menu(bot, STAFF) == ["start", "audit", "resume", "capa", "report", "find", "lang", "help", "cancel"]
 
     # and they switch to English: the descriptions follow
     lang = await bot.command(STAFF, "/lang")
@@ -69,7 +69,7 @@ async def test_menus_of_people_from_before_are_set_at_start_once(bot):
     await cast(bot.db)  # people made before per-person menus existed
     await bot.restart()
     await bot.tick()
-    assert menu(bot, STAFF) == ["start", "capa", "lang", "help", "cancel"]
+    assert menu(bot, STAFF) == ["start", "capa", "find", "lang", "help", "cancel"]
     assert "users" in menu(bot, LEAD) and "audit" in menu(bot, LEAD)
     async with bot.db.read() as conn:
         before = len(await fetch_all(conn, "SELECT id FROM outbox WHERE kind = 'commands'"))

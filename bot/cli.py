@@ -487,6 +487,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     from bot.report.review.pack import PeriodError, build_review, parse_period
     from storage.db import Database
+    from storage.files import FileStore
 
     settings = load_settings()
     path = _existing_database(settings)
@@ -501,7 +502,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     async def _review():
         async with Database(path) as db:
-            return await build_review(db, period, settings.tz, today, args.lang, args.output, args.xlsx)
+            return await build_review(db, period, settings.tz, today, args.lang, args.output, args.xlsx,
+                                      files=FileStore(settings.evidence_dir))
 
     figures = asyncio.run(_review())
     print(f"review: {args.output} ({args.output.stat().st_size / 1e6:.1f} MB), {period.label()},"

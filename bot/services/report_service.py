@@ -124,7 +124,7 @@ class ReportService:
     async def export_to(self, out: Path, *, lang: str | None = None) -> Path:
         """The .xlsx workbook of everything, written to ``out`` (in ``lang``; None: English with codes)."""
         out.parent.mkdir(parents=True, exist_ok=True)
-        return await build_export(self.db, self.settings.tz, out, lang)
+        return await build_export(self.db, self.settings.tz, out, lang, files=self.files)
 
 
 def parse_reference(reference: str) -> tuple[str, int | None]:

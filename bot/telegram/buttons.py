@@ -220,6 +220,10 @@ class Report(Button, prefix="rp"):
     format: Literal["pdf"] | None = None
 
 
+class RecordPack(AuditButton, prefix="rk"):
+    """The record pack (.zip of the audit's record set) of a completed audit."""
+
+
 @dataclass(frozen=True)
 class Reopen(Button, prefix="ro"):
     """A lead's 🔓 Reopen on a completed audit: the reason is asked next."""

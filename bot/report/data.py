@@ -23,7 +23,16 @@ from bot.domain.repeat import repeat_of
 from bot.domain.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import acknowledgements, agency, audits, findings, programme, repeats, reports, revisions
+from storage.repos import (
+    acknowledgements,
+    agency,
+    audits,
+    findings,
+    programme,
+    repeats,
+    reports,
+    revisions,
+)
 from storage.times import from_db
 
 # The report's groupings of bot.domain.vocabulary's results (said once there).

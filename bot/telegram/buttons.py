@@ -231,6 +231,23 @@ class Reopen(Button, prefix="ro"):
     audit: int
 
 
+AgencyFieldName = Literal["name_zh", "name_en", "logo", "number_prefix", "confidentiality", "footer"]
+
+
+@dataclass(frozen=True)
+class AgencyField(Button, prefix="ag"):
+    """/agency: set one field of the agency's profile (typed, or the logo sent, next)."""
+
+    field: AgencyFieldName
+
+
+@dataclass(frozen=True)
+class AgencyClear(Button, prefix="agx"):
+    """/agency: empty one field of the profile."""
+
+    field: AgencyFieldName
+
+
 @dataclass(frozen=True)
 class LeaveDialog(Button, prefix="lv"):
     """◀ Back from a typed prompt: the prompt is dropped (as /cancel), the menu shown."""

@@ -12,8 +12,8 @@ import asyncio
 from datetime import date, tzinfo
 from pathlib import Path
 
-from bot.report.review.figures import Period, PeriodError, ReviewFigures, load_review, parse_period
 from bot.report.agency import load_agency
+from bot.report.review.figures import Period, PeriodError, ReviewFigures, load_review, parse_period
 from storage.db import Database
 from storage.files import FileStore
 

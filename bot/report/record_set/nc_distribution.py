@@ -9,7 +9,7 @@ from bot.report.docx_parts import HEADER_FILL, LABEL_FILL, save_document
 from bot.report.record_set.data import Distribution, RecordSet
 from bot.report.record_set.forms import FormWriter
 
-CLAUSE_COLUMN, TOTAL_COLUMN = 2.2, 1.6
+CLAUSE_COLUMN, TOTAL_COLUMN = 3.3, 1.6  # "Clause \ Department" fits in two lines
 LANDSCAPE_FROM = 7  # departments: more than fit an upright page
 
 

@@ -1,0 +1,73 @@
+"""The record pack's documents, the agency profile on them, and the pack from the command line."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+import pytest
+from PIL import Image
+
+from bot import cli
+from bot.domain.agency import AgencyProfile, report_number
+from bot.report.record_set.attendance import attendees
+from bot.report.record_set.pack import build_record_pack
+from bot.services.agency_service import AgencyError, scale_logo
+from storage.files import FileStore
+from storage.repos import agency
+from tests.helpers import cli_data_dir, document_text
+from tests.report_fixtures import NOW, TZ, create_sample_audit
+
+
+def test_attendees_typed_on_the_card_become_rows():
+    assert attendees("李娜（科长）, Zhang Wei (clerk)、王芳;\n赵六") == [
+        ("李娜", "科长"), ("Zhang Wei", "clerk"), ("王芳", ""), ("赵六", "")]
+    assert attendees("") == []
+
+
+def test_report_number():
+    assert report_number(AgencyProfile(number_prefix="BJ-IA"), "A-2026-003") == "BJ-IA-2026-003"
+    assert report_number(AgencyProfile(number_prefix="BJ-IA-"), "A-2026-003") == "BJ-IA-2026-003"
+    assert report_number(None, "A-2026-003") == "A-2026-003"
+    assert report_number(AgencyProfile(number_prefix="QA"), "custom") == "QA-custom"
+
+
+def test_a_logo_is_scaled_down_and_bad_ones_refused():
+    out = io.BytesIO()
+    Image.new("RGB", (4000, 2000), "navy").save(out, "JPEG")
+    scaled = Image.open(io.BytesIO(scale_logo(out.getvalue())))
+    assert scaled.format == "JPEG" and scaled.width <= 800 and scaled.height <= 300
+    gif = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(gif, "GIF")
+    for data, code in ((b"nope", "logo_not_image"), (gif.getvalue(), "logo_not_image")):
+        with pytest.raises(AgencyError) as info:
+            scale_logo(data)
+        assert info.value.code == code
+
+
+async def test_the_chinese_pack_is_in_chinese_with_the_agency(db, files, tmp_path):
+    sample = await create_sample_audit(db, files, lang="zh", questions=12, photos=1)
+    async with db.transaction() as conn:
+        await agency.set_field(conn, "name_zh", "北京市某局", 1001, NOW)
+        await agency.set_field(conn, "confidentiality", "内部资料 注意保密", 1001, NOW)
+    path = await build_record_pack(db, sample.audit_id, files, TZ, tmp_path / "p.zip", now=NOW)
+    with zipfile.ZipFile(path) as pack:
+        names = pack.namelist()
+        nc = docx.Document(io.BytesIO(pack.read("02 不符合项报告 NC1.docx")))
+        sheet = docx.Document(io.BytesIO(pack.read(f"05 末次会议签到表 {sample.number}.docx")))
+    assert names[0] == f"01 审核报告 {sample.number}.docx" and f"03 不符合项分布表 {sample.number}.docx" in names
+    text = document_text(nc, footers=True)
+    for words in ("不符合项报告", "受审核部门", "不符合事实陈述", "原因分析", "纠正措施", "验证人", "北京市某局",
+                  "内部资料 注意保密"):
+        assert words in text, words
+    assert "末次会议签到表" in document_text(sheet) and "签名" in document_text(sheet)
+
+
+def test_cli_record_pack(tmp_path, monkeypatch, capsys):
+    _, sample = cli_data_dir(tmp_path, monkeypatch, lambda database, data_dir: create_sample_audit(
+        database, FileStore(data_dir / "evidence"), photos=1))
+    assert cli.main(["record-pack", sample.number, "-o", str(tmp_path / "pack.zip")]) == 0
+    assert len(zipfile.ZipFile(tmp_path / "pack.zip").namelist()) >= 5
+    assert cli.main(["record-pack", "A-1999-999", "-o", str(tmp_path / "x.zip")]) == 1
+    assert "no audit" in capsys.readouterr().err

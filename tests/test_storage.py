@@ -32,7 +32,7 @@ async def db(tmp_path):
 
 
 async def test_migrations_applied_once_with_pragmas(tmp_path, db):
-    assert await db.schema_version() == head_version() == 8
+    assert await db.schema_version() == head_version() == 10
     if not ON_POSTGRES:
         async with db.read() as conn:
             assert await fetch_value(conn, "PRAGMA journal_mode") == "wal"

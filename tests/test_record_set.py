@@ -71,3 +71,33 @@ def test_cli_record_pack(tmp_path, monkeypatch, capsys):
     assert len(zipfile.ZipFile(tmp_path / "pack.zip").namelist()) >= 5
     assert cli.main(["record-pack", "A-1999-999", "-o", str(tmp_path / "x.zip")]) == 1
     assert "no audit" in capsys.readouterr().err
+
+
+async def test_the_export_prints_the_agency_on_its_pages(db, files, tmp_path):
+    import openpyxl
+
+    from bot.report import build_export
+
+    await create_sample_audit(db, files, photos=0)
+    plain = await build_export(db, TZ, tmp_path / "plain.xlsx", "en", files=files)
+    assert not openpyxl.load_workbook(plain).worksheets[0].oddHeader.left.text
+    async with db.transaction() as conn:
+        await agency.set_field(conn, "name_en", "R&D Bureau", 1001, NOW)
+        await agency.set_field(conn, "confidentiality", "Internal", 1001, NOW)
+    sheet = openpyxl.load_workbook(await build_export(db, TZ, tmp_path / "a.xlsx", "en", files=files)).worksheets[0]
+    assert sheet.oddHeader.left.text == "R&&D Bureau" and sheet.oddFooter.left.text == "Internal"
+
+
+async def test_the_review_pack_carries_the_agency(db, files, tmp_path):
+    from datetime import date
+
+    from bot.report.review.pack import build_review, parse_period
+
+    today = date(2026, 12, 1)
+    async with db.transaction() as conn:
+        await agency.set_field(conn, "name_zh", "北京市某局", 1001, NOW)
+        await agency.set_field(conn, "footer", "地址：某路1号", 1001, NOW)
+    out = tmp_path / "review.docx"
+    await build_review(db, parse_period("2026", today), TZ, today, "zh", out, files=files)
+    text = document_text(docx.Document(str(out)), footers=True)
+    assert "北京市某局" in text and "地址：某路1号" in text

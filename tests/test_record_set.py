@@ -101,3 +101,22 @@ async def test_the_review_pack_carries_the_agency(db, files, tmp_path):
     await build_review(db, parse_period("2026", today), TZ, today, "zh", out, files=files)
     text = document_text(docx.Document(str(out)), footers=True)
     assert "北京市某局" in text and "地址：某路1号" in text
+
+
+async def test_the_year_table_counts_every_department_audited_that_year(db, files, tmp_path):
+    from bot.report.record_set.data import load_record_set
+    from storage.sql import execute
+
+    first = await create_sample_audit(db, files, photos=0)
+    second = await create_sample_audit(db, files, photos=0)
+    async with db.transaction() as conn:
+        await execute(conn, "INSERT INTO departments(name, active, created_at) VALUES ('Finance', 1, :at)",
+                      {"at": NOW.isoformat()})
+        await execute(conn, "UPDATE audits SET department_id = (SELECT id FROM departments WHERE name = 'Finance')"
+                            " WHERE id = :id", {"id": second.audit_id})
+    records = await load_record_set(db, first.audit_id, files, TZ, now=NOW)
+    year = records.year_distribution
+    assert records.year == 2026 and year.audits == 2 and "Finance" in year.departments
+    assert year.total == 2 * records.audit_distribution.total
+    assert year.department_total("Finance") == records.audit_distribution.total
+    assert records.audit_distribution.departments == [records.report.department]

@@ -61,6 +61,7 @@ async def _logo_of(bot) -> str | None:
 
 async def test_a_lead_sets_the_profile_and_the_report_carries_it(bot):
     await completed_audit(bot)
+    await bot.settle()  # the lead's notice of the completion is out before the lead talks
     card = await bot.command(LEAD, "/agency")
     assert "Nothing set yet" in card.text
     shown = await _set(bot, "name_en", "City Licensing Bureau")
@@ -91,6 +92,7 @@ async def test_a_lead_sets_the_profile_and_the_report_carries_it(bot):
 
 async def test_no_profile_no_change_and_only_leads(bot):
     await completed_audit(bot)
+    await bot.settle()  # the lead's notice of the completion is out before the lead talks
     refused = await bot.command(AUDITOR_EN, "/agency")
     assert "not available to you" in refused.text
     mark = bot.double.mark()

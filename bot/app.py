@@ -25,6 +25,7 @@ from bot.domain.vocabulary import AUDITORS, LEADS
 from bot.prompts import LANGS, Prompts, default_prompts
 from bot.runtime import Runtime, bootstrap
 from bot.services import (
+    agency_service,
     audit_service,
     capa_service,
     checklist_service,
@@ -47,6 +48,7 @@ from bot.telegram.delivery.scheduler import schedule, wake
 from bot.telegram.delivery.throttle import THROTTLE, build_throttle
 from bot.telegram.handlers import (
     admin,
+    agency,
     audit,
     capa,
     carry_over,
@@ -76,6 +78,7 @@ FLOWS: dict[str, Flow] = {
     audit_service.REOPEN_FLOW: Flow(text=audit.on_reopen_reason),
     capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media, explain_as=capa.explain_sending),
     people_service.FLOW: Flow(text=admin.on_admin_text),
+    agency_service.FLOW: Flow(text=agency.on_text, media=agency.on_media),
     programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
     checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
                                  explain_as=checklists.explain_refusal),
@@ -103,6 +106,7 @@ COMMANDS = CommandTable([
     Command("invite", admin.invite, LEADS, button=True),
     Command("departments", admin.departments, LEADS, button=True),
     Command("users", admin.users, LEADS, button=True),
+    Command("agency", agency.agency_command, LEADS),
     Command("lang", start.lang_command, button=True, before_role=True),
     Command("help", start.help_command, button=True, before_role=True),
     Command("cancel", start.cancel),
@@ -122,6 +126,7 @@ def register_handlers(application: Application) -> None:
             *carry_over.callback_handlers(),
             *report.callback_handlers(),
             *admin.callback_handlers(),
+            *agency.callback_handlers(),
             *capa.callback_handlers(),
             *lead.callback_handlers(),
             *checklists.callback_handlers(),

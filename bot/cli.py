@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true", help="also make a PDF of it with LibreOffice")
     report.set_defaults(func=cmd_report)
 
+    pack = sub.add_parser("record-pack", help="write the record pack (.zip of Word documents) of a completed audit")
+    pack.add_argument("audit", help="the audit's number (A-2026-001) or id")
+    pack.add_argument("-o", "--output", type=Path, required=True, help="the .zip file to write")
+    pack.set_defaults(func=cmd_record_pack)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(title="database commands")
     upgrade = db_sub.add_parser("upgrade", help="apply the schema migrations to the configured database")
@@ -464,6 +469,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record_pack(args: argparse.Namespace) -> int:
+    from bot.domain.errors import ServiceError
+    from bot.runtime import bootstrap
+
+    settings = load_settings()
+    _existing_database(settings)
+
+    async def _pack() -> Path | str:
+        rt = await bootstrap(settings)
+        try:
+            audit = await rt.report.find(args.audit)
+            if audit is None:
+                return f"no audit {args.audit!r} (give its number, e.g. A-2026-001, or its id)"
+            try:
+                return await rt.report.record_pack_of(audit, out=args.output)
+            except ServiceError:
+                return f"audit {audit.number} is not completed: its record pack is made once it is"
+        finally:
+            await rt.close()
+
+    written = asyncio.run(_pack())
+    if isinstance(written, str):
+        print(f"auditbot: {written}", file=sys.stderr)
+        return 1
+    print(f"record pack: {written} ({written.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.runtime import bootstrap
 
@@ -487,6 +520,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     from bot.report.review.pack import PeriodError, build_review, parse_period
     from storage.db import Database
+    from storage.files import FileStore
 
     settings = load_settings()
     path = _existing_database(settings)
@@ -501,7 +535,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     async def _review():
         async with Database(path) as db:
-            return await build_review(db, period, settings.tz, today, args.lang, args.output, args.xlsx)
+            return await build_review(db, period, settings.tz, today, args.lang, args.output, args.xlsx,
+                                      files=FileStore(settings.evidence_dir))
 
     figures = asyncio.run(_review())
     print(f"review: {args.output} ({args.output.stat().st_size / 1e6:.1f} MB), {period.label()},"

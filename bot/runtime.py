@@ -9,6 +9,7 @@ from bot.domain import checklists as checklist_loader
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
 from bot.prompts import Prompts, default_prompts
+from bot.services.agency_service import AgencyService
 from bot.services.audit_service import AuditService
 from bot.services.capa_service import CapaService
 from bot.services.checklist_service import ChecklistService
@@ -56,6 +57,7 @@ class Runtime:
     privacy: PrivacyService  # lifetimes of personal data; a person's export and erasure
     search: SearchService  # /find
     records: DocumentRequestService  # records the department provides before the audit
+    agency: AgencyService  # the agency's profile on every document
 
     async def close(self) -> None:
         await self.leader.release()
@@ -98,4 +100,5 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         privacy=PrivacyService(db, clock, settings, files),
         search=SearchService(db, clock, settings),
         records=DocumentRequestService(db, clock, settings, files),
+        agency=AgencyService(db, clock, files),
     )

@@ -25,4 +25,5 @@ SAMPLES: dict[str, list[dict]] = {
     "report_pdf_unavailable": [{}],
     "report_pdf_failed": [{}],
     "export_ready": [{}],
+    "report_record_ready": [{"audit": AUDIT}],
 }

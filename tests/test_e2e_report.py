@@ -19,7 +19,7 @@ async def test_report_on_command(bot):
     listing = await bot.command(AUDITOR_EN, "/report")
     assert "A-2026-001 · Office · completed · 2026-" in listing.plain_text  # its state and date
     labels = button_labels(listing)
-    assert labels[0] == "📄 A-2026-001 · Word" and set(labels[1:]) <= {"📕 PDF"}  # PDF where LibreOffice is
+    assert labels[0] == "📄 A-2026-001 · Word" and set(labels[1:]) <= {"📕 PDF", "🗂 Record pack"}  # PDF where LibreOffice is
     mark = bot.double.mark()
     bot.double.press_button(AUDITOR_EN, listing.button("A-2026-001"), message_id=listing.message_id)
     sent = await bot.document_after(AUDITOR_EN, mark, timeout=20)

@@ -91,9 +91,14 @@ def warm_photo(path: Path, cache_root: Path) -> None:
     scale_file(path, max_px, quality, PhotoCache(cache_root))
 
 
-async def build_export(db: Database, tz: tzinfo, out_path: Path | str, lang: str | None = None) -> Path:
-    """Read every audit and write the .xlsx workbook in a worker thread (in ``lang``; None: English codes)."""
+async def build_export(db: Database, tz: tzinfo, out_path: Path | str, lang: str | None = None,
+                       files: FileStore | None = None) -> Path:
+    """Read every audit and write the .xlsx workbook in a worker thread (in ``lang``; None: English
+    codes); with ``files`` (the evidence store) the agency's profile is on its printed pages."""
+    from bot.report.agency import load_agency
+
     rows = await load_export_rows(db)
+    agency = await load_agency(db, files) if files is not None else None
     translate = None
     if lang is not None:
         from bot.prompts import default_prompts
@@ -103,4 +108,5 @@ async def build_export(db: Database, tz: tzinfo, out_path: Path | str, lang: str
         def translate(key: str) -> str | None:
             return prompts.label(lang, key) if prompts.has_label(key) else None
 
-    return await asyncio.to_thread(partial(write_workbook, translate=translate), rows, out_path, tz)
+    return await asyncio.to_thread(partial(write_workbook, translate=translate, agency=agency, lang=lang or "en"),
+                                   rows, out_path, tz)

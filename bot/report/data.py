@@ -17,13 +17,23 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from bot.domain.agency import AgencyProfile
 from bot.domain.checklists import Checklist
 from bot.domain.repeat import repeat_of
 from bot.domain.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from bot.report.follow_up import FollowUp, load_follow_up
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import acknowledgements, audits, findings, programme, repeats, reports, revisions
+from storage.repos import (
+    acknowledgements,
+    agency,
+    audits,
+    findings,
+    programme,
+    repeats,
+    reports,
+    revisions,
+)
 from storage.times import from_db
 
 # The report's groupings of bot.domain.vocabulary's results (said once there).
@@ -226,6 +236,7 @@ class ReportData:
     acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when) of the department
     impartiality: list[tuple[str, str]] = field(default_factory=list)  # (auditor, override reason)
     follow_up: FollowUp | None = None  # the previous audit's findings, verified here (none: a first audit)
+    agency: AgencyProfile | None = None  # printed in the header and footer; None: none set
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -279,6 +290,7 @@ async def load_report_data(
         follow_up = await load_follow_up(conn, audit, tz, clean_text)
         overrides = [(clean_text(m["name"]), clean_text(m["override_reason"]))
                      for m in (await programme.team(conn, planned["id"]) if planned else []) if m["override_reason"]]
+        agency_row = await agency.get(conn)
     generated = (now or datetime.now(tz)).astimezone(tz)
     lang = audit["lang"]
     questions = _questions(checklist, lang)
@@ -315,7 +327,14 @@ async def load_report_data(
         follow_up=follow_up,
         revisions=_revisions(first, history, tz),
         acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
+        agency=await _agency(agency_row, files),
     )
+
+
+async def _agency(row: Any, files: FileStore) -> AgencyProfile | None:
+    from bot.report.agency import profile_of, read_logo  # beside this module, which it builds on
+
+    return profile_of(row, await read_logo(files, row["logo_sha256"] if row else None))
 
 
 def _revisions(first: Any, history: list, tz: tzinfo) -> list[Revision]:

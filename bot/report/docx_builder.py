@@ -187,7 +187,7 @@ class _ReportBuilder(DocxWriter):
     """Builds one report; sections are methods, in the order of ``_sections``."""
 
     def __init__(self, data: ReportData, scaler: PhotoSource, on_progress: ProgressCallback | None):
-        super().__init__(data.lang, "report")
+        super().__init__(data.lang, "report", data.agency)
         self.data = data
         self.scaler = scaler
         self.on_progress = on_progress

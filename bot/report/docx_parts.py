@@ -16,6 +16,7 @@ and pictures do not go through ``Run.add_picture`` (see ``Pictures``).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.image.image import Image as DocxImage
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -39,6 +40,7 @@ from docx.styles.style import BaseStyle
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from bot.domain.agency import AgencyProfile
 from bot.prompts import default_prompts
 from bot.report.data import clean_text
 from storage.files import save_atomically
@@ -59,6 +61,7 @@ BORDER = "A6A6A6"
 HEADER_FILL = "D9E2F3"
 LABEL_FILL = "F2F2F2"
 ALERT_FILL = "F8CBAD"  # a cell that needs attention (a major nonconformity's colour)
+LOGO_HEIGHT, LOGO_MAX_WIDTH = Cm(1.1), Cm(4.5)  # the agency's logo in the header
 
 Section = tuple[str, Callable[[], None]]  # (title of the Heading 1, method drawing its content)
 
@@ -178,6 +181,13 @@ class Pictures:
         inline.docPr.set("name", name)
         inline.docPr.set("descr", clean_text(description))
         paragraph.add_run()._r.add_drawing(inline)
+
+
+def _logo_size(logo: bytes) -> dict[str, Length]:
+    """The logo's size in the header: LOGO_HEIGHT high, unless that makes it too wide."""
+    image = DocxImage.from_blob(logo)
+    width = Length(int(LOGO_HEIGHT * image.px_width / max(image.px_height, 1)))
+    return {"width": LOGO_MAX_WIDTH} if width > LOGO_MAX_WIDTH else {"height": LOGO_HEIGHT}
 
 
 # --- styles ---------------------------------------------------------------------------------
@@ -317,9 +327,10 @@ class Grid:
 class DocxWriter:
     """One document with the shared styles; ``t`` reads the prompt labels ``<labels>_<key>``."""
 
-    def __init__(self, lang: str, labels: str):
+    def __init__(self, lang: str, labels: str, agency: AgencyProfile | None = None):
         self.lang = lang
         self.labels = labels
+        self.agency = agency if agency is not None and not agency.empty else None
         self.prompts = default_prompts()
         self.doc = Document()
         self.styles = setup_styles(self.doc)
@@ -390,6 +401,49 @@ class DocxWriter:
                 field(footer, "NUMPAGES", "1")
             elif part:
                 footer.add_run(part)
+        if self.agency is not None:
+            self._agency_header_footer(section, paragraph, footer)
+
+    def _agency_header_footer(self, section: Any, header: Paragraph, footer: Paragraph) -> None:
+        """The agency's logo and name at the left of every header (the cover's too), its
+        confidentiality line and footer text above the page numbers of every footer."""
+        agency = self.agency
+        assert agency is not None
+        name = agency.name(self.lang)
+        for paragraph in (section.first_page_header.paragraphs[0], header):
+            first = paragraph.runs[0] if paragraph.runs else None
+            if paragraph is header:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                stops = paragraph.paragraph_format.tab_stops
+                for position in (Cm(8.255), Cm(16.51)):  # the Header style's own centre and right stops
+                    stops.add_tab_stop(position, WD_TAB_ALIGNMENT.CLEAR)
+                stops.add_tab_stop(CONTENT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+            runs = []
+            if agency.logo:
+                logo = paragraph.add_run()
+                logo.add_picture(io.BytesIO(agency.logo), **_logo_size(agency.logo))
+                runs.append(logo)
+                if name:
+                    runs.append(paragraph.add_run("  "))
+            if name:
+                title = paragraph.add_run(clean_text(name))
+                title.bold = True
+                runs.append(title)
+            if first is not None:
+                runs.append(paragraph.add_run("\t"))
+            for run in runs:  # before the header's own text
+                if first is not None:
+                    first._r.addprevious(run._r)
+            if paragraph is not header:
+                bottom_border(paragraph)
+        for footer_paragraph in (section.first_page_footer.paragraphs[0], footer):
+            lines = [line for line in (agency.confidentiality, agency.footer) if line.strip()]
+            for index, line in enumerate(lines):
+                added = footer_paragraph.insert_paragraph_before(clean_text(line))
+                added.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                added._p.style = self.styles["Footer"]
+                if index == 0 and agency.confidentiality.strip():
+                    added.runs[0].bold = True
 
     def cover(self, subtitle: str, facts: Iterable[tuple[str, Any]], note: str, *, warning: str = "") -> None:
         """The title page: the label ``title``, ``subtitle``, ``warning`` in red, the facts, ``note``."""

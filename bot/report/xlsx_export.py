@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.domain.agency import AgencyProfile
 from bot.domain.checklists import Checklist
 from bot.report.data import (
     clean_text,
@@ -251,19 +252,34 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
 # --- writing --------------------------------------------------------------------------------
 
 def write_workbook(rows: ExportRows, path: Path | str, tz: tzinfo, *, today: date | None = None,
-                   translate: Translate | None = None) -> Path:
+                   translate: Translate | None = None, agency: AgencyProfile | None = None,
+                   lang: str = "en") -> Path:
     """Write the workbook to ``path`` (atomically) and return the path. Blocking.
 
     With ``translate`` (a label lookup in the reader's language) the sheet names, headers
     and coded values (results, statuses, states) are in that language; else English and codes.
+    With ``agency`` its name (in ``lang``) heads every printed page and its confidentiality
+    line and footer text are at the foot.
     """
     ctx = _Context(tz, today or datetime.now(tz).date(), translate)
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, (attribute, columns) in SHEETS.items():
         name = _translated(ctx, f"export_sheet_{attribute}") or title
-        _sheet(workbook.create_sheet(name[:31]), columns, getattr(rows, attribute), ctx)
+        sheet = workbook.create_sheet(name[:31])
+        _sheet(sheet, columns, getattr(rows, attribute), ctx)
+        if agency is not None and not agency.empty:
+            _print_agency(sheet, agency, lang)
     return save_atomically(workbook.save, Path(path))
+
+
+def _print_agency(sheet: Worksheet, agency: AgencyProfile, lang: str) -> None:
+    """The agency on the printed pages: its name in the header, its lines in the footer."""
+    # '&' starts a header code in Excel: doubled, it prints as itself
+    sheet.oddHeader.left.text = clean_text(agency.name(lang)).replace("&", "&&")[:100]
+    sheet.oddFooter.left.text = clean_text(agency.confidentiality).replace("&", "&&")[:100]
+    sheet.oddFooter.center.text = clean_text(agency.footer).replace("&", "&&")[:100]
+    sheet.oddFooter.right.text = "&P / &N"
 
 
 def _translated(ctx: _Context, key: str) -> str | None:

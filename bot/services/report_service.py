@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.clock import Clock
 from bot.domain.errors import ServiceError
+from bot.domain.vocabulary import AuditStatus
 from bot.report import ProgressCallback, build_export, build_report, warm_photo
 from bot.report.pdf import PdfConverter, find_soffice
 from bot.services.people_service import Actor
@@ -103,6 +104,25 @@ class ReportService:
         return await build_report(self.db, audit.id, self.files, self.settings.tz, out, on_progress=on_progress,
                                   photo_cache=self.settings.photo_cache_dir, now=self.clock.now(), **limits)
 
+    async def record_pack(self, actor: Actor, audit_id: int, *, out: Path | None = None) -> tuple[AuditRef, Path]:
+        """The record pack (.zip) of a completed audit this person may have; ReportError
+        'record_not_completed' while it is not completed."""
+        audit = await self.resolve(actor, str(audit_id))
+        return audit, await self.record_pack_of(audit, out=out)
+
+    async def record_pack_of(self, audit: AuditRef, *, out: Path | None = None) -> Path:
+        """The record pack of ``audit`` (the command line's way in: every right)."""
+        from bot.report.record_set.pack import build_record_pack  # only the pack needs it
+
+        if audit.status != AuditStatus.completed:
+            raise ReportError("record_not_completed")
+        if out is None:
+            stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
+            out = self.settings.reports_dir / f"{_safe(audit.number)}-records-{stamp}.zip"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return await build_record_pack(self.db, audit.id, self.files, self.settings.tz, out,
+                                       photo_cache=self.settings.photo_cache_dir, now=self.clock.now())
+
     def photo_arrived(self, sha256: str) -> None:
         """Scale a new evidence photo for reports in the background (best effort)."""
         path = self.files.path_of(sha256)
@@ -124,7 +144,7 @@ class ReportService:
     async def export_to(self, out: Path, *, lang: str | None = None) -> Path:
         """The .xlsx workbook of everything, written to ``out`` (in ``lang``; None: English with codes)."""
         out.parent.mkdir(parents=True, exist_ok=True)
-        return await build_export(self.db, self.settings.tz, out, lang)
+        return await build_export(self.db, self.settings.tz, out, lang, files=self.files)
 
 
 def parse_reference(reference: str) -> tuple[str, int | None]:
@@ -149,6 +169,11 @@ def document_name(audit: AuditRef, suffix: str, revision: str = "") -> str:
     revision as the person reads it, e.g. "rev 2" / "第2版"; empty for the first)."""
     tail = f" {_safe(revision)}" if revision else ""
     return f"{_safe(audit.number)} {_safe(audit.department)}{tail}{suffix}"
+
+
+def safe_name(text: str) -> str:
+    """``text`` as (part of) a file name."""
+    return _safe(text)
 
 
 def _safe(text: str) -> str:

@@ -13,6 +13,7 @@ from bot.report.review.pack import Period, PeriodError, build_review, parse_peri
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
+from storage.files import FileStore
 from storage.repos import review
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ class ReviewService:
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"review-{period.start.isoformat()}-{period.end.isoformat()}-{stamp}-{actor.id}"
         docx, xlsx = folder / f"{stem}.docx", folder / f"{stem}.xlsx"
-        figures = await build_review(self.db, period, self.settings.tz, self.today(), actor.lang, docx, xlsx)
+        figures = await build_review(self.db, period, self.settings.tz, self.today(), actor.lang, docx, xlsx,
+                                     files=FileStore(self.settings.evidence_dir))
         return ReviewPack(period, docx, xlsx, figures.done)
 
     async def snapshot_if_due(self) -> int:

@@ -248,11 +248,32 @@ class Report(Button, prefix="rp"):
     format: Literal["pdf"] | None = None
 
 
+class RecordPack(AuditButton, prefix="rk"):
+    """The record pack (.zip of the audit's record set) of a completed audit."""
+
+
 @dataclass(frozen=True)
 class Reopen(Button, prefix="ro"):
     """A lead's 🔓 Reopen on a completed audit: the reason is asked next."""
 
     audit: int
+
+
+AgencyFieldName = Literal["name_zh", "name_en", "logo", "number_prefix", "confidentiality", "footer"]
+
+
+@dataclass(frozen=True)
+class AgencyField(Button, prefix="ag"):
+    """/agency: set one field of the agency's profile (typed, or the logo sent, next)."""
+
+    field: AgencyFieldName
+
+
+@dataclass(frozen=True)
+class AgencyClear(Button, prefix="agx"):
+    """/agency: empty one field of the profile."""
+
+    field: AgencyFieldName
 
 
 @dataclass(frozen=True)

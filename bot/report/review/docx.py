@@ -19,6 +19,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
+from bot.domain.agency import AgencyProfile
 from bot.report.docx_parts import (
     ALERT_FILL,
     CONTENT_WIDTH,
@@ -42,10 +43,12 @@ INPUTS = (  # 9.3.2 inputs; the section of this pack that covers each, if any
 )
 
 
-def render_review(figures: ReviewFigures, lang: str, out_path: Path | str) -> Path:
-    """Write the review of ``figures`` in ``lang`` to ``out_path`` (atomically). Blocking."""
+def render_review(figures: ReviewFigures, lang: str, out_path: Path | str,
+                  agency: AgencyProfile | None = None) -> Path:
+    """Write the review of ``figures`` in ``lang`` to ``out_path`` (atomically), with the
+    agency's profile in the header and footer when given. Blocking."""
     out = Path(out_path)
-    save_document(_ReviewBuilder(figures, lang).build(), out)
+    save_document(_ReviewBuilder(figures, lang, agency).build(), out)
     return out
 
 
@@ -60,8 +63,8 @@ def number(value: float | None) -> str:
 class _ReviewBuilder(DocxWriter):
     """Builds one review pack; labels are ``review_<key>``."""
 
-    def __init__(self, figures: ReviewFigures, lang: str):
-        super().__init__(lang, "review")
+    def __init__(self, figures: ReviewFigures, lang: str, agency: AgencyProfile | None = None):
+        super().__init__(lang, "review", agency)
         self.figures = figures
         self.charts = 0
         self.english_legends = charts.english_legends()

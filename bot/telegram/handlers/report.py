@@ -13,11 +13,11 @@ from telegram.ext import BaseHandler
 
 from bot.domain.vocabulary import AuditStatus
 from bot.report import PdfFailed, PdfUnavailable
-from bot.services.report_service import AuditRef, ReportService, document_name
+from bot.services.report_service import AuditRef, ReportService, document_name, safe_name
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
 from bot.telegram.refusals import on_press
-from bot.telegram.replies import reply
+from bot.telegram.replies import reply, toast
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
@@ -38,6 +38,8 @@ async def report_command(update: Update, context: AuditContext) -> None:
         reopen = context.actor.is_lead  # a lead reopens a completed audit from its row
         rows = [[(context.label("report_btn_word", number=a.number), buttons.Report(a.id).pack()),
                  *([(context.label("report_btn_pdf"), buttons.Report(a.id, "pdf").pack())] if choices.pdf else []),
+                 *([(context.label("report_btn_record"), buttons.RecordPack(a.id).pack())]
+                   if a.status == AuditStatus.completed else []),
                  *([(context.label("btn_reopen"), buttons.Reopen(a.id).pack())]
                    if reopen and a.status == AuditStatus.completed else [])]
                 for a in choices.audits]
@@ -53,6 +55,21 @@ async def on_report_button(update: Update, context: AuditContext, button: button
     audit = await service(context).resolve(context.actor, str(button.audit))
     await update.callback_query.answer()
     await send_report(update, context, audit, want_pdf=button.format == "pdf")
+
+
+async def on_record_pack(update: Update, context: AuditContext, button: buttons.RecordPack) -> None:
+    """The record pack of a completed audit, sent as a .zip (a refusal answers the press)."""
+    chat_id = update.effective_chat.id
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    audit, path = await service(context).record_pack(context.actor, button.audit)
+    try:
+        await toast(update, context, "report_record_sent")
+        with path.open("rb") as handle:
+            await context.bot.send_document(
+                chat_id, handle, filename=context.label("report_record_file", number=safe_name(audit.number)),
+                caption=context.text("report_record_ready", audit=audit))
+    finally:
+        path.unlink(missing_ok=True)
 
 
 async def send_report(update: Update, context: AuditContext, audit: AuditRef, *, want_pdf: bool) -> None:
@@ -145,4 +162,4 @@ async def export_command(update: Update, context: AuditContext) -> None:
 
 
 def callback_handlers() -> list[BaseHandler]:
-    return [on_press(buttons.Report, on_report_button)]
+    return [on_press(buttons.Report, on_report_button), on_press(buttons.RecordPack, on_record_pack)]

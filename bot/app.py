@@ -30,6 +30,7 @@ from bot.services import (
     checklist_service,
     people_service,
     programme_service,
+    report_flow_service,
 )
 from bot.settings import Settings
 from bot.telegram import context
@@ -56,6 +57,7 @@ from bot.telegram.handlers import (
     menu,
     programme,
     report,
+    report_flow,
     review,
     start,
 )
@@ -72,6 +74,7 @@ FLOWS: dict[str, Flow] = {
     audit_service.REOPEN_FLOW: Flow(text=audit.on_reopen_reason),
     capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media, explain_as=capa.explain_sending),
     people_service.FLOW: Flow(text=admin.on_admin_text),
+    report_flow_service.FLOW: Flow(text=report_flow.on_text),
     programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
     checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
                                  explain_as=checklists.explain_refusal),
@@ -113,6 +116,7 @@ def register_handlers(application: Application) -> None:
             *start.callback_handlers(),
             *audit.callback_handlers(),
             *report.callback_handlers(),
+            *report_flow.callback_handlers(),
             *admin.callback_handlers(),
             *capa.callback_handlers(),
             *lead.callback_handlers(),

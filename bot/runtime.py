@@ -19,6 +19,7 @@ from bot.services.people_service import PeopleService
 from bot.services.privacy_service import PrivacyService
 from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_service import ReminderService
+from bot.services.report_flow_service import ReportFlowService
 from bot.services.report_service import ReportService
 from bot.services.review_service import ReviewService
 from bot.services.status_service import StatusService
@@ -52,6 +53,7 @@ class Runtime:
     leader: Leadership  # whether this replica runs the once-only passes
     programme: ProgrammeService
     privacy: PrivacyService  # lifetimes of personal data; a person's export and erasure
+    report_flow: ReportFlowService  # the report's lifecycle: submit, approve, issue, distribute
 
     async def close(self) -> None:
         await self.leader.release()
@@ -75,7 +77,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
     report = ReportService(db, clock, settings, files)
     status = StatusService(db, clock, settings)
     programme = ProgrammeService(db, clock, settings, checklists)
-    notices = NoticeService(db, clock, settings, status, programme)
+    notices = NoticeService(db, clock, settings, status, programme, report.issued_document)
     return Runtime(
         settings=settings, db=db, clock=clock, prompts=prompts, files=files, checklists=checklists,
         people=PeopleService(db, clock, settings),
@@ -92,4 +94,5 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         leader=Leadership(db),
         programme=programme,
         privacy=PrivacyService(db, clock, settings, files),
+        report_flow=ReportFlowService(db, clock, settings),
     )

@@ -181,7 +181,39 @@ class NoticeKind(StrEnum):
     lead_joined = "lead_joined"
     programme_reminder = "programme_reminder"
     programme_missed = "programme_missed"
+    report_submitted = "report_submitted"
+    report_changes_requested = "report_changes_requested"
+    report_approved = "report_approved"
+    report_issued = "report_issued"
+    report_draft_review = "report_draft_review"
+    report_commented = "report_commented"
+    report_delay_asked = "report_delay_asked"
+    report_delay_reason = "report_delay_reason"
     commands = "commands"
+
+
+class ReportState(StrEnum):
+    """Where an audit's report (one revision of it) stands: draft → submitted → changes
+    requested (back to the team) or approved → issued."""
+
+    draft = "draft"
+    submitted = "submitted"
+    changes_requested = "changes_requested"
+    approved = "approved"
+    issued = "issued"
+
+
+class ReportStep(StrEnum):
+    """A line of the report's sign-off table (and of the audit trail)."""
+
+    submitted = "submitted"
+    changes_requested = "changes_requested"
+    approved = "approved"
+    issued = "issued"
+    sent_for_comment = "sent_for_comment"
+    agreed = "agreed"
+    disagreed = "disagreed"
+    delay_reason = "delay_reason"
 
 
 class CapaStep(StrEnum):

@@ -22,7 +22,16 @@ from bot.domain.repeat import repeat_of
 from bot.domain.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import acknowledgements, audits, findings, programme, repeats, reports, revisions
+from storage.repos import (
+    acknowledgements,
+    audits,
+    findings,
+    programme,
+    repeats,
+    report_flow,
+    reports,
+    revisions,
+)
 from storage.times import from_db
 
 # The report's groupings of bot.domain.vocabulary's results (said once there).
@@ -195,6 +204,27 @@ class Revision:
     reason: str
 
 
+@dataclass(frozen=True)
+class SignOff:
+    """A step of the report's lifecycle (bot/services/report_flow_service.py), for the sign-off table."""
+
+    rev: int
+    step: str
+    name: str
+    role: str
+    at: datetime | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """The revision's report as issued: its number, revision and date."""
+
+    number: str
+    rev: int
+    at: datetime | None
+
+
 @dataclass
 class ReportData:
     """Everything the report shows about one audit, in the audit's language."""
@@ -222,6 +252,10 @@ class ReportData:
         return self.revisions[-1].rev if self.revisions else 1
     acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when) of the department
     impartiality: list[tuple[str, str]] = field(default_factory=list)  # (auditor, override reason)
+    signoff: list[SignOff] = field(default_factory=list)  # submitted, approved, issued … of every revision
+    receipts: list[tuple[int, str, datetime | None, str | None]] = field(default_factory=list)  # rev, who, when, skipped
+    diverging: list[tuple[str, str]] = field(default_factory=list)  # the department's unresolved disagreements
+    issue: Issue | None = None  # the current revision, once issued
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -271,6 +305,11 @@ async def load_report_data(
         checklist = Checklist.from_json(audit["checklist_json"])
         basis = await repeats.repeat_basis(conn, audit["department_id"], audit_id, checklist)
         planned = await programme.by_audit(conn, audit_id)
+        step_rows = await report_flow.steps(conn, audit_id)
+        receipt_rows = await report_flow.receipts(conn, audit_id)
+        current_rev = await revisions.current(conn, audit_id)
+        comment_rows = await report_flow.comments(conn, audit_id, current_rev)
+        state_row = await report_flow.state(conn, audit_id, current_rev)
         overrides = [(clean_text(m["name"]), clean_text(m["override_reason"]))
                      for m in (await programme.team(conn, planned["id"]) if planned else []) if m["override_reason"]]
     generated = (now or datetime.now(tz)).astimezone(tz)
@@ -300,6 +339,14 @@ async def load_report_data(
         impartiality=overrides,
         revisions=_revisions(first, history, tz),
         acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
+        signoff=[SignOff(r["rev"], r["step"], clean_text(r["name"] or ""), r["role"], local_time(r["at"], tz),
+                         clean_text(r["note"] or "")) for r in step_rows],
+        receipts=[(r["rev"], clean_text(r["name"] or ""), local_time(r["received_at"], tz), r["skipped"])
+                  for r in receipt_rows],
+        diverging=[(clean_text(r["name"] or ""), clean_text(r["reason"] or "")) for r in comment_rows
+                   if r["verdict"] == "disagree"],
+        issue=Issue(clean_text(state_row["number"] or audit["number"]), current_rev, local_time(state_row["issued_at"], tz))
+        if state_row is not None and state_row["state"] == "issued" else None,
     )
 
 

@@ -13,6 +13,7 @@ from bot.telegram import buttons
 from bot.telegram.context import AuditContext
 from bot.telegram.refusals import leads, on_press
 from bot.telegram.replies import edit_or_send, reply, toast
+from bot.telegram.report_buttons import ReportApprover
 
 
 def _require_lead(context: AuditContext) -> None:
@@ -149,6 +150,7 @@ async def _person_card(update: Update, context: AuditContext, card: PersonCard) 
               buttons.PersonRole(pid, role).pack()) for role in (Role.auditor, Role.lead)]]
     rows += [[(label("person_department", name=d["name"][:40]), buttons.PersonDepartments(pid).pack())]
              for d in card.staff[:1]]
+    rows.append([(label("rf_btn_approver"), ReportApprover(pid).pack())])
     rows.append([(label("deactivate" if person.active else "activate"),
                   buttons.PersonActive(pid, 0 if person.active else 1).pack())])
     rows.append([(label("person_export"), buttons.PersonExport(pid).pack()),

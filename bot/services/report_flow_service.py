@@ -533,7 +533,8 @@ class ReportFlowService:
 
     async def _notify(self, conn, person_id: int, kind: str, audit_id: int, rev: int, now: datetime,
                       **extra: Any) -> None:
-        await outbox.enqueue(conn, dedupe_key=f"{kind}:{audit_id}:{rev}:{person_id}:{now.isoformat()}",
+        steps = await report_flow.step_count(conn, audit_id)  # two submits at one clock time are two notices
+        await outbox.enqueue(conn, dedupe_key=f"{kind}:{audit_id}:{rev}:{person_id}:{steps}:{now.isoformat()}",
                              chat_id=person_id, kind=kind, payload={"audit_id": audit_id, "rev": rev, **extra},
                              not_before=now, at=now)
 

@@ -84,6 +84,10 @@ async def steps(conn: AsyncConnection, audit_id: int) -> list[RowMapping]:
     )
 
 
+async def step_count(conn: AsyncConnection, audit_id: int) -> int:
+    return int(await fetch_value(conn, "SELECT COUNT(*) FROM report_steps WHERE audit_id = :id", {"id": audit_id}))
+
+
 async def last_step(conn: AsyncConnection, audit_id: int, rev: int, step: str) -> RowMapping | None:
     return await fetch_one(
         conn,

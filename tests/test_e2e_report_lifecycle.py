@@ -10,11 +10,11 @@ import docx
 
 from bot.telegram import report_buttons as rb
 from devtools.harness import jpeg
+from storage.sql import execute, fetch_value
 from tests.audit_fixtures import first_question
 from tests.defect_fixtures import complete_from
 from tests.harness import AUDITOR, AUDITOR_EN, LEAD, STAFF, BotHarness
 from tests.helpers import body_text
-from storage.sql import execute, fetch_value
 
 
 async def audit_with_an_nc(bot: BotHarness):

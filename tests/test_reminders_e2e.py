@@ -6,7 +6,15 @@ from datetime import timedelta
 
 from bot.telegram.delivery import scheduler
 from storage.repos import people
-from tests.capa_fixtures import DEPARTMENT, DUE, add_person, cast, is_report_deadline, local, make_action
+from tests.capa_fixtures import (
+    DEPARTMENT,
+    DUE,
+    add_person,
+    cast,
+    is_report_deadline,
+    local,
+    make_action,
+)
 from tests.harness import AUDITOR, LEAD, STAFF, BotHarness, TgUser
 from tests.helpers import messages_to, outbox
 

@@ -96,7 +96,10 @@ class ReportService:
 
     async def build(self, audit: AuditRef, *, on_progress: ProgressCallback | None = None,
                     out: Path | None = None, **limits: Any) -> Path:
-        """The .docx (default: in the reports folder, under Telegram's 50 MB: photos shrink if needed)."""
+        """The .docx (default: in the reports folder, under Telegram's 50 MB: photos shrink if needed);
+        for /report, the issued file itself once the current revision is issued (the official copy)."""
+        if out is None and (issued := await self._issued_copy(audit.id)) is not None:
+            return issued
         if out is None:
             stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
             out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
@@ -125,6 +128,14 @@ class ReportService:
                     await report_flow.set_issued_file(conn, audit_id, rev, sha)
                     row = await report_flow.state(conn, audit_id, rev)
         return row["issued_sha256"], name
+
+    async def _issued_copy(self, audit_id: int) -> Path | None:
+        async with self.db.read() as conn:
+            row = await report_flow.state(conn, audit_id, await revisions.current(conn, audit_id))
+        if row is None or row["state"] != "issued" or not row["issued_sha256"]:
+            return None
+        path = self.files.path_of(row["issued_sha256"])
+        return path if path.exists() else None
 
     async def store_build(self, audit: AuditRef) -> str:
         """Build the report now and keep it in the file store (the official copy); its sha256."""

@@ -258,6 +258,8 @@ class _ReportBuilder(DocxWriter):
             (self.t("f_status"), self.t(f"status_{data.status}")),
             (self.t("f_revision"), str(data.revision)),
             (self.t("f_report_date"), _day(data.generated_at)),
+            (self.t("f_issue"), self.t("issued_on", number=data.issue.number, at=_day(data.issue.at))
+             if data.issue else self.t("not_issued")),
         ], self.t("generated", at=_when(data.generated_at), tz=self.prompts.zone(self.lang, data.tz_name)),
             warning="" if data.status == "completed" else self.t("draft"))
 

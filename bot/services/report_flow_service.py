@@ -182,18 +182,10 @@ class ReportFlowService:
     async def _distribution(self, conn, head) -> list[Recipient]:
         """Everyone with a role, each marked on or off the list: by default the department's
         contacts, the leads (the quality office) and the report approvers; as changed since."""
-        defaults = await self._default_recipients(conn, head["department_id"])
+        defaults = await report_flow.default_recipients(conn, head["department_id"])
         changes = await report_flow.recipient_changes(conn, head["id"])
         return [Recipient(p["id"], p["name"], bool(p["active"]), changes.get(p["id"], p["id"] in defaults))
                 for p in await report_flow.people_with_roles(conn)]
-
-    async def _default_recipients(self, conn, department_id: int) -> set[int]:
-        ids = set(await report_flow.approver_ids(conn))
-        for person in await report_flow.people_with_roles(conn):
-            for role in await people.roles(conn, person["id"]):
-                if role["role"] == Role.lead or (role["role"] == Role.staff and role["department_id"] == department_id):
-                    ids.add(person["id"])
-        return ids
 
     # --- the steps -------------------------------------------------------------------------------
 

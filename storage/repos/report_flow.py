@@ -141,6 +141,20 @@ async def set_recipient(conn: AsyncConnection, audit_id: int, person_id: int, in
     )
 
 
+async def default_recipients(conn: AsyncConnection, department_id: int) -> set[int]:
+    """Who a report goes to unless the list is changed: the department's contacts, the leads
+    (the quality office) and the report approvers, active or not (those who left are skipped
+    and reported at issue)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT person_id FROM person_roles WHERE role = 'lead'"
+        " OR (role = 'staff' AND department_id = :department_id)"
+        " UNION SELECT person_id FROM report_approvers",
+        {"department_id": department_id},
+    )
+    return {r["person_id"] for r in rows}
+
+
 async def people_with_roles(conn: AsyncConnection) -> list[RowMapping]:
     """Everyone who holds a role (active or not), by name: who may be on a distribution list."""
     return await fetch_all(

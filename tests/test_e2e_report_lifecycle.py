@@ -44,6 +44,7 @@ async def make_approver(bot: BotHarness, user) -> None:
 
 async def report_row(bot: BotHarness, user, label: str):
     """/report, and the callback data of the button ``label`` of its row."""
+    await bot.settle()  # the notices of the step before are out: the next reply is the list
     listing = await bot.command(user, "/report")
     return listing, listing.button(label)
 

@@ -38,8 +38,10 @@ async def make_approver(bot: BotHarness, user) -> None:
     """The lead makes ``user`` a report approver from their person card (/users)."""
     people = await bot.command(LEAD, "/users")
     card = await bot.press(LEAD, people.button(user.first_name), message_id=people.message_id)
-    toast = await bot.press_for_answer(LEAD, card.button("Report approver"), message_id=card.message_id)
+    toast = await bot.press_for_answer(LEAD, card.button("Approves reports"), message_id=card.message_id)
     assert "now approve reports" in toast.text
+    await bot.settle()
+    assert "✅ Approves reports" in str(bot.double.sent_to(LEAD.id)[-1].buttons)  # the card shows it
 
 
 async def report_row(bot: BotHarness, user, label: str):

@@ -15,6 +15,7 @@ from bot.services.report_service import AuditRef
 from bot.telegram import buttons
 from bot.telegram import report_buttons as rb
 from bot.telegram.context import AuditContext
+from bot.telegram.handlers.admin import show_person_card
 from bot.telegram.keyboards.report_flow import card_rows, distribution_rows
 from bot.telegram.refusals import leads, on_press
 from bot.telegram.replies import edit_or_send, reply, toast
@@ -130,6 +131,7 @@ async def on_approver(update: Update, context: AuditContext, button: rb.ReportAp
     """A lead makes a person a report approver (or no longer), from the person card."""
     on = await service(context).toggle_approver(context.actor, button.person)
     await toast(update, context, "rf_approver_on" if on else "rf_approver_off")
+    await show_person_card(update, context, await context.rt.people.card(context.actor, button.person))
 
 
 def callback_handlers() -> list[BaseHandler]:

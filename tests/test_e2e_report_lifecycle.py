@@ -226,8 +226,12 @@ async def test_report_lifecycle_bad_input(bot: BotHarness):
         await execute(conn, "DELETE FROM audit_team WHERE person_id = :id", {"id": LEAD.id})
     await bot.press(LEAD, asked.button("Approve"), message_id=asked.message_id)
     listing, issue = await report_row(bot, AUDITOR_EN, "Issue")
+    bot.app.bot_data["runtime"].notices.protect_reports = True  # AUDITBOT_REPORT_PROTECT_CONTENT
+    mark = bot.double.mark()
     issued = await bot.press(AUDITOR_EN, issue, message_id=listing.message_id)
     assert "Not sent (left): Zhao" in issued.text
+    copy = await bot.document_after(LEAD, mark, timeout=30)
+    assert copy.params.get("protect_content") in (True, "true", "True")
     async with bot.db.read() as conn:
         assert await fetch_value(conn, "SELECT skipped FROM report_receipts WHERE person_id = :id",
                                  {"id": STAFF.id}) == "left"

@@ -32,6 +32,7 @@ from bot.services import (
     document_request_service,
     people_service,
     programme_service,
+    report_flow_service,
 )
 from bot.settings import Settings
 from bot.telegram import context
@@ -62,6 +63,7 @@ from bot.telegram.handlers import (
     programme,
     records,
     report,
+    report_flow,
     review,
     start,
 )
@@ -79,6 +81,7 @@ FLOWS: dict[str, Flow] = {
     capa_service.FLOW: Flow(text=capa.on_capa_text, media=capa.on_capa_media, explain_as=capa.explain_sending),
     people_service.FLOW: Flow(text=admin.on_admin_text),
     agency_service.FLOW: Flow(text=agency.on_text, media=agency.on_media),
+    report_flow_service.FLOW: Flow(text=report_flow.on_text),
     programme_service.FLOW: Flow(text=programme.on_text, media=programme.on_media),
     checklist_service.FLOW: Flow(text=checklists.on_flow_text, media=checklists.on_flow_media,
                                  explain_as=checklists.explain_refusal),
@@ -125,6 +128,7 @@ def register_handlers(application: Application) -> None:
             *audit.callback_handlers(),
             *carry_over.callback_handlers(),
             *report.callback_handlers(),
+            *report_flow.callback_handlers(),
             *admin.callback_handlers(),
             *agency.callback_handlers(),
             *capa.callback_handlers(),

@@ -21,6 +21,7 @@ from bot.services.people_service import PeopleService
 from bot.services.privacy_service import PrivacyService
 from bot.services.programme_service import ProgrammeService
 from bot.services.reminder_service import ReminderService
+from bot.services.report_flow_service import ReportFlowService
 from bot.services.report_service import ReportService
 from bot.services.review_service import ReviewService
 from bot.services.search_service import SearchService
@@ -58,6 +59,7 @@ class Runtime:
     search: SearchService  # /find
     records: DocumentRequestService  # records the department provides before the audit
     agency: AgencyService  # the agency's profile on every document
+    report_flow: ReportFlowService  # the report's lifecycle: submit, approve, issue, distribute
 
     async def close(self) -> None:
         await self.leader.release()
@@ -81,7 +83,7 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
     report = ReportService(db, clock, settings, files)
     status = StatusService(db, clock, settings)
     programme = ProgrammeService(db, clock, settings, checklists)
-    notices = NoticeService(db, clock, settings, status, programme)
+    notices = NoticeService(db, clock, settings, status, programme, report.issued_document)
     return Runtime(
         settings=settings, db=db, clock=clock, prompts=prompts, files=files, checklists=checklists,
         people=PeopleService(db, clock, settings),
@@ -101,4 +103,5 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         search=SearchService(db, clock, settings),
         records=DocumentRequestService(db, clock, settings, files),
         agency=AgencyService(db, clock, files),
+        report_flow=ReportFlowService(db, clock, settings),
     )

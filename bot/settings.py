@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     digest_time: time = time(9, 0)
     invite_days: int = Field(7, ge=1, le=365)
 
+    # The official record (bot/services/report_flow_service.py): days from completion to the
+    # report's issue before its leader is asked why; whether the approver must be someone
+    # outside the audit's team; whether the issued report goes out with protect_content.
+    report_issue_days: int = Field(15, ge=1, le=365)
+    report_separate_approver: bool = False
+    report_protect_content: bool = False
+
     # Lifetimes of what the bot keeps (PIPL, GDPR): pruned by the daily pass (bot/services/privacy_service.py).
     retain_generated_days: int = Field(30, ge=1, le=3650)  # reports, exports, review packs in <data dir>/reports
     retain_set_aside_days: int = Field(30, ge=1, le=3650)  # the raw text of set-aside (poison) updates

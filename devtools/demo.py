@@ -127,6 +127,12 @@ class Script:
         await scheduler.tick(app)
         await self._replies(None, mark)
 
+    async def settle(self) -> None:
+        """Let the notices the last step queued go out (and print them)."""
+        mark = self.double.mark()
+        await self.double.wait_idle(quiet=0.3)
+        await self._replies(None, mark)
+
     def latest(self, user, marker: str):
         """The newest message ``user`` got that contains ``marker``."""
         return next(s for s in reversed(self.double.sent_to(user.id)) if marker in (s.text or ""))
@@ -188,6 +194,7 @@ async def run_demo(data_dir: Path | None = None) -> int:
         await _people(script, lead, auditor, clerk)
         await _audit(script, auditor)
         await _corrective_actions(script, app, lead, auditor, clerk)
+        await _approve_and_issue(script, lead, auditor, clerk)
         await _short_audit_in_english(script, lead)
         await _own_checklist(script, lead, folder)
         await _reopen_for_revision(script, lead)
@@ -427,6 +434,21 @@ async def _own_checklist(script: Script, lead, folder: Path) -> None:
     card = await script.say(lead, "Own checklist, first run: document control needs one correction.")
     card = await script.press(lead, card, "Complete")
     await script.press(lead, card, "Yes, complete")
+
+
+async def _approve_and_issue(script: Script, lead, auditor, clerk) -> None:
+    """The official record: the audit's leader submits its report, the lead approves it, the
+    leader issues it (numbered, dated, locked) and each recipient confirms receipt."""
+    await script.say(auditor, "/report")
+    listing = script.latest(auditor, "审核报告")
+    await script.press(auditor, listing, "提交")
+    await script.settle()
+    await script.press(lead, script.latest(lead, "submitted the report"), "Approve")
+    await script.settle()
+    await script.press(auditor, script.latest(auditor, "批准了"), "发布")
+    await script.settle()
+    await script.press(clerk, script.latest(clerk, "请确认签收"), "已签收")
+    await script.press(lead, script.latest(lead, "Please confirm receipt"), "Received")
 
 
 async def _reopen_for_revision(script: Script, lead) -> None:

@@ -116,10 +116,16 @@ def first_lines(bot: BotHarness, mark: int) -> dict[int, list[str]]:
             got[sent.chat_id].append("photo")
         elif sent.method == "sendDocument":
             got[sent.chat_id].append("document")
-        else:
+        elif not is_report_deadline(sent.plain_text):
             line = (sent.plain_text or "").splitlines()[0]
             got[sent.chat_id].append(DIGEST if line.startswith(DIGEST) else line)
     return dict(got)
+
+
+def is_report_deadline(text: str | None) -> bool:
+    """The question why an audit's report is not issued in time (issue 20): these tests' audits are
+    never issued, and the weeks they move the clock through pass that deadline."""
+    return any(words in (text or "") for words in ("agreed period", "约定期限"))
 
 
 async def day(bot: BotHarness, clock, moment: datetime) -> dict[int, list[str]]:

@@ -19,7 +19,8 @@ async def test_report_on_command(bot):
     listing = await bot.command(AUDITOR_EN, "/report")
     assert "A-2026-001 · Office · completed · 2026-" in listing.plain_text  # its state and date
     labels = button_labels(listing)
-    assert labels[0] == "📄 A-2026-001 · Word" and set(labels[1:]) <= {"📕 PDF", "🗂 Record pack"}  # PDF where LibreOffice is
+    # PDF where LibreOffice is; the record pack; the leader's next step of the report's lifecycle (issue 20)
+    assert labels[0] == "📄 A-2026-001 · Word" and set(labels[1:]) <= {"📕 PDF", "🗂 Record pack", "📨 Submit"}
     mark = bot.double.mark()
     bot.double.press_button(AUDITOR_EN, listing.button("A-2026-001"), message_id=listing.message_id)
     sent = await bot.document_after(AUDITOR_EN, mark, timeout=20)

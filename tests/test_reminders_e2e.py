@@ -6,7 +6,15 @@ from datetime import timedelta
 
 from bot.telegram.delivery import scheduler
 from storage.repos import people
-from tests.capa_fixtures import DEPARTMENT, DUE, add_person, cast, local, make_action
+from tests.capa_fixtures import (
+    DEPARTMENT,
+    DUE,
+    add_person,
+    cast,
+    is_report_deadline,
+    local,
+    make_action,
+)
 from tests.harness import AUDITOR, LEAD, STAFF, BotHarness, TgUser
 from tests.helpers import messages_to, outbox
 
@@ -14,7 +22,7 @@ SECOND_STAFF = TgUser(id=3011, first_name="Sun", language_code="en")
 
 
 def cards_to(bot: BotHarness, chat_id: int, marker: str) -> list[str]:
-    return [s.plain_text for s in messages_to(bot, chat_id, marker)]
+    return [s.plain_text for s in messages_to(bot, chat_id, marker) if not is_report_deadline(s.plain_text)]
 
 
 async def test_a_429_storm_delays_but_loses_nothing(bot, clock):

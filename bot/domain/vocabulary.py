@@ -187,7 +187,39 @@ class NoticeKind(StrEnum):
     role_changed = "role_changed"  # a lead gave or took the auditor or lead role
     records_requested = "records_requested"
     records_returned = "records_returned"
+    report_submitted = "report_submitted"
+    report_changes_requested = "report_changes_requested"
+    report_approved = "report_approved"
+    report_issued = "report_issued"
+    report_draft_review = "report_draft_review"
+    report_commented = "report_commented"
+    report_delay_asked = "report_delay_asked"
+    report_delay_reason = "report_delay_reason"
     commands = "commands"
+
+
+class ReportState(StrEnum):
+    """Where an audit's report (one revision of it) stands: draft → submitted → changes
+    requested (back to the team) or approved → issued."""
+
+    draft = "draft"
+    submitted = "submitted"
+    changes_requested = "changes_requested"
+    approved = "approved"
+    issued = "issued"
+
+
+class ReportStep(StrEnum):
+    """A line of the report's sign-off table (and of the audit trail)."""
+
+    submitted = "submitted"
+    changes_requested = "changes_requested"
+    approved = "approved"
+    issued = "issued"
+    sent_for_comment = "sent_for_comment"
+    agreed = "agreed"
+    disagreed = "disagreed"
+    delay_reason = "delay_reason"
 
 
 class CapaStep(StrEnum):

@@ -31,6 +31,7 @@ from storage.repos import (
     findings,
     programme,
     repeats,
+    report_flow,
     reports,
     revisions,
 )
@@ -208,6 +209,27 @@ class Revision:
     reason: str
 
 
+@dataclass(frozen=True)
+class SignOff:
+    """A step of the report's lifecycle (bot/services/report_flow_service.py), for the sign-off table."""
+
+    rev: int
+    step: str
+    name: str
+    role: str
+    at: datetime | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """The revision's report as issued: its number, revision and date."""
+
+    number: str
+    rev: int
+    at: datetime | None
+
+
 @dataclass
 class ReportData:
     """Everything the report shows about one audit, in the audit's language."""
@@ -237,6 +259,10 @@ class ReportData:
     impartiality: list[tuple[str, str]] = field(default_factory=list)  # (auditor, override reason)
     follow_up: FollowUp | None = None  # the previous audit's findings, verified here (none: a first audit)
     agency: AgencyProfile | None = None  # printed in the header and footer; None: none set
+    signoff: list[SignOff] = field(default_factory=list)  # submitted, approved, issued … of every revision
+    receipts: list[tuple[int, str, datetime | None, str | None]] = field(default_factory=list)  # rev, who, when, skipped
+    diverging: list[tuple[str, str]] = field(default_factory=list)  # the department's unresolved disagreements
+    issue: Issue | None = None  # the current revision, once issued
 
     def counts(self) -> Counter[str]:
         """Questions per result, with 'unanswered' for those without one."""
@@ -288,6 +314,11 @@ async def load_report_data(
         basis = await repeats.repeat_basis(conn, audit["department_id"], audit_id, checklist)
         planned = await programme.by_audit(conn, audit_id)
         follow_up = await load_follow_up(conn, audit, tz, clean_text)
+        step_rows = await report_flow.steps(conn, audit_id)
+        receipt_rows = await report_flow.receipts(conn, audit_id)
+        current_rev = await revisions.current(conn, audit_id)
+        comment_rows = await report_flow.comments(conn, audit_id, current_rev)
+        state_row = await report_flow.state(conn, audit_id, current_rev)
         overrides = [(clean_text(m["name"]), clean_text(m["override_reason"]))
                      for m in (await programme.team(conn, planned["id"]) if planned else []) if m["override_reason"]]
         agency_row = await agency.get(conn)
@@ -328,6 +359,14 @@ async def load_report_data(
         revisions=_revisions(first, history, tz),
         acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
         agency=await _agency(agency_row, files),
+        signoff=[SignOff(r["rev"], r["step"], clean_text(r["name"] or ""), r["role"], local_time(r["at"], tz),
+                         clean_text(r["note"] or "")) for r in step_rows],
+        receipts=[(r["rev"], clean_text(r["name"] or ""), local_time(r["received_at"], tz), r["skipped"])
+                  for r in receipt_rows],
+        diverging=[(clean_text(r["name"] or ""), clean_text(r["reason"] or "")) for r in comment_rows
+                   if r["verdict"] == "disagree"],
+        issue=Issue(clean_text(state_row["number"] or audit["number"]), current_rev, local_time(state_row["issued_at"], tz))
+        if state_row is not None and state_row["state"] == "issued" else None,
     )
 
 

@@ -260,6 +260,8 @@ class _ReportBuilder(DocxWriter):
             (self.t("f_status"), self.t(f"status_{data.status}")),
             (self.t("f_revision"), str(data.revision)),
             (self.t("f_report_date"), _day(data.generated_at)),
+            (self.t("f_issue"), self.t("issued_on", number=data.issue.number, at=_day(data.issue.at))
+             if data.issue else self.t("not_issued")),
         ], self.t("generated", at=_when(data.generated_at), tz=self.prompts.zone(self.lang, data.tz_name)),
             warning="" if data.status == "completed" else self.t("draft"))
 
@@ -496,7 +498,10 @@ class _ReportBuilder(DocxWriter):
     # 8 divergent opinions
 
     def _divergent(self) -> None:
-        self.para(self.data.closing.divergent or self.t("none_divergent"))
+        diverging = self.data.diverging
+        self.para(self.data.closing.divergent or ("" if diverging else self.t("none_divergent")))
+        for name, reason in diverging:  # the department's comments on the draft that stayed unresolved
+            self.para(self.t("so_diverging", name=name, reason=reason))
 
     # 9 corrective actions
 
@@ -525,6 +530,11 @@ class _ReportBuilder(DocxWriter):
     # 10 sign-off
 
     def _signoff(self) -> None:
+        if self.data.issue is not None:
+            issue = self.data.issue
+            self.para(self.t("so_issued", number=issue.number, rev=issue.rev, at=_day(issue.at)))
+        if self.data.signoff:
+            self._approvals()
         self.para(self.t("so_intro"))
         grid = Grid(self, (4.2, 4.2, 5.0, 3.2), headers=(
             self.t("so_role"), self.t("so_name"), self.t("so_signature"), self.t("so_date")))
@@ -539,6 +549,24 @@ class _ReportBuilder(DocxWriter):
                 self.para(self.t("so_acknowledged", name=name, at=f"{at:%Y-%m-%d %H:%M}"))
             if not self.data.acknowledged:
                 self.para(self.t("so_acknowledgement_pending"))
+
+    def _approvals(self) -> None:
+        """The report's lifecycle: who, in which role, when, what they decided, their note;
+        then the receipts of the issued revisions."""
+        grid = Grid(self, (1.2, 3.4, 3.0, 2.4, 3.0, CONTENT_WIDTH.cm - 13.0), headers=(
+            self.t("so_rev"), self.t("so_decision"), self.t("so_name"), self.t("so_role"), self.t("so_date"),
+            self.t("so_note")))
+        for line in self.data.signoff:
+            grid.row((str(line.rev), self.prompts.label(self.lang, f"rf_step_{line.step}"), line.name,
+                      self.prompts.label(self.lang, f"rf_role_{line.role}"), _when(line.at), line.note))
+        if self.data.receipts:
+            self.heading(self.t("so_receipts"), level=3)
+            grid = Grid(self, (1.2, 5.0, CONTENT_WIDTH.cm - 6.2), headers=(
+                self.t("so_rev"), self.t("so_name"), self.t("so_received")))
+            for rev, name, at, skipped in self.data.receipts:
+                grid.row((str(rev), name, self.t("so_skipped") if skipped else (_when(at) if at else
+                                                                                 self.t("so_not_received"))))
+        self.para()
 
     # annexes
 

@@ -50,6 +50,7 @@ from storage.repos import (
     people,
     programme,
     repeats,
+    report_flow,
     revisions,
     trail,
 )
@@ -449,6 +450,9 @@ class AuditService(CarryOver):
         if writable and row["status"] == AuditStatus.cancelled:
             raise AuditError("audit_discarded", number=row["number"])
         if writable and AuditStatus(row["status"]).closed:
+            rev = await revisions.current(conn, audit_id)
+            if await report_flow.issued(conn, audit_id, rev):  # the official record: only /reopen changes it
+                raise AuditError("audit_issued", number=row["number"], rev=rev)
             raise AuditError("audit_closed", number=row["number"])
         if audit_id not in self._snapshots:
             self._remember(audit_id, Checklist.from_json(await audits.checklist_json(conn, audit_id)))

@@ -21,12 +21,15 @@ from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, NoticeKind, Role
 from bot.services import document_request_service
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.programme_service import ProgrammeService
+from bot.services.report_flow_service import REPORT_KINDS
+from bot.services.report_flow_service import notice_values as report_notice_values
 from bot.services.status_service import StatusService
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
+IssuedDocument = Callable[[int, int], Awaitable[tuple[str, str] | None]]
 K = NoticeKind
 STAFF_KINDS = (K.capa_new, K.capa_photos, K.capa_reminder, K.capa_rejected, K.capa_closed, K.capa_cancelled,
                K.capa_plan_returned, K.capa_plan_accepted, K.capa_extension_granted, K.capa_extension_refused,
@@ -65,12 +68,16 @@ class Notice:
     values: dict[str, Any]
     photos: list[dict[str, Any]] = field(default_factory=list)
     recipient_blocked: bool = False
+    document: tuple[str, str] | None = None  # (sha256 in the file store, file name): sent as a file
+    protect: bool = False  # Telegram's protect_content (no forwarding or saving)
 
 
 class NoticeService:
     def __init__(self, db: Database, clock: Clock, settings: Settings, status: StatusService,
-                 programme: ProgrammeService | None = None):
+                 programme: ProgrammeService | None = None, issued_document: IssuedDocument | None = None):
         self.db = db
+        self.issued_document = issued_document  # builds (once) and keeps an issued report
+        self.protect_reports = settings.report_protect_content
         self.clock = clock
         self.rules = settings.rules()
         self.status = status
@@ -107,6 +114,8 @@ class NoticeService:
                 values = None
                 if audit is not None and (Role.staff, audit["department_id"]) in roles:
                     values = await findings_for_acknowledgement(conn, audit["id"], chat_id, self.rules.tz)
+            elif kind in REPORT_KINDS:
+                values = await report_notice_values(conn, kind, payload, chat_id, self.rules.tz)
             elif kind in VALID_STATES:
                 values = await _about_action(conn, kind, payload, roles, today, self.rules)
                 if values is not None and kind == NoticeKind.capa_photos:
@@ -119,7 +128,15 @@ class NoticeService:
             values = {"digest": digest} if digest is not None else None
         if values is None:
             return None
-        return Notice(kind, person["lang"], values, photos, bool(person["blocked_bot"]))
+        document, protect = None, False
+        if kind == NoticeKind.report_issued:
+            document = await self.issued_document(payload["audit_id"], payload["rev"]) if self.issued_document else None
+            if document is None:
+                return None
+            protect = self.protect_reports
+        elif kind == NoticeKind.report_draft_review:
+            document = (values["draft_sha256"], f"{values['number']} draft rev{values['rev']}.docx")
+        return Notice(kind, person["lang"], values, photos, bool(person["blocked_bot"]), document, protect)
 
     # --- what became of a row ----------------------------------------------------------------
 

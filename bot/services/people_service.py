@@ -15,7 +15,7 @@ from bot.domain.vocabulary import NoticeKind, Role
 from bot.services.commands import MenuOf, queue_menu, queue_menus_at_start
 from bot.settings import Settings
 from storage.db import Database
-from storage.repos import departments, dialogs, invites, outbox, people, trail
+from storage.repos import departments, dialogs, invites, outbox, people, report_flow, trail
 from storage.times import from_db
 
 INVITE_ROLES = (Role.auditor, Role.staff)
@@ -96,6 +96,7 @@ class PersonCard:
     staff: list[dict[str, Any]]  # the departments they are staff of: {"id", "name"}
     choices: list[dict[str, Any]] = field(default_factory=list)  # departments to move them to
     confirm_deactivate: bool = False  # ask before switching their access off
+    approver: bool = False  # approves audit reports (bot/services/report_flow_service.py)
 
 
 class PeopleService:
@@ -160,7 +161,9 @@ class PeopleService:
                 mine = {d["id"] for d in staff}
                 choices = [{"id": d["id"], "name": d["name"]} for d in await departments.list_active(conn)
                            if d["id"] not in mine][:MAX_DEPARTMENT_CHOICES]
-        return PersonCard(person, staff, choices, confirm_deactivate and person.active and person_id != actor.id)
+            approver = await report_flow.is_approver(conn, person_id)
+        return PersonCard(person, staff, choices, confirm_deactivate and person.active and person_id != actor.id,
+                          approver)
 
     async def move_staff(self, actor: Actor, person_id: int, department_id: int) -> PersonCard:
         """Make a staff member (a clerk) the staff of ``department_id`` instead of their department(s)."""

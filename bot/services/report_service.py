@@ -18,7 +18,7 @@ from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
 from storage.files import FileStore
-from storage.repos import audits, reports, revisions
+from storage.repos import audits, report_flow, reports, revisions
 from storage.times import from_db
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -57,6 +57,7 @@ class ReportService:
         self.settings = settings
         self.files = files
         self._warming: set[asyncio.Future] = set()
+        self._issuing: dict[tuple[int, int], asyncio.Lock] = {}  # one build of an issued report at a time
         self.pdfs = PdfConverter(settings.pdf_concurrency)  # LibreOffice runs, at most this many at once
 
     async def choices(self, actor: Actor, limit: int = 10) -> ReportChoices:
@@ -96,7 +97,10 @@ class ReportService:
 
     async def build(self, audit: AuditRef, *, on_progress: ProgressCallback | None = None,
                     out: Path | None = None, **limits: Any) -> Path:
-        """The .docx (default: in the reports folder, under Telegram's 50 MB: photos shrink if needed)."""
+        """The .docx (default: in the reports folder, under Telegram's 50 MB: photos shrink if needed);
+        for /report, the issued file itself once the current revision is issued (the official copy)."""
+        if out is None and (issued := await self._issued_copy(audit.id)) is not None:
+            return issued
         if out is None:
             stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
             out = self.settings.reports_dir / f"{_safe(audit.number)}-{stamp}.docx"
@@ -122,6 +126,41 @@ class ReportService:
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_record_pack(self.db, audit.id, self.files, self.settings.tz, out,
                                        photo_cache=self.settings.photo_cache_dir, now=self.clock.now())
+    async def issued_document(self, audit_id: int, rev: int) -> tuple[str, str] | None:
+        """(sha256 in the file store, file name) of revision ``rev``'s issued report, built once
+        at the first ask (by the issuer or the outbox) and the same bytes for every recipient."""
+        async with self.db.read() as conn:
+            row = await report_flow.state(conn, audit_id, rev)
+            head = await audits.get(conn, audit_id)
+        if row is None or row["state"] != "issued" or head is None:
+            return None
+        name = f"{_safe(row['number'] or head['number'])} {_safe(head['department'])} rev{rev}.docx"
+        if row["issued_sha256"]:
+            return row["issued_sha256"], name
+        lock = self._issuing.setdefault((audit_id, rev), asyncio.Lock())
+        async with lock:
+            async with self.db.read() as conn:
+                row = await report_flow.state(conn, audit_id, rev)
+            if not row["issued_sha256"]:
+                sha = await self.store_build(AuditRef(audit_id, head["number"], head["department"], head["status"]))
+                async with self.db.transaction() as conn:
+                    await report_flow.set_issued_file(conn, audit_id, rev, sha)
+                    row = await report_flow.state(conn, audit_id, rev)
+        return row["issued_sha256"], name
+
+    async def _issued_copy(self, audit_id: int) -> Path | None:
+        async with self.db.read() as conn:
+            row = await report_flow.state(conn, audit_id, await revisions.current(conn, audit_id))
+        if row is None or row["state"] != "issued" or not row["issued_sha256"]:
+            return None
+        path = self.files.path_of(row["issued_sha256"])
+        return path if path.exists() else None
+
+    async def store_build(self, audit: AuditRef) -> str:
+        """Build the report now and keep it in the file store (the official copy); its sha256."""
+        path = await self.build(audit)
+        data = path.read_bytes()
+        return await asyncio.get_running_loop().run_in_executor(None, self.files.put, data)
 
     def photo_arrived(self, sha256: str) -> None:
         """Scale a new evidence photo for reports in the background (best effort)."""

@@ -43,6 +43,12 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "search_queries": ("person_id",),
     "document_requests": ("requested_by",),
     "document_request_items": ("answered_by",),
+    "report_states": ("issued_by",),
+    "report_steps": ("person_id",),
+    "report_recipients": ("person_id", "changed_by"),
+    "report_receipts": ("person_id",),
+    "report_comments": ("person_id",),
+    "report_approvers": ("person_id", "assigned_by"),
 }
 # Rows that only make sense for a person who can use the bot: deleted when they are erased.
 ERASED_WITH_PERSON = ("person_roles", "invites", "dialog_state", "search_queries")

@@ -24,7 +24,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram import Bot, BotCommandScopeChat, InputMediaPhoto
+from telegram import Bot, BotCommandScopeChat, InputFile, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.domain.clock import Clock
@@ -155,7 +155,13 @@ class OutboxSender:
         def label(key: str, /, **values: object) -> str:
             return self.prompts.label(notice.lang, key, **values)
 
-        await bot.send_message(chat_id, text, reply_markup=keyboard(notice_rows(notice.kind, notice.values, label)))
+        markup = keyboard(notice_rows(notice.kind, notice.values, label))
+        if notice.document is not None:  # a report: the file, the text as its caption
+            sha, name = notice.document
+            await bot.send_document(chat_id, InputFile(self.files.get(sha), filename=name), caption=text,
+                                    reply_markup=markup, protect_content=notice.protect or None)
+            return
+        await bot.send_message(chat_id, text, reply_markup=markup)
 
     async def _send_album(self, bot: Bot, chat_id: int, notice: Notice) -> None:
         caption = self.prompts.label(notice.lang, "capa_photo_caption", number=notice.values["capa"].number)

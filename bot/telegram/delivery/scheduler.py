@@ -30,6 +30,7 @@ async def tick(application: Application) -> None:
     if await runtime.leader.held():  # replicas: one plans, every one sends
         await runtime.reminders.plan()
         await runtime.programme.plan_notices()
+        await runtime.report_flow.plan_delays()
         await _snapshot(runtime)
     await application.bot_data[OUTBOX].drain(application.bot)
 

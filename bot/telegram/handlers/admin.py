@@ -14,6 +14,7 @@ from bot.telegram.context import AuditContext
 from bot.telegram.keyboards.common import back_rows
 from bot.telegram.refusals import leads, on_press
 from bot.telegram.replies import edit_or_send, reply, toast
+from bot.telegram.report_buttons import ReportApprover
 
 
 def _require_lead(context: AuditContext) -> None:
@@ -150,12 +151,16 @@ async def _person_card(update: Update, context: AuditContext, card: PersonCard) 
               buttons.PersonRole(pid, role).pack()) for role in (Role.auditor, Role.lead)]]
     rows += [[(label("person_department", name=d["name"][:40]), buttons.PersonDepartments(pid).pack())]
              for d in card.staff[:1]]
+    rows.append([(label("rf_btn_approver", mark="✅" if card.approver else "⬜"), ReportApprover(pid).pack())])
     rows.append([(label("deactivate" if person.active else "activate"),
                   buttons.PersonActive(pid, 0 if person.active else 1).pack())])
     rows.append([(label("person_export"), buttons.PersonExport(pid).pack()),
                  (label("person_erase"), buttons.PersonErase(pid).pack())])
     rows.append([(label("back"), buttons.Menu("users").pack())])
     await edit_or_send(update, context, "person_card", card=card, person=person, rows=rows)
+
+
+show_person_card = _person_card  # the report approver's switch shows the card again (handlers/report_flow.py)
 
 
 async def on_person(update: Update, context: AuditContext, button: buttons.Person) -> None:

@@ -20,7 +20,8 @@ async def status_command(update: Update, context: AuditContext) -> None:
     rows = [[(context.label("lead_department_item", department=d["department"][:40], open=d["open"]),
               buttons.LeadDepartment(d["department_id"]).pack())]
             for d in current.departments if d["open"]]
-    await reply(update, context, "lead_status", rows=rows, status=current)
+    reports = await context.rt.report_flow.counts()  # waiting for approval, overdue for issue
+    await reply(update, context, "lead_status", rows=rows, status=current, reports=reports)
 
 
 async def overdue_command(update: Update, context: AuditContext) -> None:

@@ -16,6 +16,7 @@ from bot.report import PdfFailed, PdfUnavailable
 from bot.services.report_service import AuditRef, ReportService, document_name, safe_name
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
+from bot.telegram.keyboards.report_flow import next_button
 from bot.telegram.refusals import on_press
 from bot.telegram.replies import reply, toast
 
@@ -36,14 +37,16 @@ async def report_command(update: Update, context: AuditContext) -> None:
             await reply(update, context, "report_none")
             return
         reopen = context.actor.is_lead  # a lead reopens a completed audit from its row
+        states = await context.rt.report_flow.statuses(context.actor, [a.id for a in choices.audits])
         rows = [[(context.label("report_btn_word", number=a.number), buttons.Report(a.id).pack()),
                  *([(context.label("report_btn_pdf"), buttons.Report(a.id, "pdf").pack())] if choices.pdf else []),
                  *([(context.label("report_btn_record"), buttons.RecordPack(a.id).pack())]
                    if a.status == AuditStatus.completed else []),
+                 *([next_button(states[a.id], context.label)] if a.id in states else []),
                  *([(context.label("btn_reopen"), buttons.Reopen(a.id).pack())]
                    if reopen and a.status == AuditStatus.completed else [])]
                 for a in choices.audits]
-        await reply(update, context, "report_choose", rows=rows, choices=choices)
+        await reply(update, context, "report_choose", rows=rows, choices=choices, states=states)
         return
     want_pdf = len(args) > 1 and args[-1].lower() == "pdf"
     reference = " ".join(args[:-1] if want_pdf else args)

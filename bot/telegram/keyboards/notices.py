@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.vocabulary import NoticeKind as K
+from bot.services.report_flow_service import REPORT_KINDS
 from bot.telegram import buttons
 from bot.telegram.keyboards.capa import action_rows, respond_rows, verify_rows
 from bot.telegram.keyboards.records import request_rows
+from bot.telegram.keyboards.report_flow import notice_rows as report_notice_rows
 from bot.telegram.replies import Label, Rows
 
 DIGEST_BUTTONS = 5  # the overdue actions the digest lists
@@ -29,6 +31,8 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
         return request_rows(values["card"], label)
     if kind == K.records_returned:
         return [[(label("records_btn_answer_again"), buttons.RecordsItem(values["card"].item.id).pack())]]
+    if kind in REPORT_KINDS:
+        return report_notice_rows(kind, values, label)
     if kind in (K.programme_reminder, K.programme_missed, K.programme_team_added):
         return _programme_rows(kind, values, label)
     capa = values.get("capa")

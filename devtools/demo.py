@@ -199,6 +199,7 @@ async def run_demo(data_dir: Path | None = None) -> int:
         await _own_checklist(script, lead, folder)
         await _reopen_for_revision(script, lead)
         await _discard_by_mistake(script, lead)
+        await _second_year(script, auditor, clerk)
         reports = (await _reports(script, lead, "A-2026-001") + await _reports(script, lead, "A-2026-002")
                    + await _reports(script, lead, "A-2026-003"))
         return _save_reports(script, folder, reports)
@@ -470,6 +471,35 @@ async def _discard_by_mistake(script: Script, lead) -> None:
     card = await script.press(lead, card, "Finance Office")
     card = await script.press(lead, card, "Discard audit")
     await script.press(lead, card, "Yes, discard")
+
+
+async def _second_year(script: Script, auditor, clerk) -> None:
+    """A year later the same department again: "like last time", the records asked for before
+    the interview, last time's findings on the cards (NC1's closed action verified effective),
+    and /find over both years."""
+    moment = script.clock.advance(days=365)
+    print(f"\n⏩ {moment:%Y-%m-%d} — a year later, the next audit of the Legal Affairs Office")
+    card = await script.say(auditor, "/audit")
+    card = await script.press(auditor, card, "职能部门")
+    card = await script.press(auditor, card, "法制办公室")  # its last audit, on this checklist: A-2026-001
+    card = await script.press(auditor, card, "请提供资料")
+    card = await script.say(auditor, "2027年度质量目标分解表")
+    card = await script.say(auditor, "1")  # the records of question 1 (post descriptions)
+    card = await script.press(auditor, card, "发送给部门")
+    await script.settle()
+    asked = script.latest(clerk, "请提供")
+    item = await script.press(clerk, asked, "1.")
+    await script.photo(clerk, 90, "2027 quality objectives")
+    item = await script.press(clerk, script.latest(clerk, "请提供"), "2.")
+    item = await script.press(clerk, item, "不适用")
+    await script.say(clerk, "不适用：岗位说明书今年未修订，沿用上次审核后补签的版本。")
+    await script.settle()
+    plan = script.latest(auditor, "审核计划")
+    card = await script.press(auditor, plan, "计划已确认")
+    card = await script.press(auditor, card, "开始提问")
+    card = await script.press(auditor, card, "有效")  # last time's NC1: its closed action worked
+    await script.say(auditor, "/find 岗位说明书")
+    await script.press(auditor, card, "暂停")
 
 
 async def _reports(script: Script, lead, number: str) -> list[tuple[str, bytes]]:

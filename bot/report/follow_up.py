@@ -41,7 +41,7 @@ class FollowUp:
 
 async def load_follow_up(conn: Any, audit: Any, tz: tzinfo, clean: Any) -> FollowUp | None:
     """The follow-up of ``audit`` (a row of audits), or None when its department had no audit before."""
-    previous = await carry_over.previous_audit(conn, audit["department_id"], audit["id"])
+    previous = await carry_over.previous_audit(conn, audit["department_id"], audit["id"], audit["checklist_id"])
     verdicts = {r["capa_id"]: r for r in await carry_over.verdicts_of(conn, audit["id"])}
     if previous is None and not verdicts:
         return None

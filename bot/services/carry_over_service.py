@@ -60,7 +60,7 @@ class CarryOver:
 
     async def _carry_basis(self, conn, row, current: Checklist) -> CarryBasis | None:
         """What the department's previous completed audit found, matched to this audit's questions."""
-        previous = await carry_over.previous_audit(conn, row["department_id"], row["id"])
+        previous = await carry_over.previous_audit(conn, row["department_id"], row["id"], current.id)
         if previous is None:
             return None
         same = (previous["checklist_id"], previous["checklist_version"]) == (current.id, current.version)

@@ -12,14 +12,16 @@ from storage.sql import execute, fetch_all, fetch_one
 from storage.times import to_db
 
 
-async def previous_audit(conn: AsyncConnection, department_id: int, audit_id: int) -> RowMapping | None:
-    """The department's latest completed audit started before ``audit_id``, with its checklist."""
+async def previous_audit(conn: AsyncConnection, department_id: int, audit_id: int,
+                         checklist_id: str) -> RowMapping | None:
+    """The department's latest completed audit started before ``audit_id`` on the same checklist
+    (a special checklist run in between does not hide it), else on any; with its checklist."""
     return await fetch_one(
         conn,
         "SELECT a.id, a.number, a.completed_at, a.checklist_id, a.checklist_version, a.checklist_json,"
         " a.plan_json FROM audits a WHERE a.department_id = :d AND a.status = 'completed' AND a.id < :audit"
-        " ORDER BY a.completed_at DESC, a.id DESC LIMIT 1",
-        {"d": department_id, "audit": audit_id},
+        " ORDER BY CASE WHEN a.checklist_id = :checklist THEN 0 ELSE 1 END, a.completed_at DESC, a.id DESC LIMIT 1",
+        {"d": department_id, "audit": audit_id, "checklist": checklist_id},
     )
 
 

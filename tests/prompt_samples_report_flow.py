@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.services.report_flow_service import Asked, Line, Receipt, Recipient, ReportStatus
+from bot.domain.report_rules import SignOff as Line
+from bot.services.report_flow_service import Asked, Receipt, Recipient, ReportStatus
 from tests.prompt_samples import HOSTILE
 
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The report lifecycle's pure rules: its number, who may take which step, and what comes next.
+"""The report lifecycle's pure rules: its sign-off lines, who may take which step, and what comes next.
 
 No SQL, no Telegram: the service (bot/services/report_flow_service.py) reads who the person
 is (lead, the audit's leader, a member of its team, an approver) and asks here.
@@ -10,6 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.vocabulary import ReportState
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """One line of the report's sign-off table: a step of its lifecycle, who took it, in which
+    role, when, with which note."""
+
+    rev: int
+    step: str
+    name: str
+    role: str
+    at: datetime | None
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from bot.domain.agency import AgencyProfile
-from bot.report.data import clean_text
+from bot.report.clean import clean_text
 from storage.db import Database
 from storage.files import FileStore
 from storage.repos import agency

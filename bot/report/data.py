@@ -9,7 +9,6 @@ XML (Word, Excel) cannot hold. Times are converted to the display time zone here
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,10 @@ from typing import Any
 from bot.domain.agency import AgencyProfile
 from bot.domain.checklists import Checklist
 from bot.domain.repeat import repeat_of
+from bot.domain.report_rules import SignOff
 from bot.domain.vocabulary import FINDING_RESULTS, NONCONFORMITIES, Result, Series
+from bot.report.agency import profile_of, read_logo
+from bot.report.clean import clean_text
 from bot.report.follow_up import FollowUp, load_follow_up
 from storage.db import Database
 from storage.files import FileStore
@@ -45,19 +47,10 @@ FINDING_KINDS = FINDING_RESULTS
 PHOTO_MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 # XML 1.0 cannot hold C0 controls other than tab/newline/CR, U+FFFE/U+FFFF or lone surrogates.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class AuditNotFound(LookupError):
     """No audit with the id or number asked for."""
-
-
-def clean_text(value: object) -> str:
-    """``value`` as text Word and Excel accept: illegal characters dropped, the rest kept."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    return _XML_ILLEGAL.sub("", text.replace("\r\n", "\n"))
 
 
 def days_late(due: date | None, done_on: date | None, today: date) -> int:
@@ -210,18 +203,6 @@ class Revision:
 
 
 @dataclass(frozen=True)
-class SignOff:
-    """A step of the report's lifecycle (bot/services/report_flow_service.py), for the sign-off table."""
-
-    rev: int
-    step: str
-    name: str
-    role: str
-    at: datetime | None
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class Issue:
     """The revision's report as issued: its number, revision and date."""
 
@@ -371,8 +352,6 @@ async def load_report_data(
 
 
 async def _agency(row: Any, files: FileStore) -> AgencyProfile | None:
-    from bot.report.agency import profile_of, read_logo  # beside this module, which it builds on
-
     return profile_of(row, await read_logo(files, row["logo_sha256"] if row else None))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from bot.domain.agency import AgencyProfile, report_number
 from bot.domain.clock import Clock
 from bot.domain.errors import ServiceError
-from bot.domain.report_rules import Who, next_step
+from bot.domain.report_rules import SignOff, Who, next_step
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import AuditStatus, NoticeKind, ReportState, ReportStep, Role
 from bot.services.people_service import Actor
@@ -48,18 +48,6 @@ class ReportFlowError(ServiceError):
     """A step of the report's lifecycle the state or the person's rights do not allow."""
 
     prefix = "rf_"
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of the sign-off table: who, in which role, when, what, with which note."""
-
-    rev: int
-    step: str
-    name: str
-    role: str
-    at: datetime | None
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +83,7 @@ class ReportStatus:
     manages: bool = False
     received: int = 0
     recipients: int = 0
-    lines: list[Line] = field(default_factory=list)
+    lines: list[SignOff] = field(default_factory=list)
     receipts: list[Receipt] = field(default_factory=list)
     distribution: list[Recipient] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
@@ -544,8 +532,8 @@ def _receipt(row) -> Receipt:
     return Receipt(row["person_id"], row["name"] or "", row["rev"], from_db(row["received_at"]), row["skipped"])
 
 
-def _lines(rows, tz) -> list[Line]:
-    return [Line(r["rev"], r["step"], r["name"] or "", r["role"], _local(r["at"], tz), r["note"] or "") for r in rows]
+def _lines(rows, tz) -> list[SignOff]:
+    return [SignOff(r["rev"], r["step"], r["name"] or "", r["role"], _local(r["at"], tz), r["note"] or "") for r in rows]
 
 
 # --- what a queued notice about a report says (bot/services/notices.py asks) ------------------------

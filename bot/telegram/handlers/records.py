@@ -3,6 +3,9 @@ card), the clerk's answers (files, photos, "not applicable"), the auditor's retu
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from telegram import Update
 from telegram.ext import BaseHandler
 
@@ -37,24 +40,6 @@ async def on_request(update: Update, context: AuditContext, button: buttons.Reco
     await show_draft(update, context, draft, edit=False)  # below the plan card, which stays
 
 
-async def on_due(update: Update, context: AuditContext, button: buttons.RecordsDue) -> None:
-    draft = await service(context).set_due(context.actor, button.audit, button.day)
-    await update.callback_query.answer()
-    await show_draft(update, context, draft)
-
-
-async def on_send(update: Update, context: AuditContext, button: buttons.RecordsSend) -> None:
-    draft = await service(context).send(context.actor, button.audit)
-    await update.callback_query.answer()
-    await show_draft(update, context, draft)
-
-
-async def on_return(update: Update, context: AuditContext, button: buttons.RecordsReturn) -> None:
-    draft = await service(context).give_back(context.actor, button.item)
-    await update.callback_query.answer()
-    await show_draft(update, context, draft)
-
-
 async def on_ask_text(update: Update, context: AuditContext, state: dict) -> None:
     """Typed items of the request (or the reason an item goes back)."""
     draft = await service(context).add_items(context.actor, state, update.message.text or "")
@@ -62,18 +47,6 @@ async def on_ask_text(update: Update, context: AuditContext, state: dict) -> Non
 
 
 # --- the department ------------------------------------------------------------------------
-
-
-async def on_item(update: Update, context: AuditContext, button: buttons.RecordsItem) -> None:
-    card = await service(context).open_item(context.actor, button.item)
-    await update.callback_query.answer()
-    await show_item(update, context, card)
-
-
-async def on_not_applicable(update: Update, context: AuditContext, button: buttons.RecordsNotApplicable) -> None:
-    card = await service(context).not_applicable(context.actor, button.item)
-    await update.callback_query.answer()
-    await show_item(update, context, card)
 
 
 async def on_list(update: Update, context: AuditContext, button: buttons.RecordsList) -> None:
@@ -100,14 +73,25 @@ async def on_give_media(update: Update, context: AuditContext, state: dict) -> N
     await show_item(update, context, card)
 
 
+def _pressed(show: Callable[..., Awaitable[None]], call: Callable[[DocumentRequestService, Any, Any], Awaitable[Any]]):
+    """A press whose work is one service call and the view it returns (the draft, an item)."""
+
+    async def pressed(update: Update, context: AuditContext, button: Any) -> None:
+        view = await call(service(context), context.actor, button)
+        await update.callback_query.answer()
+        await show(update, context, view)
+
+    return pressed
+
+
 def callback_handlers() -> list[BaseHandler]:
     b = buttons
     return [
         on_press(b.RecordsRequest, on_request, who=auditors),
-        on_press(b.RecordsDue, on_due, who=auditors),
-        on_press(b.RecordsSend, on_send, who=auditors),
-        on_press(b.RecordsReturn, on_return, who=auditors),
-        on_press(b.RecordsItem, on_item),
-        on_press(b.RecordsNotApplicable, on_not_applicable),
+        on_press(b.RecordsDue, _pressed(show_draft, lambda s, a, p: s.set_due(a, p.audit, p.day)), who=auditors),
+        on_press(b.RecordsSend, _pressed(show_draft, lambda s, a, p: s.send(a, p.audit)), who=auditors),
+        on_press(b.RecordsReturn, _pressed(show_draft, lambda s, a, p: s.give_back(a, p.item)), who=auditors),
+        on_press(b.RecordsItem, _pressed(show_item, lambda s, a, p: s.open_item(a, p.item))),
+        on_press(b.RecordsNotApplicable, _pressed(show_item, lambda s, a, p: s.not_applicable(a, p.item))),
         on_press(b.RecordsList, on_list),
     ]

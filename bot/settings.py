@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, le=1000)
     # Connections to the Bot API kept per process. httpcore looks at every idle connection for
     # each request, so a pool larger than the calls really in flight costs time at load.
-    http_pool_size: int = Field(16, ge=1, le=1000)
+    http_pool_size: int = Field(64, ge=1, le=1000)
 
     # CAPA timings (PRODUCT.md: "All numbers are settings").
     major_due_days: int = Field(30, ge=1, le=3650)

@@ -53,11 +53,11 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 
 from bot.domain.vocabulary import NoticeKind
 from bot.settings import SettingsError
 from bot.telegram.context import METRICS, RUNTIME
+from bot.telegram.delivery.aiohttp_request import AiohttpRequest
 from storage import health
 from storage.db import Database
 from storage.health import Backlog
@@ -214,8 +214,8 @@ class DatabaseGauges(Collector):
                                 value=backlog.outbox_oldest_seconds)
 
 
-class MeteredRequest(HTTPXRequest):
-    """python-telegram-bot's HTTP client, counting the Bot API's errors (each try, 429s included)."""
+class MeteredRequest(AiohttpRequest):
+    """The bot's HTTP client, counting the Bot API's errors (each try, 429s included)."""
 
     def __init__(self, metrics: Metrics, **kwargs: Any):
         super().__init__(**kwargs)

@@ -32,6 +32,7 @@ from bot.domain.vocabulary import (
     Result,
     Role,
 )
+from bot.services import revision_notices
 from bot.services.carry_over_service import NOT_EFFECTIVE, CarryOver
 from bot.services.people_service import Actor, clean_name
 from bot.services.reminder_service import queue_new_actions
@@ -1176,11 +1177,15 @@ class AuditService(CarryOver):
             await revisions.completed(conn, audit_id, actor.id, now)
             revision = await revisions.current(conn, audit_id)
             contacts = await people.staff_of(conn, row["department_id"])
-            if made:  # the closing meeting: the department's contacts acknowledge the findings
+            if made or revision > 1:  # the closing meeting: the department acknowledges each revision's findings
                 for contact in contacts:
                     await outbox.enqueue(
                         conn, dedupe_key=f"ack:{audit_id}:{contact['id']}:{revision}", chat_id=contact["id"],
-                        kind=NoticeKind.audit_findings, payload={"audit_id": audit_id}, not_before=now, at=now)
+                        kind=NoticeKind.audit_findings, payload={"audit_id": audit_id, "rev": revision},
+                        not_before=now, at=now)
+            if revision > 1:  # its auditors hear what the revision changed
+                await revision_notices.tell_auditors(conn, audit_id, NoticeKind.revision_completed, actor.id,
+                                                     revision, now)
             staff = len(contacts) if capa_ids else 0
             for capa_id in cancelled:  # the department hears which actions no longer apply
                 for person in contacts:
@@ -1312,7 +1317,10 @@ class AuditService(CarryOver):
             if head["status"] != AuditStatus.completed:
                 raise AuditError("reopen_not_completed", number=head["number"])
             rev = await revisions.current(conn, head["id"]) + 1
-            await revisions.add(conn, head["id"], rev, actor.id, reason, now)
+            snapshot = await revision_notices.snapshot_for_reopening(conn, head["id"])  # to withdraw it by
+            await revisions.add(conn, head["id"], rev, actor.id, reason, now, snapshot)
+            await revision_notices.tell_auditors(conn, head["id"], NoticeKind.revision_reopened, actor.id, rev, now,
+                                                 reason=reason)
             await audits.set_status(conn, head["id"], AuditStatus.in_progress, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=head["id"],
                                action="reopened", before=AuditStatus.completed,

@@ -122,7 +122,7 @@ async def on_evidence(update: Update, context: AuditContext, button: buttons.Cap
 
 async def on_acknowledge(update: Update, context: AuditContext, button: buttons.AcknowledgeFindings) -> None:
     """The closing meeting's findings, acknowledged by the department's contact."""
-    values = await service(context).acknowledge_findings(context.actor, button.audit)
+    values = await service(context).acknowledge_findings(context.actor, button.audit, button.rev)
     await update.callback_query.answer()
     await edit_or_send(update, context, "audit_findings", **values)
 

@@ -35,6 +35,7 @@ class Withdrawing:
     reason: str
     back_to: int
     findings: int = 0  # the findings in force again (after withdrawing)
+    status: str = AuditStatus.completed  # where the revision stands (asking: in_progress or closing)
 
 
 class RevisionService:
@@ -50,7 +51,7 @@ class RevisionService:
         async with self.db.read() as conn:
             head, open_rev = await _withdrawable(conn, actor, audit_id)
         return Withdrawing(audit_id, head["number"], head["department"], open_rev["rev"], open_rev["reason"],
-                           open_rev["rev"] - 1)
+                           open_rev["rev"] - 1, status=head["status"])
 
     async def withdraw(self, actor: Actor, audit_id: int) -> Withdrawing:
         """Put the audit back exactly as its last completed revision left it (answers, notes,

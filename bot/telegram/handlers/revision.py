@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler
 
+from bot.domain.vocabulary import AuditStatus
 from bot.services.revision_service import RevisionService
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
@@ -21,8 +22,10 @@ async def on_withdraw(update: Update, context: AuditContext, button: buttons.Wit
     """↩️ Withdraw the revision: say what goes back, and ask."""
     view = await service(context).withdraw_preview(context.actor, button.audit)
     await update.callback_query.answer()
+    # "◀ Keep revising" goes back where the question came from: the closing card, or the summary
+    keep = buttons.Resume(button.audit) if view.status == AuditStatus.closing else buttons.SummaryPage(button.audit, 0)
     rows = [[(context.label("btn_withdraw_revision_confirm"), buttons.WithdrawRevisionConfirmed(button.audit).pack())],
-            [(context.label("btn_withdraw_revision_keep"), buttons.SummaryPage(button.audit, 0).pack())]]
+            [(context.label("btn_withdraw_revision_keep"), keep.pack())]]
     await edit_or_send(update, context, "revision_withdraw_confirm", rows=rows, w=view)
 
 

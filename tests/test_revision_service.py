@@ -251,3 +251,20 @@ async def test_migration_0013_keeps_earlier_acknowledgements_as_revision_1(env, 
                              " VALUES (:a, 4, 2, 'x')"), {"a": audit_id})  # a revision's own row
     engine.dispose()
     await db.open()
+
+
+async def test_an_audit_sent_back_for_changes_has_no_revision_to_withdraw(env):
+    """Changes requested on the report put a completed audit back at its closing meeting
+    without a revision: it is still a record (no discard), and nothing to withdraw."""
+    audit, revision, _, department_id, db = env
+    audit_id = await completed(audit, department_id)
+    async with db.transaction() as conn:
+        await conn.exec_driver_sql(f"UPDATE audits SET status = 'closing' WHERE id = {audit_id}")
+    summary = await audit.summary(LEAD, audit_id)
+    assert summary.revising and not summary.revision_open
+    with pytest.raises(AuditError, match="withdraw_stale"):
+        await revision.withdraw_preview(LEAD, audit_id)
+    async with db.transaction() as conn:
+        await conn.exec_driver_sql(f"UPDATE audits SET status = 'completed' WHERE id = {audit_id}")
+    await audit.reopen(LEAD, "A-2026-001", "a typo")
+    assert (await audit.summary(LEAD, audit_id)).revision_open

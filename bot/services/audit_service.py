@@ -130,6 +130,7 @@ class SummaryView:
     by_person: dict[str, int] = field(default_factory=dict)  # results recorded per team member
     page: int = 0  # of the buttons to the questions needing attention
     revising: bool = False  # completed before and reopened: a record, never discarded
+    revision_open: bool = False  # reopened by a lead (not sent back for changes): ↩️ can withdraw it
     # a revision: the NCs (by question index) whose corrective action goes on: (its finding, its state);
     # their due date is the action's (extended, maybe), not one to choose
     kept_actions: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -1096,8 +1097,9 @@ class AuditService(CarryOver):
                            len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
                            unanswered, problems, due, _position(row),
                            dict(Counter(a["answered_by_name"] or "?" for a in answers.values()).most_common()))
-        return replace(view, page=min(max(page, 0), view.pages - 1), revising=row["completed_at"] is not None,
-                       kept_actions=kept)
+        revising = row["completed_at"] is not None
+        return replace(view, page=min(max(page, 0), view.pages - 1), revising=revising, kept_actions=kept,
+                       revision_open=revising and await revisions.open_revision(conn, row["id"]) is not None)
 
     def default_due_date(self, result: str) -> date:
         days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days

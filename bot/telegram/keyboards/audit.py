@@ -119,7 +119,7 @@ def summary_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, 
 
 def withdraw_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, str]]]:
     """A revision's ↩️ Withdraw, for a lead: back to the last completed revision."""
-    if not (s.revising and context.actor is not None and context.actor.is_lead):
+    if not (s.revision_open and context.actor is not None and context.actor.is_lead):
         return []
     return [[(context.label("btn_withdraw_revision"), b.WithdrawRevision(s.audit_id).pack())]]
 

@@ -65,6 +65,7 @@ from bot.telegram.handlers import (
     report,
     report_flow,
     review,
+    revision,
     start,
 )
 from bot.telegram.handlers.dialog import Flow
@@ -137,6 +138,7 @@ def register_handlers(application: Application) -> None:
             *programme.callback_handlers(),
             *find.callback_handlers(),
             *records.callback_handlers(),
+            *revision.callback_handlers(),
             MessageHandler(filters.COMMAND, start.unknown_command),
             MessageHandler(filters.TEXT, on_text),
             checklists.document_handler(FLOWS, on_media),

@@ -24,6 +24,7 @@ from bot.services.reminder_service import ReminderService
 from bot.services.report_flow_service import ReportFlowService
 from bot.services.report_service import ReportService
 from bot.services.review_service import ReviewService
+from bot.services.revision_service import RevisionService
 from bot.services.search_service import SearchService
 from bot.services.status_service import StatusService
 from bot.settings import Settings
@@ -60,6 +61,7 @@ class Runtime:
     records: DocumentRequestService  # records the department provides before the audit
     agency: AgencyService  # the agency's profile on every document
     report_flow: ReportFlowService  # the report's lifecycle: submit, approve, issue, distribute
+    revision: RevisionService  # a reopened audit's revision withdrawn, back to the last completed one
 
     async def close(self) -> None:
         await self.leader.release()
@@ -104,4 +106,5 @@ async def bootstrap(settings: Settings, clock: Clock | None = None, *, prompts: 
         records=DocumentRequestService(db, clock, settings, files),
         agency=AgencyService(db, clock, files),
         report_flow=ReportFlowService(db, clock, settings),
+        revision=RevisionService(db, clock, settings),
     )

@@ -175,6 +175,9 @@ class NoticeKind(StrEnum):
     capa_reopened = "capa_reopened"  # the next audit found a closed action not effective
     audit_team_added = "audit_team_added"
     audit_findings = "audit_findings"
+    revision_reopened = "revision_reopened"  # to an audit's auditors: someone reopened it for revision
+    revision_completed = "revision_completed"  # … the revision completed, and what changed
+    revision_withdrawn = "revision_withdrawn"  # … the revision withdrawn (back to the last one)
     lead_digest = "lead_digest"
     lead_blocked = "lead_blocked"
     lead_poison_update = "lead_poison_update"

@@ -236,7 +236,8 @@ class ReportData:
     @property
     def revision(self) -> int:
         return self.revisions[-1].rev if self.revisions else 1
-    acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when) of the department
+    acknowledged: list[tuple[str, datetime]] = field(default_factory=list)  # (who, when): this revision's
+    acknowledged_before: list[tuple[int, str, datetime]] = field(default_factory=list)  # (rev, who, when) earlier
     impartiality: list[tuple[str, str]] = field(default_factory=list)  # (auditor, override reason)
     follow_up: FollowUp | None = None  # the previous audit's findings, verified here (none: a first audit)
     agency: AgencyProfile | None = None  # printed in the header and footer; None: none set
@@ -338,7 +339,10 @@ async def load_report_data(
         impartiality=overrides,
         follow_up=follow_up,
         revisions=_revisions(first, history, tz),
-        acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz)) for r in ack_rows],
+        acknowledged=[(clean_text(r["name"]), local_time(r["acknowledged_at"], tz))
+                      for r in ack_rows if r["rev"] == current_rev],
+        acknowledged_before=[(r["rev"], clean_text(r["name"]), local_time(r["acknowledged_at"], tz))
+                             for r in ack_rows if r["rev"] < current_rev],
         agency=await _agency(agency_row, files),
         signoff=[SignOff(r["rev"], r["step"], clean_text(r["name"] or ""), r["role"], local_time(r["at"], tz),
                          clean_text(r["note"] or "")) for r in step_rows],

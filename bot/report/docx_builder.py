@@ -545,10 +545,14 @@ class _ReportBuilder(DocxWriter):
             grid.row((role, name, "", ""))
             grid.table.rows[-1].height = Cm(1.3)
         if self.data.findings and self.data.status == "completed":
-            for name, at in self.data.acknowledged:
-                self.para(self.t("so_acknowledged", name=name, at=f"{at:%Y-%m-%d %H:%M}"))
+            revised = self.data.revision > 1  # each revision acknowledged for itself
+            lines = [*self.data.acknowledged_before, *((self.data.revision, name, at) for name, at in self.data.acknowledged)]
+            for rev, name, at in lines:
+                self.para(self.t("so_acknowledged_rev" if revised else "so_acknowledged", rev=rev, name=name,
+                                 at=f"{at:%Y-%m-%d %H:%M}"))
             if not self.data.acknowledged:
-                self.para(self.t("so_acknowledgement_pending"))
+                self.para(self.t("so_acknowledgement_pending_rev" if revised else "so_acknowledgement_pending",
+                                 rev=self.data.revision))
 
     def _approvals(self) -> None:
         """The report's lifecycle: who, in which role, when, what they decided, their note;

@@ -32,6 +32,7 @@ from bot.domain.vocabulary import (
     Result,
     Role,
 )
+from bot.services import revision_notices
 from bot.services.carry_over_service import NOT_EFFECTIVE, CarryOver
 from bot.services.people_service import Actor, clean_name
 from bot.services.reminder_service import queue_new_actions
@@ -129,6 +130,7 @@ class SummaryView:
     by_person: dict[str, int] = field(default_factory=dict)  # results recorded per team member
     page: int = 0  # of the buttons to the questions needing attention
     revising: bool = False  # completed before and reopened: a record, never discarded
+    revision_open: bool = False  # reopened by a lead (not sent back for changes): ↩️ can withdraw it
     # a revision: the NCs (by question index) whose corrective action goes on: (its finding, its state);
     # their due date is the action's (extended, maybe), not one to choose
     kept_actions: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -1095,8 +1097,9 @@ class AuditService(CarryOver):
                            len(checklist.question_ids()), {r: counts.get(r, 0) for r in Result},
                            unanswered, problems, due, _position(row),
                            dict(Counter(a["answered_by_name"] or "?" for a in answers.values()).most_common()))
-        return replace(view, page=min(max(page, 0), view.pages - 1), revising=row["completed_at"] is not None,
-                       kept_actions=kept)
+        revising = row["completed_at"] is not None
+        return replace(view, page=min(max(page, 0), view.pages - 1), revising=revising, kept_actions=kept,
+                       revision_open=revising and await revisions.open_revision(conn, row["id"]) is not None)
 
     def default_due_date(self, result: str) -> date:
         days = self.settings.major_due_days if result == Result.major else self.settings.minor_due_days
@@ -1176,11 +1179,15 @@ class AuditService(CarryOver):
             await revisions.completed(conn, audit_id, actor.id, now)
             revision = await revisions.current(conn, audit_id)
             contacts = await people.staff_of(conn, row["department_id"])
-            if made:  # the closing meeting: the department's contacts acknowledge the findings
+            if made or revision > 1:  # the closing meeting: the department acknowledges each revision's findings
                 for contact in contacts:
                     await outbox.enqueue(
                         conn, dedupe_key=f"ack:{audit_id}:{contact['id']}:{revision}", chat_id=contact["id"],
-                        kind=NoticeKind.audit_findings, payload={"audit_id": audit_id}, not_before=now, at=now)
+                        kind=NoticeKind.audit_findings, payload={"audit_id": audit_id, "rev": revision},
+                        not_before=now, at=now)
+            if revision > 1:  # its auditors hear what the revision changed
+                await revision_notices.tell_auditors(conn, audit_id, NoticeKind.revision_completed, actor.id,
+                                                     revision, now)
             staff = len(contacts) if capa_ids else 0
             for capa_id in cancelled:  # the department hears which actions no longer apply
                 for person in contacts:
@@ -1312,7 +1319,10 @@ class AuditService(CarryOver):
             if head["status"] != AuditStatus.completed:
                 raise AuditError("reopen_not_completed", number=head["number"])
             rev = await revisions.current(conn, head["id"]) + 1
-            await revisions.add(conn, head["id"], rev, actor.id, reason, now)
+            snapshot = await revision_notices.snapshot_for_reopening(conn, head["id"])  # to withdraw it by
+            await revisions.add(conn, head["id"], rev, actor.id, reason, now, snapshot)
+            await revision_notices.tell_auditors(conn, head["id"], NoticeKind.revision_reopened, actor.id, rev, now,
+                                                 reason=reason)
             await audits.set_status(conn, head["id"], AuditStatus.in_progress, now)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=head["id"],
                                action="reopened", before=AuditStatus.completed,

@@ -38,6 +38,7 @@ from bot.services.capa_steps import (
 )
 from bot.services.people_service import Actor
 from bot.services.reminder_service import queue_new_actions
+from bot.services.revision_notices import changes_of, issued_revision
 from bot.services.thumbnails import store_file
 from bot.settings import Settings
 from storage.db import Database
@@ -52,6 +53,7 @@ from storage.repos import (
     findings,
     outbox,
     people,
+    revisions,
     trail,
 )
 from storage.repos import capa as capa_repo
@@ -666,8 +668,11 @@ class CapaService:
 
     # --- the department acknowledges the findings (closing meeting) ------------------------
 
-    async def acknowledge_findings(self, actor: Actor, audit_id: int) -> dict[str, Any]:
-        """A contact of the audited department acknowledges the completed audit's findings."""
+    async def acknowledge_findings(self, actor: Actor, audit_id: int, rev: int | None = None) -> dict[str, Any]:
+        """A contact of the audited department acknowledges revision ``rev`` of the completed
+        audit's findings (None: a button from before revisions were named, revision 1's). A
+        button of an older revision records nothing: the current revision's findings come
+        back, naming it, with its own button."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             audit = await audits.get(conn, audit_id)
@@ -677,9 +682,14 @@ class CapaService:
                 raise CapaError("not_allowed")
             if audit["status"] != AuditStatus.completed:
                 raise CapaError("step_done")
-            if await acknowledgements.add(conn, audit_id, actor.id, now):
+            current = await revisions.current(conn, audit_id)
+            pressed = rev or 1
+            if pressed != current:
+                values = await findings_for_acknowledgement(conn, audit_id, actor.id, self.rules.tz)
+                return {**values, "stale_rev": pressed}
+            if await acknowledgements.add(conn, audit_id, actor.id, now, current):
                 await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
-                                   action="findings_acknowledged")
+                                   action="findings_acknowledged", after={"revision": current})
             return await findings_for_acknowledgement(conn, audit_id, actor.id, self.rules.tz)
 
     async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
@@ -875,9 +885,13 @@ async def findings_for_acknowledgement(conn: Any, audit_id: int, person_id: int,
     person acknowledged them."""
     audit = await audits.get(conn, audit_id)
     rows = await findings.of_audit(conn, audit_id)
-    mine = [r for r in await acknowledgements.of_audit(conn, audit_id) if r["person_id"] == person_id]
+    rev = await issued_revision(conn, audit_id)
+    mine = [r for r in await acknowledgements.of_audit(conn, audit_id, rev) if r["person_id"] == person_id]
     return {
         "audit": {"id": audit_id, "number": audit["number"], "department": audit["department"]},
+        "rev": rev,  # each revision is acknowledged for itself, and says what it changed
+        "changes": await changes_of(conn, audit_id, rev),
+        "stale_rev": None,
         "findings": [{"number": r["number"], "kind": r["kind"], "statement": r["statement"],
                       "due_date": r["due_date"]} for r in rows],
         "acknowledged_at": from_db(mine[0]["acknowledged_at"]).astimezone(tz) if mine else None,

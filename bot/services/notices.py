@@ -18,7 +18,7 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.reminder_rules import Rules, not_before, stage_on
 from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, NoticeKind, Role
-from bot.services import document_request_service
+from bot.services import document_request_service, revision_notices
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.programme_service import ProgrammeService
 from bot.services.report_flow_service import REPORT_KINDS
@@ -37,6 +37,7 @@ STAFF_KINDS = (K.capa_new, K.capa_photos, K.capa_reminder, K.capa_rejected, K.ca
 LEAD_KINDS = (K.capa_escalation, K.capa_no_staff, K.lead_digest, K.lead_blocked, K.lead_poison_update,
               K.lead_audit_completed, K.lead_joined, K.programme_missed)
 _LIVE = (CapaState.open, CapaState.planned, CapaState.plan_accepted, CapaState.implemented)
+REVISION_KINDS = (K.revision_reopened, K.revision_completed, K.revision_withdrawn)
 PROGRAMME_KINDS = (K.programme_reminder, K.programme_missed, K.programme_team_added, K.programme_team_removed)
 # The action states in which a notice about it still applies.
 VALID_STATES = {
@@ -114,6 +115,10 @@ class NoticeService:
                 values = None
                 if audit is not None and (Role.staff, audit["department_id"]) in roles:
                     values = await findings_for_acknowledgement(conn, audit["id"], chat_id, self.rules.tz)
+                    if values["rev"] != payload.get("rev", values["rev"]):  # a later revision's notice follows
+                        values = None
+            elif kind in REVISION_KINDS:  # to the audit's auditors
+                values = await revision_notices.notice(conn, kind, payload, chat_id)
             elif kind in REPORT_KINDS:
                 values = await report_notice_values(conn, kind, payload, chat_id, self.rules.tz)
             elif kind in VALID_STATES:

@@ -239,6 +239,14 @@ class DiscardConfirmed(AuditButton, prefix="dxy"):
     pass
 
 
+class WithdrawRevision(AuditButton, prefix="rw"):
+    """↩️ Withdraw the revision (a lead, on a revision's summary or closing card): asks first."""
+
+
+class WithdrawRevisionConfirmed(AuditButton, prefix="rwy"):
+    pass
+
+
 # --- reports, people, menu, language ---------------------------------------------------------
 
 
@@ -373,9 +381,11 @@ class InviteRevoke(Button, prefix="ivr"):
 
 @dataclass(frozen=True)
 class AcknowledgeFindings(Button, prefix="ack"):
-    """The department's contact acknowledges a completed audit's findings."""
+    """The department's contact acknowledges a completed audit's findings (of revision
+    ``rev``; None: a button from before revisions were named)."""
 
     audit: int
+    rev: int | None = None
 
 
 @dataclass(frozen=True)

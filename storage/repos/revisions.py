@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,13 +19,37 @@ async def current(conn: AsyncConnection, audit_id: int) -> int:
     return int(value or 1)
 
 
-async def add(conn: AsyncConnection, audit_id: int, rev: int, person_id: int, reason: str, at: datetime) -> None:
+async def add(conn: AsyncConnection, audit_id: int, rev: int, person_id: int, reason: str, at: datetime,
+              snapshot: dict[str, Any] | None = None) -> None:
+    """Open revision ``rev``; ``snapshot``: the audit as its last completed revision left it."""
     await execute(
         conn,
-        "INSERT INTO audit_revisions(audit_id, rev, reopened_at, reopened_by, reason)"
-        " VALUES (:audit_id, :rev, :at, :person_id, :reason)",
-        {"audit_id": audit_id, "rev": rev, "at": to_db(at), "person_id": person_id, "reason": reason},
+        "INSERT INTO audit_revisions(audit_id, rev, reopened_at, reopened_by, reason, snapshot_json)"
+        " VALUES (:audit_id, :rev, :at, :person_id, :reason, :snapshot)",
+        {"audit_id": audit_id, "rev": rev, "at": to_db(at), "person_id": person_id, "reason": reason,
+         "snapshot": json.dumps(snapshot, ensure_ascii=False) if snapshot is not None else None},
     )
+
+
+async def open_revision(conn: AsyncConnection, audit_id: int) -> RowMapping | None:
+    """The revision being worked on (reopened, not completed again), if any."""
+    return await fetch_one(
+        conn, "SELECT * FROM audit_revisions WHERE audit_id = :id AND completed_at IS NULL", {"id": audit_id})
+
+
+async def get(conn: AsyncConnection, audit_id: int, rev: int) -> RowMapping | None:
+    return await fetch_one(conn, "SELECT * FROM audit_revisions WHERE audit_id = :id AND rev = :rev",
+                           {"id": audit_id, "rev": rev})
+
+
+def snapshot_of(row: RowMapping | None) -> dict[str, Any] | None:
+    """The snapshot a revision row keeps (None: none, e.g. opened before snapshots were kept)."""
+    return json.loads(row["snapshot_json"]) if row is not None and row["snapshot_json"] else None
+
+
+async def remove_open(conn: AsyncConnection, audit_id: int) -> None:
+    """Withdraw the open revision: it never completed, so no history shows it (the trail does)."""
+    await execute(conn, "DELETE FROM audit_revisions WHERE audit_id = :id AND completed_at IS NULL", {"id": audit_id})
 
 
 async def open_reason(conn: AsyncConnection, audit_id: int) -> str | None:

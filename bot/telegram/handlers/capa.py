@@ -13,11 +13,12 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.domain.errors import ServiceError
-from bot.domain.vocabulary import CapaStep
+from bot.domain.vocabulary import CapaStep, NoticeKind
 from bot.services.capa_service import CapaError, CapaService, Step
 from bot.telegram import buttons, media
 from bot.telegram.context import AuditContext
 from bot.telegram.keyboards.capa import step_rows
+from bot.telegram.keyboards.notices import notice_rows
 from bot.telegram.refusals import leads, on_press
 from bot.telegram.replies import answer, edit_or_send, reply
 
@@ -122,9 +123,11 @@ async def on_evidence(update: Update, context: AuditContext, button: buttons.Cap
 
 async def on_acknowledge(update: Update, context: AuditContext, button: buttons.AcknowledgeFindings) -> None:
     """The closing meeting's findings, acknowledged by the department's contact."""
-    values = await service(context).acknowledge_findings(context.actor, button.audit)
+    values = await service(context).acknowledge_findings(context.actor, button.audit, button.rev)
     await update.callback_query.answer()
-    await edit_or_send(update, context, "audit_findings", **values)
+    # an older revision's button: the current revision's findings, with its own ✅
+    await edit_or_send(update, context, "audit_findings", rows=notice_rows(NoticeKind.audit_findings, values,
+                                                                           context.label), **values)
 
 
 # --- typed text and files -----------------------------------------------------------------

@@ -113,7 +113,15 @@ def summary_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, 
     rows.append([(label("btn_closing"), b.ToClosing(s.audit_id).pack())])
     rows.append([(label("btn_edit_plan"), b.EditPlan(s.audit_id).pack()),
                  *([(label("btn_discard"), b.Discard(s.audit_id).pack())] if not s.revising else [])])
+    rows += withdraw_rows(context, s)
     return rows
+
+
+def withdraw_rows(context: AuditContext, s: SummaryView) -> list[list[tuple[str, str]]]:
+    """A revision's ↩️ Withdraw, for a lead: back to the last completed revision."""
+    if not (s.revision_open and context.actor is not None and context.actor.is_lead):
+        return []
+    return [[(context.label("btn_withdraw_revision"), b.WithdrawRevision(s.audit_id).pack())]]
 
 
 def closing_rows(context: AuditContext, view: CardView, s: SummaryView) -> list[list[tuple[str, str]]]:
@@ -128,6 +136,7 @@ def closing_rows(context: AuditContext, view: CardView, s: SummaryView) -> list[
                       b.DueDate(view.audit_id, index).pack())])
     rows.append([(label("btn_back_to_questions"), b.BackToQuestions(view.audit_id).pack()),
                  (label("btn_complete"), b.Complete(view.audit_id).pack())])
+    rows += withdraw_rows(context, s)
     return rows
 
 

@@ -26,7 +26,9 @@ def notice_rows(kind: str, values: dict[str, Any], label: Label) -> Rows:
         return action_rows(values["digest"].overdue.items[:DIGEST_BUTTONS], label)
     if kind == K.audit_findings:
         return [] if values["acknowledged_at"] else [
-            [(label("ack_btn"), buttons.AcknowledgeFindings(values["audit"]["id"]).pack())]]
+            [(label("ack_btn"), buttons.AcknowledgeFindings(values["audit"]["id"], values["rev"]).pack())]]
+    if kind in (K.revision_reopened, K.revision_completed, K.revision_withdrawn):
+        return [[(label("btn_report_of", number=values["number"]), buttons.Report(values["audit_id"]).pack())]]
     if kind == K.records_requested:
         return request_rows(values["card"], label)
     if kind == K.records_returned:

@@ -215,3 +215,18 @@ async def test_each_revision_asks_its_own_acknowledgement_of_what_changed(bot: B
     assert [(r["rev"], r["person_id"]) for r in rows] == [(1, STAFF.id), (2, STAFF.id)]
     report = body_text(await fetch_report(bot, LEAD))
     assert "Findings of revision 2 acknowledged by the department: Zhao Clerk" in report and "pending" not in report
+
+
+async def test_closing_meeting_pressed_again_on_the_summary_shows_the_closing_card(bot: BotHarness):
+    """The summary's "🤝 Closing meeting" tapped twice (or on an older summary once the audit
+    is at its closing meeting) shows the closing card again, not "out of date"."""
+    await completed_by(bot, AUDITOR_EN)
+    summary = await reopen(bot, "one more note")
+    data = summary.button("Closing meeting")
+    closing = await bot.press(LEAD, data, message_id=summary.message_id)
+    mark = bot.double.mark()  # the second tap of a double tap: the client still showed the summary
+    toast = await bot.press_for_answer(LEAD, data, message_id=summary.message_id, check=False)
+    assert "out of date" not in (toast.params.get("text") or "")
+    assert closing.button("Complete")
+    await bot.say(LEAD, "/help")  # the chat's updates are handled in order: that press is done
+    assert not [s for s in bot.double.sent[mark:] if "out of date" in (s.text or "")]

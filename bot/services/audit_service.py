@@ -660,6 +660,10 @@ class AuditService(CarryOver):
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
+            if expected == AuditStatus.in_progress and row["status"] == AuditStatus.closing:
+                # "🤝 Closing meeting" on the summary opened from the closing card: back to it
+                await self._enter(conn, actor, row)
+                return await self._stage_view(conn, await audits.press_context(conn, audit_id, actor.id), actor)
             if row["status"] != expected:
                 raise AuditError("stale")
             new = order[expected]

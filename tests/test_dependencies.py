@@ -45,10 +45,11 @@ def test_safe_parsing_and_time_zones_are_installed_with_the_bot():
     assert DEFUSEDXML  # openpyxl reads uploaded workbooks through defusedxml
 
 
-def test_the_test_double_needs_are_not_runtime_dependencies():
-    runtime = _names(PROJECT["project"]["dependencies"])
-    assert "aiohttp" not in runtime
-    assert "aiohttp" in _names(PROJECT["project"]["optional-dependencies"]["devtools"])
+def test_the_bots_http_client_is_a_runtime_dependency_and_locked():
+    """aiohttp carries the bot's calls to the Bot API (bot/telegram/delivery/aiohttp_request.py),
+    so it is a runtime dependency (it also serves the test double)."""
+    assert "aiohttp" in _names(PROJECT["project"]["dependencies"])
+    assert re.search(r"^aiohttp==", (ROOT / "requirements.lock").read_text(encoding="utf-8"), flags=re.M)
 
 
 def test_the_build_backend_supports_the_license_field_and_the_image_is_pinned():

@@ -27,7 +27,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.image.image import Image as DocxImage
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -122,6 +122,28 @@ def field_start(paragraph: Paragraph, instr: str) -> None:
     element.text = f" {instr} "
     paragraph.add_run()._r.append(element)
     field_char(paragraph, "separate")
+
+
+# What follows w:updateFields in w:settings (the schema's order; Word minds it).
+_AFTER_UPDATE_FIELDS = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids",
+                        "m:mathPr", "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping",
+                        "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures", "w:forceUpgrade",
+                        "w:captions", "w:readModeInkLockDown", "w:smartTagType",
+                        "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator")
+
+
+def update_fields_on_open(document: DocxDocument) -> None:
+    """Word updates the fields (the contents' page numbers) when it opens the file."""
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is not None:
+        return
+    flag = OxmlElement("w:updateFields")
+    flag.set(qn("w:val"), "true")
+    following = next((child for child in settings if child.tag in {qn(t) for t in _AFTER_UPDATE_FIELDS}), None)
+    if following is not None:
+        following.addprevious(flag)
+    else:
+        settings.append(flag)
 
 
 def field(paragraph: Paragraph, instr: str, shown: str) -> None:
@@ -458,16 +480,19 @@ class DocxWriter:
         self.page_break()
 
     def contents(self, titles: list[str]) -> None:
-        """A TOC field whose shown result lists the sections (Word adds page numbers on update)."""
+        """A TOC field whose shown result lists the sections, refreshed by Word when it opens the
+        file (w:updateFields); the PDF copy writes the page numbers in (bot/report/pdf_contents.py)."""
         self.para(self.t("toc"), "TOC Heading")
         for index, title in enumerate(titles):
             paragraph = self.para(style="toc 1")
+            paragraph.paragraph_format.tab_stops.add_tab_stop(CONTENT_WIDTH, WD_TAB_ALIGNMENT.RIGHT,
+                                                              WD_TAB_LEADER.DOTS)
             if index == 0:
                 field_start(paragraph, 'TOC \\o "1-2" \\h \\z \\u')
             self.text(paragraph, title)
             if index == len(titles) - 1:
                 field_char(paragraph, "end")
-        self.para(self.t("toc_hint"), "Caption")
+        update_fields_on_open(self.doc)
         self.page_break()
 
     def page_break(self) -> None:

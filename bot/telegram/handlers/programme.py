@@ -23,6 +23,7 @@ from bot.telegram.handlers import audit, checklists
 from bot.telegram.keyboards.common import back_rows
 from bot.telegram.refusals import auditors, leads, on_press
 from bot.telegram.replies import Rows, edit_or_send, reply
+from bot.workbooks.words import file_name
 
 Label = Callable[..., str]
 MAX_LISTED = 40  # item buttons under the list (Telegram's keyboard limit is 100)
@@ -243,7 +244,8 @@ async def on_accept(update: Update, context: AuditContext, button: b.ProgrammeAc
 async def on_export(update: Update, context: AuditContext, button: b.ProgrammeExport) -> None:
     data = await service(context).export(context.actor, button.year)
     await update.callback_query.answer()
-    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=f"programme-{button.year}.xlsx",
+    name = file_name(context.rt.prompts, context.lang, "file_programme", year=button.year)
+    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=name,
                                     caption=context.text("programme_export_caption", year=button.year))
 
 

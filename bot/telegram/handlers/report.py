@@ -19,6 +19,7 @@ from bot.telegram.context import AuditContext
 from bot.telegram.keyboards.report_flow import next_button
 from bot.telegram.refusals import on_press
 from bot.telegram.replies import reply, toast
+from bot.workbooks.words import file_name
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message
@@ -159,7 +160,8 @@ async def export_command(update: Update, context: AuditContext) -> None:
     path = await service(context).export(context.actor)
     stamp = context.rt.clock.now().astimezone(context.rt.settings.tz).strftime("%Y-%m-%d")
     with path.open("rb") as handle:
-        await context.bot.send_document(update.effective_chat.id, handle, filename=f"auditbot-export-{stamp}.xlsx",
+        await context.bot.send_document(update.effective_chat.id, handle,
+                                        filename=file_name(context.rt.prompts, context.lang, "file_export", date=stamp),
                                         caption=context.text("export_ready"))
 
 

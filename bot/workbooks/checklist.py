@@ -182,11 +182,11 @@ def write_workbook(checklist: Checklist | None, *, lang: str = "en", prompts: Pr
             for index, question in enumerate(section.questions):
                 values: dict[str, object] = {"section": section.id, "id": question.id, "clause": question.clause,
                                              "evidence": evidence.show(lang, question.evidence.value)}
-                for lang in langs:
+                for content in langs:  # the checklist's languages (``lang`` is the reader's)
                     if index == 0:
-                        values[column_name("section_title", lang)] = _lang_text(section.title, lang)
-                    values[column_name("question", lang)] = _lang_text(question.text, lang)
-                    values[column_name("guidance", lang)] = _lang_text(question.guidance, lang)
+                        values[column_name("section_title", content)] = _lang_text(section.title, content)
+                    values[column_name("question", content)] = _lang_text(question.text, content)
+                    values[column_name("guidance", content)] = _lang_text(question.guidance, content)
                 for col, name in enumerate(headers, 1):
                     _put(questions.cell(row, col), values.get(name))
                 row += 1
@@ -209,10 +209,10 @@ def write_workbook(checklist: Checklist | None, *, lang: str = "en", prompts: Pr
     s_values: dict[str, object] = {"version": 1}
     if checklist is not None:
         s_values = {"id": checklist.id, "version": checklist.version}
-        for lang in langs:
-            s_values[column_name("title", lang)] = _lang_text(checklist.title, lang)
+        for content in langs:
+            s_values[column_name("title", content)] = _lang_text(checklist.title, content)
             if checklist.description is not None:
-                s_values[column_name("description", lang)] = _lang_text(checklist.description, lang)
+                s_values[column_name("description", content)] = _lang_text(checklist.description, content)
     for col, name in enumerate(s_headers, 1):
         _put(settings.cell(2, col), s_values.get(name))
         settings.column_dimensions[get_column_letter(col)].width = 16 if col <= 2 else 45

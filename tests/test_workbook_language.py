@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 
 from bot.domain.checklists import load_all
-from bot.prompts import default_prompts
+from bot.prompts import default_prompts, file_name
 from bot.workbooks import checklist as cw
 from bot.workbooks import programme as pw
 from bot.workbooks.guard import problem
-from bot.workbooks.words import Choices, Said, file_name, labelled, normal
+from bot.workbooks.words import Choices, Said, labelled, normal
 from tests.helpers import workbook_bytes
 
 PROMPTS = default_prompts()
@@ -77,6 +77,9 @@ def test_file_names_are_in_the_readers_language_and_safe_on_a_phone():
     name = file_name(PROMPTS, "zh", "file_checklist", title="办公室/档案: 检查\n表", id="x", version=2)
     assert name == "办公室_档案_ 检查_表 第2版.xlsx"
     assert "/" not in name and ":" not in name
+    assert file_name(PROMPTS, "zh", "file_report_issued", number="A-2026-001", department="办公室/综合",
+                     rev=2) == "A-2026-001 办公室_综合 第2版.docx"
+    assert file_name(PROMPTS, "en", "file_report_draft", number="A-2026-001", rev=1) == "A-2026-001 draft rev1.docx"
 
 
 # --- the checklist workbook -----------------------------------------------------------------------
@@ -193,3 +196,13 @@ def test_programme_problems_name_the_column_as_the_file_does_and_as_the_reader_s
     book["审核方案"].delete_cols(2)
     missing = pw.read_programme(workbook_bytes(book)).problems
     assert [p.message("zh") for p in missing] == ["缺少“部门”列：请在第一行添加。"]
+
+
+def test_the_command_line_writes_the_template_in_chinese(tmp_path, monkeypatch):
+    from bot import cli
+
+    monkeypatch.setenv("AUDITBOT_DATA_DIR", str(tmp_path / "data"))
+    assert cli.main(["checklists", "template", "--lang", "zh", "-o", str(tmp_path / "t.xlsx")]) == 0
+    assert _book((tmp_path / "t.xlsx").read_bytes()).sheetnames == ["检查问题", "设置", "填写说明"]
+    assert cli.main(["checklists", "template", "-o", str(tmp_path / "e.xlsx")]) == 0
+    assert _book((tmp_path / "e.xlsx").read_bytes()).sheetnames == ["questions", "settings", "instructions"]

@@ -23,11 +23,10 @@ from bot.domain.checklists import (
 )
 from bot.domain.clock import Clock
 from bot.domain.errors import ServiceError
-from bot.prompts import default_prompts
+from bot.prompts import default_prompts, file_name
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from bot.workbooks import checklist as workbooks
-from bot.workbooks import words
 from storage.checklist_files import ChecklistFiles
 from storage.db import Database
 from storage.repos import audits, dialogs
@@ -146,25 +145,25 @@ class ChecklistService:
         prompts = default_prompts()
         if checklist_id is None:
             data = await asyncio.to_thread(workbooks.write_workbook, None, lang=actor.lang, prompts=prompts)
-            return WorkbookFile(data, words.file_name(prompts, actor.lang, "file_checklist_template"), None, None)
+            return WorkbookFile(data, file_name(prompts, actor.lang, "file_checklist_template"), None, None)
         checklist = self.find(checklist_id)
         if checklist is None:
             raise ChecklistRefused("stale")
         data = await asyncio.to_thread(workbooks.write_workbook, checklist, lang=actor.lang, prompts=prompts)
         title = checklist.title.get(actor.lang)
-        name = words.file_name(prompts, actor.lang, "file_checklist", title=title, id=checklist.id,
+        name = file_name(prompts, actor.lang, "file_checklist", title=title, id=checklist.id,
                          version=checklist.version)
         return WorkbookFile(data, name, title, checklist.version)
 
     # --- import ---------------------------------------------------------------------------------
 
-    async def import_file(self, actor: Actor, file_name: str | None, size: int | None, fetch: Fetch) -> ImportOutcome:
+    async def import_file(self, actor: Actor, sent_name: str | None, size: int | None, fetch: Fetch) -> ImportOutcome:
         """Check a sent file whole; a draft when it is correct. Size and rights before downloading."""
         _require_lead(actor)
         if size is not None and size > workbooks.MAX_FILE_BYTES:
             return ImportOutcome(None, [workbooks.too_big(size)])
         data = await fetch()
-        return await asyncio.to_thread(self.check_and_draft, actor, file_name or "checklist.xlsx", data)
+        return await asyncio.to_thread(self.check_and_draft, actor, sent_name or "checklist.xlsx", data)
 
     def check_and_draft(self, actor: Actor, sent_name: str, data: bytes) -> ImportOutcome:
         """Validation and draft, off the event loop (also what the benchmark times)."""
@@ -179,7 +178,7 @@ class ChecklistService:
                 suffix = prompts.label(lang, "file_checklist_problems", stem="").rsplit(".", 1)[0]
                 stem = (stem.removesuffix(suffix) or stem) if suffix else stem
             return ImportOutcome(None, result.problems, marked,
-                                 words.file_name(prompts, actor.lang, "file_checklist_problems", stem=stem))
+                                 file_name(prompts, actor.lang, "file_checklist_problems", stem=stem))
         draft_id = self.files.save_draft(result.checklist, actor.id)
         return ImportOutcome(self._draft_view(draft_id, result.checklist, actor.lang), [])
 

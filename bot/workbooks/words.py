@@ -17,7 +17,6 @@ from bot.prompts import Prompts
 from bot.workbooks.guard import Worded
 
 _SPACE = re.compile(r"\s+")
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')  # not in a file name on any phone or desktop
 
 Spell = Callable[[str], Mapping[str, list[str]]]  # a language -> each code's spellings, the shown one first
 
@@ -101,9 +100,3 @@ class Choices(Worded):
     def text(self, lang: str, prompts: Prompts) -> str:
         return prompts.label(lang, "wb_list_separator").join(self.words(prompts).choices(lang))
 
-
-def file_name(prompts: Prompts, lang: str, key: str, /, **values: object) -> str:
-    """The label ``key`` (``file_…``) as the name of a file the bot sends, in ``lang``; each value
-    is made safe for a file name (no slash, colon or control character)."""
-    safe = {name: _UNSAFE.sub("_", str(value)).strip()[:80] or "-" for name, value in values.items()}
-    return prompts.label(lang, key, **safe)

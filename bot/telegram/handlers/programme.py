@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed
 from bot.domain.vocabulary import ProgrammeState, Risk
+from bot.prompts import file_name
 from bot.services.programme_service import Item, OverrideAsked, ProgrammeService, TeamChoice
 from bot.telegram import buttons as b
 from bot.telegram.context import AuditContext
@@ -23,7 +24,6 @@ from bot.telegram.handlers import audit, checklists
 from bot.telegram.keyboards.common import back_rows
 from bot.telegram.refusals import auditors, leads, on_press
 from bot.telegram.replies import Rows, edit_or_send, reply
-from bot.workbooks.words import file_name
 
 Label = Callable[..., str]
 MAX_LISTED = 40  # item buttons under the list (Telegram's keyboard limit is 100)

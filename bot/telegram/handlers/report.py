@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.vocabulary import AuditStatus
+from bot.prompts import file_name
 from bot.report import PdfFailed, PdfUnavailable
 from bot.services.report_service import AuditRef, ReportService, document_name, safe_name
 from bot.telegram import buttons
@@ -19,7 +20,6 @@ from bot.telegram.context import AuditContext
 from bot.telegram.keyboards.report_flow import next_button
 from bot.telegram.refusals import on_press
 from bot.telegram.replies import reply, toast
-from bot.workbooks.words import file_name
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between edits of the progress message

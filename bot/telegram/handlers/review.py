@@ -9,10 +9,10 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
+from bot.prompts import file_name
 from bot.services.review_service import ReviewError, ReviewService
 from bot.telegram.context import AuditContext
 from bot.telegram.replies import reply
-from bot.workbooks.words import file_name
 
 log = logging.getLogger(__name__)
 

@@ -80,6 +80,7 @@ def test_file_names_are_in_the_readers_language_and_safe_on_a_phone():
     assert file_name(PROMPTS, "zh", "file_report_issued", number="A-2026-001", department="办公室/综合",
                      rev=2) == "A-2026-001 办公室_综合 第2版.docx"
     assert file_name(PROMPTS, "en", "file_report_draft", number="A-2026-001", rev=1) == "A-2026-001 draft rev1.docx"
+    assert file_name(PROMPTS, "zh", "file_person_export", id=3003, name="赵/办事员") == "个人数据 赵_办事员 3003.zip"
 
 
 # --- the checklist workbook -----------------------------------------------------------------------

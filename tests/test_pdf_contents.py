@@ -1,4 +1,5 @@
-"""The PDF's contents list the sections with their page numbers, and no 'update the field' line."""
+"""The PDF's contents list the sections with their page numbers, and no 'update the field' line
+(issue 23, point 23: seen in Chinese)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from bot.report.pdf_contents import (
     find_pdftotext,
     with_page_numbers,
 )
+from tests.audit_fixtures import first_question, jpeg
+from tests.harness import AUDITOR
 from tests.report_fixtures import NOW, TZ, create_sample_audit
 
 UPDATE_WORDS = ("更新域", "Update Field", "update field", "right-click", "右键")
@@ -95,8 +98,12 @@ async def test_the_pdf_contents_show_page_numbers(db, files, tmp_path, lang):
     path = await _report(db, files, tmp_path, lang)
     titles = contents_titles(path)
     pdf = await asyncio.to_thread(to_pdf, path, tmp_path / "pdf")
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True,
-                          ).stdout.decode()
+    text = _pdf_text(pdf.read_bytes(), tmp_path)
+    assert_numbered_contents(text, titles, lang)
+
+
+def assert_numbered_contents(text: str, titles: list[str], lang: str) -> None:
+    """The PDF's ``text`` (pdftotext) lists each title with the page on which that section starts."""
     pages = [re.sub(r"[ \t]+", "", page) for page in text.split("\f")]  # pdftotext spaces CJK from Latin
     keys = [re.sub(r"\s+", "", title) for title in titles]
     contents_page = next(page for page in pages if default_prompts().label(lang, "report_toc") in page
@@ -111,3 +118,30 @@ async def test_the_pdf_contents_show_page_numbers(db, files, tmp_path, lang):
     for key, number in zip(keys, numbers, strict=True):  # each section starts on the page shown
         assert key in pages[number - 1].splitlines()
     assert not any(word in text for word in UPDATE_WORDS)
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "got.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+                          ).stdout.decode()
+
+
+async def test_a_chinese_auditor_gets_a_pdf_whose_contents_have_page_numbers(bot, tmp_path):
+    if find_soffice() is None or find_pdftotext() is None:
+        pytest.skip("LibreOffice (soffice) or pdftotext is not installed")
+    card = await first_question(bot, AUDITOR)
+    card = await bot.press(AUDITOR, card.button("轻微不符合"), message_id=card.message_id)
+    card = await bot.say(AUDITOR, "2026年3月的用印登记表缺少审批签字，不符合7.5.3的要求")
+    card = await bot.send_photo(AUDITOR, jpeg(3, (640, 480)))
+    summary = await bot.press(AUDITOR, card.button("汇总并结束"), message_id=card.message_id)
+    closing = await bot.press(AUDITOR, summary.button("末次会议"), message_id=summary.message_id)
+    confirm = await bot.press(AUDITOR, closing.button("完成审核"), message_id=closing.message_id)
+    await bot.press(AUDITOR, confirm.button("确认完成"), message_id=confirm.message_id)
+    mark = bot.double.mark()
+    bot.double.send_command(AUDITOR, "/report", "A-2026-001 pdf")
+    sent = await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and s.method == "sendDocument"
+                                     and (s.file_name or "").endswith(".pdf"), after=mark, timeout=120)
+    text = _pdf_text(sent.file_bytes, tmp_path)
+    titles = ["1 审核基本信息", "2 审核综述", "4 不符合项", "9 纠正措施", "10 报告签署"]
+    assert_numbered_contents(text, titles, "zh")

@@ -61,9 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     exp = lists_sub.add_parser("export", help="write a checklist as an .xlsx workbook")
     exp.add_argument("id")
     exp.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    exp.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the sheets and columns")
     exp.set_defaults(func=cmd_checklists_export)
     tpl = lists_sub.add_parser("template", help="write the blank checklist workbook")
     tpl.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    tpl.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the sheets and columns")
     tpl.set_defaults(func=cmd_checklists_template)
 
     backup = sub.add_parser("backup", help="copy the live database and evidence files to a folder")
@@ -366,7 +368,7 @@ def cmd_checklists_export(args: argparse.Namespace) -> int:
     if checklist is None:
         print(f"auditbot: no checklist {args.id!r} (see 'auditbot checklists list')", file=sys.stderr)
         return 1
-    args.output.write_bytes(write_workbook(checklist))
+    args.output.write_bytes(write_workbook(checklist, lang=args.lang))
     print(f"export: {args.output} ({checklist.id} v{checklist.version}, {len(checklist.question_ids())} questions)")
     return 0
 
@@ -374,7 +376,7 @@ def cmd_checklists_export(args: argparse.Namespace) -> int:
 def cmd_checklists_template(args: argparse.Namespace) -> int:
     from bot.workbooks.checklist import write_workbook
 
-    args.output.write_bytes(write_workbook(None))
+    args.output.write_bytes(write_workbook(None, lang=args.lang))
     print(f"template: {args.output}")
     return 0
 

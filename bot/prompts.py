@@ -7,6 +7,7 @@ Telegram's HTML parse mode; short labels (buttons, command descriptions) live in
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from bot.domain.vocabulary import DEFAULT_LANG, LANGS
 
 TELEGRAM_TEXT_LIMIT = 4096
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')  # not in a file name on any phone or desktop
 
 
 def prompts_dir() -> Path:
@@ -79,6 +81,13 @@ class Prompts:
 
     def template_names(self, lang: str) -> list[str]:
         return sorted(p.stem for p in (self.root / _lang(lang)).glob("*.j2"))
+
+
+def file_name(prompts: Prompts, lang: str, key: str, /, **values: object) -> str:
+    """The label ``key`` (``file_…``) as the name of a file the bot sends, in ``lang``; each value
+    is made safe for a file name (no slash, colon or control character)."""
+    safe = {name: _UNSAFE.sub("_", str(value)).strip()[:80] or "-" for name, value in values.items()}
+    return prompts.label(lang, key, **safe)
 
 
 def _lang(lang: str) -> str:

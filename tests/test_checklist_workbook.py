@@ -94,7 +94,7 @@ def test_missing_column():
     problem = only(book(edit=drop_clause), "column_missing")
     assert (problem.sheet, problem.row) == ("questions", 1)
     assert "'clause' is missing" in problem.line("en")
-    assert "缺少“clause”列" in problem.line("zh")
+    assert "缺少“条款”列" in problem.line("zh")  # the column as a Chinese reader names it
 
 
 def test_unknown_evidence_rule():
@@ -294,11 +294,11 @@ def test_marked_workbook_highlights_and_comments_each_bad_cell():
     problems = read_workbook(data).problems
     marked = mark_problems(data, problems, "zh")
     workbook = openpyxl.load_workbook(io.BytesIO(marked))
-    assert workbook.sheetnames[0] == "problems"
+    assert workbook.sheetnames[0] == "问题清单"  # in the reader's language
     bad = cell_of(workbook, "questions", 3, "evidence")
     assert bad.fill.fgColor.rgb.endswith("FFC7CE") and "证据要求" in bad.comment.text
     assert bad.comment.author == MARK_AUTHOR
-    listing = [[c.value for c in row] for row in workbook["problems"].iter_rows(min_row=2)]
+    listing = [[c.value for c in row] for row in workbook["问题清单"].iter_rows(min_row=2)]
     assert len(listing) == len(problems) == 2
     # fixed and sent again: the old marks go, the new round marks what is left
     bad.value = "required"

@@ -96,6 +96,7 @@ async def test_report_from_completion_to_revision_2(bot: BotHarness):
     assert "comments are due" in sent.text
     draft = await bot.document_after(STAFF, mark, timeout=20)
     assert "草稿" in draft.text
+    assert draft.file_name.endswith(" 征求意见稿 第1版.docx"), draft.file_name  # named in Zhao's language
     await bot.press(STAFF, draft.button("不同意"), message_id=draft.message_id)
     mark = bot.double.mark()
     done = await bot.say(STAFF, "岗位说明书已于上周补签")
@@ -133,6 +134,7 @@ async def test_report_from_completion_to_revision_2(bot: BotHarness):
         copies[user.id] = await bot.document_after(user, mark, timeout=30)
     own = await bot.document_after(AUDITOR_EN, mark, timeout=30)
     assert len({c.file_bytes for c in (*copies.values(), own)}) == 1  # one official file
+    assert copies[STAFF.id].file_name.endswith(" 第1版.docx") and own.file_name.endswith(" rev1.docx")
     text = body_text(docx.Document(io.BytesIO(own.file_bytes)))
     assert "Issued as report A-2026-001, revision 1" in text
     assert "Changes requested" in text and "结论中请写明抽样数量" in text  # the sign-off table

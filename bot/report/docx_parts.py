@@ -27,7 +27,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.image.image import Image as DocxImage
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -458,16 +458,20 @@ class DocxWriter:
         self.page_break()
 
     def contents(self, titles: list[str]) -> None:
-        """A TOC field whose shown result lists the sections (Word adds page numbers on update)."""
+        """A TOC field whose shown result lists the sections (Word fills in the pages with F9; it is
+        not asked to update fields on open, a prompt about "fields that may refer to other files"
+        that an issued record should not raise); the PDF copy writes the page numbers in
+        (bot/report/pdf_contents.py)."""
         self.para(self.t("toc"), "TOC Heading")
         for index, title in enumerate(titles):
             paragraph = self.para(style="toc 1")
+            paragraph.paragraph_format.tab_stops.add_tab_stop(CONTENT_WIDTH, WD_TAB_ALIGNMENT.RIGHT,
+                                                              WD_TAB_LEADER.DOTS)
             if index == 0:
                 field_start(paragraph, 'TOC \\o "1-2" \\h \\z \\u')
             self.text(paragraph, title)
             if index == len(titles) - 1:
                 field_char(paragraph, "end")
-        self.para(self.t("toc_hint"), "Caption")
         self.page_break()
 
     def page_break(self) -> None:

@@ -16,7 +16,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+
+from bot.report import pdf_contents as contents
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
 DEFAULT_TIMEOUT = 300.0
@@ -44,6 +47,7 @@ def to_pdf(docx_path: Path | str, out_dir: Path | str | None = None, *,
            timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Convert ``docx_path`` to a PDF beside it (or in ``out_dir``) and return the PDF's path.
 
+    The contents get their page numbers from a first conversion (bot/report/pdf_contents.py).
     Raises PdfUnavailable when LibreOffice is not installed and PdfFailed when the
     conversion fails or takes longer than ``timeout`` seconds (LibreOffice and everything
     it started are killed then). Each call uses its own LibreOffice profile, so conversions
@@ -58,15 +62,32 @@ def to_pdf(docx_path: Path | str, out_dir: Path | str | None = None, *,
     source = Path(docx_path).resolve()
     target_dir = Path(out_dir).resolve() if out_dir else source.parent
     target_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="auditbot-soffice-") as profile:
-        command = [
-            soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-            "--nolockcheck", "--convert-to", "pdf", "--outdir", str(target_dir), str(source),
-        ]
-        with open(Path(profile) / "output.txt", "w+", encoding="utf-8", errors="replace") as output:
-            returncode = _run(command, output, timeout, source.name)
-            output.seek(0)
-            said = output.read()
+    deadline = time.monotonic() + timeout
+    with tempfile.TemporaryDirectory(prefix="auditbot-soffice-") as work:
+        profile = Path(work) / "profile"
+        titles = contents.contents_titles(source)
+        pdftotext = contents.find_pdftotext()
+        final = source
+        if titles and pdftotext:  # a first pass to learn on which page each section starts
+            draft = contents.with_page_numbers(source, [contents.PLACEHOLDER] * len(titles),
+                                               Path(work) / "first" / source.name)
+            pages = contents.heading_pages(_convert(soffice, profile, draft, draft.parent, deadline),
+                                           titles, pdftotext)
+            final = contents.with_page_numbers(source, pages, Path(work) / "numbered" / source.name)
+        return _convert(soffice, profile, final, target_dir, deadline)
+
+
+def _convert(soffice: str, profile: Path, source: Path, target_dir: Path, deadline: float) -> Path:
+    """One LibreOffice run: ``source`` as ``target_dir/<its stem>.pdf``."""
+    profile.mkdir(exist_ok=True)
+    command = [
+        soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+        "--nolockcheck", "--convert-to", "pdf", "--outdir", str(target_dir), str(source),
+    ]
+    with open(profile.parent / "output.txt", "w+", encoding="utf-8", errors="replace") as output:
+        returncode = _run(command, output, max(deadline - time.monotonic(), 0.1), source.name)
+        output.seek(0)
+        said = output.read()
     pdf = target_dir / (source.stem + ".pdf")
     if returncode != 0 or not pdf.exists():
         detail = said.strip().splitlines()[-1:] or ["no output"]

@@ -198,7 +198,7 @@ SHEETS: dict[str, tuple[str, Sequence[Column]]] = {
     "Audits": ("audits", (
         Column("Audit", _key("number"), 13), Column("Department", _key("department"), 22),
         Column("Checklist", _key("checklist"), 30), Column("Checklist version", _key("checklist_version"), 9),
-        Column("Language", _key("lang"), 9), Column("Status", _key("status"), 12, values="export_status_"),
+        Column("Language", _key("lang"), 9, values="lang_name_"), Column("Status", _key("status"), 12, values="export_status_"),
         Column("Audit client", _plan("audit_client"), 20), Column("Objectives", _plan("objectives"), 30),
         Column("Scope", _plan("scope"), 30), Column("Criteria", _plan("criteria"), 24),
         Column("Places", _plan("location"), 18), Column("Planned dates", _plan("date"), 16),

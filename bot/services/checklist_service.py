@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.checklists import (
+    LANGS,
     Checklist,
     ChecklistError,
     EvidenceRule,
@@ -22,6 +23,7 @@ from bot.domain.checklists import (
 )
 from bot.domain.clock import Clock
 from bot.domain.errors import ServiceError
+from bot.prompts import default_prompts, file_name
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from bot.workbooks import checklist as workbooks
@@ -137,38 +139,46 @@ class ChecklistService:
         return True
 
     async def workbook(self, actor: Actor, checklist_id: str | None) -> WorkbookFile:
-        """One checklist as a workbook, or the blank template when ``checklist_id`` is None."""
+        """One checklist as a workbook, or the blank template when ``checklist_id`` is None; in the
+        lead's language (sheets, column names, evidence rules and the file's name)."""
         _require_lead(actor)
+        prompts = default_prompts()
         if checklist_id is None:
-            data = await asyncio.to_thread(workbooks.write_workbook, None)
-            return WorkbookFile(data, "checklist-template.xlsx", None, None)
+            data = await asyncio.to_thread(workbooks.write_workbook, None, lang=actor.lang, prompts=prompts)
+            return WorkbookFile(data, file_name(prompts, actor.lang, "file_checklist_template"), None, None)
         checklist = self.find(checklist_id)
         if checklist is None:
             raise ChecklistRefused("stale")
-        data = await asyncio.to_thread(workbooks.write_workbook, checklist)
-        return WorkbookFile(data, f"{checklist.id}-v{checklist.version}.xlsx", checklist.title.get(actor.lang),
-                            checklist.version)
+        data = await asyncio.to_thread(workbooks.write_workbook, checklist, lang=actor.lang, prompts=prompts)
+        title = checklist.title.get(actor.lang)
+        name = file_name(prompts, actor.lang, "file_checklist", title=title, id=checklist.id,
+                         version=checklist.version)
+        return WorkbookFile(data, name, title, checklist.version)
 
     # --- import ---------------------------------------------------------------------------------
 
-    async def import_file(self, actor: Actor, file_name: str | None, size: int | None, fetch: Fetch) -> ImportOutcome:
+    async def import_file(self, actor: Actor, sent_name: str | None, size: int | None, fetch: Fetch) -> ImportOutcome:
         """Check a sent file whole; a draft when it is correct. Size and rights before downloading."""
         _require_lead(actor)
         if size is not None and size > workbooks.MAX_FILE_BYTES:
             return ImportOutcome(None, [workbooks.too_big(size)])
         data = await fetch()
-        return await asyncio.to_thread(self.check_and_draft, actor, file_name or "checklist.xlsx", data)
+        return await asyncio.to_thread(self.check_and_draft, actor, sent_name or "checklist.xlsx", data)
 
-    def check_and_draft(self, actor: Actor, file_name: str, data: bytes) -> ImportOutcome:
+    def check_and_draft(self, actor: Actor, sent_name: str, data: bytes) -> ImportOutcome:
         """Validation and draft, off the event loop (also what the benchmark times)."""
-        result = workbooks.read_checklist_file(file_name, data)
+        result = workbooks.read_checklist_file(sent_name, data)
         if result.checklist is None:
             marked = None
             if result.opened:
                 marked = workbooks.mark_problems(data, result.problems, actor.lang)
-            stem = file_name.rsplit(".", 1)[0] or "checklist"
-            suffix = "-问题.xlsx" if actor.lang == "zh" else "-problems.xlsx"
-            return ImportOutcome(None, result.problems, marked, stem.removesuffix(suffix) + suffix)
+            prompts = default_prompts()
+            stem = sent_name.rsplit(".", 1)[0] or "checklist"
+            for lang in LANGS:  # a marked copy sent back: its name is not marked twice
+                suffix = prompts.label(lang, "file_checklist_problems", stem="").rsplit(".", 1)[0]
+                stem = (stem.removesuffix(suffix) or stem) if suffix else stem
+            return ImportOutcome(None, result.problems, marked,
+                                 file_name(prompts, actor.lang, "file_checklist_problems", stem=stem))
         draft_id = self.files.save_draft(result.checklist, actor.id)
         return ImportOutcome(self._draft_view(draft_id, result.checklist, actor.lang), [])
 

@@ -18,6 +18,7 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.reminder_rules import Rules, not_before, stage_on
 from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, NoticeKind, Role
+from bot.prompts import default_prompts, file_name
 from bot.services import document_request_service, revision_notices
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.programme_service import ProgrammeService
@@ -29,7 +30,7 @@ from storage.db import Database
 from storage.repos import audits, capa, findings, outbox, people
 
 MAX_PHOTOS = 10  # one album
-IssuedDocument = Callable[[int, int], Awaitable[tuple[str, str] | None]]
+IssuedDocument = Callable[[int, int, str], Awaitable[tuple[str, str] | None]]  # audit, revision, language
 K = NoticeKind
 STAFF_KINDS = (K.capa_new, K.capa_photos, K.capa_reminder, K.capa_rejected, K.capa_closed, K.capa_cancelled,
                K.capa_plan_returned, K.capa_plan_accepted, K.capa_extension_granted, K.capa_extension_refused,
@@ -135,12 +136,14 @@ class NoticeService:
             return None
         document, protect = None, False
         if kind == NoticeKind.report_issued:
-            document = await self.issued_document(payload["audit_id"], payload["rev"]) if self.issued_document else None
+            document = (await self.issued_document(payload["audit_id"], payload["rev"], person["lang"])
+                        if self.issued_document else None)
             if document is None:
                 return None
             protect = self.protect_reports
         elif kind == NoticeKind.report_draft_review:
-            document = (values["draft_sha256"], f"{values['number']} draft rev{values['rev']}.docx")
+            document = (values["draft_sha256"], file_name(default_prompts(), person["lang"], "file_report_draft",
+                                                          number=values["number"], rev=values["rev"]))
         return Notice(kind, person["lang"], values, photos, bool(person["blocked_bot"]), document, protect)
 
     # --- what became of a row ----------------------------------------------------------------

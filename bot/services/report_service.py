@@ -12,6 +12,7 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.errors import ServiceError
 from bot.domain.vocabulary import AuditStatus
+from bot.prompts import default_prompts, file_name
 from bot.report import ProgressCallback, build_export, build_report, warm_photo
 from bot.report.pdf import PdfConverter, find_soffice
 from bot.services.people_service import Actor
@@ -126,15 +127,16 @@ class ReportService:
         out.parent.mkdir(parents=True, exist_ok=True)
         return await build_record_pack(self.db, audit.id, self.files, self.settings.tz, out,
                                        photo_cache=self.settings.photo_cache_dir, now=self.clock.now())
-    async def issued_document(self, audit_id: int, rev: int) -> tuple[str, str] | None:
-        """(sha256 in the file store, file name) of revision ``rev``'s issued report, built once
-        at the first ask (by the issuer or the outbox) and the same bytes for every recipient."""
+    async def issued_document(self, audit_id: int, rev: int, lang: str = "en") -> tuple[str, str] | None:
+        """(sha256 in the file store, file name in ``lang``) of revision ``rev``'s issued report, built
+        once at the first ask (by the issuer or the outbox) and the same bytes for every recipient."""
         async with self.db.read() as conn:
             row = await report_flow.state(conn, audit_id, rev)
             head = await audits.get(conn, audit_id)
         if row is None or row["state"] != "issued" or head is None:
             return None
-        name = f"{_safe(row['number'] or head['number'])} {_safe(head['department'])} rev{rev}.docx"
+        name = file_name(default_prompts(), lang, "file_report_issued", number=row["number"] or head["number"],
+                         department=head["department"], rev=rev)
         if row["issued_sha256"]:
             return row["issued_sha256"], name
         lock = self._issuing.setdefault((audit_id, rev), asyncio.Lock())

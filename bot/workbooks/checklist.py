@@ -1,11 +1,15 @@
 """Checklists as Excel workbooks: written for a download or a blank template, read back strictly.
 
-The workbook (in the spirit of XLSForm)::
+The workbook (in the spirit of XLSForm), by its codes::
 
     questions     section | section_title::zh | section_title::en | id | clause |
                   question::zh | question::en | guidance::zh | guidance::en | evidence
     settings      id | version | title::zh | title::en | description::zh | description::en
-    instructions  how to fill it, in both languages (ignored when read)
+    instructions  how to fill it (ignored when read)
+
+It is written in the reader's language: sheet names, column names and the evidence rules are
+the labels ``wb_sheet_*``, ``wb_head_*`` and ``wb_evidence_*`` (bot/workbooks/words.py); the
+English ones are the codes. It is read back in either language, or with the codes.
 
 Reading checks the whole file and returns every problem at once, each with its sheet,
 row and column, worded in the reader's language (``Problem.line(lang)``). Before openpyxl
@@ -23,6 +27,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +58,7 @@ from bot.workbooks.guard import (
     rows_of,
     too_big,
 )
+from bot.workbooks.words import Choices, Said, Words, labelled, normal
 
 SHEET_QUESTIONS = "questions"
 SHEET_SETTINGS = "settings"
@@ -85,11 +91,6 @@ LANG_ALIASES = {
     "zh": "zh", "zh-cn": "zh", "zh_cn": "zh", "zh-hans": "zh", "cn": "zh", "chinese": "zh", "中文": "zh",
     "en": "en", "en-us": "en", "en-gb": "en", "english": "en", "英文": "en",
 }
-EVIDENCE_ALIASES = {
-    "required": "required", "必需": "required", "必须": "required", "需要": "required",
-    "optional": "optional", "可选": "optional",
-    "none": "none", "不需要": "none", "无": "none", "不适用": "none",
-}
 MARK_AUTHOR = "auditbot check"
 MARK_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -98,6 +99,49 @@ NO_FILL = PatternFill(fill_type=None)
 
 def column_name(base: str, lang: str | None = None) -> str:
     return f"{base}::{lang}" if lang else base
+
+
+# --- the words, in either language ---------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def sheet_words(prompts: Prompts) -> Words:
+    return labelled(prompts, KNOWN_SHEETS, "wb_sheet_")
+
+
+def _header_words(prompts: Prompts, spec: tuple[tuple[str, bool], ...], prefix: str) -> Words:
+    names = [column_name(base, lang) for base, per_lang in spec for lang in (LANGS if per_lang else (None,))]
+
+    def spell(reader: str) -> dict[str, list[str]]:
+        found = {}
+        for name in names:
+            base, _, lang = name.partition("::")
+            values = {"code": lang, "language": prompts.label(reader, f"lang_name_{lang}")} if lang else {}
+            found[name] = [prompts.label(reader, prefix + base, **values)]
+        return found
+    return Words(names, spell)
+
+
+@lru_cache(maxsize=4)
+def question_words(prompts: Prompts) -> Words:
+    return _header_words(prompts, QUESTION_COLUMNS, "wb_head_")
+
+
+@lru_cache(maxsize=4)
+def settings_words(prompts: Prompts) -> Words:
+    return _header_words(prompts, SETTINGS_COLUMNS, "wb_head_settings_")
+
+
+@lru_cache(maxsize=4)
+def evidence_words(prompts: Prompts) -> Words:
+    return labelled(prompts, [rule.value for rule in EvidenceRule], "wb_evidence_")
+
+
+def _q(name: str) -> Said:
+    return Said(name, question_words)
+
+
+def _s(name: str) -> Said:
+    return Said(name, settings_words)
 
 
 @dataclass
@@ -122,33 +166,34 @@ def settings_headers(langs: Sequence[str]) -> list[str]:
             for lang in (langs if per_lang else (None,))]
 
 
-def write_workbook(checklist: Checklist | None, *, prompts: Prompts | None = None) -> bytes:
-    """The workbook of ``checklist``, or the blank template when it is None."""
+def write_workbook(checklist: Checklist | None, *, lang: str = "en", prompts: Prompts | None = None) -> bytes:
+    """The workbook of ``checklist``, or the blank template when it is None, in ``lang``."""
     prompts = prompts or default_prompts()
+    sheets, evidence = sheet_words(prompts), evidence_words(prompts)
     langs = checklist.languages() if checklist is not None else LANGS
     workbook = openpyxl.Workbook()
     questions = workbook.active
-    questions.title = SHEET_QUESTIONS
+    questions.title = sheets.show(lang, SHEET_QUESTIONS)
     headers = question_headers(langs)
-    _write_header(questions, SHEET_QUESTIONS, headers, prompts)
+    _write_header(questions, SHEET_QUESTIONS, question_words(prompts), headers, lang, prompts)
     if checklist is not None:
         row = 2
         for section in checklist.sections:
             for index, question in enumerate(section.questions):
                 values: dict[str, object] = {"section": section.id, "id": question.id, "clause": question.clause,
-                                             "evidence": question.evidence.value}
-                for lang in langs:
+                                             "evidence": evidence.show(lang, question.evidence.value)}
+                for content in langs:  # the checklist's languages (``lang`` is the reader's)
                     if index == 0:
-                        values[column_name("section_title", lang)] = _lang_text(section.title, lang)
-                    values[column_name("question", lang)] = _lang_text(question.text, lang)
-                    values[column_name("guidance", lang)] = _lang_text(question.guidance, lang)
+                        values[column_name("section_title", content)] = _lang_text(section.title, content)
+                    values[column_name("question", content)] = _lang_text(question.text, content)
+                    values[column_name("guidance", content)] = _lang_text(question.guidance, content)
                 for col, name in enumerate(headers, 1):
                     _put(questions.cell(row, col), values.get(name))
                 row += 1
     evidence_col = get_column_letter(headers.index("evidence") + 1)
-    rule = DataValidation(type="list", formula1='"required,optional,none"', allow_blank=True,
-                          showErrorMessage=True, errorTitle=prompts.label("en", "wb_dv_title"),
-                          error=f"{prompts.label('zh', 'wb_dv_error')} {prompts.label('en', 'wb_dv_error')}")
+    rule = DataValidation(type="list", formula1=f'"{",".join(evidence.choices(lang))}"', allow_blank=True,
+                          showErrorMessage=True, errorTitle=prompts.label(lang, "wb_dv_title"),
+                          error=prompts.label(lang, "wb_dv_error", choices=Choices(evidence_words).text(lang, prompts)))
     rule.add(f"{evidence_col}2:{evidence_col}{MAX_ROWS + 1}")
     questions.add_data_validation(rule)
     widths = {"section": 12, "id": 12, "clause": 10, "evidence": 11}
@@ -158,25 +203,25 @@ def write_workbook(checklist: Checklist | None, *, prompts: Prompts | None = Non
         if base in ("section", "id", "clause"):
             questions.column_dimensions[get_column_letter(col)].number_format = "@"
 
-    settings = workbook.create_sheet(SHEET_SETTINGS)
+    settings = workbook.create_sheet(sheets.show(lang, SHEET_SETTINGS))
     s_headers = settings_headers(langs)
-    _write_header(settings, SHEET_SETTINGS, s_headers, prompts)
+    _write_header(settings, SHEET_SETTINGS, settings_words(prompts), s_headers, lang, prompts)
     s_values: dict[str, object] = {"version": 1}
     if checklist is not None:
         s_values = {"id": checklist.id, "version": checklist.version}
-        for lang in langs:
-            s_values[column_name("title", lang)] = _lang_text(checklist.title, lang)
+        for content in langs:
+            s_values[column_name("title", content)] = _lang_text(checklist.title, content)
             if checklist.description is not None:
-                s_values[column_name("description", lang)] = _lang_text(checklist.description, lang)
+                s_values[column_name("description", content)] = _lang_text(checklist.description, content)
     for col, name in enumerate(s_headers, 1):
         _put(settings.cell(2, col), s_values.get(name))
         settings.column_dimensions[get_column_letter(col)].width = 16 if col <= 2 else 45
 
-    instructions = workbook.create_sheet(SHEET_INSTRUCTIONS)
+    instructions = workbook.create_sheet(sheets.show(lang, SHEET_INSTRUCTIONS))
     instructions.column_dimensions["A"].width = 140
     row = 1
-    for lang in ("zh", "en"):
-        for number, line in enumerate(prompts.label(lang, "wb_instructions").splitlines()):
+    for text_lang in _reader_first(lang):  # the other language's too: both kinds of names are read
+        for number, line in enumerate(prompts.label(text_lang, "wb_instructions").splitlines()):
             cell = instructions.cell(row, 1, line)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if number == 0:
@@ -188,18 +233,24 @@ def write_workbook(checklist: Checklist | None, *, prompts: Prompts | None = Non
     return out.getvalue()
 
 
+def _reader_first(lang: str) -> tuple[str, ...]:
+    """Both languages, the reader's first."""
+    return tuple(sorted(LANGS, key=lambda other: other != lang))
+
+
 def _lang_text(text, lang: str) -> str | None:
     return (text.zh if lang == "zh" else text.en) if text is not None else None
 
 
-def _write_header(sheet, sheet_name: str, headers: list[str], prompts: Prompts) -> None:
+def _write_header(sheet, sheet_name: str, words: Words, headers: list[str], lang: str, prompts: Prompts) -> None:
+    """Row 1: each column's name in ``lang``, with its help (in both languages) as a comment."""
     for col, name in enumerate(headers, 1):
-        cell = sheet.cell(1, col, name)
+        cell = sheet.cell(1, col, words.show(lang, name))
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         key = HELP_KEYS.get((sheet_name, name.split("::")[0]))
         if key:
-            help_text = f"{prompts.label('zh', key)}\n{prompts.label('en', key)}"
+            help_text = "\n".join(prompts.label(text_lang, key) for text_lang in _reader_first(lang))
             cell.comment = Comment(help_text, "auditbot", width=320, height=130)
     sheet.freeze_panes = "A2"
 
@@ -218,8 +269,8 @@ def _put(cell, value: object) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_workbook(data: bytes) -> ReadResult:
-    """The checklist in ``data`` (an .xlsx file), or every problem with it."""
+def read_workbook(data: bytes, *, prompts: Prompts | None = None) -> ReadResult:
+    """The checklist in ``data`` (an .xlsx file, in either language), or every problem with it."""
     try:
         has_formulas = precheck(data)
     except Refused as refused:
@@ -239,7 +290,7 @@ def read_workbook(data: bytes) -> ReadResult:
     formulas: dict[str, set[tuple[int, int]]] = {}
     if has_formulas:
         formulas = _formula_cells(data)
-    reader = _Reader(sheets, formulas)
+    reader = _Reader(sheets, formulas, prompts or default_prompts())
     checklist = reader.read()
     return ReadResult(checklist if not reader.problems else None, reader.problems, opened=True)
 
@@ -267,6 +318,7 @@ class _Column:
     name: str  # as canonical: base or base::lang
     base: str
     lang: str | None
+    found: str = ""  # as written in the file
 
 
 @dataclass
@@ -280,9 +332,11 @@ class _SectionDraft:
 class _Reader:
     """Reads the sheets' cell values into a checklist, collecting every problem."""
 
-    def __init__(self, sheets: dict[str, list[tuple]], formulas: dict[str, set[tuple[int, int]]]):
+    def __init__(self, sheets: dict[str, list[tuple]], formulas: dict[str, set[tuple[int, int]]],
+                 prompts: Prompts):
         self.sheets = sheets
         self.formulas = formulas
+        self.prompts = prompts
         self.problems: list[Problem] = []
         self.settings_sheet: str | None = None
         self.settings_columns: dict[str, _Column] | None = None
@@ -290,7 +344,7 @@ class _Reader:
     def add(self, code: str, sheet: str | None = None, row: int | None = None, col: _Column | int | None = None,
             /, **values: Any) -> None:
         if isinstance(col, _Column):
-            self.problems.append(problem(code, sheet, row, col.index, col.name, **values))
+            self.problems.append(problem(code, sheet, row, col.index, col.found or col.name, **values))
         else:
             self.problems.append(problem(code, sheet, row, col, None, **values))
 
@@ -322,23 +376,26 @@ class _Reader:
 
     def _sheet_names(self) -> dict[str, str]:
         """Known sheet -> the workbook's name for it; misspelt and missing sheets reported."""
+        words = sheet_words(self.prompts)
         found: dict[str, str] = {}
         others = []
         for name in self.sheets:
-            key = name.strip().lower()
-            if key in KNOWN_SHEETS and key not in found:
+            key = words.read(name)
+            if key is not None and key not in found:
                 found[key] = name
             else:
                 others.append(name)
         for expected in (SHEET_QUESTIONS, SHEET_SETTINGS):
             if expected in found:
                 continue
-            close = [n for n in others if difflib.get_close_matches(n.strip().lower(), [expected], n=1, cutoff=0.6)]
+            spellings = {text: shown for text, shown in words.spellings.items() if words.read(text) == expected}
+            close = [(n, match[0]) for n in others
+                     if (match := difflib.get_close_matches(normal(n), list(spellings), n=1, cutoff=0.6))]
             if close:
-                self.add("sheet_misspelt", close[0], found=close[0], expected=expected)
-                others.remove(close[0])
+                self.add("sheet_misspelt", close[0][0], found=close[0][0], expected=spellings[close[0][1]])
+                others.remove(close[0][0])
             else:
-                self.add("sheet_missing", expected=expected, found=", ".join(self.sheets) or "—")
+                self.add("sheet_missing", expected=Said(expected, sheet_words), found=", ".join(self.sheets) or "—")
         return found
 
     def _header(self, sheet: str, spec: tuple[tuple[str, bool], ...]) -> dict[str, _Column] | None:
@@ -348,11 +405,21 @@ class _Reader:
             self.add("sheet_empty", sheet)
             return None
         known = {base: per_lang for base, per_lang in spec}
-        all_names = [column_name(b, lang) for b, per_lang in spec for lang in (LANGS if per_lang else (None,))]
+        words = question_words(self.prompts) if spec is QUESTION_COLUMNS else settings_words(self.prompts)
+        said = _q if spec is QUESTION_COLUMNS else _s
         columns: dict[str, _Column] = {}
         for index, value in enumerate(header, 1):
             raw = cell_text(value)
             if not raw:
+                continue
+            name = words.read(raw)
+            if name is not None:  # a column's name in either language, or its code
+                base, _, lang_code = name.partition("::")
+                if name in columns:
+                    self.add("column_duplicate", sheet, 1, index, column=said(name),
+                             other=get_column_letter(columns[name].index))
+                    continue
+                columns[name] = _Column(index, name, base, lang_code or None, raw)
                 continue
             label = re.sub(r"\s+", "", raw.lower())
             base, _, lang_part = label.partition("::")
@@ -363,22 +430,23 @@ class _Reader:
             if base in known and lang_part and not known[base]:
                 lang = None  # a language on a column that has none: ignore it quietly
             elif base in known and known[base] and not lang_part:
-                self.add("column_needs_language", sheet, 1, index, found=raw)
+                self.add("column_needs_language", sheet, 1, index, found=raw, zh=said(column_name(base, "zh")),
+                         en=said(column_name(base, "en")))
                 continue
             elif base in known and known[base] and lang is None:
                 self.add("column_language", sheet, 1, index, found=raw, language=lang_part)
                 continue
             elif base not in known:
-                close = difflib.get_close_matches(label, all_names, n=1, cutoff=0.75)
+                close = difflib.get_close_matches(normal(raw), list(words.spellings), n=1, cutoff=0.75)
                 if close:
-                    self.add("column_misspelt", sheet, 1, index, found=raw, expected=close[0])
+                    self.add("column_misspelt", sheet, 1, index, found=raw, expected=words.spellings[close[0]])
                 continue  # a column of the team's own: ignored
             name = column_name(base, lang)
             if name in columns:
-                self.add("column_duplicate", sheet, 1, index, column=name,
+                self.add("column_duplicate", sheet, 1, index, column=said(name),
                          other=get_column_letter(columns[name].index))
                 continue
-            columns[name] = _Column(index, name, base, lang)
+            columns[name] = _Column(index, name, base, lang, raw)
         return columns
 
     def _cell(self, sheet: str, row_number: int, row: tuple, column: _Column | None) -> str:
@@ -403,12 +471,12 @@ class _Reader:
         row = self.sheets[sheet][1] if len(self.sheets[sheet]) > 1 else ()
         for name in ("id",):
             if name not in columns:
-                self.add("column_missing", sheet, 1, column=name)
+                self.add("column_missing", sheet, 1, column=_s(name))
         result: dict[str, Any] = {"title": {}, "description": {}}
         checklist_id = self._cell(sheet, 2, row, columns.get("id")).lower()
         if "id" in columns:
             if not checklist_id:
-                self.add("required", sheet, 2, columns["id"], column="id")
+                self.add("required", sheet, 2, columns["id"], column=_s("id"))
             elif not ID_RE.match(checklist_id):
                 self.add("id_bad", sheet, 2, columns["id"], value=checklist_id, suggestion=_slug(checklist_id))
         result["id"] = checklist_id
@@ -448,11 +516,11 @@ class _Reader:
             langs = tuple(lang for lang in LANGS if column_name("question", lang) in columns and (
                 filled(column_name("guidance", lang)) or filled(column_name("section_title", lang))))
         if not any(column_name("question", lang) in columns for lang in LANGS):
-            self.add("no_question_columns", sheet, 1)
+            self.add("no_question_columns", sheet, 1, zh=_q("question::zh"), en=_q("question::en"))
         for name in ("section", "id", "clause", *(column_name(b, lang) for lang in langs
                                                   for b in ("section_title", "guidance"))):
             if name not in columns:
-                self.add("column_missing", sheet, 1, column=name)
+                self.add("column_missing", sheet, 1, column=_q(name))
         settings_title = self.settings_columns
         if settings_title is not None and self.settings_sheet is not None:
             for lang in langs:
@@ -460,9 +528,9 @@ class _Reader:
                 title_column = settings_title.get(name)
                 settings_row = self.sheets[self.settings_sheet][1] if len(self.sheets[self.settings_sheet]) > 1 else ()
                 if title_column is None:
-                    self.add("column_missing", self.settings_sheet, 1, column=name)
+                    self.add("column_missing", self.settings_sheet, 1, column=_s(name))
                 elif not self._peek(settings_row, title_column):
-                    self.add("required", self.settings_sheet, 2, title_column, column=name)
+                    self.add("required", self.settings_sheet, 2, title_column, column=_s(name))
 
         sections: list[_SectionDraft] = []
         by_id: dict[str, _SectionDraft] = {}
@@ -500,7 +568,7 @@ class _Reader:
             if not (cells.get("id") or cells.get("clause") or any(texts)):
                 continue  # a row that only names a section
             if current is None and "section" in columns:
-                self.add("section_missing", sheet, number, columns["section"])
+                self.add("section_missing", sheet, number, columns["section"], column=_q("section"))
             question = self._question(sheet, number, cells, columns, langs, question_rows, current)
             if current is not None:
                 current.questions.append(question)
@@ -509,7 +577,7 @@ class _Reader:
                 name = column_name("section_title", lang)
                 if lang not in section.titles and name in columns:
                     self.add("section_title_missing", sheet, section.row, columns[name], value=section.id,
-                             column=name)
+                             column=_q(name))
             if not section.questions:
                 self.add("section_empty", sheet, section.row, columns.get("section"), value=section.id)
         if not question_rows and langs and "id" in columns:
@@ -530,7 +598,7 @@ class _Reader:
         question_id = cells.get("id", "").lower()
         if "id" in columns:
             if not question_id:
-                self.add("required", sheet, number, columns["id"], column="id")
+                self.add("required", sheet, number, columns["id"], column=_q("id"))
             elif not ID_RE.match(question_id):
                 self.add("id_bad", sheet, number, columns["id"], value=question_id, suggestion=_slug(question_id))
             elif question_id in seen:
@@ -540,7 +608,7 @@ class _Reader:
         clause = cells.get("clause", "")
         if "clause" in columns:
             if not clause:
-                self.add("required", sheet, number, columns["clause"], column="clause")
+                self.add("required", sheet, number, columns["clause"], column=_q("clause"))
             elif len(clause) > CLAUSE_LIMIT:
                 self.add("too_long", sheet, number, columns["clause"], length=len(clause), limit=CLAUSE_LIMIT)
         text: dict[str, str] = {}
@@ -551,7 +619,7 @@ class _Reader:
             q_text = cells.get(q_col.name, "")
             if not q_text:
                 if any_question:
-                    self.add("translation_missing", sheet, number, q_col, column=q_col.name, language=lang)
+                    self.add("translation_missing", sheet, number, q_col, column=_q(q_col.name), language=lang)
                 elif lang == langs[0]:
                     self.add("question_empty", sheet, number, q_col)
             elif len(q_text) > TEXT_LIMIT:
@@ -563,7 +631,7 @@ class _Reader:
                 if not g_text:
                     other = any(cells.get(column_name("guidance", o)) for o in langs if o != lang)
                     self.add("translation_missing" if other else "required", sheet, number, g_col,
-                             column=g_col.name, language=lang)
+                             column=_q(g_col.name), language=lang)
                 elif len(g_text) > TEXT_LIMIT:
                     self.add("too_long", sheet, number, g_col, length=len(g_text), limit=TEXT_LIMIT)
             guidance[lang] = g_text
@@ -579,13 +647,14 @@ class _Reader:
                 column = columns.get(column_name(base, lang))
                 if column is not None and cells.get(column.name):
                     self.add("lang_unused", sheet, number, column, language=lang,
-                             question=column_name("question", lang))
+                             question=_q(column_name("question", lang)))
         evidence = "optional"
         raw_rule = cells.get("evidence", "")
         if raw_rule:
-            evidence = EVIDENCE_ALIASES.get(raw_rule.lower(), "")
+            evidence = evidence_words(self.prompts).read(raw_rule) or ""
             if not evidence:
-                self.add("evidence_unknown", sheet, number, columns["evidence"], value=raw_rule)
+                self.add("evidence_unknown", sheet, number, columns["evidence"], value=raw_rule,
+                         choices=Choices(evidence_words))
                 evidence = "optional"
         return {
             "id": question_id, "clause": clause, "text": {k: v for k, v in text.items() if v},
@@ -616,8 +685,9 @@ def mark_problems(data: bytes, problems: Iterable[Problem], lang: str, *,
             workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception:
         return None
+    sheets = sheet_words(prompts)
     for sheet in workbook.worksheets:
-        if sheet.title.strip().lower() == SHEET_PROBLEMS:
+        if sheets.read(sheet.title) == SHEET_PROBLEMS:
             workbook.remove(sheet)
             continue
         for row in sheet.iter_rows():
@@ -635,7 +705,7 @@ def mark_problems(data: bytes, problems: Iterable[Problem], lang: str, *,
         cell = workbook[sheet_name].cell(row, column)
         cell.fill = MARK_FILL
         cell.comment = Comment("\n".join(texts), MARK_AUTHOR, width=360, height=60 + 40 * len(texts))
-    listing = workbook.create_sheet(SHEET_PROBLEMS, 0)
+    listing = workbook.create_sheet(sheets.show(lang, SHEET_PROBLEMS), 0)
     listing.sheet_properties.tabColor = "C00000"
     headers = [prompts.label(lang, k) for k in ("wb_col_sheet", "wb_col_row", "wb_col_column", "wb_col_problem")]
     for col, text in enumerate(headers, 1):
@@ -664,10 +734,10 @@ def mark_problems(data: bytes, problems: Iterable[Problem], lang: str, *,
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def read_checklist_file(name: str, data: bytes) -> ReadResult:
+def read_checklist_file(name: str, data: bytes, *, prompts: Prompts | None = None) -> ReadResult:
     """A workbook or a YAML checklist, by its name; every problem at once."""
     if not name.lower().endswith(YAML_SUFFIXES):
-        return read_workbook(data)
+        return read_workbook(data, prompts=prompts)
     if not data:
         return ReadResult(None, [problem("file_empty")])
     if len(data) > MAX_FILE_BYTES:

@@ -34,6 +34,14 @@ ESCAPE_FIRST = ("=", "+", "-", "@")
 # --- problems ---------------------------------------------------------------------------------
 
 
+class Worded(str):
+    """A problem's value worded only when the problem is shown, in the reader's language (a
+    column's or a sheet's name); equal to its code meanwhile."""
+
+    def text(self, lang: str, prompts: Prompts) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a file: where (sheet, row, column) and what (a label code + values)."""
@@ -62,7 +70,7 @@ class Problem:
 
     def message(self, lang: str, prompts: Prompts | None = None) -> str:
         prompts = prompts or default_prompts()
-        values = dict(self.values)
+        values = {k: v.text(lang, prompts) if isinstance(v, Worded) else v for k, v in self.values}
         if "language" in values:
             values["language"] = prompts.label(lang, f"lang_name_{values['language']}")
         return prompts.label(lang, f"wb_{self.code}", **values)

@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed, PeopleError
 from bot.domain.vocabulary import LANGS, Role
+from bot.prompts import file_name
 from bot.report import TELEGRAM_FILE_LIMIT
 from bot.services.people_service import Invite, NewDepartment, PersonCard
 from bot.telegram import buttons
@@ -217,7 +218,8 @@ async def on_person_export(update: Update, context: AuditContext, button: button
             return
         with export.path.open("rb") as handle:
             await context.bot.send_document(update.effective_chat.id, handle,
-                                            filename=f"auditbot-person-{export.person_id}.zip",
+                                            filename=file_name(context.rt.prompts, context.lang, "file_person_export",
+                                                               id=export.person_id, name=export.name),
                                             caption=context.text("person_export_ready", export=export,
                                                                  name=export.name))
     finally:

@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler
 
 from bot.domain.errors import NotAllowed
 from bot.domain.vocabulary import ProgrammeState, Risk
+from bot.prompts import file_name
 from bot.services.programme_service import Item, OverrideAsked, ProgrammeService, TeamChoice
 from bot.telegram import buttons as b
 from bot.telegram.context import AuditContext
@@ -243,7 +244,8 @@ async def on_accept(update: Update, context: AuditContext, button: b.ProgrammeAc
 async def on_export(update: Update, context: AuditContext, button: b.ProgrammeExport) -> None:
     data = await service(context).export(context.actor, button.year)
     await update.callback_query.answer()
-    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=f"programme-{button.year}.xlsx",
+    name = file_name(context.rt.prompts, context.lang, "file_programme", year=button.year)
+    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=name,
                                     caption=context.text("programme_export_caption", year=button.year))
 
 

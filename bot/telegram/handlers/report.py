@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.vocabulary import AuditStatus
+from bot.prompts import file_name
 from bot.report import PdfFailed, PdfUnavailable
 from bot.services.report_service import AuditRef, ReportService, document_name, safe_name
 from bot.telegram import buttons
@@ -159,7 +160,8 @@ async def export_command(update: Update, context: AuditContext) -> None:
     path = await service(context).export(context.actor)
     stamp = context.rt.clock.now().astimezone(context.rt.settings.tz).strftime("%Y-%m-%d")
     with path.open("rb") as handle:
-        await context.bot.send_document(update.effective_chat.id, handle, filename=f"auditbot-export-{stamp}.xlsx",
+        await context.bot.send_document(update.effective_chat.id, handle,
+                                        filename=file_name(context.rt.prompts, context.lang, "file_export", date=stamp),
                                         caption=context.text("export_ready"))
 
 

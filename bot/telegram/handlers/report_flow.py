@@ -59,7 +59,7 @@ async def on_issue(update: Update, context: AuditContext, button: rb.ReportIssue
     issued = await service(context).issue(context.actor, button.audit, button.rev)
     await toast(update, context, "rf_issued_toast")
     await reply(update, context, "rf_issued", s=issued.status, sent=issued.sent, skipped=issued.skipped)
-    document = await context.rt.report.issued_document(button.audit, button.rev)
+    document = await context.rt.report.issued_document(button.audit, button.rev, context.lang)
     if document is not None:  # the issuer's own copy of the official file
         sha, name = document
         await context.bot.send_document(update.effective_chat.id, InputFile(context.rt.files.get(sha), filename=name),

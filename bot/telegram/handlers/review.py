@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
+from bot.prompts import file_name
 from bot.services.review_service import ReviewError, ReviewService
 from bot.telegram.context import AuditContext
 from bot.telegram.replies import reply
@@ -38,7 +39,9 @@ async def review_command(update: Update, context: AuditContext) -> None:
         return
     await _edit(context, chat_id, status, "review_ready", period=period, audits=pack.audits)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-    name = f"management-review {period.file_stem()}"
+    stem = period.file_stem()
+    name = (file_name(context.rt.prompts, context.lang, "file_review_year", year=stem) if stem.isdigit()
+            else file_name(context.rt.prompts, context.lang, "file_review", period=stem))
     for path, suffix in ((pack.docx, ".docx"), (pack.xlsx, ".xlsx")):
         with path.open("rb") as handle:
             await context.bot.send_document(chat_id, handle, filename=name + suffix)

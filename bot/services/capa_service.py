@@ -682,11 +682,27 @@ class CapaService:
                                    action="findings_acknowledged")
             return await findings_for_acknowledgement(conn, audit_id, actor.id, self.rules.tz)
 
-    async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
-        """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it."""
+    async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> int | None:
+        """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it.
+        Returns the live card it replaces (to take its buttons off), if any."""
         async with self.db.transaction() as conn:
-            if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
-                await dialogs.set_message_id(conn, actor.id, message_id)
+            state = await dialogs.get(conn, actor.id)
+            if not _dialog_on(state, capa_id):
+                return None
+            await dialogs.set_message_id(conn, actor.id, message_id)
+            old = state["message_id"]
+            return old if old != message_id else None
+
+    async def fresh_card(self, actor: Actor, capa_id: int) -> Step:
+        """A press on a card whose buttons were taken off (a newer card replaced it): where the
+        person is now with the action (the staff's step, or the verifier's card)."""
+        async with self.db.read() as conn:
+            row = await _load(conn, capa_id)
+        if row["department_id"] in actor.staff_departments:
+            step = await self.open(actor, capa_id)
+        else:
+            step = await self.verify_card(actor, capa_id)
+        return replace(step, notice="superseded")
 
     async def _live_card(self, actor: Actor) -> int | None:
         async with self.db.read() as conn:

@@ -693,11 +693,15 @@ class CapaService:
             old = state["message_id"]
             return old if old != message_id else None
 
-    async def fresh_card(self, actor: Actor, capa_id: int) -> Step:
-        """A press on a card whose buttons were taken off (a newer card replaced it): where the
-        person is now with the action (the staff's step, or the verifier's card)."""
+    async def fresh_card(self, actor: Actor, capa_id: int, pressed: int) -> Step | None:
+        """A press on message ``pressed``, which has no buttons: when it is a card of the action
+        the person's newer live card replaced, where they are now with it (nothing is done);
+        None when it is not (the press is handled as any other)."""
         async with self.db.read() as conn:
             row = await _load(conn, capa_id)
+            state = await dialogs.get(conn, actor.id)
+        if not _dialog_on(state, capa_id) or state["message_id"] is None or pressed >= state["message_id"]:
+            return None
         if row["department_id"] in actor.staff_departments:
             step = await self.open(actor, capa_id)
         else:

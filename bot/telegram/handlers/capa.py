@@ -39,7 +39,8 @@ def _pressed_id(update: Update) -> int | None:
 
 
 def _superseded(update: Update) -> bool:
-    """A press on a card whose buttons were taken off (a client may still show the old ones)."""
+    """A press on a message without buttons: a card whose buttons were taken off (a client
+    may still show the old ones), or a forged press."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return False
@@ -125,11 +126,12 @@ def _route(button: type[buttons.Button], call: Call, *, edit: bool = True,
 
     async def pressed(update: Update, context: AuditContext, button: Any) -> None:
         capa_id = getattr(button, "capa", None)
-        if capa_id is not None and _superseded(update):  # nothing done: the current card, at the bottom
-            step = await service(context).fresh_card(context.actor, capa_id)
-            await toast(update, context, "capa_card_superseded")
-            await show_step(update, context, step)
-            return
+        if capa_id is not None and _superseded(update):
+            fresh = await service(context).fresh_card(context.actor, capa_id, _pressed_id(update))
+            if fresh is not None:  # nothing done: the current card, at the bottom
+                await toast(update, context, "capa_card_superseded")
+                await show_step(update, context, fresh)
+                return
         step = await call(service(context), context, button)
         await update.callback_query.answer()
         await show_step(update, context, step, edit=edit)

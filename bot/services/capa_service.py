@@ -28,6 +28,8 @@ from bot.domain.vocabulary import (
     ReturnStep,
     Role,
 )
+from bot.services.capa_return import given_again, kept_columns, last_return, plan_before, previous_text
+from bot.services.capa_return import plan_of as _plan_of
 from bot.services.capa_steps import (
     DRAFT,
     plan_step,
@@ -128,6 +130,7 @@ class CapaView:
     asked_date: date | None = None  # the later due date being asked for
     choices: tuple[dict[str, Any], ...] = ()  # departments or auditors to move it to
     what: str | None = None  # which of the two
+    previous: dict[str, Any] | None = None  # a returned step not given again: its parts before the return
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,25 @@ class CapaService:
             await self._notify_auditor(conn, row, NoticeKind.capa_planned, now)
             await _put(conn, actor.id, capa_id, "planned", now)
             return Step(CapaStep.planned, await self._view(conn, await _load(conn, capa_id), now))
+
+    async def keep_returned(self, actor: Actor, capa_id: int, step: str) -> Step:
+        """"Keep as it was" on a step the verifier returned: its text before the return, given
+        again unchanged (the verifier sees that nothing changed there)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
+            review = await last_return(conn, capa_id)
+            if row["returned_step"] != step or review is None or review["step"] != step or given_again(row, step):
+                current = plan_step(row, await _awaiting(conn, actor, capa_id))
+                raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
+            columns = kept_columns(plan_before(review), step)
+            kept = columns.get("target_date")
+            if kept and date.fromisoformat(kept) < self.rules.today(now):
+                raise CapaError("date_past", Step(CapaStep.target, await self._view(conn, row, now)))
+            await findings.update_capa(conn, capa_id, now, **columns)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="kept_after_return", before=step, after=columns)
+            return await self._advance(conn, actor, capa_id, now)
 
     async def start_over(self, actor: Actor, capa_id: int) -> Step:
         """Clear the unconfirmed plan and ask again from the correction (the trail keeps the old one)."""
@@ -887,6 +909,7 @@ async def capa_view(conn: Any, row: Any, today: date) -> CapaView:
         return_reason=row["return_reason"] if planned else None,
         original_due_date=date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
         extension=_extension_of(await capa_history.latest_extension(conn, row["id"])),
+        previous=await previous_text(conn, row) if planned and row["returned_step"] else None,
     )
 
 
@@ -975,11 +998,6 @@ def _require_state(row: Any, expected: str) -> None:
         raise CapaError("closed")
     if row["state"] != expected:
         raise CapaError("step_done")
-
-
-def _plan_of(row: Any) -> dict[str, Any]:
-    return {"correction": row["correction"], "root_cause": whys_of(row), "elsewhere": row["elsewhere"],
-            "action_plan": row["action_plan"], "target_date": row["target_date"]}
 
 
 def _question(checklist_json: str, question_id: str) -> tuple[str, dict[str, str]]:

@@ -464,6 +464,14 @@ class CapaPlanReturn(Button, prefix="cpb"):
     step: Literal["why", "plan", "target"]
 
 
+@dataclass(frozen=True)
+class CapaKeepReturned(Button, prefix="cpq"):
+    """"Keep as it was" on a step the verifier returned: its earlier text, given again unchanged."""
+
+    capa: int
+    step: Literal["why", "plan", "target"]
+
+
 class CapaExtend(CapaButton, prefix="cpx"):
     """The staff ask for a later due date."""
 

@@ -220,6 +220,7 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaTarget, lambda s, c, p: s.set_target(c.actor, p.capa, p.day)),
         _route(b.CapaConfirm, lambda s, c, p: s.confirm(c.actor, p.capa)),
         _route(b.CapaStartOver, lambda s, c, p: s.start_over(c.actor, p.capa)),
+        _route(b.CapaKeepReturned, lambda s, c, p: s.keep_returned(c.actor, p.capa, p.step)),
         _route(b.CapaImplement, lambda s, c, p: s.implement(c.actor, p.capa)),
         _route(b.CapaSubmit, lambda s, c, p: s.submit(c.actor, p.capa)),
         _route(b.CapaAccept, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=True), edit=False),

@@ -60,6 +60,9 @@ def target_choices(today: date, due: date) -> list[tuple[str, date]]:
 
 def step_rows(step: Step, today: date, label: Label) -> Rows:
     rows = _step_rows(step, today, label)
+    if step.capa.previous and step.name == step.capa.returned_step:  # a returned step: its earlier text
+        rows = [[(label("capa_btn_keep_returned"), buttons.CapaKeepReturned(step.capa.id, step.name).pack())],
+                *rows]
     if CapaStep(step.name).drafting and _may_ask_extension(step.capa):
         rows = [*rows, extend_row(step.capa, label)]
     return rows

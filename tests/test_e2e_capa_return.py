@@ -69,9 +69,8 @@ async def test_the_returned_step_shows_its_text_and_the_auditor_sees_what_change
                                        check=False)  # a stale "keep as it was"
     assert stale.params.get("text") == "这一步已经完成。"
     await bot.settle()
-    card = bot.double.last_bot_message(STAFF.id)
-    card = await bot.press(STAFF, [b for row in card["reply_markup"]["inline_keyboard"] for b in row
-                                   if "继续" in b["text"]][0]["callback_data"], message_id=card["message_id"])
+    assert bot.double.last_bot_message(STAFF.id)["message_id"] == card.message_id  # still the card shown
+    card = await bot.press(STAFF, card.button("继续"), message_id=card.message_id)
     assert "3/6 举一反三" in card.plain_text
     card = await bot.press(STAFF, card.button("其他地方未发现"), message_id=card.message_id)
     assert "6/6 确认" in card.plain_text
@@ -92,7 +91,7 @@ async def test_the_returned_step_shows_its_text_and_the_auditor_sees_what_change
 
 
 async def test_keep_as_it_was_resubmits_the_step_unchanged(bot, clock):
-    action, review, returned = await _returned_to_the_root_cause(bot, clock)
+    action, _review, returned = await _returned_to_the_root_cause(bot, clock)
     card = await bot.press(STAFF, returned.button("回复"), message_id=returned.message_id)
     kept = await bot.press(STAFF, card.button("保持原文"), message_id=card.message_id)
     assert "6/6 确认" in kept.plain_text and "❓ 为什么 1：模板没有签发栏。" in kept.plain_text
@@ -119,7 +118,7 @@ async def test_keep_as_it_was_resubmits_the_step_unchanged(bot, clock):
 
 async def test_a_returned_plan_step_and_target_date_show_their_earlier_text(bot, clock):
     await cast(bot.db)
-    action = await make_action(bot.db, due=DUE)
+    await make_action(bot.db, due=DUE)
     await day(bot, clock, local(11, 2))
     clock.set(local(11, 2, 10))
     notice = last_to(bot, STAFF.id, "新的纠正措施")

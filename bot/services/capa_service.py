@@ -28,7 +28,13 @@ from bot.domain.vocabulary import (
     ReturnStep,
     Role,
 )
-from bot.services.capa_return import given_again, kept_columns, last_return, plan_before, previous_text
+from bot.services.capa_return import (
+    given_again,
+    kept_columns,
+    last_return,
+    plan_before,
+    previous_text,
+)
 from bot.services.capa_return import plan_of as _plan_of
 from bot.services.capa_steps import (
     DRAFT,

@@ -56,7 +56,7 @@ STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confir
 PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
             "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now",
             "no_evidence", "plan_not_accepted", "extension_pending", "extension_date_invalid", "extension_not_later", "extension_decided",
-            "extension_not_now", "same_department", "same_auditor")
+            "extension_not_now", "same_department", "same_auditor", "plan_resubmitted")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
          "statement": LONG,

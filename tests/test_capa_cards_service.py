@@ -190,3 +190,25 @@ def test_the_parts_of_a_step():
     assert part_of(plan, "nonsense") == {}
     assert kept_columns(plan, "why") == {"root_cause_json": '["a", "b"]', "elsewhere": "e"}
     assert kept_columns(plan, "target") == {"target_date": "2026-11-30"}
+
+
+async def test_review_buttons_of_an_earlier_round_do_not_decide_a_resubmitted_plan(world):
+    staff, auditor = await world.actor(STAFF), await world.actor(AUDITOR)
+    action = await make_action(world.db, due=DUE)
+    await plan_it(world, staff, action.capa_id)
+    assert (await world.capa.verify_card(auditor, action.capa_id)).capa.reviews == 0
+    await returned_to(world, action.capa_id, "plan")
+    with pytest.raises(CapaError) as returned:  # the plan is with the staff: a stale return button
+        await world.capa.ask_return(auditor, action.capa_id, "why", 0)
+    assert returned.value.code == "step_done"
+    await world.capa.open(staff, action.capa_id)
+    await world.capa.answer(staff, "Add a signature line; HR checks each quarter.")
+    await world.capa.confirm(staff, action.capa_id)
+    for press in (world.capa.accept_plan(auditor, action.capa_id, 0),
+                  world.capa.ask_return(auditor, action.capa_id, "why", 0)):
+        with pytest.raises(CapaError) as old:
+            await press
+        assert old.value.code == "plan_resubmitted" and old.value.step.capa.reviews == 1
+    assert (await row_of(world, action.capa_id))["state"] == "planned"
+    step = await world.capa.accept_plan(auditor, action.capa_id, 1)
+    assert step.name == "plan_accepted_done"

@@ -89,6 +89,15 @@ async def test_the_returned_step_shows_its_text_and_the_auditor_sees_what_change
         row = await findings.get_capa(conn, action.capa_id)
     assert (row["state"], row["returned_step"]) == ("planned", None)
 
+    # the first review notice's buttons answer the plan as it was then: not accepted unseen
+    toast = await bot.press_for_answer(AUDITOR, review.button("计划通过"), message_id=review.message_id)
+    assert toast.params.get("text", "").startswith("计划已退回后重新提交")
+    await bot.settle()
+    async with bot.db.read() as conn:
+        assert (await findings.get_capa(conn, action.capa_id))["state"] == "planned"
+    done = await bot.press(AUDITOR, again.button("计划通过"), message_id=again.message_id)
+    assert "计划已通过" in done.plain_text
+
 
 async def test_keep_as_it_was_resubmits_the_step_unchanged(bot, clock):
     action, _review, returned = await _returned_to_the_root_cause(bot, clock)

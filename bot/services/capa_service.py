@@ -137,6 +137,7 @@ class CapaView:
     choices: tuple[dict[str, Any], ...] = ()  # departments or auditors to move it to
     what: str | None = None  # which of the two
     previous: dict[str, Any] | None = None  # a returned step not given again: its parts before the return
+    reviews: int = 0  # plan reviews so far: the round the verifier's review buttons answer
 
 
 @dataclass(frozen=True)
@@ -484,13 +485,16 @@ class CapaService:
 
     # --- auditor: plan review --------------------------------------------------------------
 
-    async def accept_plan(self, actor: Actor, capa_id: int) -> Step:
-        """The verifier accepts the confirmed plan: the staff may now implement it, and are told."""
+    async def accept_plan(self, actor: Actor, capa_id: int, round: int | None = None) -> Step:
+        """The verifier accepts the confirmed plan: the staff may now implement it, and are told.
+        ``round``: the plan reviews there were when the button was made (a plan resubmitted
+        since is shown, not accepted)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
             _require_review(row)
+            await self._require_round(conn, row, round, now)
             await findings.update_capa(conn, capa_id, now, state=CapaState.plan_accepted, plan_accepted_at=to_db(now))
             await capa_history.add_review(conn, capa_id=capa_id, reviewer_id=actor.id, verdict=PlanVerdict.accepted,
                                           plan=_plan_of(row), at=now)
@@ -500,7 +504,7 @@ class CapaService:
             await self._leave_action(conn, actor, capa_id)
             return Step(CapaStep.plan_accepted_done, await self._view(conn, await _load(conn, capa_id), now))
 
-    async def ask_return(self, actor: Actor, capa_id: int, step: str) -> Step:
+    async def ask_return(self, actor: Actor, capa_id: int, step: str, round: int | None = None) -> Step:
         """The verifier returns the plan to ``step``: ask for the reason (typed next)."""
         if step not in ReturnStep._value2member_map_:
             raise CapaError("not_found")
@@ -509,6 +513,7 @@ class CapaService:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
             _require_review(row)
+            await self._require_round(conn, row, round, now)
             await _put(conn, actor.id, capa_id, "return_reason", now, data={"step": step})
             return Step(CapaStep.return_reason, replace(await self._view(conn, row, now), return_to=step))
 
@@ -533,6 +538,12 @@ class CapaService:
             await self._notify_staff(conn, row, NoticeKind.capa_plan_returned, now)
             await dialogs.clear(conn, actor.id)
             return Step(CapaStep.returned_done, await self._view(conn, await _load(conn, capa_id), now))
+
+    async def _require_round(self, conn: Any, row: Any, round: int | None, now: datetime) -> None:
+        """A review button made for an earlier round of the plan (returned and resubmitted since)."""
+        if round is not None and round != await capa_history.count_reviews(conn, row["id"]):
+            view = await self._view(conn, row, now)
+            raise CapaError("plan_resubmitted", Step(CapaStep.verify, view))
 
     # --- due-date extension ----------------------------------------------------------------
 
@@ -916,6 +927,7 @@ async def capa_view(conn: Any, row: Any, today: date) -> CapaView:
         original_due_date=date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
         extension=_extension_of(await capa_history.latest_extension(conn, row["id"])),
         previous=await previous_text(conn, row) if planned and row["returned_step"] else None,
+        reviews=await capa_history.count_reviews(conn, row["id"]) if planned else 0,
     )
 
 

@@ -24,8 +24,8 @@ def verify_rows(capa: dict, label: Label) -> Rows:
     if capa.evidence_count:
         rows.append([(label("capa_btn_evidence", n=capa.evidence_count), buttons.CapaEvidence(capa.id).pack())])
     if capa.state == CapaState.planned and not capa.returned_step:
-        rows.append([(label("capa_btn_plan_accept"), buttons.CapaPlanAccept(capa.id).pack())])
-        rows.extend([(label(f"capa_btn_return_{step}"), buttons.CapaPlanReturn(capa.id, step).pack())]
+        rows.append([(label("capa_btn_plan_accept"), buttons.CapaPlanAccept(capa.id, capa.reviews).pack())])
+        rows.extend([(label(f"capa_btn_return_{step}"), buttons.CapaPlanReturn(capa.id, step, capa.reviews).pack())]
                     for step in ReturnStep)
     if capa.state == CapaState.implemented:
         rows.append([(label("capa_btn_accept"), buttons.CapaAccept(capa.id).pack()),

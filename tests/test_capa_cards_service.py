@@ -96,6 +96,13 @@ def test_the_chat_log_knows_what_came_after_a_card():
     assert log.newest(6) == 1 and log.newest(5) == 6  # one chat's messages are not another's
 
 
+def test_after_a_restart_a_typed_answer_tells_by_its_number():
+    log = ChatLog()  # nothing seen in the chat since the start
+    assert not log.followed(5, 3, incoming=4)  # right below the card
+    assert log.followed(5, 3, incoming=6)  # two messages came between
+    assert not log.followed(5, 3)  # a press: nothing known, the card is edited in place
+
+
 def test_the_chat_log_forgets_the_least_recent_chats():
     log = ChatLog(max_chats=2)
     for chat in (1, 2, 3):

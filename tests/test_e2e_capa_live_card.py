@@ -108,3 +108,22 @@ async def test_a_new_card_for_the_same_action_takes_the_buttons_off_the_earlier_
     assert card.method == "sendMessage" and "请输入文字" in card.plain_text
     await bot.settle()
     assert _buttons_of(bot, again.message_id) == []
+
+
+async def test_after_a_restart_a_notice_below_the_card_still_sends_the_step_to_the_bottom(bot, clock):
+    await cast(bot.db)
+    first = await make_action(bot.db, due=DUE)
+    await day(bot, clock, local(11, 2))
+    clock.set(local(11, 2, 10))
+    notice = last_to(bot, STAFF.id, "新的纠正措施")
+    card = await bot.press(STAFF, notice.button("回复"), message_id=notice.message_id)
+    await make_action(bot.db, due=DUE, index=1, audit_id=first.audit_id, statement="培训记录缺失。")
+    await day(bot, clock, local(11, 3))
+    await bot.restart()  # what the bot saw of the chat is gone
+    clock.set(local(11, 3, 10))
+    answer = await bot.say(STAFF, "已补签两份岗位说明书。")
+    assert answer.method == "sendMessage" and "2/6 原因分析" in answer.plain_text
+    await bot.settle()
+    assert _buttons_of(bot, card.message_id) == []
+    again = await bot.say(STAFF, "模板没有签发栏。")  # right below it now: edited in place
+    assert (again.method, again.message_id) == ("editMessageText", answer.message_id)

@@ -5,7 +5,8 @@ A card edited in place above newer messages is off-screen on a phone; a flow ask
 ``followed`` to know whether anything came after its card, and tells ``answered`` when a
 typed answer edited its card (the answer belongs to the card: the card is still the
 bottom of the conversation). Kept in memory: after a restart, or for messages another
-replica sent, nothing is known and a card is edited in place, as it always was.
+replica sent, nothing is known and a card is edited in place, as it always was (a typed
+answer still tells by its number whether anything came between it and the card).
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class ChatLog:
         answered_card, last_answer = self._answered.get(chat_id, (None, None))
         bottom = last_answer if answered_card == card else card
         newest = self.newest(chat_id, below=incoming)
+        if newest is None and incoming is not None:
+            # Nothing seen here since a restart: a private chat numbers its messages one by
+            # one, so a gap between the card and what was typed is a message in between.
+            return incoming > bottom + 1
         return newest is not None and newest > bottom
 
     def answered(self, chat_id: int, card: int, answer: int) -> None:

@@ -62,7 +62,7 @@ async def show_step(update: Update, context: AuditContext, step: Step, *, edit: 
     rows = step_rows(step, service(context).today(), context.label)
     values = {"step": step.name, "capa": step.capa, "added": step.added, "problem": problem,
               "notice": step.notice}
-    chat = update.effective_chat.id
+    chat = update.effective_chat.id if update.effective_chat is not None else 0
     log = chat_log(context)
     pressed = _pressed_id(update)
     incoming = update.message.message_id if update.message is not None else None

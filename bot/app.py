@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from starlette.applications import Starlette
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -35,7 +35,7 @@ from bot.services import (
     report_flow_service,
 )
 from bot.settings import Settings
-from bot.telegram import context
+from bot.telegram import chat_log, context
 from bot.telegram.bot import AuditBot
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.context import AuditContext
@@ -120,6 +120,7 @@ COMMANDS = CommandTable([
 def register_handlers(application: Application) -> None:
     """Every handler, in the order PTB tries them."""
     on_text, on_media = dialog.router(FLOWS)
+    application.add_handler(TypeHandler(Update, chat_log.note_incoming), group=-2)  # the chat's newest message
     application.add_handler(TypeHandler(object, gate.gate), group=-1)
     application.add_handlers(
         [

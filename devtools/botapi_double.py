@@ -286,6 +286,11 @@ class _StoredFile:
 # --------------------------------------------------------------------------------------------
 
 
+def _buttons_taken_off(sent: Sent) -> bool:
+    """An editMessageReplyMarkup that only removed a message's buttons."""
+    return sent.method == "editMessageReplyMarkup" and not (sent.reply_markup or {}).get("inline_keyboard")
+
+
 def _utf16_len(s: str) -> int:
     return len(s.encode("utf-16-le")) // 2
 
@@ -1206,13 +1211,13 @@ class BotApiDouble:
 
         ``after`` defaults to a per-user cursor: len(sent) when the user's last update was
         injected, advanced past each reply returned, so consecutive calls return
-        consecutive replies.
+        consecutive replies. An older message losing its buttons is no reply.
         """
         uid = user if isinstance(user, int) else user.id
         start = self._user_cursor.get(uid, 0) if after is None else after
         try:
             s = await self.wait_for(
-                lambda s: s.chat_id == uid and s.method in MESSAGE_METHODS,
+                lambda s: s.chat_id == uid and s.method in MESSAGE_METHODS and not _buttons_taken_off(s),
                 timeout,
                 after=start,
             )

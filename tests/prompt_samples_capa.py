@@ -21,7 +21,7 @@ CAPA_FULL = {
     "evidence_count": 12, "returned_step": "why", "return_reason": LONG, "original_due_date": date(2026, 9, 1),
     "extension": {"id": 4, "state": "pending", "date": date(2027, 1, 31), "reason": LONG},
     "return_to": "target", "asked_date": date(2027, 1, 31), "can_reassign": True,
-    "choices": [{"id": 3, "name": NAME}] * 30,
+    "choices": [{"id": 3, "name": NAME}] * 30, "previous": None,
 }
 CAPA_BARE = {
     "id": 1, "number": "NC1", "kind": "minor", "statement": "Records not signed.", "clause": "",
@@ -30,13 +30,24 @@ CAPA_BARE = {
     "correction": None, "whys": [], "elsewhere": None, "action_plan": None, "implementation": None,
     "effectiveness": None, "rejection_reason": None, "evidence_count": 0, "returned_step": None,
     "return_reason": None, "original_due_date": None, "extension": None, "return_to": "why",
-    "asked_date": date(2026, 12, 31), "can_reassign": False, "choices": [],
+    "asked_date": date(2026, 12, 31), "can_reassign": False, "choices": [], "previous": None,
 }
 CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "days_left": 0},
          {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"},
          {**CAPA_FULL, "state": "plan_accepted", "returned_step": None, "return_reason": None,
           "extension": {"id": 5, "state": "refused", "date": date(2027, 1, 31), "reason": "x"}},
          {**CAPA_BARE, "state": "planned", "return_to": "plan"}]
+# A plan returned to each step, not given again yet (the step cleared), with its earlier text.
+_PART = {"why": {"root_cause": [LONG] * 5, "elsewhere": LONG}, "plan": {"action_plan": LONG},
+         "target": {"target_date": "2026-12-01"}}
+_PLANNED = {**CAPA_FULL, "implementation": None, "effectiveness": None, "rejection_reason": None,
+            "evidence_count": 0}
+RETURNED = [{**_PLANNED, "returned_step": step, "previous": part,
+             **({"whys": [], "elsewhere": None} if step == "why" else
+                {"action_plan": None} if step == "plan" else {"target_date": None})}
+            for step, part in _PART.items()]
+RESUBMITTED = [{"step": step, "reason": LONG, "before": part, "after": part, "changed": changed}
+               for step, part in _PART.items() for changed in (True, False)]
 STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confirm", "planned", "evidence",
          "waiting", "verify", "effectiveness", "reject_reason", "closed_done", "rejected_done", "accepted",
          "return_reason", "returned_done", "plan_accepted_done", "extend_date", "extend_reason", "extension_asked",
@@ -45,7 +56,7 @@ STEPS = ("correction", "why", "why_more", "elsewhere", "plan", "target", "confir
 PROBLEMS = ("not_found", "not_allowed", "closed", "step_done", "no_dialog", "use_buttons", "date_invalid",
             "date_past", "date_too_far", "too_long", "empty", "evidence_needed", "media_not_now",
             "no_evidence", "plan_not_accepted", "extension_pending", "extension_date_invalid", "extension_not_later", "extension_decided",
-            "extension_not_now", "same_department", "same_auditor")
+            "extension_not_now", "same_department", "same_auditor", "plan_resubmitted")
 
 _ITEM = {"id": 3, "number": "NC3", "kind": "minor", "audit_number": "A-2026-001" + HOSTILE, "department": NAME,
          "statement": LONG,
@@ -75,7 +86,10 @@ SAMPLES: dict[str, list[dict]] = {
     "capa_step": [
         *({"capa": c, "step": s, "added": 3, "problem": None, "notice": None} for c in CAPAS for s in STEPS),
         *({"capa": CAPA_FULL, "step": "target", "added": 0, "problem": p, "notice": None} for p in PROBLEMS),
-        *({"capa": CAPA_FULL, "step": "why", "added": 0, "problem": None, "notice": n} for n in ("extension_asked", "file_kept")),
+        *({"capa": CAPA_FULL, "step": "why", "added": 0, "problem": None, "notice": n}
+          for n in ("extension_asked", "file_kept", "superseded")),
+        *({"capa": c, "step": c["returned_step"], "added": 0, "problem": p, "notice": "superseded"}
+          for c in RETURNED for p in (None, "empty")),
     ],
     "capa_problem": [{"problem": p} for p in PROBLEMS],
     "capa_list": [{"lists": _LISTS}, {"lists": CapaLists()},
@@ -88,7 +102,12 @@ SAMPLES: dict[str, list[dict]] = {
     ],
     "capa_escalation": [{"capa": CAPA_FULL}],
     "capa_no_staff": [{"audit_number": "A-2026-001", "department": NAME, "count": 12}],
-    "capa_planned": [{"capa": c} for c in CAPAS],
+    "capa_planned": [*({"capa": c} for c in CAPAS),
+                     *({"capa": {**_PLANNED, "returned_step": None, "return_reason": None}, "resubmitted": r}
+                       for r in RESUBMITTED)],
+    "capa_part": [{"part": part} for part in (*_PART.values(), {})],
+    "capa_previous": [{"capa": c, "step": c["returned_step"]} for c in RETURNED],
+    "capa_resubmitted": [{"resubmitted": r} for r in RESUBMITTED],
     "capa_implemented": [{"capa": c} for c in CAPAS],
     "capa_rejected": [{"capa": c} for c in CAPAS],
     "capa_closed": [{"capa": c} for c in CAPAS],

@@ -185,7 +185,7 @@ async def test_bad_input_in_the_capa_dialog(bot, clock):
     # only the auditor who raised the finding (or a lead) reviews the plan
     toast = await bot.press_for_answer(OTHER_AUDITOR, f"1|cpk|{action.capa_id}", check=False)
     assert toast.text.startswith("您没有此项权限")
-    await bot.press(AUDITOR, f"1|cpk|{action.capa_id}")
+    await bot.press(AUDITOR, f"1|cpk|{action.capa_id}|0")  # the first review round (issue 23)
     await bot.settle()
     card = await bot.press(STAFF, respond, message_id=notice.message_id)
     assert "计划已通过" in card.text

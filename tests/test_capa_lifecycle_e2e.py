@@ -76,7 +76,8 @@ async def test_return_accept_extend_reject_accept_close_with_every_notice(bot, c
     returned = last_to(bot, STAFF.id, "计划被退回")
     card = await bot.press(STAFF, returned.button("回复"), message_id=returned.message_id)
     assert "2/6 原因分析" in card.plain_text and "请再分析为什么模板没有评审" in card.plain_text
-    assert "修订模板，增加签发栏" in card.plain_text and "模板没有签发栏" not in card.plain_text
+    assert "修订模板，增加签发栏" in card.plain_text and "❓ 为什么 1：模板没有签发栏" not in card.plain_text
+    assert "退回前填写的内容" in card.plain_text.split("2/6 原因分析")[1]  # issue 23: the earlier text, to copy
     card = await bot.say(STAFF, "模板发布前没有经过评审。")
     card = await bot.press(STAFF, card.button("继续"), message_id=card.message_id)
     card = await bot.press(STAFF, card.button("其他地方未发现"), message_id=card.message_id)

@@ -491,6 +491,18 @@ class AuditService(CarryOver):
                 await dialogs.set_message_id(conn, actor.id, message_id)
             return old if old != message_id else None
 
+    async def card_shown(self, actor: Actor, audit_id: int, message_id: int) -> int | None:
+        """A stage card of ``audit_id`` was shown by editing message ``message_id`` (a prompt
+        pressed): it is the live card now; the one it replaces (to take its buttons off)."""
+        async with self.db.transaction() as conn:
+            state = await dialogs.get(conn, actor.id)
+            if state is None or state["flow"] != FLOW or state["audit_id"] != audit_id:
+                return None
+            old = state["message_id"]
+            if old != message_id:
+                await dialogs.set_message_id(conn, actor.id, message_id)
+            return old if old != message_id else None
+
     def snapshot(self, row) -> Checklist:
         """The checklist the audit was run with (parsed once per audit, kept for the next time)."""
         cached = self._snapshots.get(row["id"])

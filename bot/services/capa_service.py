@@ -28,6 +28,14 @@ from bot.domain.vocabulary import (
     ReturnStep,
     Role,
 )
+from bot.services.capa_return import (
+    given_again,
+    kept_columns,
+    last_return,
+    plan_before,
+    previous_text,
+)
+from bot.services.capa_return import plan_of as _plan_of
 from bot.services.capa_steps import (
     DRAFT,
     plan_step,
@@ -130,6 +138,8 @@ class CapaView:
     asked_date: date | None = None  # the later due date being asked for
     choices: tuple[dict[str, Any], ...] = ()  # departments or auditors to move it to
     what: str | None = None  # which of the two
+    previous: dict[str, Any] | None = None  # a returned step not given again: its parts before the return
+    reviews: int = 0  # plan reviews so far: the round the verifier's review buttons answer
 
 
 @dataclass(frozen=True)
@@ -324,6 +334,25 @@ class CapaService:
             await _put(conn, actor.id, capa_id, "planned", now)
             return Step(CapaStep.planned, await self._view(conn, await _load(conn, capa_id), now))
 
+    async def keep_returned(self, actor: Actor, capa_id: int, step: str) -> Step:
+        """"Keep as it was" on a step the verifier returned: its text before the return, given
+        again unchanged (the verifier sees that nothing changed there)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            row = await self._staff_row(conn, actor, capa_id, DRAFT)
+            review = await last_return(conn, capa_id)
+            if row["returned_step"] != step or review is None or review["step"] != step or given_again(row, step):
+                current = plan_step(row, await _awaiting(conn, actor, capa_id))
+                raise CapaError("step_done", Step(current, await self._view(conn, row, now)))
+            columns = kept_columns(plan_before(review), step)
+            kept = columns.get("target_date")
+            if kept and date.fromisoformat(kept) < self.rules.today(now):
+                raise CapaError("date_past", Step(CapaStep.target, await self._view(conn, row, now)))
+            await findings.update_capa(conn, capa_id, now, **columns)
+            await trail.record(conn, at=now, person_id=actor.id, entity="capa", entity_id=capa_id,
+                               action="kept_after_return", before=step, after=columns)
+            return await self._advance(conn, actor, capa_id, now)
+
     async def start_over(self, actor: Actor, capa_id: int) -> Step:
         """Clear the unconfirmed plan and ask again from the correction (the trail keeps the old one)."""
         now = self.clock.now()
@@ -458,13 +487,16 @@ class CapaService:
 
     # --- auditor: plan review --------------------------------------------------------------
 
-    async def accept_plan(self, actor: Actor, capa_id: int) -> Step:
-        """The verifier accepts the confirmed plan: the staff may now implement it, and are told."""
+    async def accept_plan(self, actor: Actor, capa_id: int, round: int | None = None) -> Step:
+        """The verifier accepts the confirmed plan: the staff may now implement it, and are told.
+        ``round``: the plan reviews there were when the button was made (a plan resubmitted
+        since is shown, not accepted)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
             _require_review(row)
+            await self._require_round(conn, row, round, now)
             await findings.update_capa(conn, capa_id, now, state=CapaState.plan_accepted, plan_accepted_at=to_db(now))
             await capa_history.add_review(conn, capa_id=capa_id, reviewer_id=actor.id, verdict=PlanVerdict.accepted,
                                           plan=_plan_of(row), at=now)
@@ -474,7 +506,7 @@ class CapaService:
             await self._leave_action(conn, actor, capa_id)
             return Step(CapaStep.plan_accepted_done, await self._view(conn, await _load(conn, capa_id), now))
 
-    async def ask_return(self, actor: Actor, capa_id: int, step: str) -> Step:
+    async def ask_return(self, actor: Actor, capa_id: int, step: str, round: int | None = None) -> Step:
         """The verifier returns the plan to ``step``: ask for the reason (typed next)."""
         if step not in ReturnStep._value2member_map_:
             raise CapaError("not_found")
@@ -483,6 +515,7 @@ class CapaService:
             row = await _load(conn, capa_id)
             _require_verifier(actor, row)
             _require_review(row)
+            await self._require_round(conn, row, round, now)
             await _put(conn, actor.id, capa_id, "return_reason", now, data={"step": step})
             return Step(CapaStep.return_reason, replace(await self._view(conn, row, now), return_to=step))
 
@@ -507,6 +540,12 @@ class CapaService:
             await self._notify_staff(conn, row, NoticeKind.capa_plan_returned, now)
             await dialogs.clear(conn, actor.id)
             return Step(CapaStep.returned_done, await self._view(conn, await _load(conn, capa_id), now))
+
+    async def _require_round(self, conn: Any, row: Any, round: int | None, now: datetime) -> None:
+        """A review button made for an earlier round of the plan (returned and resubmitted since)."""
+        if round is not None and round != await capa_history.count_reviews(conn, row["id"]):
+            view = await self._view(conn, row, now)
+            raise CapaError("plan_resubmitted", Step(CapaStep.verify, view))
 
     # --- due-date extension ----------------------------------------------------------------
 
@@ -692,11 +731,31 @@ class CapaService:
                                    action="findings_acknowledged", after={"revision": current})
             return await findings_for_acknowledgement(conn, audit_id, actor.id, self.rules.tz)
 
-    async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> None:
-        """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it."""
+    async def card_sent(self, actor: Actor, capa_id: int, message_id: int) -> int | None:
+        """The card of ``capa_id`` went out as ``message_id``: the next typed answer edits it.
+        Returns the live card it replaces (to take its buttons off), if any."""
         async with self.db.transaction() as conn:
-            if _dialog_on(await dialogs.get(conn, actor.id), capa_id):
-                await dialogs.set_message_id(conn, actor.id, message_id)
+            state = await dialogs.get(conn, actor.id)
+            if not _dialog_on(state, capa_id):
+                return None
+            await dialogs.set_message_id(conn, actor.id, message_id)
+            old = state["message_id"]
+            return old if old != message_id else None
+
+    async def fresh_card(self, actor: Actor, capa_id: int, pressed: int) -> Step | None:
+        """A press on message ``pressed``, which has no buttons: when it is a card of the action
+        the person's newer live card replaced, where they are now with it (nothing is done);
+        None when it is not (the press is handled as any other)."""
+        async with self.db.read() as conn:
+            row = await _load(conn, capa_id)
+            state = await dialogs.get(conn, actor.id)
+        if not _dialog_on(state, capa_id) or state["message_id"] is None or pressed >= state["message_id"]:
+            return None
+        if row["department_id"] in actor.staff_departments:
+            step = await self.open(actor, capa_id)
+        else:
+            step = await self.verify_card(actor, capa_id)
+        return replace(step, notice="superseded")
 
     async def _live_card(self, actor: Actor) -> int | None:
         async with self.db.read() as conn:
@@ -877,6 +936,8 @@ async def capa_view(conn: Any, row: Any, today: date) -> CapaView:
         return_reason=row["return_reason"] if planned else None,
         original_due_date=date.fromisoformat(row["original_due_date"]) if row["original_due_date"] else None,
         extension=_extension_of(await capa_history.latest_extension(conn, row["id"])),
+        previous=await previous_text(conn, row) if planned and row["returned_step"] else None,
+        reviews=await capa_history.count_reviews(conn, row["id"]) if planned else 0,
     )
 
 
@@ -969,11 +1030,6 @@ def _require_state(row: Any, expected: str) -> None:
         raise CapaError("closed")
     if row["state"] != expected:
         raise CapaError("step_done")
-
-
-def _plan_of(row: Any) -> dict[str, Any]:
-    return {"correction": row["correction"], "root_cause": whys_of(row), "elsewhere": row["elsewhere"],
-            "action_plan": row["action_plan"], "target_date": row["target_date"]}
 
 
 def _question(checklist_json: str, question_id: str) -> tuple[str, dict[str, str]]:

@@ -20,6 +20,7 @@ from bot.domain.reminder_rules import Rules, not_before, stage_on
 from bot.domain.vocabulary import CAPA_STAFF_STATES, CapaState, NoticeKind, Role
 from bot.prompts import default_prompts, file_name
 from bot.services import document_request_service, revision_notices
+from bot.services.capa_return import resubmission
 from bot.services.capa_service import capa_view, findings_for_acknowledgement
 from bot.services.programme_service import ProgrammeService
 from bot.services.report_flow_service import REPORT_KINDS
@@ -209,6 +210,8 @@ async def _about_action(
     if kind == NoticeKind.capa_reminder and row["state"] == CapaState.planned and not row["returned_step"]:
         return None  # the plan is with the auditor for review: nothing for the staff to do now
     values: dict[str, Any] = {"capa": await capa_view(conn, row, today)}
+    if kind == NoticeKind.capa_planned:  # back after a return: marked, with what changed there
+        values["resubmitted"] = await resubmission(conn, row)
     if kind == NoticeKind.capa_reminder:
         stage = stage_on(rules, date.fromisoformat(row["due_date"]), today)
         if stage is None or stage.name != payload.get("stage"):

@@ -462,13 +462,26 @@ class CapaTarget(Button, prefix="cpt"):
     day: date
 
 
+@dataclass(frozen=True)
 class CapaPlanAccept(CapaButton, prefix="cpk"):
-    """The verifier accepts the confirmed plan."""
+    """The verifier accepts the confirmed plan (of review ``round``: a plan resubmitted since
+    is not accepted unseen; None on buttons made before rounds were named)."""
+
+    round: int | None = None
 
 
 @dataclass(frozen=True)
 class CapaPlanReturn(Button, prefix="cpb"):
-    """The verifier returns the plan to a step (a ReturnStep); the reason is typed next."""
+    """The verifier returns the plan (of review ``round``) to a step (a ReturnStep); the reason is typed next."""
+
+    capa: int
+    step: Literal["why", "plan", "target"]
+    round: int | None = None
+
+
+@dataclass(frozen=True)
+class CapaKeepReturned(Button, prefix="cpq"):
+    """"Keep as it was" on a step the verifier returned: its earlier text, given again unchanged."""
 
     capa: int
     step: Literal["why", "plan", "target"]

@@ -34,6 +34,12 @@ async def reviews(conn: AsyncConnection, capa_id: int) -> list[RowMapping]:
     )
 
 
+async def count_reviews(conn: AsyncConnection, capa_id: int) -> int:
+    return int(await fetch_value(
+        conn, "SELECT COUNT(*) FROM capa_plan_reviews WHERE capa_id = :capa_id", {"capa_id": capa_id}
+    ) or 0)
+
+
 async def add_extension(
     conn: AsyncConnection, *, capa_id: int, person_id: int, requested: date, reason: str, due_before: date,
     at: datetime,

@@ -60,11 +60,19 @@ def _pressed_id(update: Update) -> int | None:
 
 
 async def _show(update: Update, context: AuditContext, name: str, rows: Rows, *, audit_id: int,
-                **values: Any) -> None:
+                one_live: bool = False, **values: Any) -> None:
     """Show a card: edit the pressed message in place, or send a new one at the bottom
-    (removing the old card) when the person typed or sent something."""
+    (removing the old card) when the person typed or sent something. A stage card
+    (``one_live``) edited into a pressed prompt (a due date chosen) is the live card from
+    then on: the earlier one loses its buttons, so one card of the audit answers presses."""
     sent = await edit_or_send(update, context, name, rows=rows, **values)
+    pressed = _pressed_id(update)
     if sent is None:
+        if one_live and pressed is not None:
+            old = await service(context).card_shown(context.actor, audit_id, pressed)
+            if old:
+                with contextlib.suppress(TelegramError):
+                    await context.bot.edit_message_reply_markup(update.effective_chat.id, old, reply_markup=None)
         return
     old_id = await service(context).card_sent(context.actor, audit_id, sent.message_id)
     if old_id:
@@ -82,10 +90,10 @@ async def show(update: Update, context: AuditContext, view: CardView | QuestionV
         await _show(update, context, "audit_summary", summary_rows(context, view), audit_id=view.audit_id, s=view)
     elif view.card == "closing":
         await _show(update, context, "audit_closing_card", closing_rows(context, view, view.summary),
-                    audit_id=view.audit_id, card=view, summary=view.summary, fields=CARDS["closing"])
+                    audit_id=view.audit_id, one_live=True, card=view, summary=view.summary, fields=CARDS["closing"])
     else:
         await _show(update, context, f"audit_{view.card}_card", card_rows(context, view), audit_id=view.audit_id,
-                    card=view, fields=CARDS[view.card])
+                    one_live=True, card=view, fields=CARDS[view.card])
 
 
 async def _explain_completion(update: Update, context: AuditContext, error: ServiceError) -> bool:

@@ -6,25 +6,47 @@ the action's state on every press, so a forwarded or old button does nothing it 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.errors import ServiceError
 from bot.domain.vocabulary import CapaStep, NoticeKind
 from bot.services.capa_service import CapaError, CapaService, Step
 from bot.telegram import buttons, media
+from bot.telegram.chat_log import ChatLog
 from bot.telegram.context import AuditContext
 from bot.telegram.keyboards.capa import step_rows
 from bot.telegram.keyboards.notices import notice_rows
 from bot.telegram.refusals import leads, on_press
-from bot.telegram.replies import answer, edit_or_send, reply
+from bot.telegram.replies import answer, edit_or_send, reply, toast
 
 
 def service(context: AuditContext) -> CapaService:
     return context.rt.capa
+
+
+def chat_log(context: AuditContext) -> ChatLog:
+    return context.bot.chat_log
+
+
+def _pressed_id(update: Update) -> int | None:
+    query = update.callback_query
+    return query.message.message_id if query is not None and query.message is not None else None
+
+
+def _superseded(update: Update) -> bool:
+    """A press on a message without buttons: a card whose buttons were taken off (a client
+    may still show the old ones), or a forged press."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return False
+    markup = query.message.reply_markup
+    return markup is None or not markup.inline_keyboard
 
 
 # --- showing --------------------------------------------------------------------------------
@@ -32,15 +54,42 @@ def service(context: AuditContext) -> CapaService:
 async def show_step(update: Update, context: AuditContext, step: Step, *, edit: bool = False,
                     problem: str | None = None) -> None:
     """The person's card at ``step``: the pressed message edited (``edit``), else the live card
-    edited in place (typed answers, files), else a new card, which becomes the live one."""
+    edited in place (typed answers, files), else a new card, which becomes the live one.
+
+    A card with newer messages below it (a notice, another card, something typed) would
+    change out of sight: the step then goes out at the bottom instead, and the card it
+    replaces loses its buttons (its text stays).
+    """
     rows = step_rows(step, service(context).today(), context.label)
     values = {"step": step.name, "capa": step.capa, "added": step.added, "problem": problem,
               "notice": step.notice}
+    chat = update.effective_chat.id if update.effective_chat is not None else 0
+    log = chat_log(context)
+    pressed = _pressed_id(update)
+    incoming = update.message.message_id if update.message is not None else None
     # A problem goes out as a new card next to what was typed (an edit could look like nothing happened).
     live = step.card if problem is None else None
+    asked_edit = edit
+    if live is not None and log.followed(chat, live, incoming=incoming):
+        live = None
+    if edit and pressed is not None and log.followed(chat, pressed):
+        edit = False
     sent = await edit_or_send(update, context, "capa_step", rows=rows, live=live, edit=edit, **values)
-    if sent is not None and not CapaStep(step.name).ends_dialog:
-        await service(context).card_sent(context.actor, step.capa.id, sent.message_id)
+    if sent is None:
+        if live is not None and incoming is not None:
+            log.answered(chat, live, incoming)
+        return
+    replaced = {step.card, pressed if asked_edit else None}  # shown anew: those cards are out of date
+    if not CapaStep(step.name).ends_dialog:
+        replaced.add(await service(context).card_sent(context.actor, step.capa.id, sent.message_id))
+    for old in replaced - {None, sent.message_id}:
+        await _take_buttons_off(context, chat, old)
+
+
+async def _take_buttons_off(context: AuditContext, chat_id: int, message_id: int) -> None:
+    """A card replaced by a newer one keeps its text, not its buttons."""
+    with contextlib.suppress(TelegramError):
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
 
 
 async def _explain_step(update: Update, context: AuditContext, error: ServiceError, *, edit: bool) -> bool:
@@ -77,6 +126,13 @@ def _route(button: type[buttons.Button], call: Call, *, edit: bool = True,
     be told of it hears as the service's transaction commits: storage/wake.py)."""
 
     async def pressed(update: Update, context: AuditContext, button: Any) -> None:
+        capa_id = getattr(button, "capa", None)
+        if capa_id is not None and _superseded(update):
+            fresh = await service(context).fresh_card(context.actor, capa_id, _pressed_id(update))
+            if fresh is not None:  # nothing done: the current card, at the bottom
+                await toast(update, context, "capa_card_superseded")
+                await show_step(update, context, fresh)
+                return
         step = await call(service(context), context, button)
         await update.callback_query.answer()
         await show_step(update, context, step, edit=edit)
@@ -167,12 +223,13 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaTarget, lambda s, c, p: s.set_target(c.actor, p.capa, p.day)),
         _route(b.CapaConfirm, lambda s, c, p: s.confirm(c.actor, p.capa)),
         _route(b.CapaStartOver, lambda s, c, p: s.start_over(c.actor, p.capa)),
+        _route(b.CapaKeepReturned, lambda s, c, p: s.keep_returned(c.actor, p.capa, p.step)),
         _route(b.CapaImplement, lambda s, c, p: s.implement(c.actor, p.capa)),
         _route(b.CapaSubmit, lambda s, c, p: s.submit(c.actor, p.capa)),
         _route(b.CapaAccept, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=True), edit=False),
         _route(b.CapaReject, lambda s, c, p: s.ask_verdict(c.actor, p.capa, accept=False), edit=False),
-        _route(b.CapaPlanAccept, lambda s, c, p: s.accept_plan(c.actor, p.capa)),
-        _route(b.CapaPlanReturn, lambda s, c, p: s.ask_return(c.actor, p.capa, p.step), edit=False),
+        _route(b.CapaPlanAccept, lambda s, c, p: s.accept_plan(c.actor, p.capa, p.round)),
+        _route(b.CapaPlanReturn, lambda s, c, p: s.ask_return(c.actor, p.capa, p.step, p.round), edit=False),
         _route(b.CapaExtend, lambda s, c, p: s.ask_extension(c.actor, p.capa)),
         _route(b.CapaExtendBack, lambda s, c, p: s.leave_extension(c.actor, p.capa)),
         _route(b.CapaExtension, lambda s, c, p: s.decide_extension(c.actor, p.extension, bool(p.grant))),

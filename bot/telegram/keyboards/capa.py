@@ -24,8 +24,8 @@ def verify_rows(capa: dict, label: Label) -> Rows:
     if capa.evidence_count:
         rows.append([(label("capa_btn_evidence", n=capa.evidence_count), buttons.CapaEvidence(capa.id).pack())])
     if capa.state == CapaState.planned and not capa.returned_step:
-        rows.append([(label("capa_btn_plan_accept"), buttons.CapaPlanAccept(capa.id).pack())])
-        rows.extend([(label(f"capa_btn_return_{step}"), buttons.CapaPlanReturn(capa.id, step).pack())]
+        rows.append([(label("capa_btn_plan_accept"), buttons.CapaPlanAccept(capa.id, capa.reviews).pack())])
+        rows.extend([(label(f"capa_btn_return_{step}"), buttons.CapaPlanReturn(capa.id, step, capa.reviews).pack())]
                     for step in ReturnStep)
     if capa.state == CapaState.implemented:
         rows.append([(label("capa_btn_accept"), buttons.CapaAccept(capa.id).pack()),
@@ -60,6 +60,9 @@ def target_choices(today: date, due: date) -> list[tuple[str, date]]:
 
 def step_rows(step: Step, today: date, label: Label) -> Rows:
     rows = _step_rows(step, today, label)
+    if step.capa.previous and step.name == step.capa.returned_step:  # a returned step: its earlier text
+        rows = [[(label("capa_btn_keep_returned"), buttons.CapaKeepReturned(step.capa.id, step.name).pack())],
+                *rows]
     if CapaStep(step.name).drafting and _may_ask_extension(step.capa):
         rows = [*rows, extend_row(step.capa, label)]
     return rows

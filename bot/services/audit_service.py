@@ -33,9 +33,9 @@ from bot.domain.vocabulary import (
     Role,
 )
 from bot.services import conclusions
+from bot.services.carry_over_service import NOT_EFFECTIVE, CarryOver
 from bot.services.conclusions import Conclusions
 from bot.services.na_reasons import NA_REASON, NaReasons
-from bot.services.carry_over_service import NOT_EFFECTIVE, CarryOver
 from bot.services.people_service import Actor, clean_name
 from bot.services.reminder_service import queue_new_actions
 from bot.services.thumbnails import store_file

@@ -22,6 +22,7 @@ from bot.domain.vocabulary import Result
 from bot.prompts import Prompts, default_prompts
 from storage.repos import revisions, trail
 
+
 class ConclusionError(ServiceError):
     """Completion refused for its conclusion; ``preview`` (a CompletionPreview) is what the
     completion card shows instead: the suggestion to accept, or the conclusion written meanwhile."""

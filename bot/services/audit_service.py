@@ -34,7 +34,7 @@ from bot.domain.vocabulary import (
 )
 from bot.services import conclusions
 from bot.services.carry_over_service import NOT_EFFECTIVE, CarryOver
-from bot.services.conclusions import Conclusions
+from bot.services.conclusions import ConclusionError, Conclusions
 from bot.services.na_reasons import NA_REASON, NaReasons
 from bot.services.people_service import Actor, clean_name
 from bot.services.reminder_service import queue_new_actions
@@ -1152,7 +1152,7 @@ class AuditService(CarryOver, Conclusions, NaReasons):
                 raise AuditError("cannot_complete", problems=summary.problems)
             preview = await self._preview(conn, row, summary)
         if not preview.conclusion:
-            raise AuditError("no_conclusion", preview=preview)
+            raise ConclusionError("no_conclusion", preview=preview)
         return preview
 
     async def _preview(self, conn, row, summary: SummaryView) -> CompletionPreview:

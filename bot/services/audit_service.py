@@ -874,7 +874,7 @@ class AuditService(CarryOver, Conclusions, NaReasons):
     async def _question_view(self, conn, row, checklist: Checklist, index: int, actor: Actor) -> QuestionView:
         """The question in the reader's language (the checklist is bilingual)."""
         state = await audits.question_state(conn, row["id"], checklist.question_ids()[index])
-        return await self._with_action(conn, self._with_na_row(row, self._view_of(row, checklist, index, actor, state)))
+        return await self._with_action(conn, self._view_of(row, checklist, index, actor, state))
 
     def _view_of(self, row, checklist: Checklist, index: int, actor: Actor, state, *, answered: int | None = None,
                  result: str | None = None, by: str | None = None, at: datetime | None = None,
@@ -931,7 +931,7 @@ class AuditService(CarryOver, Conclusions, NaReasons):
                     current = await audits.question_state(conn, audit_id, question_id)
                     if current["result"] == kind:
                         view = await self._question_view(conn, row, checklist, position, actor)
-                        return Recorded(kind, False, None, index, view)
+                        return Recorded(kind, False, None, index, self._with_na_row(view, kind, index, current))
                 raise AuditError("stale_card")
             following = index + 1 if one_tap and index + 1 < total else None
             rows = None
@@ -962,13 +962,12 @@ class AuditService(CarryOver, Conclusions, NaReasons):
             if rows is not None:  # the last question: the summary comes next
                 await self._enter(conn, actor, row, message_id=message_id, awaiting=JUMP)
                 return Recorded(kind, changed, replaced, index, await self._summary(conn, row, actor, answers=rows))
-            pending = self._na_pending(kind, index, current) if following is not None else None
-            await self._enter(conn, actor, row, message_id=message_id, data=pending)
+            await self._enter(conn, actor, row, message_id=message_id)
             answered = current["answered"] + (1 if before is None else 0)
             if following is not None:
                 await audits.set_position(conn, audit_id, actor.id, following)
                 view = self._view_of(row, checklist, following, actor, upcoming, answered=answered)
-                view = replace(view, na_reason_for=index) if pending else view
+                view = self._with_na_row(view, kind, index, current)
                 return Recorded(kind, changed, replaced, index, await self._with_action(conn, view))
             by, at = (actor.name, now) if changed else (current["answered_by_name"], from_db(current["answered_at"]))
             view = self._view_of(row, checklist, index, actor, current, answered=answered, result=kind,

@@ -1,8 +1,8 @@
 """Why a question is not applicable, optional and after the fact (issue 23, point 24).
 
-N/A stays one tap: the card of the next question carries a small row for the N/A just given
-(its index is in the person's dialog data, ``NA_PENDING``, until they press on anything
-else); a tap on a common reason records it as that question's note, which the report's
+N/A stays one tap: the card of the next question, as the tap shows it, carries a small row for
+the N/A just given (nothing is stored for it: the press costs no more than before; the next
+card shown drops it); a tap on a common reason records it as that question's note, which the report's
 "not applicable" table prints; ✍️ asks for a typed one (``NA_REASON`` awaited) and returns
 to the card. A question with a note already has its reason: the row is not offered, and a
 second tap records nothing. A part of ``AuditService`` (a mixin, as CarryOver is).
@@ -22,7 +22,6 @@ from bot.services.people_service import Actor
 from storage.repos import audits, trail
 
 NA_REASON = "na_reason"  # awaiting: the reason of the N/A on question data["index"], typed next
-NA_PENDING = "na"  # dialog data: the N/A just given, whose reason row the next card carries
 REASONS = ("scope", "none", "outsourced")  # the common ones, one tap each (labels na_reason_note_*)
 MAX_REASON = 2000
 
@@ -45,20 +44,12 @@ class NaReasons:
     """The N/A reasons' part of AuditService (see the module's docstring)."""
 
     @staticmethod
-    def _na_pending(result: str, index: int, state) -> dict | None:
-        """The dialog data after a one-tap ``result`` on question ``index`` (its ``state`` as it
-        was): the N/A's reason row is offered on the next card unless it has a note already."""
+    def _with_na_row(view, result: str, index: int, state):
+        """The card shown after a one-tap ``result`` on question ``index`` (its ``state`` as read
+        with it): after an N/A without a note, with the row for its reason."""
         if result != Result.na or json.loads(state["notes_json"] or "[]"):
-            return None
-        return {NA_PENDING: index}
-
-    @staticmethod
-    def _with_na_row(row, view):
-        """The card with the reason row of the N/A given just before it, if the dialog holds one."""
-        if row["dialog_flow"] != "audit" or row["dialog_audit_id"] != row["id"] or row["dialog_awaiting"]:
             return view
-        pending = json.loads(row["dialog_data_json"] or "{}").get(NA_PENDING)
-        return replace(view, na_reason_for=pending) if pending == view.index - 1 else view
+        return replace(view, na_reason_for=index)
 
     async def _na_question(self, conn, actor: Actor, audit_id: int, index: int):
         """(audit, question id, its state) of question ``index`` if it is answered N/A now."""
@@ -117,6 +108,5 @@ class NaReasons:
         await audits.touch(conn, row["id"], now)
 
     async def _na_card(self, conn, row, actor: Actor):
-        """The card of the person's question, the row answered (the dialog holds none now)."""
-        view = await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)
-        return replace(view, na_reason_for=None)
+        """The card of the person's question (without the row: it is answered)."""
+        return await self._question_view(conn, row, self.snapshot(row), row["position"] or 0, actor)

@@ -61,6 +61,7 @@ async def _last_year(service: AuditService, db: Database, clock: FakeClock, depa
         else:
             await service.record_result(AUDITOR, audit_id, index, "conform")
     await service.advance_stage(AUDITOR, audit_id, "in_progress")
+    await service.set_field(AUDITOR, audit_id, "closing", "conclusions", "Generally effective.")
     await service.complete(AUDITOR, audit_id)
     async with db.transaction() as conn:
         for row in await findings.capas_of_audit(conn, audit_id):

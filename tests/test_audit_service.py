@@ -100,6 +100,7 @@ async def test_completion_needs_statement_and_required_evidence(env):
     await service.add_note(AUDITOR, audit_id, 1, "Training records are kept on paper only")
     await service.set_due_date(AUDITOR, audit_id, 2, date(2026, 12, 24))
     await service.advance_stage(AUDITOR, audit_id, "in_progress")
+    await service.set_field(AUDITOR, audit_id, "closing", "conclusions", "Generally effective.")
     done = await service.complete(AUDITOR, audit_id)
     assert [f["number"] for f in done.findings] == ["NC1", "OBS1", "NC2"]
     assert len(done.capa_ids) == 2

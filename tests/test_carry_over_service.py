@@ -53,6 +53,7 @@ async def last_year(service: AuditService, department_id: int, clock, db, *, clo
         await service.record_result(AUDITOR, audit_id, index, "minor")
         await service.add_note(AUDITOR, audit_id, index, text)
     await service.advance_stage(AUDITOR, audit_id, "in_progress")
+    await service.set_field(AUDITOR, audit_id, "closing", "conclusions", "Generally effective.")
     await service.complete(AUDITOR, audit_id)
     if close:
         async with db.transaction() as conn:

@@ -709,8 +709,8 @@ async def test_the_confirmation_shows_the_conclusion_with_one_tap_to_write_it(bo
     summary = await bot.press(AUDITOR_EN, card.button("Summary"), message_id=card.message_id)
     closing = await bot.press(AUDITOR_EN, summary.button("Closing meeting"), message_id=summary.message_id)
     confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
-    assert "Conclusion: — none yet" in confirm.plain_text
-    ask = await bot.press(AUDITOR_EN, confirm.button("Conclusions"), message_id=confirm.message_id)
+    assert "No conclusion yet" in confirm.plain_text  # refused: the suggested one, or ✍️ one's own
+    ask = await bot.press(AUDITOR_EN, confirm.button("Write the conclusion"), message_id=confirm.message_id)
     closing = await bot.say(AUDITOR_EN, "The department's responsibilities are defined and in use.")
     confirm = await bot.press(AUDITOR_EN, closing.button("Complete"), message_id=closing.message_id)
     assert "Conclusion: The department's responsibilities are defined" in confirm.plain_text

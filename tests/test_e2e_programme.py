@@ -96,7 +96,7 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
                                    message_id=card.message_id)
     closing = await bot.press(AUDITOR, buttons.ToClosing(audit_id).pack(), message_id=card.message_id)
     confirm = await bot.press(AUDITOR, buttons.Complete(audit_id).pack(), message_id=closing.message_id)
-    done = await bot.press(AUDITOR, buttons.CompleteConfirmed(audit_id).pack(), message_id=confirm.message_id)
+    done = await bot.press(AUDITOR, confirm.button("确认完成"), message_id=confirm.message_id)  # (the suggested conclusion)
     assert "A-2026-002" in done.plain_text
     await bot.settle()
     report = await load_report_data(bot.db, audit_id, FileStore(bot.data_dir / "evidence"), SHANGHAI)

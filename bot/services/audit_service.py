@@ -32,8 +32,10 @@ from bot.domain.vocabulary import (
     Result,
     Role,
 )
-from bot.services import revision_notices
+from bot.services import conclusions, revision_notices
 from bot.services.carry_over_service import NOT_EFFECTIVE, CarryOver
+from bot.services.conclusions import ConclusionError, Conclusions
+from bot.services.na_reasons import NA_REASON, NaReasons
 from bot.services.people_service import Actor, clean_name
 from bot.services.reminder_service import queue_new_actions
 from bot.services.thumbnails import store_file
@@ -103,6 +105,7 @@ class QuestionView:
     carried: Carried | None = None  # what the department's previous audit found here
     provided: int = 0  # evidence files the department provided on a document request
     not_applicable: int = 0  # items about this question the department answered "not applicable"
+    na_reason_for: int | None = None  # the N/A just given (its index): the card offers its optional reason
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,11 @@ class CompletionPreview:
     kept: int = 0  # a revision: live actions of findings that stay, kept as they are
     conclusion: str = ""  # the closing card's conclusions, shown to confirm (a revision: to review)
     revising: bool = False
+    suggestion: str = ""  # none written: a conclusion from the counts, in the audit's language
+    suggestion_mark: int = 0  # its check (conclusions.mark), carried by its one-tap button
+    review_conclusion: bool = False  # a revision with the conclusion of the last completion: keep or edit
+    concluded_in: int = 0  # that completion's revision
+    changes: tuple[tuple[str, int, int], ...] = ()  # (result, count then, count now) changed since
 
 
 @dataclass(frozen=True)
@@ -282,7 +290,7 @@ class NewAudit:
     planned: list[dict] = field(default_factory=list)
 
 
-class AuditService(CarryOver):
+class AuditService(CarryOver, Conclusions, NaReasons):
     def __init__(self, db: Database, clock: Clock, settings: Settings, checklists: dict[str, Checklist],
                  files: FileStore, on_photo: Callable[[str], None] | None = None):
         self.db = db
@@ -614,6 +622,8 @@ class AuditService(CarryOver):
             return await self.edit_note(actor, audit_id, int(data["note"]), text), "note_edited"
         if state["awaiting"] == NOT_EFFECTIVE:
             return await self.not_effective_typed(actor, audit_id, int(data["index"]), text), NOT_EFFECTIVE
+        if state["awaiting"] == NA_REASON:
+            return await self.na_reason_typed(actor, audit_id, int(data["index"]), text), NA_REASON
         if state["awaiting"] == "file_move":
             return await self.move_file(actor, audit_id, int(data["evidence"]), text), "file_moved"
         if state["awaiting"] == JUMP and _number_typed(text):
@@ -938,7 +948,7 @@ class AuditService(CarryOver):
                     current = await audits.question_state(conn, audit_id, question_id)
                     if current["result"] == kind:
                         view = await self._question_view(conn, row, checklist, position, actor)
-                        return Recorded(kind, False, None, index, view)
+                        return Recorded(kind, False, None, index, self._with_na_row(view, kind, index, current))
                 raise AuditError("stale_card")
             following = index + 1 if one_tap and index + 1 < total else None
             rows = None
@@ -974,6 +984,7 @@ class AuditService(CarryOver):
             if following is not None:
                 await audits.set_position(conn, audit_id, actor.id, following)
                 view = self._view_of(row, checklist, following, actor, upcoming, answered=answered)
+                view = self._with_na_row(view, kind, index, current)
                 return Recorded(kind, changed, replaced, index, await self._with_action(conn, view))
             by, at = (actor.name, now) if changed else (current["answered_by_name"], from_db(current["answered_at"]))
             view = self._view_of(row, checklist, index, actor, current, answered=answered, result=kind,
@@ -1147,7 +1158,8 @@ class AuditService(CarryOver):
 
     async def completion_preview(self, actor: Actor, audit_id: int) -> CompletionPreview:
         """Complete was pressed: what completing will do, for the person to confirm; refused
-        (``cannot_complete``) while something blocks it."""
+        (``cannot_complete``) while something blocks it, and (``no_conclusion``, with the
+        preview and a suggested conclusion) while the audit has no conclusion."""
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
             if row["status"] != AuditStatus.closing:
@@ -1155,26 +1167,35 @@ class AuditService(CarryOver):
             summary = await self._summary(conn, row, actor)
             if summary.problems:
                 raise AuditError("cannot_complete", problems=summary.problems)
-            conclusion = str(json.loads(row["closing_json"]).get("conclusions") or "").strip()
-            series: Counter[str] = Counter()
-            for result, n in summary.counts.items():
-                kind = Result(result).series
-                if kind is not None and n:
-                    series[kind] += n
-            # a revision keeps the live actions of findings that stay: only the new ones are sent
-            before = await findings.every_of_audit(conn, audit_id) if row["completed_at"] is not None else {}
-            live = {question for question, f in before.items()
-                    if f["capa_id"] is not None and f["cancelled_at"] is None and f["withdrawn_at"] is None}
-            checklist = self.snapshot(row)
-            actions = sum(1 for index, *_ in summary.due_dates if _question_id(checklist, index) not in live)
-            staff = len(await people.staff_of(conn, row["department_id"])) if actions else 0
-        return CompletionPreview(audit_id, row["number"], row["department"], dict(series), actions, staff,
-                                 kept=len(summary.due_dates) - actions, conclusion=conclusion,
-                                 revising=row["completed_at"] is not None)
+            preview = await self._preview(conn, row, summary)
+        if not preview.conclusion:
+            raise ConclusionError("no_conclusion", preview=preview)
+        return preview
 
-    async def complete(self, actor: Actor, audit_id: int) -> Completed:
+    async def _preview(self, conn, row, summary: SummaryView) -> CompletionPreview:
+        audit_id = row["id"]
+        conclusion = str(json.loads(row["closing_json"]).get("conclusions") or "").strip()
+        series: Counter[str] = Counter()
+        for result, n in summary.counts.items():
+            kind = Result(result).series
+            if kind is not None and n:
+                series[kind] += n
+        # a revision keeps the live actions of findings that stay: only the new ones are sent
+        before = await findings.every_of_audit(conn, audit_id) if row["completed_at"] is not None else {}
+        live = {question for question, f in before.items()
+                if f["capa_id"] is not None and f["cancelled_at"] is None and f["withdrawn_at"] is None}
+        checklist = self.snapshot(row)
+        actions = sum(1 for index, *_ in summary.due_dates if _question_id(checklist, index) not in live)
+        staff = len(await people.staff_of(conn, row["department_id"])) if actions else 0
+        preview = CompletionPreview(audit_id, row["number"], row["department"], dict(series), actions, staff,
+                                    kept=len(summary.due_dates) - actions, conclusion=conclusion,
+                                    revising=row["completed_at"] is not None)
+        return await conclusions.reviewed(conn, row, preview, summary.counts, before)
+
+    async def complete(self, actor: Actor, audit_id: int, *, suggestion: int | None = None) -> Completed:
         """Check completeness, number the findings and create one corrective action per
-        nonconformity, in one transaction; the person's dialog ends."""
+        nonconformity, in one transaction; the person's dialog ends. ``suggestion``: the mark
+        of the suggested conclusion the person accepted (it is saved first), when none was written."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row = await self._audit(conn, actor, audit_id)
@@ -1183,9 +1204,9 @@ class AuditService(CarryOver):
             summary = await self._summary(conn, row, actor)
             if summary.problems:
                 raise AuditError("cannot_complete", problems=summary.problems)
+            closing = await self._concluded(conn, actor, row, summary, suggestion, now)
             due_by_index = {index: due for index, _, _, due in summary.due_dates}
             made, capa_ids, cancelled = await self._number_findings(conn, actor, row, due_by_index, now)
-            closing = json.loads(row["closing_json"])
             closing["held_at"] = closing.get("held_at") or now.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
             await audits.set_status(conn, audit_id, AuditStatus.completed, now)

@@ -149,6 +149,16 @@ class CarryVerdict(Button, prefix="qv"):
     verdict: Literal["e", "n"]
 
 
+@dataclass(frozen=True)
+class NaReason(Button, prefix="qna"):
+    """The optional reason of the N/A on question ``index``, from the next card: out of scope (s),
+    no such activity (n), outsourced (o), or ✍️ typed (w)."""
+
+    audit: int
+    index: int
+    reason: Literal["s", "n", "o", "w"]
+
+
 class Records(QuestionButton, prefix="qr"):
     """The notes and files of a question, to correct."""
 
@@ -229,6 +239,14 @@ class Complete(AuditButton, prefix="fin"):
 
 class CompleteConfirmed(AuditButton, prefix="fiy"):
     pass
+
+
+@dataclass(frozen=True)
+class CompleteSuggested(Button, prefix="fis"):
+    """✅ Use this · Yes, complete: the suggested conclusion (``mark``: its check) saved, and completed."""
+
+    audit: int
+    mark: int
 
 
 class Discard(AuditButton, prefix="dx"):

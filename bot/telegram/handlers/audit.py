@@ -27,6 +27,7 @@ from bot.services.audit_service import (
     QuestionView,
     SummaryView,
 )
+from bot.services.conclusions import ConclusionError
 from bot.services.people_service import Actor
 from bot.telegram import buttons, media
 from bot.telegram.context import AuditContext
@@ -34,6 +35,7 @@ from bot.telegram.keyboards.audit import (
     assign_rows,
     card_rows,
     closing_rows,
+    complete_rows,
     completed_rows,
     due_rows,
     file_move_rows,
@@ -97,12 +99,20 @@ async def show(update: Update, context: AuditContext, view: CardView | QuestionV
 
 
 async def _explain_completion(update: Update, context: AuditContext, error: ServiceError) -> bool:
-    """Completion refused for missing statements or evidence: say so, and show the summary."""
+    """Completion refused for missing statements or evidence: say so, and show the summary; for
+    its conclusion (none yet, or written meanwhile): say so, and show the completion card with
+    the way out (the suggested conclusion in one tap, ✍️ one's own)."""
+    if isinstance(error, ConclusionError):
+        await explain(update, context, error)
+        await edit_or_send(update, context, "audit_complete_confirm", p=error.details["preview"],
+                           rows=complete_rows(context, error.details["preview"]))
+        return True
     if not isinstance(error, AuditError) or error.code != "cannot_complete":
         return False
     await explain(update, context, error)
     data = update.callback_query.data
-    button = buttons.Complete.parse(data) or buttons.CompleteConfirmed.parse(data)
+    button = (buttons.Complete.parse(data) or buttons.CompleteConfirmed.parse(data)
+              or buttons.CompleteSuggested.parse(data))
     await show(update, context, await service(context).summary(context.actor, button.audit))
     return True
 
@@ -310,15 +320,14 @@ async def on_complete(update: Update, context: AuditContext, button: buttons.Com
     """✅ Complete: say what will happen, and ask."""
     preview = await service(context).completion_preview(context.actor, button.audit)
     await update.callback_query.answer()
-    conclusions = CARDS["closing"].index("conclusions")  # one tap to change them before it is final
-    rows = [[(context.label("btn_complete_confirm"), buttons.CompleteConfirmed(button.audit).pack())],
-            [(context.label("btn_edit_conclusion"), buttons.CardField(button.audit, conclusions).pack())],
-            [(context.label("btn_complete_not_yet"), buttons.Resume(button.audit).pack())]]
-    await edit_or_send(update, context, "audit_complete_confirm", rows=rows, p=preview)
+    await edit_or_send(update, context, "audit_complete_confirm", rows=complete_rows(context, preview), p=preview)
 
 
-async def on_complete_confirmed(update: Update, context: AuditContext, button: buttons.CompleteConfirmed) -> None:
-    done = await service(context).complete(context.actor, button.audit)  # its commit sends the notices
+async def on_complete_confirmed(update: Update, context: AuditContext,
+                                button: buttons.CompleteConfirmed | buttons.CompleteSuggested) -> None:
+    """Yes, complete (or: use the suggested conclusion, and complete)."""
+    mark = button.mark if isinstance(button, buttons.CompleteSuggested) else None
+    done = await service(context).complete(context.actor, button.audit, suggestion=mark)  # its commit sends the notices
     await update.callback_query.answer()
     await edit_or_send(update, context, "audit_completed", rows=completed_rows(context, done), done=done)
 
@@ -433,4 +442,5 @@ def callback_handlers() -> list[BaseHandler]:
             on_press(b.Reopen, on_reopen, who=leads),
             *(_card_route(button, call) for button, call in CARD_ROUTES.items()),
             on_press(b.Complete, on_complete, who=auditors, explain_as=_explain_completion),
-            on_press(b.CompleteConfirmed, on_complete_confirmed, who=auditors, explain_as=_explain_completion)]
+            on_press(b.CompleteConfirmed, on_complete_confirmed, who=auditors, explain_as=_explain_completion),
+            on_press(b.CompleteSuggested, on_complete_confirmed, who=auditors, explain_as=_explain_completion)]

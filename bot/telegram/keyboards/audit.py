@@ -9,6 +9,7 @@ from bot.services.audit_service import (
     SUMMARY_PAGE,
     CardView,
     Completed,
+    CompletionPreview,
     FileMoveChoice,
     QuestionRecords,
     QuestionView,
@@ -49,6 +50,9 @@ def question_rows(context: AuditContext, q: QuestionView) -> list[list[tuple[str
         bottom.append((label("btn_records", count=len(q.notes) + q.evidence_count),
                        b.Records(q.audit_id, q.index).pack()))
     rows.append(bottom)
+    if q.na_reason_for is not None:  # last, so the buttons above stay where the thumb expects them
+        rows.append([(label(f"btn_na_reason_{code}"), b.NaReason(q.audit_id, q.na_reason_for, code).pack())
+                     for code in ("s", "n", "o", "w")])
     return rows
 
 
@@ -138,6 +142,24 @@ def closing_rows(context: AuditContext, view: CardView, s: SummaryView) -> list[
                  (label("btn_complete"), b.Complete(view.audit_id).pack())])
     rows += withdraw_rows(context, s)
     return rows
+
+
+def complete_rows(context: AuditContext, p: CompletionPreview) -> list[list[tuple[str, str]]]:
+    """The completion card's buttons: without a conclusion, the suggested one in one tap (saved and
+    completed) or ✍️ one's own; a revision's old conclusion kept (and completed) or edited; else
+    yes, the conclusion to change, not yet."""
+    label = context.label
+    write = b.CardField(p.audit_id, CARDS["closing"].index("conclusions")).pack()
+    if p.suggestion:
+        first = [[(label("btn_use_suggestion"), b.CompleteSuggested(p.audit_id, p.suggestion_mark).pack())],
+                 [(label("btn_write_conclusion"), write)]]
+    elif p.review_conclusion:
+        first = [[(label("btn_keep_conclusion"), b.CompleteConfirmed(p.audit_id).pack())],
+                 [(label("btn_edit_conclusion_revision"), write)]]
+    else:
+        first = [[(label("btn_complete_confirm"), b.CompleteConfirmed(p.audit_id).pack())],
+                 [(label("btn_edit_conclusion"), write)]]
+    return [*first, [(label("btn_complete_not_yet"), b.Resume(p.audit_id).pack())]]
 
 
 def resume_rows(context: AuditContext, audits: list[dict]) -> list[list[tuple[str, str]]]:

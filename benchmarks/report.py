@@ -32,8 +32,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# the project first, and never this folder (its checklists.py would hide the checklists package)
+sys.path[:] = [str(ROOT), *(p for p in sys.path if p and Path(p).resolve() not in (ROOT, ROOT / "benchmarks"))]
 
 from bot.report import load_report_data, render_report  # noqa: E402
 from bot.report.photos import ScaledPhoto, default_workers, scale_file  # noqa: E402

@@ -147,7 +147,7 @@ async def test_report_from_completion_to_revision_2(bot: BotHarness):
     again = await bot.press_for_answer(LEAD, copies[LEAD.id].button("✅"), message_id=copies[LEAD.id].message_id,
                                        check=False)  # a double tap (the button is gone once confirmed)
     assert "already" in again.text
-    listing, open_card = await report_row(bot, AUDITOR_EN, "Report")
+    listing, open_card = await report_row(bot, AUDITOR_EN, "Sign-off")
     assert "issued rev 1" in listing.text and "receipts 2/3" in listing.text
     card = await bot.press(AUDITOR_EN, open_card, message_id=listing.message_id)
     assert "Wang Auditor: ⏳ not confirmed yet" in card.text

@@ -80,7 +80,7 @@ async def test_a_programme_from_suggestion_to_completion_and_a_missed_audit(bot,
     assert offer.buttons[0][0][0] == f"🗓 {LAB} · 2026-12"
     offer = await bot.command(AUDITOR, "/audit")
     assert not [t for t in button_labels(offer) if t.startswith("🗓")]  # Operations is started
-    await bot.command(AUDITOR, "/resume")
+    plan = await bot.command(AUDITOR, "/resume")  # the plan card anew: the earlier one lost its buttons
 
     # the audit is run and completed
     opening = await bot.press(AUDITOR, plan.button("✅"), message_id=plan.message_id)

@@ -41,6 +41,8 @@ def script(audit_id: int) -> list[tuple[str, object]]:
             steps += [note, ("press", callbacks.pack("q", audit_id, index, "c"))]
     steps.append(("press", callbacks.pack("q", audit_id, QUESTIONS, "sum")))
     steps.append(("press", callbacks.pack("cl", audit_id)))
+    steps.append(("press", callbacks.pack("cf", audit_id, 1)))  # ✏️ Conclusions (completion needs one)
+    steps.append(("note", "The system is generally effective."))
     steps.append(("press", callbacks.pack("fin", audit_id)))
     steps.append(("press", callbacks.pack("fiy", audit_id)))  # the confirmation
     return steps

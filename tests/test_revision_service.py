@@ -70,6 +70,7 @@ async def completed(audit: AuditService, department_id: int) -> int:
     await audit.add_evidence(AUDITOR, audit_id, 2, kind="photo", data=jpeg(3), file_name=None,
                              mime_type="image/jpeg", caption=None, telegram_file_id="f1")
     await audit.advance_stage(AUDITOR, audit_id, "in_progress")
+    await audit.set_field(AUDITOR, audit_id, "closing", "conclusions", "Generally effective.")
     await audit.complete(AUDITOR, audit_id)
     return audit_id
 

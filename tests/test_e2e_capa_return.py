@@ -16,22 +16,29 @@ from tests.helpers import button_labels, last_to
 REASON = "“没有签发栏”只是现象，请再分析为什么模板没有评审。"
 
 
-async def _returned_to_the_root_cause(bot, clock):
-    """A plan confirmed, returned by the auditor to the root cause; the clerk's returned notice."""
+
+async def plan_for_review(bot, clock, correction: str, cause: str):
+    """The clerk answers the new action's plan (``correction``, ``cause``) and confirms it;
+    the action and the auditor's review notice."""
     await cast(bot.db)
     action = await make_action(bot.db, due=DUE)
     await day(bot, clock, local(11, 2))
     clock.set(local(11, 2, 10))
     notice = last_to(bot, STAFF.id, "新的纠正措施")
     card = await bot.press(STAFF, notice.button("回复"), message_id=notice.message_id)
-    await bot.say(STAFF, "已补签两份岗位说明书。")
-    card = await bot.say(STAFF, "模板没有签发栏。")
+    await bot.say(STAFF, correction)
+    card = await bot.say(STAFF, cause)
     card = await bot.press(STAFF, card.button("继续"), message_id=card.message_id)
     card = await bot.press(STAFF, card.button("其他地方未发现"), message_id=card.message_id)
     await bot.say(STAFF, "修订模板，增加签发栏。")
     card = await bot.say(STAFF, "2026-11-30")
     await bot.press(STAFF, card.button("确认计划"), message_id=card.message_id)
     review = await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and "纠正措施计划" in (s.plain_text or ""))
+    return action, review
+
+async def _returned_to_the_root_cause(bot, clock):
+    """A plan confirmed, returned by the auditor to the root cause; the clerk's returned notice."""
+    action, review = await plan_for_review(bot, clock, "已补签两份岗位说明书。", "模板没有签发栏。")
     await bot.press(AUDITOR, review.button("退回：原因分析"), message_id=review.message_id)
     mark = bot.double.mark()
     await bot.say(AUDITOR, REASON)
@@ -126,20 +133,7 @@ async def test_keep_as_it_was_resubmits_the_step_unchanged(bot, clock):
 
 
 async def test_a_returned_plan_step_and_target_date_show_their_earlier_text(bot, clock):
-    await cast(bot.db)
-    await make_action(bot.db, due=DUE)
-    await day(bot, clock, local(11, 2))
-    clock.set(local(11, 2, 10))
-    notice = last_to(bot, STAFF.id, "新的纠正措施")
-    card = await bot.press(STAFF, notice.button("回复"), message_id=notice.message_id)
-    await bot.say(STAFF, "已补签。")
-    card = await bot.say(STAFF, "没有签发栏。")
-    card = await bot.press(STAFF, card.button("继续"), message_id=card.message_id)
-    card = await bot.press(STAFF, card.button("其他地方未发现"), message_id=card.message_id)
-    await bot.say(STAFF, "修订模板，增加签发栏。")
-    card = await bot.say(STAFF, "2026-11-30")
-    await bot.press(STAFF, card.button("确认计划"), message_id=card.message_id)
-    review = await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and "纠正措施计划" in (s.plain_text or ""))
+    _, review = await plan_for_review(bot, clock, "已补签。", "没有签发栏。")
     await bot.press(AUDITOR, review.button("退回：完成日期"), message_id=review.message_id)
     await bot.say(AUDITOR, "请提前到 11 月 20 日。")
     returned = await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "计划被退回" in (s.plain_text or ""))

@@ -21,8 +21,10 @@ async def findings_notice(bot: BotHarness):
     await bot.join(STAFF, "staff", "Office")
     mark = bot.double.mark()
     await completed_audit(bot)
-    return await bot.double.wait_for(
+    notice = await bot.double.wait_for(
         lambda s: s.chat_id == STAFF.id and "审核发现" in (s.plain_text or ""), after=mark, timeout=15)
+    await bot.settle()  # the evidence photos that follow the notice are out before anyone presses
+    return notice
 
 
 async def test_the_department_acknowledges_the_findings(bot):

@@ -173,6 +173,7 @@ async def test_each_revision_asks_its_own_acknowledgement_of_what_changed(bot: B
     await completed_by(bot, AUDITOR_EN)
     first = await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "审核发现" in (s.plain_text or ""), after=mark)
     assert "第" not in first.plain_text.split("\n")[0]  # revision 1: no revision named
+    await bot.settle()  # the evidence photos that follow the notice are out before Zhao presses
     acknowledged = await bot.press(STAFF, first.button("确认收到"), message_id=first.message_id)
     assert "确认收到，谢谢" in acknowledged.plain_text
 

@@ -207,6 +207,8 @@ async def auditor_run(bot: BotHarness, user: TgUser, k: int, counts: dict[str, i
     if k < COMPLETING:
         await press("q", audit_id, QUESTIONS, "sum")
         await press("cl", audit_id)
+        await press("cf", audit_id, 1)  # ✏️ Conclusions (completion needs one); the text is no note
+        await then(lambda: bot.double.send_message(user, "The system is generally effective."))
         await press("fin", audit_id)
         await press("fiy", audit_id)
     return {"audit_id": audit_id, "notes": notes}

@@ -369,6 +369,8 @@ async def bench_replicas(args: argparse.Namespace) -> dict:
                            AUDITBOT_DATA_DIR=str(data_dir), AUDITBOT_DATABASE_URL=url,
                            AUDITBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
                            AUDITBOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}", AUDITBOT_WEBHOOK_SECRET="bench")
+                if not args.rate_limit:  # as the SQLite side: the bot's own cost, not Telegram's 30 msg/s
+                    env.update(AUDITBOT_TELEGRAM_RATE_LIMIT="false")
                 procs.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             for port in ports:

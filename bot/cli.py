@@ -160,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     lock = hold_data_dir(settings.data_dir) if settings.database_path is not None else None  # noqa: F841
     _check_database(settings)
     _logging(args.verbose, settings.log_format)
-    application = build_application(settings)
+    application = build_application(settings, rate_limit=settings.telegram_rate_limit)
     asyncio.run(run_until_stopped(application, settings))
     return 0
 

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     flood_seconds: float = Field(10.0, gt=0, le=3600)
     stranger_reply_minutes: int = Field(10, ge=0, le=1440)  # a turned-away person is told once per this
     inbox_backlog: int = Field(2000, ge=1, le=1_000_000)  # pending updates in memory: getUpdates waits above
+    # Telegram's ~30 messages a second (bot/telegram/delivery/rate_limit.py): off only against a
+    # local Bot API double (benchmarks/interview.py's replicas), never against Telegram.
+    telegram_rate_limit: bool = True
     # LibreOffice conversions at once (bot/report/pdf.py).
     pdf_concurrency: int = Field(2, ge=1, le=32)
 

@@ -59,7 +59,10 @@ def create_engine(target: Path | str, *, pool_size: int = POOL_SIZE) -> AsyncEng
     """
     url = normalise(target)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
+        # No pre-ping (a round trip at every checkout, ~6 per update): a connection the server
+        # dropped fails its first statement, the pool forgets all connections as old as it,
+        # and the work is tried again (``unavailable``).
+        return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
                                    pool_timeout=POOL_TIMEOUT, connect_args={"timeout": CONNECT_TIMEOUT})
     # A file: two connections, the writer (transaction()) and the reader (read(): WAL lets its
     # snapshots run beside the writer's transaction). storage/sqlite_driver.py runs their
@@ -106,6 +109,7 @@ class Database:
         self._held: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._reader: AsyncConnection | None = None  # SQLite file: read()'s connection, beside the writer
+        self._autocommit: AsyncEngine | None = None  # PostgreSQL: read()'s, the pool's connections without BEGIN
         self._reading = asyncio.Lock()
 
     async def open(self) -> Database:
@@ -123,13 +127,15 @@ class Database:
             await engine.dispose()
             raise
         self._engine = engine
+        if self.dialect != "sqlite":
+            self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         return self
 
     async def close(self) -> None:
         listeners, self._listeners = self._listeners, []
         for listener in listeners:
             await listener.stop()
-        engine, self._engine = self._engine, None
+        engine, self._engine, self._autocommit = self._engine, None, None
         held, self._held = self._held, None
         reader, self._reader = self._reader, None
         for conn in (reader, held):
@@ -251,8 +257,16 @@ class Database:
         """A connection for reads that must not see another task's open transaction.
 
         On SQLite the transaction begins DEFERRED on the reader: a snapshot, without the write
-        lock, while the writer may be in a transaction.
+        lock, while the writer may be in a transaction. On PostgreSQL each statement commits by
+        itself (a write here would not be rolled back: write in ``transaction()``).
         """
+        if self._autocommit is not None:
+            # PostgreSQL at READ COMMITTED gives each statement its own snapshot inside a
+            # transaction too: BEGIN and ROLLBACK around reads would add two round trips, no
+            # consistency.
+            async with self._autocommit.connect() as conn:
+                yield conn
+            return
         async with self._connection(reading=True) as conn:
             shared = conn is not self._reader  # (the reader is marked once, in open())
             if shared:

@@ -141,6 +141,11 @@ class CapaView:
     previous: dict[str, Any] | None = None  # a returned step not given again: its parts before the return
     reviews: int = 0  # plan reviews so far: the round the verifier's review buttons answer
 
+    @property
+    def shown_state(self) -> str:
+        """The state as people read it: a returned plan waits for the staff's plan again."""
+        return CapaState.open if self.state == CapaState.planned and self.returned_step else self.state
+
 
 @dataclass(frozen=True)
 class Step:

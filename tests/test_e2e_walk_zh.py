@@ -71,3 +71,35 @@ async def test_the_blank_template_caption_names_its_instructions_sheet_in_chines
     sheets = openpyxl.load_workbook(io.BytesIO(sent.file_bytes)).sheetnames
     assert "填写说明" in sheets
     assert "“填写说明”工作表" in sent.plain_text and "instructions" not in sent.plain_text
+
+
+async def test_a_revision_keeps_the_audits_completion_date(bot: BotHarness, clock):
+    from datetime import timedelta
+
+    from storage.sql import fetch_value
+    from tests.defect_fixtures import fetch_report
+    from tests.helpers import body_text
+    from tests.test_e2e_revision_record import completed_by, lead_in_chinese, reopen
+
+    await completed_by(bot, AUDITOR)
+    async with bot.db.read() as conn:
+        completed = await fetch_value(conn, "SELECT completed_at FROM audits")
+    first_day = clock.now().astimezone(bot.app.bot_data["runtime"].settings.tz).date()
+    clock.advance(days=40)
+    await lead_in_chinese(bot)
+    await reopen(bot, "补充了培训评价记录", summary_word="汇总")
+    card = await bot.say(LEAD, "3")
+    card = await bot.press(LEAD, card.button("符合"), message_id=card.message_id)  # OBS1 withdrawn
+    for word in ("汇总并结束", "末次会议", "完成审核", "确认完成"):
+        card = await bot.press(LEAD, card.button(word), message_id=card.message_id)
+    assert "第 2 版" in card.plain_text
+    async with bot.db.read() as conn:
+        assert await fetch_value(conn, "SELECT completed_at FROM audits") == completed
+    report = body_text(await fetch_report(bot, LEAD))
+    later = (first_day + timedelta(days=40)).isoformat()
+    lines = report.splitlines()
+    period = lines[lines.index("审核实施时间") + 1]  # the cover's row: its label, then its value
+    assert first_day.isoformat() in period and later not in period
+    assert later in report  # the revision's own date, in the revision history
+    status = await bot.command(LEAD, "/status")
+    assert "逾期未发布 0" in status.plain_text  # the revision's report is not overdue on its first day

@@ -3,6 +3,19 @@
 1. A plan the auditor returned is back with the department, yet its card, the clerk's /capa
    list and the lead's lists called it "计划待审查" (while /status counted it as waiting for a
    plan), and its reminder told the clerk to mark it implemented.
+2. After a one-tap N/A the next card offers an optional reason "in the last row"; the auditor
+   typed the reason, and it became a note on the next question (the report's N/A row kept no
+   reason). The card says how to type a reason and where typed text goes.
+3. The blank checklist template's caption sends the lead to the "instructions" sheet of a
+   workbook whose sheet is called 填写说明.
+4. Completing a revision moved the audit's completion date to the day of the revision: the
+   rev 2 report said the audit was conducted 2026-03-09 – 2026-04-20, and the management
+   review counted the audit in the quarter of the revision, with a negative number of days
+   to close its action. The audit keeps its date; the revision has its own in the history.
+5. Every corrective-action message had two empty lines under the action's card (and /capa two
+   under its title): on a phone, a gap that reads like the end of the message.
+6. /report says "点击 PDF 可同时获取 PDF" (Word and PDF both) while 📕 PDF sends the PDF only.
+7. A clerk's /status answers "您没有此项权限。" and nothing more: the refusal says where to look.
 """
 
 from __future__ import annotations
@@ -103,3 +116,33 @@ async def test_a_revision_keeps_the_audits_completion_date(bot: BotHarness, cloc
     assert later in report  # the revision's own date, in the revision history
     status = await bot.command(LEAD, "/status")
     assert "逾期未发布 0" in status.plain_text  # the revision's report is not overdue on its first day
+
+
+async def test_action_messages_have_no_double_empty_lines(bot, clock):
+    _action, returned = await _returned(bot, clock)
+    assert "\n\n\n" not in returned.plain_text
+    new = next(s for s in bot.double.sent_to(STAFF.id) if "新的纠正措施" in (s.plain_text or ""))
+    assert "\n\n\n" not in new.plain_text and "\n\n请点击“✍️ 回复”" in new.plain_text
+    card = await bot.press(STAFF, returned.button("回复"), message_id=returned.message_id)
+    assert "\n\n\n" not in card.plain_text
+    listing = await bot.command(STAFF, "/capa")
+    assert "\n\n\n" not in listing.plain_text and "🛠 纠正措施\n\n本部门未关闭的措施" in listing.plain_text
+    nothing = await bot.command(AUDITOR, "/capa")
+    assert "\n\n\n" not in nothing.plain_text
+
+
+async def test_the_report_list_says_what_the_pdf_button_sends(bot: BotHarness):
+    from tests.test_e2e_revision_record import completed_by
+
+    await completed_by(bot, AUDITOR)
+    listing = await bot.command(AUDITOR, "/report")
+    if "📕 PDF" in str(listing.buttons):  # offered where LibreOffice is installed
+        assert "同时" not in listing.plain_text and "点击“📕 PDF”获取 PDF 版" in listing.plain_text
+
+
+async def test_a_refused_command_says_where_to_look(bot: BotHarness):
+    from tests.test_e2e_revision_record import completed_by
+
+    await completed_by(bot, AUDITOR)  # Zhao (STAFF) joins as Office's clerk
+    refused = await bot.command(STAFF, "/status")
+    assert refused.plain_text.startswith("您没有此项权限") and "/help" in refused.plain_text

@@ -16,6 +16,9 @@
    under its title): on a phone, a gap that reads like the end of the message.
 6. /report says "点击 PDF 可同时获取 PDF" (Word and PDF both) while 📕 PDF sends the PDF only.
 7. A clerk's /status answers "您没有此项权限。" and nothing more: the refusal says where to look.
+8. The management review's rate tables print "符合 3 · 适用的回答 8 · 符合率 62.5%": the rate
+   counts observations, OFIs and good practice as conforming, the "符合" column did not, and
+   the definition still said "符合的回答 ÷ …". The column is the rate's numerator, named so.
 """
 
 from __future__ import annotations
@@ -146,3 +149,23 @@ async def test_a_refused_command_says_where_to_look(bot: BotHarness):
     await completed_by(bot, AUDITOR)  # Zhao (STAFF) joins as Office's clerk
     refused = await bot.command(STAFF, "/status")
     assert refused.plain_text.startswith("您没有此项权限") and "/help" in refused.plain_text
+
+
+async def test_the_review_packs_rate_tables_add_up(bot: BotHarness):
+    from tests.test_e2e_revision_record import completed_by, lead_in_chinese
+
+    await completed_by(bot, AUDITOR)  # conform, a minor NC, an observation: 2 of 3 without an NC
+    await lead_in_chinese(bot)
+    mark = bot.double.mark()
+    bot.double.send_command(LEAD, "/review")
+    book = await bot.double.wait_for(lambda s: s.chat_id == LEAD.id and (s.file_name or "").endswith(".xlsx"),
+                                     after=mark, timeout=60)
+    workbook = openpyxl.load_workbook(io.BytesIO(book.file_bytes))
+    for sheet in ("审核", "各部门符合率"):
+        rows = list(workbook[sheet].iter_rows(values_only=True))
+        head, row = rows[0], rows[1]
+        got = dict(zip(head, row, strict=False))
+        assert got["无不符合项"] == 2 and got["适用的回答"] == 3
+        assert abs(got["符合率"] - 2 / 3) < 1e-9
+    definitions = dict(workbook["数据定义"].iter_rows(values_only=True))
+    assert definitions["符合率"].startswith("无不符合项的回答 ÷ 适用的回答")

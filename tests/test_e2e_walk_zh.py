@@ -19,6 +19,8 @@
 8. The management review's rate tables print "符合 3 · 适用的回答 8 · 符合率 62.5%": the rate
    counts observations, OFIs and good practice as conforming, the "符合" column did not, and
    the definition still said "符合的回答 ÷ …". The column is the rate's numerator, named so.
+9. /programme's "➕ 添加" asks "计划审核哪个部门？" with no way back, and the empty programme says
+   "点按计划审核可修改" with nothing to tap.
 """
 
 from __future__ import annotations
@@ -169,3 +171,16 @@ async def test_the_review_packs_rate_tables_add_up(bot: BotHarness):
         assert abs(got["符合率"] - 2 / 3) < 1e-9
     definitions = dict(workbook["数据定义"].iter_rows(values_only=True))
     assert definitions["符合率"].startswith("无不符合项的回答 ÷ 适用的回答")
+
+
+async def test_adding_to_the_programme_has_a_way_back_and_an_empty_one_no_tap_hint(bot: BotHarness):
+    from tests.test_e2e_revision_record import lead_in_chinese
+
+    await bot.join(STAFF, "staff", "Office")
+    await lead_in_chinese(bot)
+    listing = await bot.command(LEAD, "/programme")
+    assert "尚无计划的审核" in listing.plain_text and "点按计划审核可修改" not in listing.plain_text
+    choose = await bot.press(LEAD, listing.button("添加"), message_id=listing.message_id)
+    assert "计划审核哪个部门" in choose.plain_text and "« 审核方案" in button_labels(choose)
+    back = await bot.press(LEAD, choose.button("« 审核方案"), message_id=choose.message_id)
+    assert "审核方案" in back.plain_text and "➕ 添加" in button_labels(back)

@@ -21,6 +21,8 @@
    the definition still said "符合的回答 ÷ …". The column is the rate's numerator, named so.
 9. /programme's "➕ 添加" asks "计划审核哪个部门？" with no way back, and the empty programme says
    "点按计划审核可修改" with nothing to tap.
+10. Asking for a later due date takes a typed date only ("下周五" is refused), while the plan's
+   date step has one-tap dates: the prompt offers two weeks and a month after the due date.
 """
 
 from __future__ import annotations
@@ -184,3 +186,24 @@ async def test_adding_to_the_programme_has_a_way_back_and_an_empty_one_no_tap_hi
     assert "计划审核哪个部门" in choose.plain_text and "« 审核方案" in button_labels(choose)
     back = await bot.press(LEAD, choose.button("« 审核方案"), message_id=choose.message_id)
     assert "审核方案" in back.plain_text and "➕ 添加" in button_labels(back)
+
+
+async def test_a_later_due_date_in_one_tap(bot, clock):
+    from storage.repos import capa_history
+    from tests.test_e2e_extension_mid_plan import _at_the_root_cause
+
+    action, card = await _at_the_root_cause(bot, clock)  # due 2026-12-02
+    card = await bot.press(STAFF, card.button("申请延期"), message_id=card.message_id)
+    assert "请点击日期按钮" in card.plain_text
+    assert button_labels(card)[:2] == ["延后两周 · 2026-12-16", "延后一个月 · 2027-01-02"]
+    prompt = card
+    card = await bot.press(STAFF, card.button("延后两周"), message_id=card.message_id)
+    assert "为什么需要延至 2026-12-16" in card.plain_text
+    toast = await bot.press_for_answer(STAFF, prompt.button("延后一个月"), message_id=prompt.message_id,
+                                       check=False)  # the other date, pressed late: nothing changes
+    assert toast.params.get("text") == "这一步已经完成。"
+    card = await bot.say(STAFF, "需要局务会审议。")
+    assert "已申请延期至 2026-12-16" in card.plain_text and "2/6 原因分析" in card.plain_text
+    async with bot.db.read() as conn:
+        asked = await capa_history.latest_extension(conn, action.capa_id)
+    assert asked["state"] == "pending" and str(asked["requested_date"]).startswith("2026-12-16")

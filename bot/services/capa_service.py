@@ -575,6 +575,14 @@ class CapaService:
             back = _back_of(await dialogs.get(conn, actor.id), capa_id)
             return await self._resume(conn, actor, row, back.get("awaiting"), back, now)
 
+    async def extension_date(self, actor: Actor, capa_id: int, day: date) -> Step:
+        """A later due date pressed on the extension prompt: as if typed (the reason is next)."""
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        if not _dialog_on(state, capa_id) or state["awaiting"] != "extend_date":
+            raise CapaError("step_done")
+        return await self._extension_text(actor, state, day.isoformat())
+
     async def _extension_text(self, actor: Actor, state: Any, text: str) -> Step:
         now = self.clock.now()
         capa_id = state["capa_id"]

@@ -32,11 +32,22 @@ CAPA_BARE = {
     "return_reason": None, "original_due_date": None, "extension": None, "return_to": "why",
     "asked_date": date(2026, 12, 31), "can_reassign": False, "choices": [], "previous": None,
 }
+
+
+def _shown(capa: dict) -> dict:
+    """A sample action with the state it is shown in (CapaView.shown_state)."""
+    returned = capa["state"] == "planned" and capa["returned_step"]
+    return {**capa, "shown_state": "open" if returned else capa["state"]}
+
+
+CAPA_FULL = _shown(CAPA_FULL)
+CAPA_BARE = _shown(CAPA_BARE)
 CAPAS = [CAPA_FULL, CAPA_BARE, {**CAPA_BARE, "days_left": 1}, {**CAPA_BARE, "days_left": 0},
          {**CAPA_FULL, "state": "implemented"}, {**CAPA_FULL, "state": "closed"},
          {**CAPA_FULL, "state": "plan_accepted", "returned_step": None, "return_reason": None,
           "extension": {"id": 5, "state": "refused", "date": date(2027, 1, 31), "reason": "x"}},
          {**CAPA_BARE, "state": "planned", "return_to": "plan"}]
+CAPAS = [_shown(c) for c in CAPAS]
 # A plan returned to each step, not given again yet (the step cleared), with its earlier text.
 _PART = {"why": {"root_cause": [LONG] * 5, "elsewhere": LONG}, "plan": {"action_plan": LONG},
          "target": {"target_date": "2026-12-01"}}

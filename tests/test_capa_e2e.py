@@ -216,7 +216,7 @@ async def test_capa_lists_and_lead_commands(bot, clock):
     overdue = await bot.command(LEAD, "/overdue")
     assert "NC1" in overdue.text and "13 days late" in overdue.text and "owner: Zhao" in overdue.text
     for command in ("/status", "/overdue"):
-        assert (await bot.command(STAFF, command)).text == "您没有此项权限。"
+        assert (await bot.command(STAFF, command)).text == "您没有此项权限。发送 /help 查看您可以使用的命令。"
     menu = await bot.command(LEAD, "/start")
     labels = button_labels(menu)
     assert {"🛠 Corrective actions", "📊 Status", "⏰ Overdue"} <= set(labels)

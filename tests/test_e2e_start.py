@@ -68,7 +68,7 @@ async def test_non_lead_cannot_invite_or_manage(bot):
     await bot.settle()
     for command in ("/invite", "/users", "/departments"):
         reply = await bot.command(AUDITOR, command, "auditor" if command == "/invite" else "")
-        assert reply.text == "您没有此项权限。"
+        assert reply.text == "您没有此项权限。发送 /help 查看您可以使用的命令。"
 
 
 async def test_invite_usage_and_lang_switch(bot):
@@ -104,4 +104,4 @@ async def test_lead_renames_department_and_changes_roles(bot):
     menu = await bot.command(STAFF, "/start")
     assert "/audit" in menu.text  # now also an auditor
     forged = await bot.press_for_answer(STAFF, "1|ur|1001|lead", message_id=menu.message_id, check=False)
-    assert forged.text == "您没有此项权限。"
+    assert forged.text == "您没有此项权限。发送 /help 查看您可以使用的命令。"

@@ -1209,7 +1209,10 @@ class AuditService(CarryOver, Conclusions, NaReasons):
             made, capa_ids, cancelled = await self._number_findings(conn, actor, row, due_by_index, now)
             closing["held_at"] = closing.get("held_at") or now.isoformat()
             await audits.set_card(conn, audit_id, "closing", closing, now)
-            await audits.set_status(conn, audit_id, AuditStatus.completed, now)
+            # a revision keeps the audit's completion date (the review's quarter, days to close);
+            # its own date is the revision's (audit_revisions)
+            await audits.set_status(conn, audit_id, AuditStatus.completed, now,
+                                    keep_completed_at=row["completed_at"] is not None)
             await trail.record(conn, at=now, person_id=actor.id, entity="audit", entity_id=audit_id,
                                action="completed", after={"findings": [m["number"] for m in made],
                                                           "cancelled_actions": cancelled})

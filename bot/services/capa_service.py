@@ -141,6 +141,11 @@ class CapaView:
     previous: dict[str, Any] | None = None  # a returned step not given again: its parts before the return
     reviews: int = 0  # plan reviews so far: the round the verifier's review buttons answer
 
+    @property
+    def shown_state(self) -> str:
+        """The state as people read it: a returned plan waits for the staff's plan again."""
+        return CapaState.open if self.state == CapaState.planned and self.returned_step else self.state
+
 
 @dataclass(frozen=True)
 class Step:
@@ -569,6 +574,14 @@ class CapaService:
             _require_staff(actor, row)
             back = _back_of(await dialogs.get(conn, actor.id), capa_id)
             return await self._resume(conn, actor, row, back.get("awaiting"), back, now)
+
+    async def extension_date(self, actor: Actor, capa_id: int, day: date) -> Step:
+        """A later due date pressed on the extension prompt: as if typed (the reason is next)."""
+        async with self.db.read() as conn:
+            state = await dialogs.get(conn, actor.id)
+        if not _dialog_on(state, capa_id) or state["awaiting"] != "extend_date":
+            raise CapaError("step_done")
+        return await self._extension_text(actor, state, day.isoformat())
 
     async def _extension_text(self, actor: Actor, state: Any, text: str) -> Step:
         now = self.clock.now()

@@ -514,6 +514,14 @@ class CapaExtendBack(CapaButton, prefix="cpxb"):
 
 
 @dataclass(frozen=True)
+class CapaExtendDate(Button, prefix="cpxd"):
+    """A later due date in one tap on the extension prompt (as if typed)."""
+
+    capa: int
+    day: date
+
+
+@dataclass(frozen=True)
 class CapaReassign(Button, prefix="cpm"):
     """A lead chooses where to move an action: another department (d) or verifier (a)."""
 

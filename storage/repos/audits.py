@@ -85,9 +85,11 @@ async def by_number(conn: AsyncConnection, number: str) -> RowMapping | None:
                            {"number": number})
 
 
-async def set_status(conn: AsyncConnection, audit_id: int, status: str, at: datetime) -> None:
+async def set_status(conn: AsyncConnection, audit_id: int, status: str, at: datetime, *,
+                     keep_completed_at: bool = False) -> None:
+    """Set ``status``; completing sets the completion date unless ``keep_completed_at`` (a revision)."""
     sql = "UPDATE audits SET status = :status, updated_at = :at"
-    if status == "completed":
+    if status == "completed" and not keep_completed_at:
         sql += ", completed_at = :at"
     await execute(conn, f"{sql} WHERE id = :id", {"status": status, "at": to_db(at), "id": audit_id})
 

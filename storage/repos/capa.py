@@ -34,6 +34,10 @@ from storage.times import to_db
 # The states in which the staff still have work on an action, as SQL: ('open', 'planned', …).
 STAFF_STATES_SQL = sql_list(CAPA_STAFF_STATES)
 
+# The state an action is shown in: a plan the verifier returned is back with the staff, waiting
+# for a plan (as /status counts it), not "to review" (bot/services/capa_service.py CapaView.shown_state).
+SHOWN_STATE_SQL = "CASE WHEN c.state = 'planned' AND c.returned_step IS NOT NULL THEN 'open' ELSE c.state END"
+
 # A window: actions due on that date are in that stage, which began at that moment (UTC).
 WindowRow = tuple[date, str, datetime]
 
@@ -231,7 +235,7 @@ async def waiting_for_staff(conn: AsyncConnection, audit_id: int) -> int:
 
 
 _LIST = (
-    "SELECT c.id, c.state, c.due_date, c.target_date, c.department_id, f.number, f.kind, f.statement,"
+    f"SELECT c.id, {SHOWN_STATE_SQL} AS state, c.due_date, c.target_date, c.department_id, f.number, f.kind, f.statement,"
     " a.number AS audit_number, d.name AS department, COUNT(*) OVER () AS total"
     " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
     " JOIN departments d ON d.id = c.department_id"

@@ -240,18 +240,24 @@ async def answer_comment(conn: AsyncConnection, audit_id: int, rev: int, person_
 # --- the periodic pass and the lead's figures -----------------------------------------------------
 
 
+# When the current revision was completed: a revision keeps the audit's completion date, and
+# its report is due from the revision's own completion.
+_CURRENT_COMPLETED = ("COALESCE((SELECT MAX(v.completed_at) FROM audit_revisions v WHERE v.audit_id = a.id),"
+                      " a.completed_at)")
+
+
 async def unissued_completed(conn: AsyncConnection, completed_before: datetime) -> list[RowMapping]:
     """Completed audits, completed before ``completed_before``, whose current revision's report
     is not issued and whose leader was not asked about the delay yet."""
     return await fetch_all(
         conn,
-        "SELECT a.id, a.number, a.completed_at,"
+        f"SELECT a.id, a.number, {_CURRENT_COMPLETED} AS completed_at,"
         " COALESCE((SELECT MAX(v.rev) FROM audit_revisions v WHERE v.audit_id = a.id), 1) AS rev"
-        " FROM audits a WHERE a.status = 'completed' AND a.completed_at < :before"
+        f" FROM audits a WHERE a.status = 'completed' AND {_CURRENT_COMPLETED} < :before"
         " AND NOT EXISTS (SELECT 1 FROM report_states s WHERE s.audit_id = a.id"
         "   AND s.rev = COALESCE((SELECT MAX(v.rev) FROM audit_revisions v WHERE v.audit_id = a.id), 1)"
         "   AND (s.state = 'issued' OR s.delay_asked_at IS NOT NULL))"
-        " ORDER BY a.completed_at",
+        f" ORDER BY {_CURRENT_COMPLETED}",
         {"before": to_db(completed_before)},
     )
 
@@ -271,7 +277,7 @@ async def overdue_for_issue(conn: AsyncConnection, completed_before: datetime) -
     """Completed audits, completed before ``completed_before``, whose current report is not issued."""
     value = await fetch_value(
         conn,
-        "SELECT COUNT(*) FROM audits a WHERE a.status = 'completed' AND a.completed_at < :before"
+        f"SELECT COUNT(*) FROM audits a WHERE a.status = 'completed' AND {_CURRENT_COMPLETED} < :before"
         " AND NOT EXISTS (SELECT 1 FROM report_states s WHERE s.audit_id = a.id AND s.state = 'issued'"
         "   AND s.rev = COALESCE((SELECT MAX(v.rev) FROM audit_revisions v WHERE v.audit_id = a.id), 1))",
         {"before": to_db(completed_before)},

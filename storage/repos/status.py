@@ -8,7 +8,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.dialect import joined
-from storage.repos.capa import STAFF_STATES_SQL
+from storage.repos.capa import SHOWN_STATE_SQL, STAFF_STATES_SQL
 from storage.sql import fetch_all, fetch_one
 
 # Overdue: the staff still have the ball and the due date has passed.
@@ -63,7 +63,7 @@ async def overdue(conn: AsyncConnection, today: date, limit: int) -> list[RowMap
     owners = joined(conn, "p.name", "', '")
     return await fetch_all(
         conn,
-        "SELECT c.id, c.state, c.due_date, c.original_due_date, f.number, a.number AS audit_number, d.name AS department,"
+        f"SELECT c.id, {SHOWN_STATE_SQL} AS state, c.due_date, c.original_due_date, f.number, a.number AS audit_number, d.name AS department,"
         f" (SELECT {owners} FROM person_roles r JOIN people p ON p.id = r.person_id"
         "   WHERE r.role = 'staff' AND r.department_id = c.department_id AND p.active = 1) AS owners,"
         " COUNT(*) OVER () AS total"
@@ -78,7 +78,7 @@ async def department_actions(conn: AsyncConnection, department_id: int, limit: i
     """A department's actions not closed yet, earliest due first, with what each is about."""
     return await fetch_all(
         conn,
-        "SELECT c.id, c.state, c.due_date, c.original_due_date, c.returned_step, f.number, f.kind, f.statement,"
+        f"SELECT c.id, {SHOWN_STATE_SQL} AS state, c.due_date, c.original_due_date, c.returned_step, f.number, f.kind, f.statement,"
         " a.number AS audit_number, d.name AS department, COUNT(*) OVER () AS total"
         " FROM capa c JOIN findings f ON f.id = c.finding_id JOIN audits a ON a.id = c.audit_id"
         " JOIN departments d ON d.id = c.department_id"

@@ -154,6 +154,12 @@ def _checked(day: date) -> date:
 
 # --- the figures ---------------------------------------------------------------------------
 
+def without_nonconformity(counts: Counter[str]) -> int:
+    """The rate's numerator: applicable answers without a nonconformity (observations, OFIs and
+    good practice included), so that a table's two numbers give its rate."""
+    return applicable_answers(counts) - sum(counts[kind] for kind in NC_KINDS)
+
+
 @dataclass
 class AuditLine:
     number: str
@@ -170,6 +176,10 @@ class AuditLine:
     def applicable(self) -> int:
         return applicable_answers(self.counts)
 
+    @property
+    def conform(self) -> int:
+        return without_nonconformity(self.counts)
+
 
 @dataclass
 class RateLine:
@@ -185,7 +195,7 @@ class RateLine:
 
     @property
     def conform(self) -> int:
-        return self.counts["conform"]
+        return without_nonconformity(self.counts)
 
     @property
     def applicable(self) -> int:

@@ -41,7 +41,7 @@ def write_review_workbook(figures: ReviewFigures, lang: str, out_path: Path | st
                           col("col_completed", "completed", 12, DATE_FORMAT), col("col_conform", "conform", 10),
                           col("col_applicable", "applicable", 12), rate, col("col_nc", "nc", 12)],
          [{"number": a.number, "department": a.department, "completed": a.completed_on,
-           "conform": a.counts["conform"], "applicable": a.applicable,
+           "conform": a.conform, "applicable": a.applicable,
            "rate": a.rate, "nc": a.nonconformities} for a in figures.audits]),
         ("sheet_rate_department", [col("col_department", "name", 24), col("col_audits", "audits", 10),
                                    col("col_conform", "conform", 10), col("col_applicable", "applicable", 12), rate],

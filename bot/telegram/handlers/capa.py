@@ -232,6 +232,7 @@ def callback_handlers() -> list[BaseHandler]:
         _route(b.CapaPlanReturn, lambda s, c, p: s.ask_return(c.actor, p.capa, p.step, p.round), edit=False),
         _route(b.CapaExtend, lambda s, c, p: s.ask_extension(c.actor, p.capa)),
         _route(b.CapaExtendBack, lambda s, c, p: s.leave_extension(c.actor, p.capa)),
+        _route(b.CapaExtendDate, lambda s, c, p: s.extension_date(c.actor, p.capa, p.day)),
         _route(b.CapaExtension, lambda s, c, p: s.decide_extension(c.actor, p.extension, bool(p.grant))),
         _route(b.CapaReassign, lambda s, c, p: s.reassign_choices(
             c.actor, p.capa, "department" if p.what == "d" else "auditor"), who=leads),

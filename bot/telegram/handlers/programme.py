@@ -124,6 +124,7 @@ async def on_add(update: Update, context: AuditContext, button: b.ProgrammeAdd) 
     departments = await service(context).departments(context.actor)
     await update.callback_query.answer()
     rows = [[(d["name"], b.ProgrammeDepartment(d["id"], button.year).pack())] for d in departments]
+    rows.append([(context.label("programme_btn_back"), b.ProgrammeList(button.year).pack())])  # changed one's mind
     await edit_or_send(update, context, "programme_choose_department", rows=rows, has_departments=bool(departments))
 
 

@@ -84,7 +84,13 @@ def _step_rows(step: Step, today: date, label: Label) -> Rows:
                 *([extend_row(step.capa, label)] if _may_ask_extension(step.capa) else [])]
     if step.name in (CapaStep.effectiveness, CapaStep.reject_reason, CapaStep.return_reason):
         return back_rows(label)  # back to the verifier's card, nothing asked
-    if step.name in (CapaStep.extend_date, CapaStep.extend_reason):
+    if step.name == CapaStep.extend_date:
+        due = step.capa.due_date
+        return [*([(label(key, date=day.isoformat()), buttons.CapaExtendDate(capa_id, day).pack())]
+                  for key, day in (("capa_btn_extend_2w", due + timedelta(days=14)),
+                                   ("capa_btn_extend_1m", add_months(due, 1)))),
+                [(label("capa_btn_extend_back"), buttons.CapaExtendBack(capa_id).pack())]]
+    if step.name == CapaStep.extend_reason:
         return [[(label("capa_btn_extend_back"), buttons.CapaExtendBack(capa_id).pack())]]
     if step.name in (CapaStep.planned, CapaStep.extension_asked):
         return [extend_row(step.capa, label)] if _may_ask_extension(step.capa) else []

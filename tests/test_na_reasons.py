@@ -9,7 +9,6 @@ import pytest
 from bot.domain.checklists import load_all
 from bot.domain.clock import FakeClock
 from bot.services.audit_service import AuditError, AuditService
-from bot.services.na_reasons import NaReasonError
 from bot.services.people_service import Actor
 from bot.settings import Settings
 from storage.db import Database
@@ -82,28 +81,28 @@ async def test_a_typed_reason_and_its_awaiting(env):
     assert await notes_of(db, audit_id, "resp-1") == ["由上级部门统一负责"]
     view, saved = await service.typed(AUDITOR, "第二题的备注")  # no longer awaited: a note on the card
     assert saved == "note" and await notes_of(db, audit_id, "resp-2") == ["第二题的备注"]
-    with pytest.raises(NaReasonError, match="na_reason_given"):
+    with pytest.raises(AuditError, match="na_reason_given"):
         await service.ask_na_reason(AUDITOR, audit_id, 0)
 
 
 async def test_bad_input_changes_nothing(env):
     service, audit_id, db = env
     await service.record_result(AUDITOR, audit_id, 0, "na")
-    with pytest.raises(NaReasonError, match="stale"):
+    with pytest.raises(AuditError, match="stale"):
         await service.na_reason(AUDITOR, audit_id, 0, "made-up")
-    with pytest.raises(NaReasonError, match="stale"):
+    with pytest.raises(AuditError, match="stale"):
         await service.na_reason(AUDITOR, audit_id, 999, "scope")
-    with pytest.raises(NaReasonError, match="na_reason_not_na"):
+    with pytest.raises(AuditError, match="na_reason_not_na"):
         await service.na_reason(AUDITOR, audit_id, 1, "scope")  # not answered N/A
     with pytest.raises(AuditError, match="not_in_team"):
         await service.na_reason(ANN, audit_id, 0, "scope")
     await service.question(AUDITOR, audit_id, 0)
     await service.record_result(AUDITOR, audit_id, 0, "conform")  # no longer N/A
-    with pytest.raises(NaReasonError, match="na_reason_not_na"):
+    with pytest.raises(AuditError, match="na_reason_not_na"):
         await service.na_reason(AUDITOR, audit_id, 0, "scope")
     await service.record_result(AUDITOR, audit_id, 1, "na")
     await service.ask_na_reason(AUDITOR, audit_id, 1)
-    with pytest.raises(NaReasonError, match="field_empty"):
+    with pytest.raises(AuditError, match="field_empty"):
         await service.typed(AUDITOR, "   ")
     await service.advance_stage(AUDITOR, audit_id, "in_progress")
     await service.set_field(AUDITOR, audit_id, "closing", "conclusions", "体系有效。")

@@ -32,6 +32,13 @@ class ServiceError(Exception):
         return self.code not in self.quiet_codes
 
 
+class AuditError(ServiceError):
+    """A request the audit cannot take; ``details`` say more (e.g. the problems found)."""
+
+    prefix = "audit_error_"
+    quiet_codes = frozenset({"stale"})
+
+
 class NotAllowed(ServiceError):
     """The person's roles do not allow this (label ``not_allowed``)."""
 

@@ -20,7 +20,7 @@ from bot.domain.carry_over import Carried
 from bot.domain.checklists import Checklist, EvidenceRule
 from bot.domain.clock import Clock
 from bot.domain.dates import read_date
-from bot.domain.errors import ServiceError
+from bot.domain.errors import AuditError, ServiceError
 from bot.domain.repeat import RepeatBasis, repeat_of
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import (
@@ -73,13 +73,6 @@ MAX_NOTE = 4096  # Telegram's longest message: a note is kept whole
 SUMMARY_PAGE = 8  # buttons to questions per page of the summary
 QUICK_DUE_DAYS = (30, 60, 90)  # the due date's quick buttons, as the CAPA step has
 JUMP = "jump"  # awaiting: the summary or the sections list is shown, a typed number goes there
-
-
-class AuditError(ServiceError):
-    """A request the audit cannot take; ``details`` say more (e.g. the problems found)."""
-
-    prefix = "audit_error_"
-    quiet_codes = frozenset({"stale"})
 
 
 @dataclass(frozen=True)

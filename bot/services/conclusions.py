@@ -17,17 +17,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.domain.errors import ServiceError
+from bot.domain.errors import AuditError
 from bot.domain.vocabulary import Result
 from bot.prompts import Prompts, default_prompts
 from storage.repos import revisions, trail
 
 
-class ConclusionError(ServiceError):
+class ConclusionError(AuditError):
     """Completion refused for its conclusion; ``preview`` (a CompletionPreview) is what the
     completion card shows instead: the suggestion to accept, or the conclusion written meanwhile."""
 
-    prefix = "audit_error_"
     quiet_codes = frozenset({"no_conclusion", "conclusion_written"})  # the card says it: no popup to dismiss
 
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain.errors import ServiceError
+from bot.domain.errors import AuditError
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import AuditStatus, Result
 from bot.prompts import default_prompts
@@ -24,11 +24,6 @@ from storage.repos import audits, trail
 NA_REASON = "na_reason"  # awaiting: the reason of the N/A on question data["index"], typed next
 REASONS = ("scope", "none", "outsourced")  # the common ones, one tap each (labels na_reason_note_*)
 MAX_REASON = 2000
-
-
-class NaReasonError(ServiceError):
-    prefix = "audit_error_"
-    quiet_codes = frozenset({"stale"})
 
 
 @dataclass(frozen=True)
@@ -55,13 +50,13 @@ class NaReasons:
         """(audit, question id, its state) of question ``index`` if it is answered N/A now."""
         row = await self._audit(conn, actor, audit_id)
         if row["status"] != AuditStatus.in_progress:
-            raise NaReasonError("not_in_questions", status=row["status"])
+            raise AuditError("not_in_questions", status=row["status"])
         ids = self.snapshot(row).question_ids()
         if not 0 <= index < len(ids):
-            raise NaReasonError("stale")
+            raise AuditError("stale")
         state = await audits.question_state(conn, audit_id, ids[index])
         if state["result"] != Result.na:
-            raise NaReasonError("na_reason_not_na", number=index + 1)
+            raise AuditError("na_reason_not_na", number=index + 1)
         return row, ids[index], state
 
     async def na_reason(self, actor: Actor, audit_id: int, index: int, reason: str, *,
@@ -69,7 +64,7 @@ class NaReasons:
         """A common reason tapped for the N/A of question ``index``: its note, in the audit's
         language; the card the person is on again, without the row."""
         if reason not in REASONS:
-            raise NaReasonError("stale")
+            raise AuditError("stale")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row, question_id, state = await self._na_question(conn, actor, audit_id, index)
@@ -85,7 +80,7 @@ class NaReasons:
         async with self.db.transaction() as conn:
             row, _, state = await self._na_question(conn, actor, audit_id, index)
             if json.loads(state["notes_json"] or "[]"):
-                raise NaReasonError("na_reason_given", number=index + 1)
+                raise AuditError("na_reason_given", number=index + 1)
             await self._enter(conn, actor, row, awaiting=NA_REASON, data={"index": index})
         return index + 1
 
@@ -93,7 +88,7 @@ class NaReasons:
         """The reason typed after ✍️: that question's note; the card the person is on again."""
         reason = clean_text(text or "", MAX_REASON)
         if not reason:
-            raise NaReasonError("field_empty")
+            raise AuditError("field_empty")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             row, question_id, _ = await self._na_question(conn, actor, audit_id, index)

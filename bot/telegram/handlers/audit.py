@@ -47,7 +47,7 @@ from bot.telegram.keyboards.audit import (
     summary_rows,
     team_rows,
 )
-from bot.telegram.keyboards.common import back_rows
+from bot.telegram.keyboards.common import back_rows, confirm_rows
 from bot.telegram.refusals import auditors, explain, leads, on_press
 from bot.telegram.replies import Rows, edit_or_send, reply, toast
 
@@ -338,8 +338,8 @@ async def on_discard(update: Update, context: AuditContext, button: buttons.Disc
     await update.callback_query.answer()
     # "◀ Keep it" goes back where the question came from: the plan card, or the summary
     keep = buttons.Resume(button.audit) if view.status == AuditStatus.planning else buttons.SummaryPage(button.audit, 0)
-    rows = [[(context.label("btn_discard_confirm"), buttons.DiscardConfirmed(button.audit).pack())],
-            [(context.label("btn_discard_keep"), keep.pack())]]
+    rows = confirm_rows(context.label, ("btn_discard_confirm", buttons.DiscardConfirmed(button.audit)),
+                        ("btn_discard_keep", keep))
     await edit_or_send(update, context, "audit_discard_confirm", rows=rows, d=view)
 
 

@@ -10,6 +10,7 @@ from bot.domain.vocabulary import AuditStatus
 from bot.services.revision_service import RevisionService
 from bot.telegram import buttons
 from bot.telegram.context import AuditContext
+from bot.telegram.keyboards.common import confirm_rows
 from bot.telegram.refusals import auditors, on_press
 from bot.telegram.replies import edit_or_send
 
@@ -24,8 +25,8 @@ async def on_withdraw(update: Update, context: AuditContext, button: buttons.Wit
     await update.callback_query.answer()
     # "◀ Keep revising" goes back where the question came from: the closing card, or the summary
     keep = buttons.Resume(button.audit) if view.status == AuditStatus.closing else buttons.SummaryPage(button.audit, 0)
-    rows = [[(context.label("btn_withdraw_revision_confirm"), buttons.WithdrawRevisionConfirmed(button.audit).pack())],
-            [(context.label("btn_withdraw_revision_keep"), keep.pack())]]
+    rows = confirm_rows(context.label, ("btn_withdraw_revision_confirm", buttons.WithdrawRevisionConfirmed(button.audit)),
+                        ("btn_withdraw_revision_keep", keep))
     await edit_or_send(update, context, "revision_withdraw_confirm", rows=rows, w=view)
 
 

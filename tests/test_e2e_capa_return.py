@@ -36,7 +36,7 @@ async def plan_for_review(bot, clock, correction: str, cause: str):
     review = await bot.double.wait_for(lambda s: s.chat_id == AUDITOR.id and "纠正措施计划" in (s.plain_text or ""))
     return action, review
 
-async def _returned_to_the_root_cause(bot, clock):
+async def returned_to_the_root_cause(bot, clock):
     """A plan confirmed, returned by the auditor to the root cause; the clerk's returned notice."""
     action, review = await plan_for_review(bot, clock, "已补签两份岗位说明书。", "模板没有签发栏。")
     await bot.press(AUDITOR, review.button("退回：原因分析"), message_id=review.message_id)
@@ -55,7 +55,7 @@ async def _resubmitted_notice(bot, mark):
 
 
 async def test_the_returned_step_shows_its_text_and_the_auditor_sees_what_changed(bot, clock):
-    action, review, returned = await _returned_to_the_root_cause(bot, clock)
+    action, review, returned = await returned_to_the_root_cause(bot, clock)
     card = await bot.press(STAFF, returned.button("回复"), message_id=returned.message_id)
     text = card.plain_text
     assert "2/6 原因分析" in text and REASON in text
@@ -107,7 +107,7 @@ async def test_the_returned_step_shows_its_text_and_the_auditor_sees_what_change
 
 
 async def test_keep_as_it_was_resubmits_the_step_unchanged(bot, clock):
-    action, _review, returned = await _returned_to_the_root_cause(bot, clock)
+    action, _review, returned = await returned_to_the_root_cause(bot, clock)
     card = await bot.press(STAFF, returned.button("回复"), message_id=returned.message_id)
     kept = await bot.press(STAFF, card.button("保持原文"), message_id=card.message_id)
     assert "6/6 确认" in kept.plain_text and "❓ 为什么 1：模板没有签发栏。" in kept.plain_text

@@ -35,23 +35,11 @@ from tests.audit_fixtures import first_question
 from tests.capa_fixtures import local
 from tests.harness import AUDITOR, LEAD, STAFF, BotHarness
 from tests.helpers import button_labels
-from tests.test_e2e_capa_return import REASON, plan_for_review
-
-
-async def _returned(bot, clock):
-    """A plan confirmed, then returned by the auditor to the root cause."""
-    action, review = await plan_for_review(bot, clock, "已补签两份岗位说明书。", "模板没有签发栏。")
-    await bot.press(AUDITOR, review.button("退回：原因分析"), message_id=review.message_id)
-    mark = bot.double.mark()
-    await bot.say(AUDITOR, REASON)
-    returned = await bot.double.wait_for(lambda s: s.chat_id == STAFF.id and "计划被退回" in (s.plain_text or ""),
-                                         after=mark)
-    await bot.settle()
-    return action, returned
+from tests.test_e2e_capa_return import returned_to_the_root_cause
 
 
 async def test_a_returned_plan_is_waiting_for_the_department_everywhere(bot, clock):
-    _action, returned = await _returned(bot, clock)
+    _action, _review, returned = await returned_to_the_root_cause(bot, clock)
     assert "待制定计划" in returned.plain_text and "计划待审查" not in returned.plain_text
 
     listing = await bot.command(STAFF, "/capa")
@@ -126,7 +114,7 @@ async def test_a_revision_keeps_the_audits_completion_date(bot: BotHarness, cloc
 
 
 async def test_action_messages_have_no_double_empty_lines(bot, clock):
-    _action, returned = await _returned(bot, clock)
+    _action, _review, returned = await returned_to_the_root_cause(bot, clock)
     assert "\n\n\n" not in returned.plain_text
     new = next(s for s in bot.double.sent_to(STAFF.id) if "新的纠正措施" in (s.plain_text or ""))
     assert "\n\n\n" not in new.plain_text and "\n\n请点击“✍️ 回复”" in new.plain_text

@@ -21,6 +21,8 @@ from storage.repos import audits, inbox, trail
 from storage.sql import execute, fetch_value
 from tests.databases import sqlite_only, target
 
+pytestmark = pytest.mark.empty_database  # the migrations themselves are under test
+
 FIXTURE = Path(__file__).parent / "fixtures" / "main_v2.sqlite3"  # made by main at 8ff8711
 FIXTURE_V3 = Path(__file__).parent / "fixtures" / "main_v3.sqlite3"  # made by main at e991898
 NOW = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
